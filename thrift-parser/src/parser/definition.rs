@@ -138,9 +138,16 @@ impl Parser<'_, '_> {
         let mut fields = Vec::new();
         while !self.at_symbol(close) && !self.at_eof() {
             // No field can start with a definition keyword, so one here means the body was never
-            // closed.
-            if self.at_definition_start() {
-                return Err(self.expected(&format!("`{close}` to close the field list")));
+            // closed; in a parameter list, neither can the start of the next function.
+            if self.at_definition_start()
+                || (close == ')' && self.starts_line() && self.at_function_start())
+            {
+                let what = if close == ')' {
+                    "`)` to close the list"
+                } else {
+                    "`}` to close the body"
+                };
+                return Err(self.expected(what));
             }
             match self.field() {
                 Ok(field) => fields.push(field),
@@ -253,23 +260,22 @@ impl Parser<'_, '_> {
         let name = self.expect_simple_ident("a service name")?;
         // Our extension: `channel N` right after the name. `channel` is not a keyword, so it
         // stays usable as a name everywhere else.
-        let channel = if self.at_contextual("channel")
-            && matches!(self.peek_nth(1), TokenKind::Int(_))
-        {
-            self.bump();
-            let (value, span) = self.expect_int("a channel number")?;
-            if !(0..=255).contains(&value) {
-                self.error(
+        let channel =
+            if self.at_contextual("channel") && matches!(self.peek_nth(1), TokenKind::Int(_)) {
+                self.bump();
+                let (value, span) = self.expect_int("a channel number")?;
+                if !(0..=255).contains(&value) {
+                    self.error(
                     span,
                     format!(
                         "channel {value} is out of range: a channel id is a number from 0 to 255"
                     ),
                 );
-            }
-            Some((value, span))
-        } else {
-            None
-        };
+                }
+                Some((value, span))
+            } else {
+                None
+            };
         let extends = if self.eat_keyword(Keyword::Extends) {
             Some(self.expect_ident("the name of the service to extend")?)
         } else {
@@ -288,7 +294,7 @@ impl Parser<'_, '_> {
             }
             match self.function() {
                 Ok(function) => functions.push(function),
-                Err(Failed) => self.recover_in_list('}', |_| false),
+                Err(Failed) => self.recover_in_list('}', Self::at_function_start),
             }
         }
         self.expect_symbol('}', "to close the service body")?;
@@ -302,6 +308,15 @@ impl Parser<'_, '_> {
             },
             annotations,
         ))
+    }
+
+    /// True at what looks like the start of a function: `oneway`, `async`, `void`, or a simple
+    /// return type followed by a name and `(`.
+    fn at_function_start(&self) -> bool {
+        matches!(
+            self.peek_kind(),
+            TokenKind::Keyword(Keyword::Oneway | Keyword::Async | Keyword::Void)
+        ) || (*self.peek_nth(1) == TokenKind::Ident && *self.peek_nth(2) == TokenKind::Symbol('('))
     }
 
     /// `[oneway|async] (void|Type) name ( params ) [throws ( fields )] (annotations) [,;]`

@@ -13,6 +13,7 @@
 
 mod check;
 mod consts;
+mod dump;
 pub mod ir;
 mod scope;
 

@@ -1,0 +1,107 @@
+//! The public API around loading: in-memory sources, include search order, and how a failed
+//! load prints when a build script unwraps it.
+
+#[test]
+fn unwrapping_a_failed_load_prints_rendered_diagnostics() {
+    let result = thrift_parser::load_str(
+        "svc.thrift",
+        "struct User {\n  1: string name\n  1: i32 id\n}\n",
+    )
+    .into_result();
+    let error = result.unwrap_err();
+    let debug = format!("{error:?}");
+    assert!(
+        debug.contains("svc.thrift:3:3: error: field id 1 is used twice in struct `User`"),
+        "{debug}"
+    );
+    assert!(debug.contains("3 |   1: i32 id"), "{debug}");
+    assert_eq!(error.diagnostics.error_count(), 1);
+}
+
+#[test]
+fn includes_are_searched_in_the_own_folder_first_then_the_include_dirs_in_order() {
+    let mut loader = thrift_parser::Loader::new();
+    loader
+        .include_dir("first")
+        .include_dir("second")
+        .add_source(
+            "app/main.thrift",
+            "include \"dep.thrift\"\nstruct M { 1: dep.D d }",
+        )
+        .add_source("first/dep.thrift", "struct D { 1: i32 from_first }")
+        .add_source("second/dep.thrift", "struct D { 1: i32 from_second }");
+    let program = loader.load(&["app/main.thrift"]).into_result().unwrap();
+    let dump = program.dump();
+    assert!(
+        dump.contains("from_first") && !dump.contains("from_second"),
+        "{dump}"
+    );
+
+    loader.add_source("app/dep.thrift", "struct D { 1: i32 from_own_folder }");
+    let program = loader.load(&["app/main.thrift"]).into_result().unwrap();
+    assert!(program.dump().contains("from_own_folder"));
+}
+
+#[test]
+fn a_file_included_twice_is_parsed_once() {
+    let mut loader = thrift_parser::Loader::new();
+    loader
+        .add_source(
+            "a.thrift",
+            "include \"c.thrift\"\ninclude \"b.thrift\"\nstruct A { 1: c.C c, 2: b.B b }",
+        )
+        .add_source("b.thrift", "include \"c.thrift\"\nstruct B { 1: c.C c }")
+        .add_source("c.thrift", "struct C {}");
+    let program = loader.load(&["a.thrift"]).into_result().unwrap();
+    assert_eq!(program.files.len(), 3);
+    assert_eq!(program.defs.len(), 3);
+}
+
+#[test]
+fn names_of_included_files_are_only_visible_through_direct_includes() {
+    let mut loader = thrift_parser::Loader::new();
+    loader
+        .add_source("a.thrift", "include \"b.thrift\"\nstruct A { 1: c.C c }")
+        .add_source("b.thrift", "include \"c.thrift\"\nstruct B {}")
+        .add_source("c.thrift", "struct C {}");
+    let loaded = loader.load(&["a.thrift"]);
+    let rendered = loaded.render_diagnostics();
+    assert!(
+        rendered.contains("a.thrift:2:15: error: unknown type `c.C`"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("this file includes no file named `c` (it includes: b)"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn channels_are_parsed_and_default_to_zero() {
+    let program = thrift_parser::load_str(
+        "svc.thrift",
+        "service Base {}\nservice Echo channel 3 extends Base { string echo(1: string s) }\nservice Plain {}",
+    )
+    .into_result()
+    .unwrap();
+    let channels: Vec<u8> = program
+        .defs
+        .iter()
+        .filter_map(|def| match &def.kind {
+            thrift_parser::ir::DefKind::Service(service) => Some(service.channel),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(channels, vec![0, 3, 0]);
+}
+
+#[test]
+fn a_missing_root_file_is_an_error_without_a_place() {
+    let loaded = thrift_parser::Loader::new().load(&["/definitely/not/here.thrift"]);
+    assert!(loaded.diagnostics.has_errors());
+    let rendered = loaded.render_diagnostics();
+    assert!(
+        rendered.starts_with("error: cannot read `/definitely/not/here.thrift`"),
+        "{rendered}"
+    );
+}

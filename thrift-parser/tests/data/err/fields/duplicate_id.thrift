@@ -1,0 +1,4 @@
+struct User {
+  1: string name
+  1: i32 id
+}

@@ -1,0 +1,2 @@
+include "cycle_b.thrift"
+struct A {}

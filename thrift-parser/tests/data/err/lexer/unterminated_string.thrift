@@ -1,0 +1,2 @@
+const string S = "no end
+const i32 X = 1

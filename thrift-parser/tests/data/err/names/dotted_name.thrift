@@ -1,0 +1,1 @@
+struct a.b { 1: i32 c.d }

@@ -1,0 +1,2 @@
+service TooBig channel 256 {}
+service Late extends TooBig channel 3 {}

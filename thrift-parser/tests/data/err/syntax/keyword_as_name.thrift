@@ -1,0 +1,1 @@
+struct service { 1: i32 a }

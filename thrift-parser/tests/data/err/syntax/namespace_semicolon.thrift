@@ -1,0 +1,2 @@
+namespace java com.example;
+struct A {}
