@@ -1,0 +1,557 @@
+//! [`ReadThrift`] and [`WriteThrift`]: how a Rust type maps to Thrift values.
+//!
+//! Generated structs, unions, exceptions and enums implement both traits; this module implements
+//! them for the base types and containers, so generated code can read and write any field with
+//! one call. Each type knows its wire [`TType`] as an associated constant.
+//!
+//! | Rust | Thrift |
+//! |---|---|
+//! | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` | `bool`, `i8`, `i16`, `i32`, `i64`, `double` |
+//! | `String` | `string` |
+//! | `Vec<u8>`, `bytes::Bytes` | `binary` |
+//! | `[u8; 16]` | `uuid` |
+//! | `Vec<T>` | `list<T>` |
+//! | `BTreeSet<T>`, `HashSet<T>` | `set<T>` |
+//! | `BTreeMap<K, V>`, `HashMap<K, V>` | `map<K, V>` |
+//! | `Box<T>` | `T` |
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+
+use bytes::Bytes;
+
+use crate::error::{ProtocolErrorKind, Result, protocol_err};
+use crate::protocol::{ProtocolReader, ProtocolWriter};
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, TType};
+
+/// A value that can be written with any [`ProtocolWriter`].
+pub trait WriteThrift {
+    /// The wire type of this value.
+    const TTYPE: TType;
+
+    /// Writes the value (for structs: `write_struct_begin` through `write_struct_end`).
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()>;
+
+    /// Writes the elements of a list or set of this type. Scalar types override this with the
+    /// protocol's bulk paths.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    #[inline]
+    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()>
+    where
+        Self: Sized,
+    {
+        items.iter().try_for_each(|item| item.write(w))
+    }
+}
+
+/// A value that can be read with any [`ProtocolReader`].
+pub trait ReadThrift: Sized {
+    /// The wire type of this value.
+    const TTYPE: TType;
+
+    /// Reads a value.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self>;
+
+    /// Reads `len` list elements and appends them to `out`. Scalar types override this with the
+    /// protocol's bulk paths.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    #[inline]
+    fn read_list<R: ProtocolReader + ?Sized>(
+        r: &mut R,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
+        for _ in 0..len {
+            out.push(Self::read(r)?);
+        }
+        Ok(())
+    }
+}
+
+/// How many elements to reserve up front. Readers have already checked `len` against the bytes
+/// that remain, so this only caps the amplification from wire size to Rust size; the vector
+/// still grows to `len` as elements actually decode.
+#[inline]
+pub(crate) fn prealloc<T>(len: usize) -> usize {
+    const MAX_BYTES: usize = 1 << 20;
+    len.min(MAX_BYTES / std::mem::size_of::<T>().max(1))
+}
+
+#[cold]
+#[inline(never)]
+fn unexpected(what: &str, expected: TType, got: TType) -> crate::Error {
+    protocol_err(
+        ProtocolErrorKind::UnexpectedType,
+        format!("{what} of {got:?}, expected {expected:?}"),
+    )
+}
+
+#[inline]
+fn check_elem(what: &str, expected: TType, got: TType, len: usize) -> Result<()> {
+    if got != expected && len > 0 {
+        Err(unexpected(what, expected, got))
+    } else {
+        Ok(())
+    }
+}
+
+macro_rules! scalar {
+    ($ty:ty, $ttype:expr, $write:ident, $read:ident) => {
+        impl WriteThrift for $ty {
+            const TTYPE: TType = $ttype;
+            #[inline]
+            fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+                w.$write(*self)
+            }
+        }
+        impl ReadThrift for $ty {
+            const TTYPE: TType = $ttype;
+            #[inline]
+            fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+                r.$read()
+            }
+        }
+    };
+}
+
+scalar!(bool, TType::Bool, write_bool, read_bool);
+scalar!(i8, TType::I8, write_i8, read_i8);
+scalar!(i16, TType::I16, write_i16, read_i16);
+
+impl WriteThrift for i32 {
+    const TTYPE: TType = TType::I32;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_i32(*self)
+    }
+    #[inline]
+    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
+        w.write_i32_slice(items)
+    }
+}
+
+impl ReadThrift for i32 {
+    const TTYPE: TType = TType::I32;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_i32()
+    }
+    #[inline]
+    fn read_list<R: ProtocolReader + ?Sized>(
+        r: &mut R,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
+        r.read_i32_list(len, out)
+    }
+}
+
+impl WriteThrift for i64 {
+    const TTYPE: TType = TType::I64;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_i64(*self)
+    }
+    #[inline]
+    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
+        w.write_i64_slice(items)
+    }
+}
+
+impl ReadThrift for i64 {
+    const TTYPE: TType = TType::I64;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_i64()
+    }
+    #[inline]
+    fn read_list<R: ProtocolReader + ?Sized>(
+        r: &mut R,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
+        r.read_i64_list(len, out)
+    }
+}
+
+impl WriteThrift for f64 {
+    const TTYPE: TType = TType::Double;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_double(*self)
+    }
+    #[inline]
+    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
+        w.write_double_slice(items)
+    }
+}
+
+impl ReadThrift for f64 {
+    const TTYPE: TType = TType::Double;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_double()
+    }
+    #[inline]
+    fn read_list<R: ProtocolReader + ?Sized>(
+        r: &mut R,
+        len: usize,
+        out: &mut Vec<Self>,
+    ) -> Result<()> {
+        r.read_double_list(len, out)
+    }
+}
+
+impl WriteThrift for String {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_string(self)
+    }
+}
+
+impl WriteThrift for str {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_string(self)
+    }
+}
+
+impl ReadThrift for String {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_string()
+    }
+}
+
+impl WriteThrift for Vec<u8> {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_binary(self)
+    }
+}
+
+impl ReadThrift for Vec<u8> {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_binary()
+    }
+}
+
+impl WriteThrift for Bytes {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_binary(self)
+    }
+}
+
+impl ReadThrift for Bytes {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_bytes()
+    }
+}
+
+impl WriteThrift for [u8; 16] {
+    const TTYPE: TType = TType::Uuid;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_uuid(self)
+    }
+}
+
+impl ReadThrift for [u8; 16] {
+    const TTYPE: TType = TType::Uuid;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_uuid()
+    }
+}
+
+impl<T: WriteThrift + ?Sized> WriteThrift for Box<T> {
+    const TTYPE: TType = T::TTYPE;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        (**self).write(w)
+    }
+}
+
+impl<T: ReadThrift> ReadThrift for Box<T> {
+    const TTYPE: TType = T::TTYPE;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        T::read(r).map(Box::new)
+    }
+}
+
+impl<T: WriteThrift> WriteThrift for Vec<T> {
+    const TTYPE: TType = TType::List;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        write_list(w, self)
+    }
+}
+
+impl<T: WriteThrift> WriteThrift for [T] {
+    const TTYPE: TType = TType::List;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        write_list(w, self)
+    }
+}
+
+/// Writes `items` as a `list<T>`.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+pub fn write_list<W: ProtocolWriter + ?Sized, T: WriteThrift>(
+    w: &mut W,
+    items: &[T],
+) -> Result<()> {
+    w.write_list_begin(ListHeader::new(T::TTYPE, items.len()))?;
+    T::write_slice(items, w)?;
+    w.write_list_end()
+}
+
+impl<T: ReadThrift> ReadThrift for Vec<T> {
+    const TTYPE: TType = TType::List;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let header = r.read_list_begin()?;
+        check_elem("list", T::TTYPE, header.elem, header.len)?;
+        let mut out = Vec::with_capacity(prealloc::<T>(header.len));
+        T::read_list(r, header.len, &mut out)?;
+        r.read_list_end()?;
+        Ok(out)
+    }
+}
+
+impl<T: WriteThrift + Ord> WriteThrift for BTreeSet<T> {
+    const TTYPE: TType = TType::Set;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_set_begin(ListHeader::new(T::TTYPE, self.len()))?;
+        self.iter().try_for_each(|v| v.write(w))?;
+        w.write_set_end()
+    }
+}
+
+impl<T: ReadThrift + Ord> ReadThrift for BTreeSet<T> {
+    const TTYPE: TType = TType::Set;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let header = r.read_set_begin()?;
+        check_elem("set", T::TTYPE, header.elem, header.len)?;
+        let mut out = BTreeSet::new();
+        for _ in 0..header.len {
+            out.insert(T::read(r)?);
+        }
+        r.read_set_end()?;
+        Ok(out)
+    }
+}
+
+impl<T: WriteThrift + Eq + Hash, S: BuildHasher> WriteThrift for HashSet<T, S> {
+    const TTYPE: TType = TType::Set;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_set_begin(ListHeader::new(T::TTYPE, self.len()))?;
+        self.iter().try_for_each(|v| v.write(w))?;
+        w.write_set_end()
+    }
+}
+
+impl<T: ReadThrift + Eq + Hash, S: BuildHasher + Default> ReadThrift for HashSet<T, S> {
+    const TTYPE: TType = TType::Set;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let header = r.read_set_begin()?;
+        check_elem("set", T::TTYPE, header.elem, header.len)?;
+        let mut out = HashSet::with_capacity_and_hasher(prealloc::<T>(header.len), S::default());
+        for _ in 0..header.len {
+            out.insert(T::read(r)?);
+        }
+        r.read_set_end()?;
+        Ok(out)
+    }
+}
+
+impl<K: WriteThrift + Ord, V: WriteThrift> WriteThrift for BTreeMap<K, V> {
+    const TTYPE: TType = TType::Map;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_map_begin(MapHeader::new(K::TTYPE, V::TTYPE, self.len()))?;
+        for (k, v) in self {
+            k.write(w)?;
+            v.write(w)?;
+        }
+        w.write_map_end()
+    }
+}
+
+impl<K: ReadThrift + Ord, V: ReadThrift> ReadThrift for BTreeMap<K, V> {
+    const TTYPE: TType = TType::Map;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let header = r.read_map_begin()?;
+        check_elem("map key", K::TTYPE, header.key, header.len)?;
+        check_elem("map value", V::TTYPE, header.value, header.len)?;
+        let mut out = BTreeMap::new();
+        for _ in 0..header.len {
+            let k = K::read(r)?;
+            let v = V::read(r)?;
+            out.insert(k, v);
+        }
+        r.read_map_end()?;
+        Ok(out)
+    }
+}
+
+impl<K: WriteThrift + Eq + Hash, V: WriteThrift, S: BuildHasher> WriteThrift for HashMap<K, V, S> {
+    const TTYPE: TType = TType::Map;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_map_begin(MapHeader::new(K::TTYPE, V::TTYPE, self.len()))?;
+        for (k, v) in self {
+            k.write(w)?;
+            v.write(w)?;
+        }
+        w.write_map_end()
+    }
+}
+
+impl<K: ReadThrift + Eq + Hash, V: ReadThrift, S: BuildHasher + Default> ReadThrift
+    for HashMap<K, V, S>
+{
+    const TTYPE: TType = TType::Map;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let header = r.read_map_begin()?;
+        check_elem("map key", K::TTYPE, header.key, header.len)?;
+        check_elem("map value", V::TTYPE, header.value, header.len)?;
+        let mut out =
+            HashMap::with_capacity_and_hasher(prealloc::<(K, V)>(header.len), S::default());
+        for _ in 0..header.len {
+            let k = K::read(r)?;
+            let v = V::read(r)?;
+            out.insert(k, v);
+        }
+        r.read_map_end()?;
+        Ok(out)
+    }
+}
+
+/// Writes one field: header, value, end.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+#[inline]
+pub fn write_field<W: ProtocolWriter + ?Sized, T: WriteThrift + ?Sized>(
+    w: &mut W,
+    id: i16,
+    value: &T,
+) -> Result<()> {
+    w.write_field_begin(FieldHeader::new(T::TTYPE, id))?;
+    value.write(w)?;
+    w.write_field_end()
+}
+
+/// Reads the value of a field whose header was just read, then ends the field.
+///
+/// Returns `None` (after skipping the value) if the wire type is not `T`'s, as other Thrift
+/// implementations do for fields whose type changed.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+#[inline]
+pub fn read_field_value<R: ProtocolReader + ?Sized, T: ReadThrift>(
+    r: &mut R,
+    field: FieldHeader,
+) -> Result<Option<T>> {
+    let value = if field.ttype == T::TTYPE {
+        Some(T::read(r)?)
+    } else {
+        r.skip(field.ttype)?;
+        None
+    };
+    r.read_field_end()?;
+    Ok(value)
+}
+
+/// Skips the value of a field whose header was just read, then ends the field.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+#[inline]
+pub fn skip_field<R: ProtocolReader + ?Sized>(r: &mut R, field: FieldHeader) -> Result<()> {
+    r.skip(field.ttype)?;
+    r.read_field_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BinaryReader, BinaryWriter, CompactReader, CompactWriter};
+
+    fn roundtrip_both<T: WriteThrift + ReadThrift + PartialEq + std::fmt::Debug>(v: &T) {
+        let mut w = BinaryWriter::new(Vec::new());
+        v.write(&mut w).unwrap();
+        let bytes = w.into_inner();
+        assert_eq!(&T::read(&mut BinaryReader::new(&bytes[..])).unwrap(), v);
+        let mut w = CompactWriter::new(Vec::new());
+        v.write(&mut w).unwrap();
+        let bytes = w.into_inner();
+        assert_eq!(&T::read(&mut CompactReader::new(&bytes[..])).unwrap(), v);
+    }
+
+    #[test]
+    fn containers_roundtrip() {
+        roundtrip_both(&vec![1i64, -2, 3]);
+        roundtrip_both(&vec![vec![true, false], vec![]]);
+        roundtrip_both(&BTreeMap::from([
+            (1i32, "a".to_string()),
+            (2, "b".to_string()),
+        ]));
+        roundtrip_both(&HashSet::<i16>::from([1, 2, 3]));
+        roundtrip_both(&Box::new(vec![1.5f64, -0.0]));
+        roundtrip_both(&BTreeMap::<String, Vec<u8>>::new());
+    }
+
+    #[test]
+    fn wrong_element_type_is_an_error() {
+        let mut w = BinaryWriter::new(Vec::new());
+        vec![1i32, 2].write(&mut w).unwrap();
+        let bytes = w.into_inner();
+        let err = Vec::<i64>::read(&mut BinaryReader::new(&bytes[..])).unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::UnexpectedType));
+    }
+
+    #[test]
+    fn dyn_dispatch_works() {
+        let mut w = BinaryWriter::new(Vec::new());
+        let dw: &mut dyn ProtocolWriter = &mut w;
+        write_field(dw, 3, &vec!["x".to_string()]).unwrap();
+        let bytes = w.into_inner();
+        let mut r = BinaryReader::new(&bytes[..]);
+        let dr: &mut dyn ProtocolReader = &mut r;
+        let field = dr.read_field_begin().unwrap().unwrap();
+        assert_eq!(field, FieldHeader::new(TType::List, 3));
+        let v: Option<Vec<String>> = read_field_value(dr, field).unwrap();
+        assert_eq!(v, Some(vec!["x".to_string()]));
+    }
+}

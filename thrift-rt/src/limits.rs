@@ -1,0 +1,118 @@
+//! Size and depth limits applied while decoding.
+//!
+//! Every length and count read from the wire is checked against these limits, and against the
+//! number of bytes that can still arrive, *before* anything is allocated.
+
+use crate::error::{ProtocolErrorKind, Result, protocol_err};
+
+/// Decoding limits. The defaults are Apache Thrift's `TConfiguration` defaults.
+///
+/// ```
+/// let limits = thrift_rt::Limits::default().with_max_depth(16);
+/// assert_eq!(limits.max_depth, 16);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest message a reader accepts, in bytes (default 100 MiB).
+    pub max_message_size: usize,
+    /// Largest frame a framed transport accepts, excluding the 4 length bytes (default
+    /// 16,384,000).
+    pub max_frame_size: usize,
+    /// Deepest nesting of structs and containers (default 64).
+    pub max_depth: u16,
+    /// Longest string or binary, in bytes (default 100 MiB).
+    pub max_string_len: usize,
+    /// Most elements in one list, set or map (default 100 Mi).
+    pub max_container_len: usize,
+}
+
+impl Limits {
+    /// Apache Thrift's default maximum message size: 100 MiB.
+    pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
+    /// Apache Thrift's default maximum frame size.
+    pub const DEFAULT_MAX_FRAME_SIZE: usize = 16_384_000;
+    /// Apache Thrift's default recursion limit.
+    pub const DEFAULT_MAX_DEPTH: u16 = 64;
+
+    /// Sets [`Limits::max_message_size`].
+    #[must_use]
+    pub fn with_max_message_size(mut self, n: usize) -> Self {
+        self.max_message_size = n;
+        self
+    }
+
+    /// Sets [`Limits::max_frame_size`].
+    #[must_use]
+    pub fn with_max_frame_size(mut self, n: usize) -> Self {
+        self.max_frame_size = n;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    #[must_use]
+    pub fn with_max_depth(mut self, n: u16) -> Self {
+        self.max_depth = n;
+        self
+    }
+
+    /// Sets [`Limits::max_string_len`].
+    #[must_use]
+    pub fn with_max_string_len(mut self, n: usize) -> Self {
+        self.max_string_len = n;
+        self
+    }
+
+    /// Sets [`Limits::max_container_len`].
+    #[must_use]
+    pub fn with_max_container_len(mut self, n: usize) -> Self {
+        self.max_container_len = n;
+        self
+    }
+
+    /// Checks a string/binary length against the limit and the bytes that remain.
+    #[inline]
+    pub(crate) fn check_string_len(&self, len: usize, remaining: usize) -> Result<()> {
+        if len > self.max_string_len || len > remaining {
+            return Err(size_err("string", len, self.max_string_len.min(remaining)));
+        }
+        Ok(())
+    }
+
+    /// Checks an element count against the limit and the bytes that remain, given the smallest
+    /// encoded size of one element.
+    #[inline]
+    pub(crate) fn check_container_len(
+        &self,
+        len: usize,
+        min_elem_size: usize,
+        remaining: usize,
+    ) -> Result<()> {
+        if len > self.max_container_len || len.saturating_mul(min_elem_size) > remaining {
+            let room = remaining / min_elem_size.max(1);
+            return Err(size_err("container", len, self.max_container_len.min(room)));
+        }
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn size_err(what: &str, len: usize, max: usize) -> crate::Error {
+    protocol_err(
+        ProtocolErrorKind::SizeLimit,
+        format!("{what} of {len} exceeds {max}"),
+    )
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_message_size: Self::DEFAULT_MAX_MESSAGE_SIZE,
+            max_frame_size: Self::DEFAULT_MAX_FRAME_SIZE,
+            max_depth: Self::DEFAULT_MAX_DEPTH,
+            max_string_len: 100 * 1024 * 1024,
+            max_container_len: 100 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,653 @@
+//! The binary protocol: fixed-width big-endian integers, `i32` lengths.
+//!
+//! Writers produce strict message headers (`80 01 cc tt`, `cc` being our channel byte) unless
+//! told otherwise; readers accept strict and old-style (non-strict) headers unless
+//! [`BinaryReader::strict_read`] is set.
+
+use std::io::Write;
+
+use bytes::Bytes;
+
+use super::{Depth, ProtocolReader, ProtocolWriter, non_negative};
+use crate::error::{ProtocolErrorKind, Result, protocol_err};
+use crate::limits::Limits;
+use crate::transport::Source;
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
+
+const VERSION_MASK: u32 = 0xffff_0000;
+const VERSION_1: u32 = 0x8001_0000;
+
+/// The smallest number of bytes one value of `ttype` takes in the binary protocol.
+#[inline]
+pub(crate) fn min_size(ttype: TType) -> usize {
+    match ttype {
+        TType::Stop | TType::Bool | TType::I8 | TType::Struct => 1,
+        TType::I16 => 2,
+        TType::I32 | TType::String => 4,
+        TType::I64 | TType::Double => 8,
+        TType::Set | TType::List => 5,
+        TType::Map => 6,
+        TType::Uuid => 16,
+    }
+}
+
+/// Writes the binary protocol to any [`Write`].
+#[derive(Debug)]
+pub struct BinaryWriter<W> {
+    w: W,
+    strict: bool,
+}
+
+impl<W: Write> BinaryWriter<W> {
+    /// A writer producing strict message headers.
+    pub fn new(w: W) -> Self {
+        Self { w, strict: true }
+    }
+
+    /// Chooses strict (`true`, the default) or old-style message headers. Old-style headers
+    /// cannot carry a channel.
+    #[must_use]
+    pub fn strict_write(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.w
+    }
+
+    /// The underlying writer, mutably.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.w
+    }
+
+    /// Unwraps the underlying writer.
+    pub fn into_inner(self) -> W {
+        self.w
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.w.write_all(bytes)?;
+        Ok(())
+    }
+
+    #[inline]
+    fn put_len(&mut self, len: usize) -> Result<()> {
+        match i32::try_from(len) {
+            Ok(n) => self.put(&n.to_be_bytes()),
+            Err(_) => Err(protocol_err(
+                ProtocolErrorKind::SizeLimit,
+                format!("length {len}"),
+            )),
+        }
+    }
+}
+
+impl<W: Write> ProtocolWriter for BinaryWriter<W> {
+    fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
+        if self.strict {
+            self.put(&[0x80, 0x01, header.channel, header.kind as u8])?;
+            self.write_string(header.name)?;
+        } else {
+            self.write_string(header.name)?;
+            self.put(&[header.kind as u8])?;
+        }
+        self.write_i32(header.seqid)
+    }
+
+    #[inline]
+    fn write_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_struct_begin(&mut self, _name: &str) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_struct_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_begin(&mut self, header: FieldHeader) -> Result<()> {
+        let id = header.id.to_be_bytes();
+        self.put(&[header.ttype.binary_id(), id[0], id[1]])
+    }
+
+    #[inline]
+    fn write_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_field_stop(&mut self) -> Result<()> {
+        self.put(&[0])
+    }
+
+    #[inline]
+    fn write_list_begin(&mut self, header: ListHeader) -> Result<()> {
+        self.put(&[header.elem.binary_id()])?;
+        self.put_len(header.len)
+    }
+
+    #[inline]
+    fn write_list_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_set_begin(&mut self, header: ListHeader) -> Result<()> {
+        self.write_list_begin(header)
+    }
+
+    #[inline]
+    fn write_set_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_map_begin(&mut self, header: MapHeader) -> Result<()> {
+        self.put(&[header.key.binary_id(), header.value.binary_id()])?;
+        self.put_len(header.len)
+    }
+
+    #[inline]
+    fn write_map_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn write_bool(&mut self, v: bool) -> Result<()> {
+        self.put(&[u8::from(v)])
+    }
+
+    #[inline]
+    fn write_i8(&mut self, v: i8) -> Result<()> {
+        self.put(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_i16(&mut self, v: i16) -> Result<()> {
+        self.put(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_i32(&mut self, v: i32) -> Result<()> {
+        self.put(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_i64(&mut self, v: i64) -> Result<()> {
+        self.put(&v.to_be_bytes())
+    }
+
+    #[inline]
+    fn write_double(&mut self, v: f64) -> Result<()> {
+        self.put(&v.to_bits().to_be_bytes())
+    }
+
+    #[inline]
+    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
+        self.put(v)
+    }
+
+    #[inline]
+    fn write_string(&mut self, v: &str) -> Result<()> {
+        self.write_binary(v.as_bytes())
+    }
+
+    #[inline]
+    fn write_binary(&mut self, v: &[u8]) -> Result<()> {
+        self.put_len(v.len())?;
+        self.put(v)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.w.flush()?;
+        Ok(())
+    }
+
+    fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
+        let mut buf = [0u8; 512];
+        for chunk in values.chunks(64) {
+            for (out, v) in buf.chunks_exact_mut(8).zip(chunk) {
+                out.copy_from_slice(&v.to_be_bytes());
+            }
+            self.put(&buf[..chunk.len() * 8])?;
+        }
+        Ok(())
+    }
+
+    fn write_double_slice(&mut self, values: &[f64]) -> Result<()> {
+        let mut buf = [0u8; 512];
+        for chunk in values.chunks(64) {
+            for (out, v) in buf.chunks_exact_mut(8).zip(chunk) {
+                out.copy_from_slice(&v.to_bits().to_be_bytes());
+            }
+            self.put(&buf[..chunk.len() * 8])?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the binary protocol from a [`Source`].
+#[derive(Debug)]
+pub struct BinaryReader<S> {
+    src: S,
+    limits: Limits,
+    depth: Depth,
+    strict: bool,
+    scratch: Vec<u8>,
+}
+
+impl<S: Source> BinaryReader<S> {
+    /// A reader with default limits that accepts strict and old-style message headers.
+    pub fn new(src: S) -> Self {
+        Self::with_limits(src, Limits::default())
+    }
+
+    /// A reader with the given limits.
+    pub fn with_limits(src: S, limits: Limits) -> Self {
+        Self {
+            src,
+            limits,
+            depth: Depth::default(),
+            strict: false,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// When `true`, old-style (non-strict) message headers are refused with
+    /// [`BadVersion`](ProtocolErrorKind::BadVersion).
+    #[must_use]
+    pub fn strict_read(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The underlying source.
+    pub fn get_ref(&self) -> &S {
+        &self.src
+    }
+
+    /// The underlying source, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.src
+    }
+
+    /// Unwraps the underlying source.
+    pub fn into_inner(self) -> S {
+        self.src
+    }
+
+    #[inline]
+    fn read_len(&mut self) -> Result<usize> {
+        let n = i32::from_be_bytes(self.src.take_array()?);
+        non_negative(n)
+    }
+
+    #[inline]
+    fn read_ttype(&mut self) -> Result<TType> {
+        TType::try_from_binary_id(self.src.read_u8()?)
+    }
+
+    #[inline]
+    fn read_list_header(&mut self) -> Result<ListHeader> {
+        let elem = self.read_ttype()?;
+        let len = self.read_len()?;
+        self.limits
+            .check_container_len(len, min_size(elem), self.src.remaining())?;
+        self.depth.enter(&self.limits)?;
+        Ok(ListHeader { elem, len })
+    }
+
+    #[inline]
+    fn binary_len(&mut self) -> Result<usize> {
+        let len = self.read_len()?;
+        self.limits.check_string_len(len, self.src.remaining())?;
+        Ok(len)
+    }
+}
+
+impl<S: Source> ProtocolReader for BinaryReader<S> {
+    fn read_message_begin(&mut self) -> Result<MessageHeader> {
+        self.src.begin_message();
+        self.depth.reset();
+        let word = i32::from_be_bytes(self.src.take_array()?);
+        if word < 0 {
+            let word = word as u32;
+            if word & VERSION_MASK != VERSION_1 {
+                return Err(protocol_err(
+                    ProtocolErrorKind::BadVersion,
+                    format!("binary message header {word:#010x}"),
+                ));
+            }
+            let channel = (word >> 8) as u8;
+            let kind = MessageType::from_i32((word & 0xff) as i32)?;
+            let name = self.read_string()?;
+            let seqid = self.read_i32()?;
+            Ok(MessageHeader {
+                name,
+                kind,
+                seqid,
+                channel,
+            })
+        } else {
+            if self.strict {
+                return Err(protocol_err(
+                    ProtocolErrorKind::BadVersion,
+                    "old-style binary message header in strict mode",
+                ));
+            }
+            let len = word as usize;
+            self.limits.check_string_len(len, self.src.remaining())?;
+            let bytes = self.src.read_slice(len, &mut self.scratch)?;
+            let name = std::str::from_utf8(bytes)
+                .map_err(|e| super::invalid_utf8(&e))?
+                .to_owned();
+            let kind = MessageType::from_i32(i32::from(self.read_i8()?))?;
+            let seqid = self.read_i32()?;
+            Ok(MessageHeader {
+                name,
+                kind,
+                seqid,
+                channel: 0,
+            })
+        }
+    }
+
+    #[inline]
+    fn read_message_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_struct_begin(&mut self) -> Result<()> {
+        self.depth.enter(&self.limits)
+    }
+
+    #[inline]
+    fn read_struct_end(&mut self) -> Result<()> {
+        self.depth.leave();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_field_begin(&mut self) -> Result<Option<FieldHeader>> {
+        let ttype = self.read_ttype()?;
+        if ttype == TType::Stop {
+            return Ok(None);
+        }
+        let id = i16::from_be_bytes(self.src.take_array()?);
+        Ok(Some(FieldHeader { ttype, id }))
+    }
+
+    #[inline]
+    fn read_field_end(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn read_list_begin(&mut self) -> Result<ListHeader> {
+        self.read_list_header()
+    }
+
+    #[inline]
+    fn read_list_end(&mut self) -> Result<()> {
+        self.depth.leave();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_set_begin(&mut self) -> Result<ListHeader> {
+        self.read_list_header()
+    }
+
+    #[inline]
+    fn read_set_end(&mut self) -> Result<()> {
+        self.depth.leave();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_map_begin(&mut self) -> Result<MapHeader> {
+        let key = self.read_ttype()?;
+        let value = self.read_ttype()?;
+        let len = self.read_len()?;
+        self.limits.check_container_len(
+            len,
+            min_size(key) + min_size(value),
+            self.src.remaining(),
+        )?;
+        self.depth.enter(&self.limits)?;
+        Ok(MapHeader { key, value, len })
+    }
+
+    #[inline]
+    fn read_map_end(&mut self) -> Result<()> {
+        self.depth.leave();
+        Ok(())
+    }
+
+    #[inline]
+    fn read_bool(&mut self) -> Result<bool> {
+        Ok(self.src.read_u8()? != 0)
+    }
+
+    #[inline]
+    fn read_i8(&mut self) -> Result<i8> {
+        Ok(self.src.read_u8()? as i8)
+    }
+
+    #[inline]
+    fn read_i16(&mut self) -> Result<i16> {
+        Ok(i16::from_be_bytes(self.src.take_array()?))
+    }
+
+    #[inline]
+    fn read_i32(&mut self) -> Result<i32> {
+        Ok(i32::from_be_bytes(self.src.take_array()?))
+    }
+
+    #[inline]
+    fn read_i64(&mut self) -> Result<i64> {
+        Ok(i64::from_be_bytes(self.src.take_array()?))
+    }
+
+    #[inline]
+    fn read_double(&mut self) -> Result<f64> {
+        Ok(f64::from_bits(u64::from_be_bytes(self.src.take_array()?)))
+    }
+
+    #[inline]
+    fn read_uuid(&mut self) -> Result<[u8; 16]> {
+        self.src.take_array()
+    }
+
+    #[inline]
+    fn read_binary_ref(&mut self) -> Result<&[u8]> {
+        let len = self.binary_len()?;
+        self.src.read_slice(len, &mut self.scratch)
+    }
+
+    #[inline]
+    fn read_bytes(&mut self) -> Result<Bytes> {
+        let len = self.binary_len()?;
+        self.src.read_bytes(len)
+    }
+
+    #[inline]
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
+        let buf = self.src.buffered();
+        if let Some(bytes) = len.checked_mul(8).and_then(|n| buf.get(..n)) {
+            out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| i64::from_be_bytes(c.try_into().expect("8 bytes"))),
+            );
+            self.src.consume(len * 8);
+            return Ok(());
+        }
+        for _ in 0..len {
+            out.push(self.read_i64()?);
+        }
+        Ok(())
+    }
+
+    fn read_double_list(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
+        let buf = self.src.buffered();
+        if let Some(bytes) = len.checked_mul(8).and_then(|n| buf.get(..n)) {
+            out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_bits(u64::from_be_bytes(c.try_into().expect("8 bytes")))),
+            );
+            self.src.consume(len * 8);
+            return Ok(());
+        }
+        for _ in 0..len {
+            out.push(self.read_double()?);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TransportErrorKind;
+
+    fn written(f: impl FnOnce(&mut BinaryWriter<Vec<u8>>) -> Result<()>) -> Vec<u8> {
+        let mut w = BinaryWriter::new(Vec::new());
+        f(&mut w).unwrap();
+        w.into_inner()
+    }
+
+    #[test]
+    fn worked_example_from_the_spec() {
+        let bytes = written(|w| {
+            w.write_message_begin(&MessageHeader::new("add", MessageType::Call, 1))?;
+            w.write_struct_begin("add_args")?;
+            w.write_field_begin(FieldHeader::new(TType::I32, 1))?;
+            w.write_i32(1)?;
+            w.write_field_end()?;
+            w.write_field_stop()?;
+            w.write_struct_end()?;
+            w.write_message_end()
+        });
+        assert_eq!(
+            bytes,
+            [
+                0x80, 1, 0, 1, 0, 0, 0, 3, b'a', b'd', b'd', 0, 0, 0, 1, 8, 0, 1, 0, 0, 0, 1, 0
+            ]
+        );
+        let mut r = BinaryReader::new(&bytes[..]);
+        let h = r.read_message_begin().unwrap();
+        assert_eq!(
+            h,
+            MessageHeader {
+                name: "add".into(),
+                kind: MessageType::Call,
+                seqid: 1,
+                channel: 0
+            }
+        );
+        r.read_struct_begin().unwrap();
+        assert_eq!(
+            r.read_field_begin().unwrap(),
+            Some(FieldHeader::new(TType::I32, 1))
+        );
+        assert_eq!(r.read_i32().unwrap(), 1);
+        r.read_field_end().unwrap();
+        assert_eq!(r.read_field_begin().unwrap(), None);
+    }
+
+    #[test]
+    fn channel_byte_round_trips() {
+        let header = MessageHeader {
+            name: "m",
+            kind: MessageType::Oneway,
+            seqid: -5,
+            channel: 3,
+        };
+        let bytes = written(|w| w.write_message_begin(&header));
+        assert_eq!(&bytes[..4], &[0x80, 1, 3, 4]);
+        let h = BinaryReader::new(&bytes[..]).read_message_begin().unwrap();
+        assert_eq!(h.borrowed(), header);
+    }
+
+    #[test]
+    fn non_strict_headers() {
+        let bytes = {
+            let mut w = BinaryWriter::new(Vec::new()).strict_write(false);
+            w.write_message_begin(&MessageHeader::new("ab", MessageType::Reply, 9))
+                .unwrap();
+            w.into_inner()
+        };
+        assert_eq!(bytes, [0, 0, 0, 2, b'a', b'b', 2, 0, 0, 0, 9]);
+        let h = BinaryReader::new(&bytes[..]).read_message_begin().unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.kind, h.seqid),
+            ("ab", MessageType::Reply, 9)
+        );
+        let err = BinaryReader::new(&bytes[..])
+            .strict_read(true)
+            .read_message_begin()
+            .unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::BadVersion));
+    }
+
+    #[test]
+    fn bad_headers() {
+        let kind = |b: &[u8]| BinaryReader::new(b).read_message_begin().unwrap_err();
+        assert_eq!(
+            kind(&[0x80, 2, 0, 1]).protocol_kind(),
+            Some(ProtocolErrorKind::BadVersion)
+        );
+        assert_eq!(
+            kind(&[0x80, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0]).protocol_kind(),
+            Some(ProtocolErrorKind::InvalidMessageType)
+        );
+        assert_eq!(
+            kind(&[0x80, 1, 0]).transport_kind(),
+            Some(TransportErrorKind::UnexpectedEof)
+        );
+    }
+
+    #[test]
+    fn lengths_are_checked_before_allocating() {
+        let mut r = BinaryReader::new(&[0xff, 0xff, 0xff, 0xfe][..]);
+        assert_eq!(
+            r.read_binary().unwrap_err().protocol_kind(),
+            Some(ProtocolErrorKind::NegativeSize)
+        );
+        let mut r = BinaryReader::new(&[0x7f, 0xff, 0xff, 0xff, 1][..]);
+        assert_eq!(
+            r.read_binary().unwrap_err().protocol_kind(),
+            Some(ProtocolErrorKind::SizeLimit)
+        );
+        // 3 i64 need 24 bytes; only 16 remain.
+        let mut r = BinaryReader::new(
+            &[
+                10, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ][..],
+        );
+        assert_eq!(
+            r.read_list_begin().unwrap_err().protocol_kind(),
+            Some(ProtocolErrorKind::SizeLimit)
+        );
+        let mut r = BinaryReader::new(&[17, 0, 0, 0, 0][..]);
+        assert_eq!(
+            r.read_list_begin().unwrap_err().protocol_kind(),
+            Some(ProtocolErrorKind::UnknownType)
+        );
+    }
+}

@@ -1,0 +1,563 @@
+//! Protocols: how Thrift values become bytes.
+//!
+//! [`ProtocolWriter`] and [`ProtocolReader`] are the two traits generated code is written
+//! against. Both have a small required core (one method per wire construct) and provided
+//! helpers; both work with static dispatch (`R: ProtocolReader`) and as trait objects
+//! (`&mut dyn ProtocolReader`), which is why generated code bounds them with `?Sized`.
+//!
+//! The call sequence is Apache Thrift's:
+//!
+//! ```text
+//! write_struct_begin
+//!   (write_field_begin  <value>  write_field_end)*
+//!   write_field_stop
+//! write_struct_end
+//!
+//! read_struct_begin
+//!   (read_field_begin -> Some(field)  <value or skip(field.ttype)>  read_field_end)*
+//!   read_field_begin -> None
+//! read_struct_end
+//! ```
+//!
+//! Lists, sets and maps are `*_begin`, the elements (for maps: key, value, key, value, ...),
+//! `*_end`. Readers check every length and count against [`Limits`] and against the bytes the
+//! message can still supply before anything is allocated, and count nesting depth in
+//! `read_struct_begin` and in the container `*_begin` methods.
+//!
+//! | protocol | writer | reader |
+//! |---|---|---|
+//! | binary | [`BinaryWriter`] | [`BinaryReader`] |
+//! | compact | [`CompactWriter`] | [`CompactReader`] |
+//! | JSON | [`JsonWriter`] | [`JsonReader`] |
+//! | multiplexed | [`MultiplexedWriter`] | [`multiplexed::split_service_name`] |
+
+use bytes::Bytes;
+
+use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
+use crate::limits::Limits;
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
+
+pub mod binary;
+pub mod compact;
+pub mod json;
+pub mod multiplexed;
+
+pub use binary::{BinaryReader, BinaryWriter};
+pub use compact::{CompactReader, CompactWriter};
+pub use json::{JsonReader, JsonWriter};
+pub use multiplexed::{MultiplexedWriter, StoredMessageReader};
+
+/// Encodes Thrift values.
+///
+/// Required methods map one-to-one to wire constructs; the `write_*_slice` methods are bulk
+/// paths for lists of scalars that protocols may override.
+pub trait ProtocolWriter {
+    /// Starts a message.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()>;
+    /// Ends a message.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_message_end(&mut self) -> Result<()>;
+    /// Starts a struct, union or exception; `name` is the IDL name (unused on the wire).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_struct_begin(&mut self, name: &str) -> Result<()>;
+    /// Ends a struct; call [`write_field_stop`](ProtocolWriter::write_field_stop) first.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_struct_end(&mut self) -> Result<()>;
+    /// Starts a field; the value follows.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_field_begin(&mut self, header: FieldHeader) -> Result<()>;
+    /// Ends a field.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_field_end(&mut self) -> Result<()>;
+    /// Marks the end of a struct's fields.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_field_stop(&mut self) -> Result<()>;
+    /// Starts a list.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; a length the protocol cannot encode.
+    fn write_list_begin(&mut self, header: ListHeader) -> Result<()>;
+    /// Ends a list.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_list_end(&mut self) -> Result<()>;
+    /// Starts a set.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; a length the protocol cannot encode.
+    fn write_set_begin(&mut self, header: ListHeader) -> Result<()>;
+    /// Ends a set.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_set_end(&mut self) -> Result<()>;
+    /// Starts a map.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; a length the protocol cannot encode.
+    fn write_map_begin(&mut self, header: MapHeader) -> Result<()>;
+    /// Ends a map.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_map_end(&mut self) -> Result<()>;
+    /// Writes a `bool`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_bool(&mut self, v: bool) -> Result<()>;
+    /// Writes an `i8`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_i8(&mut self, v: i8) -> Result<()>;
+    /// Writes an `i16`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_i16(&mut self, v: i16) -> Result<()>;
+    /// Writes an `i32` (also enums).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_i32(&mut self, v: i32) -> Result<()>;
+    /// Writes an `i64`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_i64(&mut self, v: i64) -> Result<()>;
+    /// Writes a `double`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_double(&mut self, v: f64) -> Result<()>;
+    /// Writes a `uuid` (16 bytes, RFC 4122 order).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()>;
+    /// Writes a `string`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; a string longer than the protocol can encode.
+    fn write_string(&mut self, v: &str) -> Result<()>;
+    /// Writes a `binary`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; a binary longer than the protocol can encode.
+    fn write_binary(&mut self, v: &[u8]) -> Result<()>;
+    /// Flushes the underlying writer (for framed transports: sends the frame).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    fn flush(&mut self) -> Result<()>;
+
+    /// Writes the elements of a `list<i64>` (after `write_list_begin`).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    #[inline]
+    fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
+        values.iter().try_for_each(|&v| self.write_i64(v))
+    }
+
+    /// Writes the elements of a `list<i32>` (after `write_list_begin`).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    #[inline]
+    fn write_i32_slice(&mut self, values: &[i32]) -> Result<()> {
+        values.iter().try_for_each(|&v| self.write_i32(v))
+    }
+
+    /// Writes the elements of a `list<double>` (after `write_list_begin`).
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    #[inline]
+    fn write_double_slice(&mut self, values: &[f64]) -> Result<()> {
+        values.iter().try_for_each(|&v| self.write_double(v))
+    }
+}
+
+/// Decodes Thrift values.
+///
+/// Strings and binaries can be read without copying: [`read_binary_ref`] borrows from the
+/// source's buffer when it can, and [`read_bytes`] shares a [`Bytes`] buffer when the source is
+/// one.
+///
+/// [`read_binary_ref`]: ProtocolReader::read_binary_ref
+/// [`read_bytes`]: ProtocolReader::read_bytes
+pub trait ProtocolReader {
+    /// Reads a message header.
+    ///
+    /// # Errors
+    ///
+    /// [`BadVersion`](ProtocolErrorKind::BadVersion) for a foreign or unknown header,
+    /// [`InvalidMessageType`](ProtocolErrorKind::InvalidMessageType), transport errors.
+    fn read_message_begin(&mut self) -> Result<MessageHeader>;
+    /// Ends a message.
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_message_end(&mut self) -> Result<()>;
+    /// Starts a struct.
+    ///
+    /// # Errors
+    ///
+    /// [`DepthLimit`](ProtocolErrorKind::DepthLimit), syntax and transport errors.
+    fn read_struct_begin(&mut self) -> Result<()>;
+    /// Ends a struct.
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_struct_end(&mut self) -> Result<()>;
+    /// Reads a field header; `None` at the end of the struct.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownType`](ProtocolErrorKind::UnknownType), syntax and transport errors.
+    fn read_field_begin(&mut self) -> Result<Option<FieldHeader>>;
+    /// Ends a field (required after each field value, including skipped ones).
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_field_end(&mut self) -> Result<()>;
+    /// Starts a list.
+    ///
+    /// # Errors
+    ///
+    /// [`NegativeSize`](ProtocolErrorKind::NegativeSize),
+    /// [`SizeLimit`](ProtocolErrorKind::SizeLimit), [`DepthLimit`](ProtocolErrorKind::DepthLimit),
+    /// [`UnknownType`](ProtocolErrorKind::UnknownType), transport errors.
+    fn read_list_begin(&mut self) -> Result<ListHeader>;
+    /// Ends a list.
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_list_end(&mut self) -> Result<()>;
+    /// Starts a set.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_list_begin`](ProtocolReader::read_list_begin).
+    fn read_set_begin(&mut self) -> Result<ListHeader>;
+    /// Ends a set.
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_set_end(&mut self) -> Result<()>;
+    /// Starts a map.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_list_begin`](ProtocolReader::read_list_begin).
+    fn read_map_begin(&mut self) -> Result<MapHeader>;
+    /// Ends a map.
+    ///
+    /// # Errors
+    ///
+    /// Syntax errors (JSON), transport errors.
+    fn read_map_end(&mut self) -> Result<()>;
+    /// Reads a `bool`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data, transport errors.
+    fn read_bool(&mut self) -> Result<bool>;
+    /// Reads an `i8`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data, transport errors.
+    fn read_i8(&mut self) -> Result<i8>;
+    /// Reads an `i16`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data (e.g. a varint too long), transport errors.
+    fn read_i16(&mut self) -> Result<i16>;
+    /// Reads an `i32`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data (e.g. a varint too long), transport errors.
+    fn read_i32(&mut self) -> Result<i32>;
+    /// Reads an `i64`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data (e.g. a varint too long), transport errors.
+    fn read_i64(&mut self) -> Result<i64>;
+    /// Reads a `double`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data, transport errors.
+    fn read_double(&mut self) -> Result<f64>;
+    /// Reads a `uuid`.
+    ///
+    /// # Errors
+    ///
+    /// Invalid data, transport errors.
+    fn read_uuid(&mut self) -> Result<[u8; 16]>;
+    /// Reads a `binary` (or the bytes of a `string`), borrowing from the input where possible.
+    ///
+    /// # Errors
+    ///
+    /// [`NegativeSize`](ProtocolErrorKind::NegativeSize),
+    /// [`SizeLimit`](ProtocolErrorKind::SizeLimit), transport errors.
+    fn read_binary_ref(&mut self) -> Result<&[u8]>;
+    /// The limits this reader enforces.
+    fn limits(&self) -> &Limits;
+
+    /// Reads a `string`, borrowing from the input where possible.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidUtf8`](ProtocolErrorKind::InvalidUtf8), and as for
+    /// [`read_binary_ref`](ProtocolReader::read_binary_ref).
+    #[inline]
+    fn read_str(&mut self) -> Result<&str> {
+        let bytes = self.read_binary_ref()?;
+        std::str::from_utf8(bytes).map_err(|e| invalid_utf8(&e))
+    }
+
+    /// Reads a `string` into a new `String`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_str`](ProtocolReader::read_str).
+    #[inline]
+    fn read_string(&mut self) -> Result<String> {
+        self.read_str().map(str::to_owned)
+    }
+
+    /// Reads a `binary` into a new vector.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_binary_ref`](ProtocolReader::read_binary_ref).
+    #[inline]
+    fn read_binary(&mut self) -> Result<Vec<u8>> {
+        self.read_binary_ref().map(<[u8]>::to_vec)
+    }
+
+    /// Reads a `binary` as [`Bytes`]; readers over a `Bytes` buffer share it without copying.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_binary_ref`](ProtocolReader::read_binary_ref).
+    #[inline]
+    fn read_bytes(&mut self) -> Result<Bytes> {
+        self.read_binary_ref().map(Bytes::copy_from_slice)
+    }
+
+    /// Skips a string or binary without decoding it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_binary_ref`](ProtocolReader::read_binary_ref).
+    #[inline]
+    fn skip_binary(&mut self) -> Result<()> {
+        self.read_binary_ref().map(drop)
+    }
+
+    /// Skips one value of type `ttype`, obeying the same depth and size limits as reading it.
+    ///
+    /// # Errors
+    ///
+    /// Everything reading the value could fail with; skipping [`TType::Stop`] is
+    /// [`InvalidData`](ProtocolErrorKind::InvalidData).
+    fn skip(&mut self, ttype: TType) -> Result<()> {
+        skip_value(self, ttype)
+    }
+
+    /// Reads `len` elements of a `list<i64>` (after `read_list_begin`) and appends them to `out`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_i64`](ProtocolReader::read_i64).
+    #[inline]
+    fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_i64()?);
+        }
+        Ok(())
+    }
+
+    /// Reads `len` elements of a `list<i32>` (after `read_list_begin`) and appends them to `out`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_i32`](ProtocolReader::read_i32).
+    #[inline]
+    fn read_i32_list(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_i32()?);
+        }
+        Ok(())
+    }
+
+    /// Reads `len` elements of a `list<double>` (after `read_list_begin`) and appends them to
+    /// `out`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_double`](ProtocolReader::read_double).
+    #[inline]
+    fn read_double_list(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
+        for _ in 0..len {
+            out.push(self.read_double()?);
+        }
+        Ok(())
+    }
+}
+
+/// Skips a value by reading it through the protocol. Depth is counted by the struct and
+/// container `*_begin` methods of each protocol, so this recursion is bounded by
+/// [`Limits::max_depth`].
+pub fn skip_value<R: ProtocolReader + ?Sized>(r: &mut R, ttype: TType) -> Result<()> {
+    match ttype {
+        TType::Bool => r.read_bool().map(drop),
+        TType::I8 => r.read_i8().map(drop),
+        TType::I16 => r.read_i16().map(drop),
+        TType::I32 => r.read_i32().map(drop),
+        TType::I64 => r.read_i64().map(drop),
+        TType::Double => r.read_double().map(drop),
+        TType::Uuid => r.read_uuid().map(drop),
+        TType::String => r.skip_binary(),
+        TType::Struct => {
+            r.read_struct_begin()?;
+            while let Some(field) = r.read_field_begin()? {
+                skip_value(r, field.ttype)?;
+                r.read_field_end()?;
+            }
+            r.read_struct_end()
+        }
+        TType::List => {
+            let header = r.read_list_begin()?;
+            for _ in 0..header.len {
+                skip_value(r, header.elem)?;
+            }
+            r.read_list_end()
+        }
+        TType::Set => {
+            let header = r.read_set_begin()?;
+            for _ in 0..header.len {
+                skip_value(r, header.elem)?;
+            }
+            r.read_set_end()
+        }
+        TType::Map => {
+            let header = r.read_map_begin()?;
+            for _ in 0..header.len {
+                skip_value(r, header.key)?;
+                skip_value(r, header.value)?;
+            }
+            r.read_map_end()
+        }
+        TType::Stop => Err(protocol_err(
+            ProtocolErrorKind::InvalidData,
+            "cannot skip a stop",
+        )),
+    }
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn invalid_utf8(e: &std::str::Utf8Error) -> crate::Error {
+    protocol_err(ProtocolErrorKind::InvalidUtf8, e.to_string())
+}
+
+/// Nesting depth bookkeeping shared by all readers.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Depth(u16);
+
+impl Depth {
+    #[inline]
+    pub(crate) fn enter(&mut self, limits: &Limits) -> Result<()> {
+        if self.0 >= limits.max_depth {
+            return Err(depth_err(limits.max_depth));
+        }
+        self.0 += 1;
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        self.0 = self.0.saturating_sub(1);
+    }
+
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        self.0 = 0;
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn depth_err(max: u16) -> crate::Error {
+    protocol_err(
+        ProtocolErrorKind::DepthLimit,
+        format!("nesting deeper than {max}"),
+    )
+}
+
+/// Converts a signed wire length to `usize`; negative is
+/// [`NegativeSize`](ProtocolErrorKind::NegativeSize).
+#[inline]
+pub(crate) fn non_negative(len: i32) -> Result<usize> {
+    if len < 0 {
+        Err(protocol_kind(ProtocolErrorKind::NegativeSize))
+    } else {
+        Ok(len as usize)
+    }
+}

@@ -1,0 +1,190 @@
+//! Buffered reading from any [`std::io::Read`].
+//!
+//! For the write side use [`std::io::BufWriter`]; protocol writers flush it through
+//! [`ProtocolWriter::flush`](crate::protocol::ProtocolWriter::flush).
+
+use std::io::{self, Read};
+
+use super::{Source, read_into_scratch};
+use crate::error::{Result, TransportError, TransportErrorKind};
+use crate::limits::Limits;
+
+/// Default read buffer size.
+const DEFAULT_CAPACITY: usize = 8 * 1024;
+
+/// A [`Source`] over a stream, with a read buffer and a per-message byte budget.
+///
+/// The budget starts at [`Limits::max_message_size`] and is reset each time a protocol reader
+/// starts a message; reading past it fails with
+/// [`MessageTooLarge`](TransportErrorKind::MessageTooLarge).
+#[derive(Debug)]
+pub struct BufferedReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    max_message_size: usize,
+    // Bytes of the current message not yet handed out (consumed).
+    budget: usize,
+}
+
+impl<R: Read> BufferedReader<R> {
+    /// Wraps `inner` with the default buffer size and limits.
+    pub fn new(inner: R) -> Self {
+        Self::with_limits(inner, &Limits::default())
+    }
+
+    /// Wraps `inner` with the default buffer size and the given limits.
+    pub fn with_limits(inner: R, limits: &Limits) -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY, inner, limits)
+    }
+
+    /// Wraps `inner` with a buffer of `capacity` bytes.
+    pub fn with_capacity(capacity: usize, inner: R, limits: &Limits) -> Self {
+        Self {
+            inner,
+            buf: vec![0; capacity.max(16)].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            max_message_size: limits.max_message_size,
+            budget: limits.max_message_size,
+        }
+    }
+
+    /// The wrapped reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The wrapped reader, mutably. Reading from it directly loses buffered bytes' order.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Unwraps the reader, dropping buffered bytes.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Source for BufferedReader<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        let n = (self.filled - self.pos).min(self.budget);
+        &self.buf[self.pos..self.pos + n]
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        debug_assert!(n <= self.filled - self.pos && n <= self.budget);
+        self.pos += n;
+        self.budget -= n;
+    }
+
+    fn fill_buf(&mut self) -> Result<bool> {
+        if !self.buffered().is_empty() {
+            return Ok(true);
+        }
+        if self.budget == 0 {
+            return Err(TransportError::new(
+                TransportErrorKind::MessageTooLarge,
+                format!("message exceeds {} bytes", self.max_message_size),
+            )
+            .into());
+        }
+        self.pos = 0;
+        self.filled = 0;
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.filled = n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.budget
+    }
+
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        if self.buffered().len() >= n {
+            let start = self.pos;
+            self.consume(n);
+            return Ok(&self.buf[start..start + n]);
+        }
+        read_into_scratch(self, n, scratch)
+    }
+
+    fn begin_message(&mut self) {
+        self.budget = self.max_message_size;
+    }
+}
+
+impl<R: Read> Read for BufferedReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.filled && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
+        let available = if self.pos < self.filled {
+            &self.buf[self.pos..self.filled]
+        } else {
+            self.pos = 0;
+            self.filled = self.inner.read(&mut self.buf)?;
+            &self.buf[..self.filled]
+        };
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that returns one byte per call, to exercise refills.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() || out.is_empty() {
+                return Ok(0);
+            }
+            out[0] = self.0[0];
+            self.0 = &self.0[1..];
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn reads_across_refills() {
+        let mut r = BufferedReader::new(Trickle(b"abcdef"));
+        assert_eq!(r.take_array::<4>().unwrap(), *b"abcd");
+        let mut scratch = Vec::new();
+        assert_eq!(r.read_slice(2, &mut scratch).unwrap(), b"ef");
+        assert_eq!(
+            r.read_u8().unwrap_err().transport_kind(),
+            Some(TransportErrorKind::UnexpectedEof)
+        );
+    }
+
+    #[test]
+    fn budget_limits_a_message() {
+        let limits = Limits::default().with_max_message_size(3);
+        let mut r = BufferedReader::with_limits(&b"abcdef"[..], &limits);
+        assert_eq!(r.take_array::<3>().unwrap(), *b"abc");
+        assert_eq!(
+            r.read_u8().unwrap_err().transport_kind(),
+            Some(TransportErrorKind::MessageTooLarge)
+        );
+        r.begin_message();
+        assert_eq!(r.take_array::<3>().unwrap(), *b"def");
+    }
+}

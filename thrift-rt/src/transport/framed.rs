@@ -1,0 +1,314 @@
+//! Framed transport: each message is preceded by its length as a 4-byte big-endian signed
+//! integer.
+//!
+//! Frames are limited by [`Limits::max_frame_size`] (Apache's default: 16,384,000 bytes,
+//! excluding the length prefix). Readers check the announced length before reading, and grow
+//! their buffer only as bytes actually arrive, so a lying header costs nothing.
+
+use std::io::{self, Read, Write};
+
+use super::Source;
+use crate::error::{Result, TransportError, TransportErrorKind, eof};
+use crate::limits::Limits;
+
+/// Reads frames from a stream; implements [`Source`] over the current frame's payload.
+#[derive(Debug)]
+pub struct FramedReader<R> {
+    inner: R,
+    frame: Vec<u8>,
+    pos: usize,
+    max_frame_size: usize,
+}
+
+impl<R: Read> FramedReader<R> {
+    /// Reads frames from `inner` with the default limits.
+    pub fn new(inner: R) -> Self {
+        Self::with_limits(inner, &Limits::default())
+    }
+
+    /// Reads frames from `inner`, refusing frames above `limits.max_frame_size`.
+    pub fn with_limits(inner: R, limits: &Limits) -> Self {
+        Self {
+            inner,
+            frame: Vec::new(),
+            pos: 0,
+            max_frame_size: limits.max_frame_size,
+        }
+    }
+
+    /// Reads the next frame, discarding what is left of the current one.
+    ///
+    /// Returns `Ok(false)` if the stream ended cleanly before a new frame.
+    ///
+    /// # Errors
+    ///
+    /// [`NegativeFrameSize`](TransportErrorKind::NegativeFrameSize),
+    /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
+    /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame, or I/O errors.
+    pub fn next_frame(&mut self) -> Result<bool> {
+        self.frame.clear();
+        self.pos = 0;
+        let mut header = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match self.inner.read(&mut header[got..]) {
+                Ok(0) if got == 0 => return Ok(false),
+                Ok(0) => return Err(eof()),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let len = i32::from_be_bytes(header);
+        if len < 0 {
+            return Err(TransportError::new(
+                TransportErrorKind::NegativeFrameSize,
+                format!("frame size {len}"),
+            )
+            .into());
+        }
+        let len = len as usize;
+        if len > self.max_frame_size {
+            return Err(TransportError::new(
+                TransportErrorKind::FrameTooLarge,
+                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
+            )
+            .into());
+        }
+        // `take` + `read_to_end` grows the buffer with the data that really arrives.
+        self.frame.reserve(len.min(64 * 1024));
+        let n = (&mut self.inner)
+            .take(len as u64)
+            .read_to_end(&mut self.frame)?;
+        if n < len {
+            return Err(eof());
+        }
+        Ok(true)
+    }
+
+    /// The payload of the current frame that has not been read yet.
+    pub fn frame(&self) -> &[u8] {
+        &self.frame[self.pos..]
+    }
+
+    /// The wrapped reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The wrapped reader, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Unwraps the reader, dropping the current frame.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Source for FramedReader<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        &self.frame[self.pos..]
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        debug_assert!(self.pos + n <= self.frame.len());
+        self.pos += n;
+    }
+
+    fn fill_buf(&mut self) -> Result<bool> {
+        while self.pos >= self.frame.len() {
+            if !self.next_frame()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.frame.len() - self.pos
+    }
+
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        if self.remaining() >= n {
+            let start = self.pos;
+            self.pos += n;
+            return Ok(&self.frame[start..start + n]);
+        }
+        super::read_into_scratch(self, n, scratch)
+    }
+}
+
+impl<R: Read> Read for FramedReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.frame.len() {
+            let more = self.fill_buf().map_err(io::Error::other)?;
+            if !more {
+                return Ok(0);
+            }
+        }
+        let rest = &self.frame[self.pos..];
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Buffers a message and writes it as one frame on [`flush`](Write::flush): the length prefix
+/// and the payload go out in a single `write_all` call.
+#[derive(Debug)]
+pub struct FramedWriter<W: Write> {
+    inner: W,
+    // Starts with 4 placeholder bytes for the length, patched on flush.
+    buf: Vec<u8>,
+    max_frame_size: usize,
+}
+
+impl<W: Write> FramedWriter<W> {
+    /// Writes frames to `inner` with the default limits.
+    pub fn new(inner: W) -> Self {
+        Self::with_limits(inner, &Limits::default())
+    }
+
+    /// Writes frames to `inner`, refusing to send frames above `limits.max_frame_size`.
+    pub fn with_limits(inner: W, limits: &Limits) -> Self {
+        Self {
+            inner,
+            buf: vec![0; 4],
+            max_frame_size: limits.max_frame_size,
+        }
+    }
+
+    /// The payload buffered so far.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[4..]
+    }
+
+    /// The wrapped writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The wrapped writer, mutably.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Unwraps the writer, dropping any unflushed payload.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for FramedWriter<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let len = self.buf.len() - 4;
+        if len > 0 {
+            if len > self.max_frame_size {
+                self.buf.truncate(4);
+                return Err(io::Error::other(TransportError::new(
+                    TransportErrorKind::FrameTooLarge,
+                    format!("frame of {len} bytes exceeds {}", self.max_frame_size),
+                )));
+            }
+            self.buf[..4].copy_from_slice(&(len as u32).to_be_bytes());
+            let res = self.inner.write_all(&self.buf);
+            self.buf.truncate(4);
+            res?;
+        }
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each write call separately.
+    #[derive(Default)]
+    struct Calls(Vec<Vec<u8>>);
+
+    impl Write for Calls {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.0.push(data.to_vec());
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn one_write_per_frame() {
+        let mut w = FramedWriter::new(Calls::default());
+        w.write_all(b"ab").unwrap();
+        w.write_all(b"c").unwrap();
+        w.flush().unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.get_ref().0, vec![vec![0, 0, 0, 3, b'a', b'b', b'c']]);
+    }
+
+    #[test]
+    fn reads_frames_in_order() {
+        let data = [0, 0, 0, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 3];
+        let mut r = FramedReader::new(&data[..]);
+        assert_eq!(r.take_array::<2>().unwrap(), [1, 2]);
+        assert_eq!(r.read_u8().unwrap(), 3);
+        assert!(!r.fill_buf().unwrap());
+    }
+
+    #[test]
+    fn rejects_bad_frame_headers() {
+        let kind = |data: &[u8]| {
+            FramedReader::new(data)
+                .next_frame()
+                .unwrap_err()
+                .transport_kind()
+                .unwrap()
+        };
+        assert_eq!(
+            kind(&[0xff, 0xff, 0xff, 0xff]),
+            TransportErrorKind::NegativeFrameSize
+        );
+        assert_eq!(
+            kind(&[0x7f, 0xff, 0xff, 0xff]),
+            TransportErrorKind::FrameTooLarge
+        );
+        assert_eq!(
+            kind(&[0x00, 0xfa, 0x00, 0x01]),
+            TransportErrorKind::FrameTooLarge
+        );
+        assert_eq!(kind(&[0, 0, 0, 5, 1, 2]), TransportErrorKind::UnexpectedEof);
+        assert_eq!(kind(&[0, 0]), TransportErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn oversized_write_is_refused() {
+        let limits = Limits::default().with_max_frame_size(2);
+        let mut w = FramedWriter::with_limits(Vec::new(), &limits);
+        w.write_all(b"abc").unwrap();
+        let err = crate::Error::from(w.flush().unwrap_err());
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::FrameTooLarge)
+        );
+        assert!(w.get_ref().is_empty());
+    }
+}

@@ -1,0 +1,285 @@
+//! Transports: where protocol bytes come from and go to.
+//!
+//! Writing is plain [`std::io::Write`]: protocol writers take any `W: Write` (a `Vec<u8>`, a
+//! [`FramedWriter`](framed::FramedWriter), a `BufWriter<TcpStream>`, ...).
+//!
+//! Reading goes through [`Source`], a buffered-reader trait that lets protocol readers decode
+//! straight out of the buffer. Sources over memory (`&[u8]`, [`BytesSource`](memory::BytesSource),
+//! [`MemoryBuffer`](memory::MemoryBuffer), a [`FramedReader`](framed::FramedReader)'s current
+//! frame) hand out strings and binaries without copying; sources over streams
+//! ([`BufferedReader`](buffered::BufferedReader)) refill from any [`std::io::Read`].
+//!
+//! Every source also reports [`Source::remaining`], an upper bound on how many bytes the current
+//! message can still supply, which readers use to refuse lengths and counts that cannot be real
+//! before allocating anything.
+
+use bytes::Bytes;
+
+use crate::error::{Result, eof};
+
+pub mod buffered;
+pub mod framed;
+pub mod memory;
+
+pub use buffered::BufferedReader;
+pub use framed::{FramedReader, FramedWriter};
+pub use memory::{BytesSource, MemoryBuffer};
+
+/// A buffered byte source for protocol readers.
+///
+/// Implementors provide a window of buffered bytes ([`buffered`](Source::buffered)), a way to
+/// consume from it and a way to refill it. Everything else has a provided implementation tuned
+/// for the case where the bytes are already in the buffer.
+pub trait Source {
+    /// The bytes buffered right now, without doing I/O. May be empty.
+    fn buffered(&self) -> &[u8];
+
+    /// Marks the first `n` buffered bytes as read.
+    ///
+    /// `n` must not exceed `self.buffered().len()`.
+    fn consume(&mut self, n: usize);
+
+    /// Makes at least one more byte available unless the input has ended.
+    ///
+    /// Returns `Ok(false)` at the end of input, `Ok(true)` when
+    /// [`buffered`](Source::buffered) is non-empty.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors, or a limit on the message size being reached.
+    fn fill_buf(&mut self) -> Result<bool>;
+
+    /// An upper bound on the bytes the current message can still supply.
+    fn remaining(&self) -> usize;
+
+    /// Reads `n` bytes, borrowing them from the buffer when they are contiguous there and
+    /// copying them into `scratch` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) if fewer than `n` bytes arrive.
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]>;
+
+    /// Tells the source a new message starts, resetting any per-message byte budget.
+    fn begin_message(&mut self) {}
+
+    /// Reads `n` bytes as [`Bytes`]; sources backed by `Bytes` return a slice without copying.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) if fewer than `n` bytes arrive.
+    fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
+        let mut scratch = Vec::new();
+        let s = self.read_slice(n, &mut scratch)?;
+        Ok(Bytes::copy_from_slice(s))
+    }
+
+    /// Reads one byte.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) at end of input.
+    #[inline]
+    fn read_u8(&mut self) -> Result<u8> {
+        if let Some(&b) = self.buffered().first() {
+            self.consume(1);
+            return Ok(b);
+        }
+        read_u8_slow(self)
+    }
+
+    /// Peeks at the next byte without consuming it; `None` at end of input.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors while refilling.
+    #[inline]
+    fn peek_u8(&mut self) -> Result<Option<u8>> {
+        if let Some(&b) = self.buffered().first() {
+            return Ok(Some(b));
+        }
+        if self.fill_buf()? {
+            Ok(self.buffered().first().copied())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Reads exactly `N` bytes into an array.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) if fewer than `N` bytes arrive.
+    #[inline]
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N]>
+    where
+        Self: Sized,
+    {
+        let buf = self.buffered();
+        if buf.len() >= N {
+            let mut out = [0u8; N];
+            out.copy_from_slice(&buf[..N]);
+            self.consume(N);
+            return Ok(out);
+        }
+        let mut out = [0u8; N];
+        read_exact_slow(self, &mut out)?;
+        Ok(out)
+    }
+
+    /// Fills `out` completely.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) if the input ends first.
+    #[inline]
+    fn take_exact(&mut self, out: &mut [u8]) -> Result<()> {
+        let buf = self.buffered();
+        if buf.len() >= out.len() {
+            out.copy_from_slice(&buf[..out.len()]);
+            self.consume(out.len());
+            return Ok(());
+        }
+        read_exact_slow(self, out)
+    }
+}
+
+#[cold]
+fn read_u8_slow<S: Source + ?Sized>(src: &mut S) -> Result<u8> {
+    if !src.fill_buf()? {
+        return Err(eof());
+    }
+    let b = src.buffered()[0];
+    src.consume(1);
+    Ok(b)
+}
+
+/// Fills `out` by repeatedly refilling `src`.
+pub(crate) fn read_exact_slow<S: Source + ?Sized>(src: &mut S, out: &mut [u8]) -> Result<()> {
+    let mut done = 0;
+    while done < out.len() {
+        if src.buffered().is_empty() && !src.fill_buf()? {
+            return Err(eof());
+        }
+        let buf = src.buffered();
+        let n = buf.len().min(out.len() - done);
+        out[done..done + n].copy_from_slice(&buf[..n]);
+        src.consume(n);
+        done += n;
+    }
+    Ok(())
+}
+
+/// Copies `n` bytes into `scratch`, growing it as the bytes actually arrive (so a lying length
+/// costs at most what was really sent), and returns them.
+pub(crate) fn read_into_scratch<'s, S: Source + ?Sized>(
+    src: &mut S,
+    n: usize,
+    scratch: &'s mut Vec<u8>,
+) -> Result<&'s [u8]> {
+    scratch.clear();
+    while scratch.len() < n {
+        if src.buffered().is_empty() && !src.fill_buf()? {
+            return Err(eof());
+        }
+        let buf = src.buffered();
+        let take = buf.len().min(n - scratch.len());
+        scratch.extend_from_slice(&buf[..take]);
+        src.consume(take);
+    }
+    Ok(&scratch[..])
+}
+
+impl<'a> Source for &'a [u8] {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        self
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        *self = &self[n..];
+    }
+
+    #[inline]
+    fn fill_buf(&mut self) -> Result<bool> {
+        Ok(!self.is_empty())
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        if self.len() < n {
+            *self = &self[self.len()..];
+            return Err(eof());
+        }
+        let all: &'a [u8] = self;
+        let (head, tail) = all.split_at(n);
+        *self = tail;
+        Ok(head)
+    }
+}
+
+impl<S: Source + ?Sized> Source for &mut S {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        (**self).buffered()
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        (**self).consume(n);
+    }
+
+    #[inline]
+    fn fill_buf(&mut self) -> Result<bool> {
+        (**self).fill_buf()
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        (**self).remaining()
+    }
+
+    #[inline]
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        (**self).read_slice(n, scratch)
+    }
+
+    fn begin_message(&mut self) {
+        (**self).begin_message();
+    }
+
+    fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
+        (**self).read_bytes(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TransportErrorKind;
+
+    #[test]
+    fn slice_source_reads_and_reports_eof() {
+        let mut src: &[u8] = &[1, 2, 3, 4, 5];
+        assert_eq!(src.read_u8().unwrap(), 1);
+        assert_eq!(src.take_array::<2>().unwrap(), [2, 3]);
+        assert_eq!(src.remaining(), 2);
+        let mut scratch = Vec::new();
+        let err = src.read_slice(3, &mut scratch).unwrap_err();
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::UnexpectedEof)
+        );
+        let err = src.take_array::<1>().unwrap_err();
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::UnexpectedEof)
+        );
+    }
+}
