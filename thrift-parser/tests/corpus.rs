@@ -26,7 +26,14 @@ fn corpus_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("THRIFT_IDL_CORPUS") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/idl-corpus")
+    // `../shared` beside the project's root; on the team's machines that is /work/shared.
+    let beside_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/idl-corpus");
+    let machine = PathBuf::from("/work/shared/idl-corpus");
+    if !beside_root.is_dir() && machine.is_dir() {
+        machine
+    } else {
+        beside_root
+    }
 }
 
 struct Entry {
