@@ -55,13 +55,13 @@ fn bench(c: &mut Criterion) {
         loaded.program.files.len()
     );
     c.bench_function("parse+resolve ImpalaService.thrift tree", |b| {
-        b.iter(|| loader.load(&[&root]))
+        b.iter(|| loader.load(&[&root]));
     });
 
     let parquet = corpus().join("apache__parquet-format/src/main/thrift/parquet.thrift");
     let text = std::fs::read_to_string(&parquet).unwrap();
     c.bench_function("parse+resolve parquet.thrift (52 KB)", |b| {
-        b.iter(|| thrift_parser::load_str("parquet.thrift", &text))
+        b.iter(|| thrift_parser::load_str("parquet.thrift", &text));
     });
 }
 
