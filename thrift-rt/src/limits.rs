@@ -3,7 +3,8 @@
 //! Every length and count read from the wire is checked against these limits, and against the
 //! number of bytes that can still arrive, *before* anything is allocated.
 
-use crate::error::{ProtocolErrorKind, Result, protocol_err};
+use crate::error::{ProtocolErrorKind, Result, TransportError, protocol_err};
+use crate::transport::Source;
 
 /// Decoding limits. The defaults are Apache Thrift's `TConfiguration` defaults.
 ///
@@ -70,30 +71,49 @@ impl Limits {
         self
     }
 
-    /// Checks a string/binary length against the limit and the bytes that remain.
+    /// Checks a string/binary length against the limit
+    /// ([`SizeLimit`](ProtocolErrorKind::SizeLimit)) and against the bytes the source can still
+    /// supply (the source's [`Source::shortfall`] error, normally
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof)).
     #[inline]
-    pub(crate) fn check_string_len(&self, len: usize, remaining: usize) -> Result<()> {
-        if len > self.max_string_len || len > remaining {
-            return Err(size_err("string", len, self.max_string_len.min(remaining)));
+    pub(crate) fn check_string_len<S: Source + ?Sized>(&self, len: usize, src: &S) -> Result<()> {
+        if len > self.max_string_len {
+            return Err(size_err("string", len, self.max_string_len));
+        }
+        if len > src.remaining() {
+            return Err(shortfall(src, len));
         }
         Ok(())
     }
 
-    /// Checks an element count against the limit and the bytes that remain, given the smallest
-    /// encoded size of one element.
+    /// Checks an element count against the limit and against the bytes the source can still
+    /// supply, given the smallest encoded size of one element.
     #[inline]
-    pub(crate) fn check_container_len(
+    pub(crate) fn check_container_len<S: Source + ?Sized>(
         &self,
         len: usize,
         min_elem_size: usize,
-        remaining: usize,
+        src: &S,
     ) -> Result<()> {
-        if len > self.max_container_len || len.saturating_mul(min_elem_size) > remaining {
-            let room = remaining / min_elem_size.max(1);
-            return Err(size_err("container", len, self.max_container_len.min(room)));
+        if len > self.max_container_len {
+            return Err(size_err("container", len, self.max_container_len));
+        }
+        let needed = len.saturating_mul(min_elem_size);
+        if needed > src.remaining() {
+            return Err(shortfall(src, needed));
         }
         Ok(())
     }
+}
+
+#[cold]
+#[inline(never)]
+fn shortfall<S: Source + ?Sized>(src: &S, needed: usize) -> crate::Error {
+    TransportError::new(
+        src.shortfall(),
+        format!("{needed} bytes needed, at most {} remain", src.remaining()),
+    )
+    .into()
 }
 
 #[cold]

@@ -300,7 +300,7 @@ impl<S: Source> BinaryReader<S> {
         let elem = self.read_ttype()?;
         let len = self.read_len()?;
         self.limits
-            .check_container_len(len, min_size(elem), self.src.remaining())?;
+            .check_container_len(len, min_size(elem), &self.src)?;
         self.depth.enter(&self.limits)?;
         Ok(ListHeader { elem, len })
     }
@@ -308,7 +308,7 @@ impl<S: Source> BinaryReader<S> {
     #[inline]
     fn binary_len(&mut self) -> Result<usize> {
         let len = self.read_len()?;
-        self.limits.check_string_len(len, self.src.remaining())?;
+        self.limits.check_string_len(len, &self.src)?;
         Ok(len)
     }
 }
@@ -344,7 +344,7 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
                 ));
             }
             let len = word as usize;
-            self.limits.check_string_len(len, self.src.remaining())?;
+            self.limits.check_string_len(len, &self.src)?;
             let bytes = self.src.read_slice(len, &mut self.scratch)?;
             let name = std::str::from_utf8(bytes)
                 .map_err(|e| super::invalid_utf8(&e))?
@@ -418,11 +418,8 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
         let key = self.read_ttype()?;
         let value = self.read_ttype()?;
         let len = self.read_len()?;
-        self.limits.check_container_len(
-            len,
-            min_size(key) + min_size(value),
-            self.src.remaining(),
-        )?;
+        self.limits
+            .check_container_len(len, min_size(key) + min_size(value), &self.src)?;
         self.depth.enter(&self.limits)?;
         Ok(MapHeader { key, value, len })
     }
@@ -641,8 +638,8 @@ mod tests {
             ][..],
         );
         assert_eq!(
-            r.read_list_begin().unwrap_err().protocol_kind(),
-            Some(ProtocolErrorKind::SizeLimit)
+            r.read_list_begin().unwrap_err().transport_kind(),
+            Some(TransportErrorKind::UnexpectedEof)
         );
         let mut r = BinaryReader::new(&[17, 0, 0, 0, 0][..]);
         assert_eq!(

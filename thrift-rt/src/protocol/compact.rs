@@ -538,7 +538,7 @@ impl<S: Source> CompactReader<S> {
             return Err(unknown_type(0));
         }
         self.limits
-            .check_container_len(len, min_size(elem), self.src.remaining())?;
+            .check_container_len(len, min_size(elem), &self.src)?;
         self.depth.enter(&self.limits)?;
         Ok(ListHeader { elem, len })
     }
@@ -546,7 +546,7 @@ impl<S: Source> CompactReader<S> {
     #[inline]
     fn binary_len(&mut self) -> Result<usize> {
         let len = self.read_size()?;
-        self.limits.check_string_len(len, self.src.remaining())?;
+        self.limits.check_string_len(len, &self.src)?;
         Ok(len)
     }
 }
@@ -670,11 +670,8 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
         if key == TType::Stop || value == TType::Stop {
             return Err(unknown_type(0));
         }
-        self.limits.check_container_len(
-            len,
-            min_size(key) + min_size(value),
-            self.src.remaining(),
-        )?;
+        self.limits
+            .check_container_len(len, min_size(key) + min_size(value), &self.src)?;
         self.depth.enter(&self.limits)?;
         Ok(MapHeader { key, value, len })
     }

@@ -757,7 +757,12 @@ impl<S: Source> JsonReader<S> {
     fn numeric_chars(&mut self) -> Result<([u8; 40], usize)> {
         let mut out = [0u8; 40];
         let mut n = 0;
-        while let Some(c) = self.src.peek_u8()? {
+        loop {
+            // A number is always followed by something (a quote, separator or bracket), so
+            // running out of input here is a truncated message, not a short number.
+            let Some(c) = self.src.peek_u8()? else {
+                return Err(crate::error::eof());
+            };
             if !matches!(c, b'+' | b'-' | b'.' | b'0'..=b'9' | b'E' | b'e') {
                 break;
             }
@@ -851,7 +856,7 @@ impl<S: Source> JsonReader<S> {
         }
         let n = usize::try_from(n).unwrap_or(usize::MAX);
         self.limits
-            .check_container_len(n, min_elem_size, self.src.remaining())?;
+            .check_container_len(n, min_elem_size, &self.src)?;
         Ok(n)
     }
 }

@@ -124,6 +124,10 @@ impl<R: Read> Source for BufferedReader<R> {
     fn begin_message(&mut self) {
         self.budget = self.max_message_size;
     }
+
+    fn shortfall(&self) -> TransportErrorKind {
+        TransportErrorKind::MessageTooLarge
+    }
 }
 
 impl<R: Read> Read for BufferedReader<R> {

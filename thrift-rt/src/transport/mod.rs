@@ -60,6 +60,14 @@ pub trait Source {
     /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) if fewer than `n` bytes arrive.
     fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]>;
 
+    /// The error kind for a length that exceeds [`remaining`](Source::remaining):
+    /// [`UnexpectedEof`](crate::TransportErrorKind::UnexpectedEof) for sources whose end is
+    /// known, [`MessageTooLarge`](crate::TransportErrorKind::MessageTooLarge) for streams with a
+    /// byte budget.
+    fn shortfall(&self) -> crate::TransportErrorKind {
+        crate::TransportErrorKind::UnexpectedEof
+    }
+
     /// Tells the source a new message starts, resetting any per-message byte budget.
     fn begin_message(&mut self) {}
 
@@ -252,6 +260,10 @@ impl<S: Source + ?Sized> Source for &mut S {
 
     fn begin_message(&mut self) {
         (**self).begin_message();
+    }
+
+    fn shortfall(&self) -> crate::TransportErrorKind {
+        (**self).shortfall()
     }
 
     fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
