@@ -115,7 +115,7 @@ impl MessageType {
 /// A message header: name, kind, sequence id and our channel extension.
 ///
 /// Writers take `MessageHeader<&str>`, readers return `MessageHeader<String>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MessageHeader<S = String> {
     /// Method name (for multiplexed calls, `Service:method`).
     pub name: S,
