@@ -20,6 +20,9 @@ use super::{FieldSite, Resolver};
 use crate::ast::{ConstExpr, ConstExprKind, DefinitionKind};
 use crate::source::FileId;
 
+/// How long a chain of constants defined by other constants may be.
+const MAX_REFERENCE_DEPTH: usize = 200;
+
 /// The evaluation state of each `const`, to evaluate each once and catch cycles.
 #[derive(Clone)]
 enum State {
@@ -121,6 +124,18 @@ impl Resolver<'_, '_> {
             }
             State::Pending => {}
         }
+        // Each reference recurses; a hostile chain of thousands must not exhaust the stack.
+        if self.const_depth >= MAX_REFERENCE_DEPTH {
+            let span = self.defs[id.index()].span;
+            self.error(
+                span,
+                format!(
+                    "constants refer to each other more than {MAX_REFERENCE_DEPTH} levels deep"
+                ),
+            );
+            states[id.index()] = State::Done(None);
+            return None;
+        }
         states[id.index()] = State::InProgress;
         let (file, definition) = self.ast_defs[id.index()];
         let DefinitionKind::Const { value: expr, .. } = &definition.kind else {
@@ -130,7 +145,9 @@ impl Resolver<'_, '_> {
             DefKind::Const(c) => c.ty.clone(),
             _ => return None,
         };
+        self.const_depth += 1;
         let value = self.evaluate(file, expr, &ty, &definition.name.name, states);
+        self.const_depth -= 1;
         if let (Some(value), DefKind::Const(c)) = (&value, &mut self.defs[id.index()].kind) {
             c.value = value.clone();
         }

@@ -73,6 +73,7 @@ pub(crate) fn resolve(files: LoadedFiles, diagnostics: &mut Diagnostics) -> Prog
             ast_defs: Vec::new(),
             defs: Vec::new(),
             defaults: Vec::new(),
+            const_depth: 0,
             diagnostics,
         };
         resolver.declare();
@@ -103,6 +104,8 @@ struct Resolver<'a, 'd> {
     defs: Vec<Def>,
     /// Field defaults to evaluate in pass 3.
     defaults: Vec<(FieldSite, &'a ast::ConstExpr)>,
+    /// How many constant references are being followed right now (`A = B`, `B = C`, …).
+    const_depth: usize,
     diagnostics: &'d mut Diagnostics,
 }
 

@@ -1,0 +1,3 @@
+const string TEXT = "a"
+const list<i32> NUMBERS = TEXT
+const double D = TEXT

@@ -1,0 +1,2 @@
+struct A {}
+/** a doc comment that never ends
