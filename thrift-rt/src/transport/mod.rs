@@ -18,8 +18,14 @@ use bytes::Bytes;
 use crate::error::{Result, eof};
 
 pub mod buffered;
+#[cfg(unix)]
+pub mod fd;
+pub mod file;
 pub mod framed;
 pub mod memory;
+pub mod socket;
+#[cfg(unix)]
+pub mod unix;
 
 pub use buffered::BufferedReader;
 pub use framed::{FramedReader, FramedWriter};
