@@ -152,14 +152,28 @@ fn render_snippet(out: &mut String, sources: &SourceMap, label: &Label) {
     } else {
         1
     };
+    // Show at most a window of the line around the problem, so a huge one-line file cannot
+    // turn each diagnostic into megabytes of output.
+    const WINDOW: usize = 100;
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let first = (column - 1).saturating_sub(WINDOW / 2).min(chars.len());
+    let last = (first + WINDOW).min(chars.len());
+    let prefix = if first > 0 { "…" } else { "" };
+    let suffix = if last < chars.len() { "…" } else { "" };
+    let shown: String = chars[first..last].iter().collect();
+    let caret_at = column - 1 - first + prefix.chars().count();
+    let width = width.min(WINDOW);
     let gutter = line.to_string().len();
     let _ = writeln!(out, "{:gutter$} |", "");
-    let _ = writeln!(out, "{line} | {}", text.replace('\t', " "));
+    let _ = writeln!(out, "{line} | {prefix}{shown}{suffix}");
     let _ = writeln!(
         out,
         "{:gutter$} | {}{}",
         "",
-        " ".repeat(column - 1),
+        " ".repeat(caret_at),
         "^".repeat(width)
     );
 }

@@ -96,19 +96,29 @@ impl Loader<'_, '_> {
         if let Some(&id) = self.by_identity.get(&identity) {
             return Ok(id);
         }
+        let mut invalid_utf8_at = None;
         let text = match text {
             Some(text) => text.clone(),
             None => {
                 let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-                String::from_utf8(bytes).map_err(|e| {
-                    format!(
-                        "the file is not valid UTF-8 (at byte {})",
-                        e.utf8_error().valid_up_to()
-                    )
-                })?
+                // Old IDL files carry Latin-1 in comments, and Apache Thrift reads bytes: accept
+                // the file with replacement characters and say where.
+                match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(error) => {
+                        invalid_utf8_at = Some(error.utf8_error().valid_up_to());
+                        String::from_utf8_lossy(error.as_bytes()).into_owned()
+                    }
+                }
             }
         };
         let id = self.files.sources.add(path, text);
+        if let Some(offset) = invalid_utf8_at {
+            self.diagnostics.push(
+                Diagnostic::warning(Span::new(id, offset, offset + 1), "the file is not valid UTF-8 from here on")
+                    .with_note("invalid bytes are read as U+FFFD; inside a string literal that changes its value"),
+            );
+        }
         self.by_identity.insert(identity, id);
         let document = parser::parse(id, self.files.sources.get(id).text(), self.diagnostics);
         self.files.documents.push(document);

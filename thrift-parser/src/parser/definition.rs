@@ -38,6 +38,21 @@ impl Parser<'_, '_> {
     fn unknown_definition(&mut self) -> Failed {
         if self.peek().kind == TokenKind::Ident {
             let word = self.text_of(self.span());
+            let old_namespace = match word {
+                "java_package" => Some("java"),
+                "py_module" => Some("py"),
+                "perl_package" => Some("perl"),
+                "smalltalk_category" | "smalltalk_prefix" => Some("st"),
+                _ => word.strip_suffix("_namespace"),
+            };
+            if let Some(scope) = old_namespace {
+                let span = self.span();
+                self.diagnostics.push(
+                    Diagnostic::error(span, format!("unsupported declaration `{word}`"))
+                        .with_note(format!("write `namespace {scope} <name>` instead")),
+                );
+                return Failed;
+            }
             if word == "senum" || word == "slist" {
                 let span = self.span();
                 self.diagnostics.push(

@@ -288,8 +288,10 @@ impl<'a, 'd> Parser<'a, 'd> {
             first = false;
             match self.bump().kind {
                 TokenKind::Symbol('{') => depth += 1,
-                TokenKind::Symbol('}') => {
-                    depth = depth.saturating_sub(1);
+                // A `}` that closes nothing here belongs to a body the error left half-read:
+                // skip it and keep looking for the next definition.
+                TokenKind::Symbol('}') if depth > 0 => {
+                    depth -= 1;
                     if depth == 0 {
                         // The end of the broken definition; resume after its annotations.
                         if self.at_symbol('(') {

@@ -5,9 +5,9 @@
 //! truncation):
 //! - integers (`true`/`false` are 1/0) for `bool` (0 or 1 only) and the integer types; integers or
 //!   doubles for `double`; string literals for `string`, `binary` and `uuid`;
-//! - an enum takes the name of one of its values (`Color.RED`, `file.Color.RED`; like Apache
-//!   Thrift, only the part after the last dot must name a value), or the number of a declared
-//!   value;
+//! - an enum takes the qualified name of one of its values (`Color.RED`, `file.Color.RED`; like
+//!   Apache Thrift, only the part after the last dot must name a value, but a bare `RED` is
+//!   rejected as unqualified), or the number of a declared value;
 //! - a struct, union or exception takes a map literal keyed by field names;
 //! - lists and sets take `[…]`, maps take `{…}`; Apache also accepts an empty literal of the other
 //!   bracket kind (its own test IDL writes `{}` for an empty set), and so do we;
@@ -420,6 +420,13 @@ impl Resolver<'_, '_> {
                     return None;
                 };
                 let last = name.rsplit('.').next().unwrap_or(name);
+                if !name.contains('.') && e.values.iter().any(|v| v.name == *name) {
+                    self.error(
+                        expr.span,
+                        format!("enum value `{name}` must be qualified: write `{enum_name}.{name}` (for `{context}`)"),
+                    );
+                    return None;
+                }
                 if let Some(value) = e.values.iter().find(|v| v.name == last) {
                     return Some(ConstValue::Enum {
                         def,

@@ -1,0 +1,2 @@
+enum Level { LOW, HIGH }
+const Level BARE = LOW
