@@ -1,13 +1,13 @@
 //! Transports: where protocol bytes come from and go to.
 //!
 //! Writing is plain [`std::io::Write`]: protocol writers take any `W: Write` (a `Vec<u8>`, a
-//! [`FramedWriter`](framed::FramedWriter), a `BufWriter<TcpStream>`, ...).
+//! [`FramedWriter`], a `BufWriter<TcpStream>`, ...).
 //!
 //! Reading goes through [`Source`], a buffered-reader trait that lets protocol readers decode
-//! straight out of the buffer. Sources over memory (`&[u8]`, [`BytesSource`](memory::BytesSource),
-//! [`MemoryBuffer`](memory::MemoryBuffer), a [`FramedReader`](framed::FramedReader)'s current
+//! straight out of the buffer. Sources over memory (`&[u8]`, [`BytesSource`],
+//! [`MemoryBuffer`], a [`FramedReader`]'s current
 //! frame) hand out strings and binaries without copying; sources over streams
-//! ([`BufferedReader`](buffered::BufferedReader)) refill from any [`std::io::Read`].
+//! ([`BufferedReader`]) refill from any [`std::io::Read`].
 //!
 //! Every source also reports [`Source::remaining`], an upper bound on how many bytes the current
 //! message can still supply, which readers use to refuse lengths and counts that cannot be real
