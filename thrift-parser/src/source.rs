@@ -42,14 +42,6 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
-
-    /// An empty span at the start of `self`.
-    pub fn shrink_to_start(self) -> Span {
-        Span {
-            end: self.start,
-            ..self
-        }
-    }
 }
 
 /// One source file: its path as given, its text, and where each line starts.
