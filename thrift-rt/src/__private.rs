@@ -5,12 +5,20 @@
 //! names such as `Result` or `Box` cannot shadow anything.
 
 pub use crate::application::{ApplicationError, ApplicationErrorKind};
+pub use crate::client::{Client, missing_result};
 pub use crate::codec::{
     ReadThrift, WriteThrift, read_field_value, skip_field, write_field, write_list,
 };
 pub use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, missing_field};
+pub use crate::float::OrderedF64;
+pub use crate::processor::{
+    Processor, catch_panic, invalid_message_type, oneway_done, read_args, reply, undeclared_error,
+    unknown_method, write_exception, write_reply,
+};
 pub use crate::protocol::{ProtocolReader, ProtocolWriter, skip_value};
 pub use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
+pub use bytes::Bytes;
+pub use std::sync::LazyLock;
 
 /// Reads a field into `slot` if the wire type matches (skipping it otherwise), then ends the
 /// field; errors get `strukt.field` added to their path.

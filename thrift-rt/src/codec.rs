@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` | `bool`, `i8`, `i16`, `i32`, `i64`, `double` |
 //! | `String` | `string` |
-//! | `Vec<u8>`, `bytes::Bytes` | `binary` |
+//! | `Vec<u8>`, `[u8]` (write only), `bytes::Bytes` | `binary` |
 //! | `[u8; 16]` | `uuid` |
 //! | `Vec<T>` | `list<T>` |
 //! | `BTreeSet<T>`, `HashSet<T>` | `set<T>` |
@@ -241,6 +241,14 @@ impl ReadThrift for String {
 }
 
 impl WriteThrift for Vec<u8> {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_binary(self)
+    }
+}
+
+impl WriteThrift for [u8] {
     const TTYPE: TType = TType::String;
     #[inline]
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {

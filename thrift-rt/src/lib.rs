@@ -36,9 +36,12 @@
 #![warn(missing_docs)]
 
 pub mod application;
+pub mod client;
 pub mod codec;
 pub mod error;
+pub mod float;
 pub mod limits;
+pub mod processor;
 pub mod protocol;
 pub mod transport;
 pub mod ttype;
@@ -46,11 +49,43 @@ pub mod ttype;
 #[doc(hidden)]
 pub mod __private;
 
+/// The `bytes` crate, for `binary` fields generated as `Bytes`.
+pub use bytes;
+
 pub use application::{ApplicationError, ApplicationErrorKind};
+pub use client::Client;
 pub use codec::{ReadThrift, WriteThrift};
 pub use error::{
     Error, ProtocolError, ProtocolErrorKind, Result, TransportError, TransportErrorKind,
 };
+pub use float::OrderedF64;
 pub use limits::Limits;
+pub use processor::Processor;
 pub use protocol::{ProtocolReader, ProtocolWriter};
 pub use ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
+
+/// Pulls the code a build script generated with `thrift-build` into the current module.
+///
+/// `thrift_build::compile` writes one Rust file per IDL file into `OUT_DIR`, plus `mod.rs`,
+/// which declares one module per IDL file (named after the file, or after its `namespace rs`).
+/// This macro includes that `mod.rs`:
+///
+/// ```ignore
+/// mod idl {
+///     thrift_rt::include_thrift!();
+/// }
+/// use idl::calculator::{CalculatorClient, Work};
+/// ```
+///
+/// Generated files refer to each other with relative paths (`super::shared::Thing`), so the
+/// modules can sit at any depth of the crate. With `Builder::out_dir`, pass the directory:
+/// `include_thrift!("/path/to/dir")` (a string literal, or `concat!(…)`).
+#[macro_export]
+macro_rules! include_thrift {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/mod.rs"));
+    };
+    ($dir:expr) => {
+        include!(concat!($dir, "/mod.rs"));
+    };
+}

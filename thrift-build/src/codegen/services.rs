@@ -1,0 +1,739 @@
+//! Services: a handler trait, a processor, a client, and per-method error enums.
+//!
+//! For `service Store { Entry get(1: string key) throws (1: NotFound nf) }`:
+//!
+//! - `trait Store: Send + Sync { fn get(&self, key: String) -> Result<Entry, StoreGetError>; }`
+//!   is what the application implements (a base service is a supertrait);
+//! - `StoreGetError { Nf(NotFound), Thrift(thrift_rt::Error) }` holds the declared exceptions,
+//!   so callers `match` instead of downcasting;
+//! - `StoreProcessor<H>` implements `thrift_rt::Processor`: it dispatches on the method name,
+//!   catches handler panics, and answers unknown methods;
+//! - `StoreClient<R, W>` has one method per function (base services' functions included),
+//!   taking arguments by reference;
+//! - hidden `StoreGetArgs` / `StoreGetResult` structs are the wire format of the call.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use thrift_parser::ir::{BaseType, DefId, DefKind, Field, Function, Requiredness, Service, Type};
+
+use super::docs::opt_doc_attrs;
+use super::structs::{self, FieldDefault, FieldModel, StructModel, id_literal};
+use crate::context::{Caps, Context, FunctionNames, ServiceNames};
+use crate::names::{Scope, camel_case, ident, snake_case};
+use crate::types::Here;
+
+const NO_CAPS: Caps = Caps {
+    eq: false,
+    hash: false,
+    ord: false,
+    default: false,
+};
+
+pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
+    let def = cx.program.def(def_id);
+    let DefKind::Service(service) = &def.kind else {
+        unreachable!("services are services")
+    };
+    let names = &cx.services[&def_id];
+    let mut items = Vec::new();
+    for (function, fn_names) in service.functions.iter().zip(&names.functions) {
+        if let Some(error) = &fn_names.error {
+            items.push(error_enum(cx, def_id, function, error, here));
+        }
+        if cx.config.server {
+            items.push(structs::emit(&args_model(cx, function, fn_names, here)));
+        }
+        if !function.oneway {
+            items.push(structs::emit(&result_model(cx, function, fn_names, here)));
+        }
+    }
+    if cx.config.server {
+        items.push(handler_trait(cx, def_id, service, names, here));
+        items.push(processor(cx, def_id, service, names, here));
+    }
+    if cx.config.client {
+        items.push(client(cx, def_id, service, names, here));
+    }
+    quote!(#(#items)*)
+}
+
+/// The hidden argument struct: the parameters as fields.
+fn args_model(
+    cx: &Context<'_>,
+    function: &Function,
+    names: &FunctionNames,
+    here: Here,
+) -> StructModel {
+    let param_names = param_names(function);
+    let fields = function
+        .params
+        .iter()
+        .zip(&param_names)
+        .map(|(param, name)| {
+            let default = match (&param.default, param.requiredness) {
+                (_, Requiredness::Required) => None,
+                (Some(value), _) if structs::is_empty_container(value) => Some(FieldDefault::Type),
+                (Some(value), _) if structs::is_cheap(cx, &param.ty) => {
+                    Some(FieldDefault::Cheap(cx.value_expr(&param.ty, value, here)))
+                }
+                (Some(value), _) => Some(FieldDefault::Idl(cx.value_expr(&param.ty, value, here))),
+                (None, _) if cx.type_has_default(&param.ty) => Some(FieldDefault::Type),
+                (None, _) => None,
+            };
+            FieldModel {
+                id: param.id,
+                idl_name: param.name.clone(),
+                name: ident(name),
+                ty: cx.rust_type(&param.ty, here),
+                optional: false,
+                default,
+                doc: TokenStream::new(),
+                attrs: Vec::new(),
+            }
+        })
+        .collect();
+    StructModel {
+        name: ident(&names.args),
+        idl_name: format!("{}_args", function.name),
+        doc: TokenStream::new(),
+        hidden: true,
+        attrs: Vec::new(),
+        fields,
+        caps: NO_CAPS,
+    }
+}
+
+/// The hidden result struct: `success` (id 0) and one optional field per exception.
+fn result_model(
+    cx: &Context<'_>,
+    function: &Function,
+    names: &FunctionNames,
+    here: Here,
+) -> StructModel {
+    let mut scope = Scope::default();
+    let mut fields = Vec::new();
+    if let Some(returns) = &function.returns {
+        fields.push(FieldModel {
+            id: 0,
+            idl_name: "success".to_string(),
+            name: ident(&scope.claim("success")),
+            ty: cx.rust_type(returns, here),
+            optional: true,
+            default: None,
+            doc: TokenStream::new(),
+            attrs: Vec::new(),
+        });
+    }
+    for exception in &function.throws {
+        fields.push(FieldModel {
+            id: exception.id,
+            idl_name: exception.name.clone(),
+            name: ident(&scope.claim(&snake_case(&exception.name))),
+            ty: cx.rust_type(&exception.ty, here),
+            optional: true,
+            default: None,
+            doc: TokenStream::new(),
+            attrs: Vec::new(),
+        });
+    }
+    StructModel {
+        name: ident(&names.result),
+        idl_name: format!("{}_result", function.name),
+        doc: TokenStream::new(),
+        hidden: true,
+        attrs: Vec::new(),
+        fields,
+        caps: NO_CAPS,
+    }
+}
+
+/// Parameter names (unique, snake case, escaped).
+fn param_names(function: &Function) -> Vec<String> {
+    let mut scope = Scope::default();
+    function
+        .params
+        .iter()
+        .map(|p| scope.claim(&snake_case(&p.name)))
+        .collect()
+}
+
+/// Variant names of a method's error enum (`Thrift` is the catch-all).
+fn error_variants(function: &Function) -> Vec<Ident> {
+    let mut scope = Scope::with_reserved(&["Thrift"]);
+    function
+        .throws
+        .iter()
+        .map(|e| ident(&scope.claim(&camel_case(&e.name))))
+        .collect()
+}
+
+fn error_enum(
+    cx: &Context<'_>,
+    service: DefId,
+    function: &Function,
+    name: &str,
+    here: Here,
+) -> TokenStream {
+    let name = ident(name);
+    let variants = error_variants(function);
+    let types: Vec<TokenStream> = function
+        .throws
+        .iter()
+        .map(|e| cx.rust_type(&e.ty, here))
+        .collect();
+    let summary = format!(
+        " What `{}.{}` can fail with: the exceptions the IDL declares, or any other failure.",
+        cx.program.def(service).name,
+        function.name
+    );
+    let declarations = function
+        .throws
+        .iter()
+        .zip(&variants)
+        .zip(&types)
+        .map(|((e, v), ty)| {
+            let doc = opt_doc_attrs(e.doc.as_deref());
+            quote!(#doc #v(#ty))
+        });
+    // `From` only for exception types declared once: two variants of one type would make the
+    // conversion ambiguous.
+    let froms = function
+        .throws
+        .iter()
+        .zip(&variants)
+        .zip(&types)
+        .filter(|((e, _), _)| {
+            function
+                .throws
+                .iter()
+                .filter(|other| other.ty == e.ty)
+                .count()
+                == 1
+        });
+    let froms = froms.map(|((_, variant), ty)| {
+        quote! {
+            impl ::core::convert::From<#ty> for #name {
+                fn from(e: #ty) -> Self {
+                    Self::#variant(e)
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #summary]
+        #[derive(Debug)]
+        pub enum #name {
+            #(#declarations,)*
+            /// A transport or protocol failure, or a `TApplicationException` from the server.
+            Thrift(_rt::Error),
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(Self::#variants(e) => ::core::fmt::Display::fmt(e, f),)*
+                    Self::Thrift(e) => ::core::fmt::Display::fmt(e, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for #name {
+            fn source(&self) -> ::core::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    #(Self::#variants(e) => ::core::option::Option::Some(e),)*
+                    Self::Thrift(e) => ::core::option::Option::Some(e),
+                }
+            }
+        }
+
+        #(#froms)*
+
+        impl ::core::convert::From<_rt::Error> for #name {
+            fn from(e: _rt::Error) -> Self {
+                Self::Thrift(e)
+            }
+        }
+    }
+}
+
+/// The error type of a method: its own enum (next to the service), or `thrift_rt::Error`.
+fn error_type(cx: &Context<'_>, service: DefId, index: usize, here: Here) -> TokenStream {
+    match &cx.services[&service].functions[index].error {
+        Some(name) => sibling_path(cx, service, name, here),
+        None => quote!(_rt::Error),
+    }
+}
+
+/// The path of an item `name` that sits in the module of `service`.
+fn sibling_path(cx: &Context<'_>, service: DefId, name: &str, here: Here) -> TokenStream {
+    let name = ident(name);
+    // The service's path with its last segment (the trait name) swapped.
+    let mut path = cx.def_path(service, here).into_iter().collect::<Vec<_>>();
+    path.pop();
+    let prefix: TokenStream = path.into_iter().collect();
+    quote!(#prefix #name)
+}
+
+fn return_type(cx: &Context<'_>, function: &Function, here: Here) -> TokenStream {
+    match &function.returns {
+        Some(ty) => cx.rust_type(ty, here),
+        None => quote!(()),
+    }
+}
+
+fn too_many_arguments(function: &Function) -> Option<TokenStream> {
+    // clippy's limit is 7, counting `self`.
+    (function.params.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]))
+}
+
+fn handler_trait(
+    cx: &Context<'_>,
+    def_id: DefId,
+    service: &Service,
+    names: &ServiceNames,
+    here: Here,
+) -> TokenStream {
+    let def = cx.program.def(def_id);
+    let name = ident(&names.handler);
+    let doc = opt_doc_attrs(def.doc.as_deref());
+    let summary = format!(
+        " Implement this to serve `{}`, and wrap the handler in [`{}`].",
+        def.name, names.processor
+    );
+    let base = service.extends.map(|base| {
+        let path = cx.def_path(base, here);
+        quote!(#path +)
+    });
+    let methods = service
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(index, function)| {
+            let method = ident(&names.functions[index].method);
+            let doc = opt_doc_attrs(function.doc.as_deref());
+            let params = param_names(function)
+                .iter()
+                .zip(&function.params)
+                .map(|(p, param)| {
+                    let p = ident(p);
+                    let ty = cx.rust_type(&param.ty, here);
+                    quote!(#p: #ty)
+                })
+                .collect::<Vec<_>>();
+            let returns = return_type(cx, function, here);
+            let error = error_type(cx, def_id, index, here);
+            let allow = too_many_arguments(function);
+            quote! {
+                #doc
+                #allow
+                fn #method(&self, #(#params),*) -> ::core::result::Result<#returns, #error>;
+            }
+        });
+    // A blank line between the IDL's doc and ours, when there is one.
+    let separator = if doc.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[doc = ""])
+    };
+    quote! {
+        #doc
+        #separator
+        #[doc = #summary]
+        pub trait #name: #base ::core::marker::Send + ::core::marker::Sync {
+            #(#methods)*
+        }
+    }
+}
+
+fn processor(
+    cx: &Context<'_>,
+    def_id: DefId,
+    service: &Service,
+    names: &ServiceNames,
+    here: Here,
+) -> TokenStream {
+    let def = cx.program.def(def_id);
+    let handler = ident(&names.handler);
+    let name = ident(&names.processor);
+    let idl_name = &def.name;
+    let channel = proc_macro2::Literal::u8_unsuffixed(service.channel);
+    let summary = format!(
+        " Serves `{idl_name}` calls with a [`{}`] handler.",
+        names.handler
+    );
+    let arms = service
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(index, function)| dispatch_arm(function, &names.functions[index]));
+    let fallback = match service.extends {
+        Some(base) => {
+            let base_processor = sibling_path(cx, base, &cx.services[&base].processor, here);
+            quote!(#base_processor::<H>::dispatch(handler, header, r, w))
+        }
+        None => quote!(::core::result::Result::Ok(false)),
+    };
+    let dispatch_body = if service.functions.is_empty() {
+        fallback
+    } else {
+        quote! {
+            match header.name.as_str() {
+                #(#arms)*
+                _ => #fallback,
+            }
+        }
+    };
+    quote! {
+        #[doc = #summary]
+        #[derive(Debug, Clone)]
+        pub struct #name<H> {
+            handler: H,
+        }
+
+        impl<H> #name<H> {
+            /// The service name, for registering with a multiplexed processor.
+            pub const SERVICE_NAME: &'static str = #idl_name;
+            /// The channel the IDL gives this service (0 when it gives none).
+            pub const CHANNEL: u8 = #channel;
+
+            /// A processor that serves calls with `handler`.
+            pub fn new(handler: H) -> Self {
+                Self { handler }
+            }
+
+            /// The handler.
+            pub fn handler(&self) -> &H {
+                &self.handler
+            }
+        }
+
+        impl<H: #handler> #name<H> {
+            /// Serves one call if it is a method of this service (or a base service); returns
+            /// `false`, having read nothing more, when it is not.
+            #[doc(hidden)]
+            pub fn dispatch<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
+                handler: &H,
+                header: &_rt::MessageHeader,
+                r: &mut R,
+                w: &mut W,
+            ) -> _rt::Result<bool> {
+                #dispatch_body
+            }
+        }
+
+        impl<H: #handler> _rt::Processor for #name<H> {
+            fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
+                &self,
+                header: &_rt::MessageHeader,
+                r: &mut R,
+                w: &mut W,
+            ) -> _rt::Result<()> {
+                if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
+                    return _rt::invalid_message_type(header, r, w);
+                }
+                if Self::dispatch(&self.handler, header, r, w)? {
+                    ::core::result::Result::Ok(())
+                } else {
+                    _rt::unknown_method(header, r, w)
+                }
+            }
+        }
+    }
+}
+
+fn dispatch_arm(function: &Function, names: &FunctionNames) -> TokenStream {
+    let idl_method = &function.name;
+    let method = ident(&names.method);
+    let args_ty = ident(&names.args);
+    let arg_fields: Vec<Ident> = param_names(function).iter().map(|p| ident(p)).collect();
+    let call = quote!(_rt::catch_panic(#idl_method, || handler.#method(#(args.#arg_fields),*)));
+    let read_args = if function.params.is_empty() {
+        quote!(let #args_ty {} = _rt::read_args(header, r, w)?;)
+    } else {
+        quote!(let args: #args_ty = _rt::read_args(header, r, w)?;)
+    };
+    if function.oneway {
+        return quote! {
+            #idl_method => {
+                #read_args
+                _rt::oneway_done(#idl_method, #call);
+                ::core::result::Result::Ok(true)
+            }
+        };
+    }
+    let result_ty = ident(&names.result);
+    let result_fields = result_field_names(function);
+    let none_except = |set: Option<&Ident>, value: TokenStream| {
+        let inits = result_fields.iter().map(|field| {
+            if Some(field) == set {
+                quote!(#field: ::core::option::Option::Some(#value))
+            } else {
+                quote!(#field: ::core::option::Option::None)
+            }
+        });
+        quote!(#result_ty { #(#inits),* })
+    };
+    let success = match &function.returns {
+        Some(_) => {
+            let result = none_except(result_fields.first(), quote!(success));
+            quote!(::core::result::Result::Ok(::core::result::Result::Ok(success)) => ::core::result::Result::Ok(#result),)
+        }
+        None => {
+            let result = none_except(None, TokenStream::new());
+            quote!(::core::result::Result::Ok(::core::result::Result::Ok(())) => ::core::result::Result::Ok(#result),)
+        }
+    };
+    let offset = usize::from(function.returns.is_some());
+    let error_arms = match &names.error {
+        Some(error) => {
+            let error = ident(error);
+            let variants = error_variants(function);
+            let arms = variants.iter().enumerate().map(|(i, variant)| {
+                let result = none_except(result_fields.get(i + offset), quote!(e));
+                quote!(::core::result::Result::Ok(::core::result::Result::Err(#error::#variant(e))) => ::core::result::Result::Ok(#result),)
+            });
+            quote! {
+                #(#arms)*
+                ::core::result::Result::Ok(::core::result::Result::Err(#error::Thrift(e))) => {
+                    ::core::result::Result::Err(_rt::undeclared_error(#idl_method, e))
+                }
+            }
+        }
+        None => quote! {
+            ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
+                ::core::result::Result::Err(_rt::undeclared_error(#idl_method, e))
+            }
+        },
+    };
+    quote! {
+        #idl_method => {
+            #read_args
+            let outcome = match #call {
+                #success
+                #error_arms
+                ::core::result::Result::Err(exception) => ::core::result::Result::Err(exception),
+            };
+            _rt::reply(w, header, outcome)?;
+            ::core::result::Result::Ok(true)
+        }
+    }
+}
+
+/// The Rust field names of a result struct, as [`result_model`] assigns them.
+fn result_field_names(function: &Function) -> Vec<Ident> {
+    let mut scope = Scope::default();
+    let mut names = Vec::new();
+    if function.returns.is_some() {
+        names.push(ident(&scope.claim("success")));
+    }
+    for exception in &function.throws {
+        names.push(ident(&scope.claim(&snake_case(&exception.name))));
+    }
+    names
+}
+
+/// How a client method takes a parameter: by value (`Copy` scalars) or by reference
+/// (`&str`, `&[u8]`, `&[T]`, `&Struct`).
+fn client_param(cx: &Context<'_>, ty: &Type, here: Here) -> (TokenStream, bool) {
+    match cx.program.true_type(ty) {
+        Type::Base(BaseType::String) => (quote!(&str), true),
+        Type::Base(BaseType::Binary) => (quote!(&[u8]), true),
+        Type::Base(_) => (cx.rust_type(ty, here), false),
+        Type::List(elem) => {
+            let elem = cx.rust_type(elem, here);
+            (quote!(&[#elem]), true)
+        }
+        Type::Def(def) if matches!(cx.program.def(*def).kind, DefKind::Enum(_)) => {
+            (cx.rust_type(ty, here), false)
+        }
+        _ => {
+            let ty = cx.rust_type(ty, here);
+            (quote!(&#ty), true)
+        }
+    }
+}
+
+/// The services whose functions a client of `def_id` offers: the base chain first.
+fn service_chain(cx: &Context<'_>, def_id: DefId) -> Vec<DefId> {
+    let mut chain = vec![def_id];
+    let mut current = def_id;
+    while let DefKind::Service(Service {
+        extends: Some(base),
+        ..
+    }) = &cx.program.def(current).kind
+    {
+        if chain.contains(base) {
+            break;
+        }
+        chain.push(*base);
+        current = *base;
+    }
+    chain.reverse();
+    chain
+}
+
+fn client(
+    cx: &Context<'_>,
+    def_id: DefId,
+    service: &Service,
+    names: &ServiceNames,
+    here: Here,
+) -> TokenStream {
+    let def = cx.program.def(def_id);
+    let name = ident(&names.client);
+    let channel = proc_macro2::Literal::u8_unsuffixed(service.channel);
+    let summary = format!(
+        " Calls `{}` on a server: one method per function, base services' included.",
+        def.name
+    );
+    let mut scope = Scope::with_reserved(&["new", "into_inner", "inner"]);
+    let mut methods = Vec::new();
+    for owner in service_chain(cx, def_id) {
+        let DefKind::Service(owner_service) = &cx.program.def(owner).kind else {
+            continue;
+        };
+        for (index, function) in owner_service.functions.iter().enumerate() {
+            let method_name = scope.claim(&snake_case(&function.name));
+            methods.push(client_method(
+                cx,
+                owner,
+                index,
+                function,
+                &method_name,
+                here,
+            ));
+        }
+    }
+    quote! {
+        #[doc = #summary]
+        #[derive(Debug)]
+        pub struct #name<R, W> {
+            inner: _rt::Client<R, W>,
+        }
+
+        impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> #name<R, W> {
+            /// The channel calls are sent on.
+            pub const CHANNEL: u8 = #channel;
+
+            /// A client that writes calls to `writer` and reads replies from `reader`.
+            pub fn new(reader: R, writer: W) -> Self {
+                Self { inner: _rt::Client::new(reader, writer) }
+            }
+
+            /// The reader and writer.
+            pub fn into_inner(self) -> (R, W) {
+                self.inner.into_inner()
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+fn client_method(
+    cx: &Context<'_>,
+    owner: DefId,
+    index: usize,
+    function: &Function,
+    method_name: &str,
+    here: Here,
+) -> TokenStream {
+    let owner_names = &cx.services[&owner];
+    let fn_names = &owner_names.functions[index];
+    let method = ident(method_name);
+    let idl_method = &function.name;
+    let args_idl_name = format!("{}_args", function.name);
+    let doc = opt_doc_attrs(function.doc.as_deref());
+    let params: Vec<(Ident, TokenStream, bool, &Field)> = param_names(function)
+        .iter()
+        .zip(&function.params)
+        .map(|(p, param)| {
+            let (ty, by_ref) = client_param(cx, &param.ty, here);
+            (ident(p), ty, by_ref, param)
+        })
+        .collect();
+    let signature = params.iter().map(|(p, ty, _, _)| quote!(#p: #ty));
+    let writes = params.iter().map(|(p, _, by_ref, param)| {
+        let id = id_literal(param.id);
+        if *by_ref {
+            quote!(_rt::write_field(w, #id, #p)?;)
+        } else {
+            quote!(_rt::write_field(w, #id, &#p)?;)
+        }
+    });
+    let returns = return_type(cx, function, here);
+    let error = error_type(cx, owner, index, here);
+    let allow = too_many_arguments(function);
+    let kind = if function.oneway {
+        quote!(_rt::MessageType::Oneway)
+    } else {
+        quote!(_rt::MessageType::Call)
+    };
+    let send = quote! {
+        self.inner.send(#idl_method, #kind, Self::CHANNEL, |w| {
+            w.write_struct_begin(#args_idl_name)?;
+            #(#writes)*
+            w.write_field_stop()?;
+            w.write_struct_end()
+        })?
+    };
+    let body = if function.oneway {
+        quote! {
+            #send;
+            ::core::result::Result::Ok(())
+        }
+    } else {
+        let result_ty = sibling_path(cx, owner, &fn_names.result, here);
+        let result_fields = result_field_names(function);
+        let offset = usize::from(function.returns.is_some());
+        let exception_checks = match &fn_names.error {
+            Some(error_name) => {
+                let error_path = sibling_path(cx, owner, error_name, here);
+                let variants = error_variants(function);
+                let checks = variants.iter().enumerate().map(|(i, variant)| {
+                    let field = &result_fields[i + offset];
+                    quote! {
+                        if let ::core::option::Option::Some(e) = result.#field {
+                            return ::core::result::Result::Err(#error_path::#variant(e));
+                        }
+                    }
+                });
+                quote!(#(#checks)*)
+            }
+            None => TokenStream::new(),
+        };
+        let missing = if fn_names.error.is_some() {
+            quote!(_rt::missing_result(#idl_method).into())
+        } else {
+            quote!(_rt::missing_result(#idl_method))
+        };
+        let finish = if function.returns.is_some() {
+            quote! {
+                match result.success {
+                    ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
+                    ::core::option::Option::None => ::core::result::Result::Err(#missing),
+                }
+            }
+        } else {
+            quote!(::core::result::Result::Ok(()))
+        };
+        let binding = if result_fields.is_empty() {
+            quote!(let _: #result_ty)
+        } else {
+            quote!(let result: #result_ty)
+        };
+        quote! {
+            let seqid = #send;
+            #binding = self.inner.receive(#idl_method, seqid)?;
+            #exception_checks
+            #finish
+        }
+    };
+    quote! {
+        #doc
+        #allow
+        pub fn #method(&mut self, #(#signature),*) -> ::core::result::Result<#returns, #error> {
+            #body
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! Structs and exceptions (and the hidden argument and result structs of service methods).
+//!
+//! A struct becomes a Rust struct with public fields: `required` and default-requiredness
+//! fields are plain values, `optional` ones are `Option`s. It implements `WriteThrift` and
+//! `ReadThrift` directly, reading each field into its final type. Exceptions are the same plus
+//! `Display` and `std::error::Error`.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, Requiredness, StructKind, Type};
+
+use super::docs::opt_doc_attrs;
+use crate::context::{Caps, Context};
+use crate::names::{Scope, ident, snake_case};
+use crate::types::Here;
+
+/// What the struct emitter needs to know about a struct.
+#[derive(Debug)]
+pub(crate) struct StructModel {
+    /// The Rust name.
+    pub(crate) name: Ident,
+    /// The IDL name (written by protocols that name structs, and used in error paths).
+    pub(crate) idl_name: String,
+    pub(crate) doc: TokenStream,
+    /// `#[doc(hidden)]` and no IDL docs: argument and result structs.
+    pub(crate) hidden: bool,
+    pub(crate) attrs: Vec<TokenStream>,
+    pub(crate) fields: Vec<FieldModel>,
+    pub(crate) caps: Caps,
+}
+
+/// What the struct emitter needs to know about a field.
+#[derive(Debug)]
+pub(crate) struct FieldModel {
+    pub(crate) id: i16,
+    pub(crate) idl_name: String,
+    /// The Rust field name.
+    pub(crate) name: Ident,
+    /// The Rust type, boxed where needed, without the `Option` of optional fields.
+    pub(crate) ty: TokenStream,
+    pub(crate) optional: bool,
+    /// The value of a missing field: `None` when a missing field is an error.
+    pub(crate) default: Option<FieldDefault>,
+    pub(crate) doc: TokenStream,
+    pub(crate) attrs: Vec<TokenStream>,
+}
+
+/// The value a non-optional field takes when it is missing.
+#[derive(Debug)]
+pub(crate) enum FieldDefault {
+    /// `Default::default()` of its type.
+    Type,
+    /// The IDL default value, built by an expression that allocates (read lazily).
+    Idl(TokenStream),
+    /// The IDL default value, a constant expression (no closure needed).
+    Cheap(TokenStream),
+}
+
+/// `[]` and `{}` defaults are the type's own default.
+pub(crate) fn is_empty_container(value: &ConstValue) -> bool {
+    match value {
+        ConstValue::List(items) => items.is_empty(),
+        ConstValue::Map(entries) => entries.is_empty(),
+        _ => false,
+    }
+}
+
+/// True when a value of `ty` is built without allocating (numbers, bools, enums, uuids).
+pub(crate) fn is_cheap(cx: &Context<'_>, ty: &Type) -> bool {
+    match cx.program.true_type(ty) {
+        Type::Base(base) => !matches!(base, BaseType::String | BaseType::Binary),
+        Type::Def(def) => matches!(cx.program.def(*def).kind, DefKind::Enum(_)),
+        _ => false,
+    }
+}
+
+/// The Rust field names of a struct-like definition (unique, snake case, escaped).
+pub(crate) fn field_names(cx: &Context<'_>, def: DefId) -> Vec<String> {
+    let DefKind::Struct(strukt) = &cx.program.def(def).kind else {
+        return Vec::new();
+    };
+    let mut scope = Scope::default();
+    strukt
+        .fields
+        .iter()
+        .map(|f| scope.claim(&snake_case(&f.name)))
+        .collect()
+}
+
+/// The model of an IDL struct or exception.
+pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel {
+    let def = cx.program.def(def_id);
+    let DefKind::Struct(strukt) = &def.kind else {
+        unreachable!("struct models are built for structs")
+    };
+    let file_name = &cx.program.file(def.file).name;
+    let names = field_names(cx, def_id);
+    let fields = strukt
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let boxed = cx.boxed.contains(&(def_id, index));
+            let mut ty = cx.rust_type(&field.ty, here);
+            if boxed {
+                ty = quote!(::std::boxed::Box<#ty>);
+            }
+            let optional = cx.is_optional(def_id, index);
+            let default = match (&field.default, field.requiredness) {
+                _ if optional => None,
+                (_, Requiredness::Required) => None,
+                (Some(value), _) if is_empty_container(value) => Some(FieldDefault::Type),
+                (Some(value), _) => {
+                    let mut expr = cx.value_expr(&field.ty, value, here);
+                    if boxed {
+                        expr = quote!(::std::boxed::Box::new(#expr));
+                    }
+                    Some(if is_cheap(cx, &field.ty) && !boxed {
+                        FieldDefault::Cheap(expr)
+                    } else {
+                        FieldDefault::Idl(expr)
+                    })
+                }
+                (None, _) if cx.type_has_default(&field.ty) => Some(FieldDefault::Type),
+                (None, _) => None,
+            };
+            FieldModel {
+                id: field.id,
+                idl_name: field.name.clone(),
+                name: ident(&names[index]),
+                ty,
+                optional,
+                default,
+                doc: opt_doc_attrs(field.doc.as_deref()),
+                attrs: cx
+                    .config
+                    .field_attributes_for(file_name, &def.name, &field.name),
+            }
+        })
+        .collect();
+    StructModel {
+        name: ident(&cx.names[def_id.index()]),
+        idl_name: def.name.clone(),
+        doc: opt_doc_attrs(def.doc.as_deref()),
+        hidden: false,
+        attrs: cx.config.type_attributes_for(file_name, &def.name),
+        fields,
+        caps: cx.caps[def_id.index()],
+    }
+}
+
+/// An IDL struct or exception: declaration, `Default`, codec impls (and for exceptions
+/// `Display` + `Error`).
+pub(crate) fn emit_definition(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
+    let model = model(cx, def_id, here);
+    let strukt = emit(&model);
+    let is_exception = matches!(
+        &cx.program.def(def_id).kind,
+        DefKind::Struct(s) if s.kind == StructKind::Exception
+    );
+    if is_exception {
+        let error = exception_impls(&model);
+        quote!(#strukt #error)
+    } else {
+        strukt
+    }
+}
+
+/// Declaration, `Default` and codec impls of a struct model.
+pub(crate) fn emit(model: &StructModel) -> TokenStream {
+    let declaration = declaration(model);
+    let default = default_impl(model);
+    let write = write_impl(model);
+    let read = read_impl(model);
+    quote!(#declaration #default #write #read)
+}
+
+/// True when `Default` can simply be derived: every field has its type's default.
+fn derives_default(model: &StructModel) -> bool {
+    model.caps.default
+        && model
+            .fields
+            .iter()
+            .all(|f| f.optional || matches!(f.default, Some(FieldDefault::Type)))
+}
+
+pub(crate) fn derives(caps: Caps, default: bool) -> TokenStream {
+    let mut derives = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
+    if caps.eq {
+        derives.push(quote!(Eq));
+    }
+    if caps.hash {
+        derives.push(quote!(Hash));
+    }
+    if caps.ord {
+        derives.push(quote!(PartialOrd));
+        derives.push(quote!(Ord));
+    }
+    if default {
+        derives.push(quote!(Default));
+    }
+    quote!(#[derive(#(#derives),*)])
+}
+
+fn declaration(model: &StructModel) -> TokenStream {
+    let StructModel {
+        name, doc, attrs, ..
+    } = model;
+    let derive = derives(model.caps, derives_default(model));
+    let hidden = model.hidden.then(|| quote!(#[doc(hidden)]));
+    let fields = model.fields.iter().map(|field| {
+        let FieldModel {
+            name,
+            ty,
+            doc,
+            attrs,
+            ..
+        } = field;
+        let ty = if field.optional {
+            quote!(::core::option::Option<#ty>)
+        } else {
+            quote!(#ty)
+        };
+        quote!(#doc #(#attrs)* pub #name: #ty)
+    });
+    quote! {
+        #doc
+        #hidden
+        #derive
+        #(#attrs)*
+        pub struct #name {
+            #(#fields),*
+        }
+    }
+}
+
+fn default_impl(model: &StructModel) -> TokenStream {
+    if !model.caps.default || derives_default(model) {
+        return TokenStream::new();
+    }
+    let name = &model.name;
+    let fields = model.fields.iter().map(|field| {
+        let field_name = &field.name;
+        let value = match &field.default {
+            _ if field.optional => quote!(::core::option::Option::None),
+            Some(FieldDefault::Idl(expr) | FieldDefault::Cheap(expr)) => expr.clone(),
+            _ => quote!(::core::default::Default::default()),
+        };
+        quote!(#field_name: #value)
+    });
+    quote! {
+        impl ::core::default::Default for #name {
+            fn default() -> Self {
+                Self { #(#fields),* }
+            }
+        }
+    }
+}
+
+fn write_impl(model: &StructModel) -> TokenStream {
+    let name = &model.name;
+    let idl_name = &model.idl_name;
+    let fields = model.fields.iter().map(|field| {
+        let field_name = &field.name;
+        let id = id_literal(field.id);
+        if field.optional {
+            quote! {
+                if let ::core::option::Option::Some(value) = &self.#field_name {
+                    _rt::write_field(w, #id, value)?;
+                }
+            }
+        } else {
+            quote!(_rt::write_field(w, #id, &self.#field_name)?;)
+        }
+    });
+    quote! {
+        impl _rt::WriteThrift for #name {
+            const TTYPE: _rt::TType = _rt::TType::Struct;
+
+            fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+                w.write_struct_begin(#idl_name)?;
+                #(#fields)*
+                w.write_field_stop()?;
+                w.write_struct_end()
+            }
+        }
+    }
+}
+
+fn read_impl(model: &StructModel) -> TokenStream {
+    let name = &model.name;
+    let idl_name = &model.idl_name;
+    let slots: Vec<Ident> = (0..model.fields.len())
+        .map(|i| quote::format_ident!("field_{}", i))
+        .collect();
+    let declare = model.fields.iter().zip(&slots).map(|(field, slot)| {
+        let ty = &field.ty;
+        quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
+    });
+    let arms = model.fields.iter().zip(&slots).map(|(field, slot)| {
+        let id = id_literal(field.id);
+        let field_idl_name = &field.idl_name;
+        quote!(#id => _rt::read_field_into(r, field, &mut #slot, #idl_name, #field_idl_name)?,)
+    });
+    let field_loop = if model.fields.is_empty() {
+        quote! {
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                _rt::skip_field(r, field)?;
+            }
+        }
+    } else {
+        quote! {
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    #(#arms)*
+                    _ => _rt::skip_field(r, field)?,
+                }
+            }
+        }
+    };
+    let inits = model.fields.iter().zip(&slots).map(|(field, slot)| {
+        let field_name = &field.name;
+        let field_idl_name = &field.idl_name;
+        let value = match &field.default {
+            _ if field.optional => quote!(#slot),
+            Some(FieldDefault::Type) => quote!(#slot.unwrap_or_default()),
+            Some(FieldDefault::Idl(expr)) => quote!(#slot.unwrap_or_else(|| #expr)),
+            Some(FieldDefault::Cheap(expr)) => quote!(#slot.unwrap_or(#expr)),
+            None => quote! {
+                #slot.ok_or_else(|| _rt::missing_field(#idl_name, #field_idl_name))?
+            },
+        };
+        quote!(#field_name: #value)
+    });
+    quote! {
+        impl _rt::ReadThrift for #name {
+            const TTYPE: _rt::TType = _rt::TType::Struct;
+
+            fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+                #(#declare)*
+                r.read_struct_begin()?;
+                #field_loop
+                r.read_struct_end()?;
+                ::core::result::Result::Ok(Self { #(#inits),* })
+            }
+        }
+    }
+}
+
+/// `Display` (the `message` field when there is a string one, else the fields) and `Error`.
+fn exception_impls(model: &StructModel) -> TokenStream {
+    let name = &model.name;
+    let idl_name = &model.idl_name;
+    let message = model
+        .fields
+        .iter()
+        .find(|f| f.idl_name == "message" && f.ty.to_string().ends_with("String"));
+    // The name goes into the format string: clippy rejects literal arguments.
+    let with_message = format!("{idl_name}: {{}}");
+    let body = match message {
+        Some(field) if field.optional => {
+            let field_name = &field.name;
+            quote! {
+                match &self.#field_name {
+                    ::core::option::Option::Some(message) => ::core::write!(f, #with_message, message),
+                    ::core::option::Option::None => f.write_str(#idl_name),
+                }
+            }
+        }
+        Some(field) => {
+            let field_name = &field.name;
+            quote!(::core::write!(f, #with_message, self.#field_name))
+        }
+        None => quote!(::core::write!(f, "{:?}", self)),
+    };
+    quote! {
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #body
+            }
+        }
+
+        impl ::std::error::Error for #name {}
+    }
+}
+
+/// A field id as a literal pattern or argument (negative ids need a separate minus sign).
+pub(crate) fn id_literal(id: i16) -> TokenStream {
+    let magnitude = proc_macro2::Literal::u16_unsuffixed(id.unsigned_abs());
+    if id < 0 {
+        quote!(-#magnitude)
+    } else {
+        quote!(#magnitude)
+    }
+}

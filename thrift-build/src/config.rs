@@ -1,0 +1,313 @@
+//! [`Builder`]: the options of code generation, and the entry points that run it.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+
+use crate::Error;
+
+/// Which Rust collections `set<T>` and `map<K, V>` become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Collections {
+    /// `BTreeSet` / `BTreeMap`: ordered, deterministic iteration; generated types can derive
+    /// `Hash` and `Ord`. The default.
+    #[default]
+    BTree,
+    /// `HashSet` / `HashMap`: faster lookups; types holding them cannot derive `Hash` or `Ord`.
+    Hash,
+}
+
+/// Which Rust type `binary` becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BinaryType {
+    /// `Vec<u8>`. The default.
+    #[default]
+    Vec,
+    /// `bytes::Bytes` (re-exported as `thrift_rt::bytes::Bytes`): decoding from a `Bytes`
+    /// buffer slices it instead of copying.
+    Bytes,
+}
+
+/// The options, in one place; [`Builder`] sets them.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) include_dirs: Vec<PathBuf>,
+    pub(crate) out_dir: Option<PathBuf>,
+    pub(crate) type_attributes: Vec<(String, String)>,
+    pub(crate) field_attributes: Vec<(String, String)>,
+    pub(crate) extern_paths: Vec<(String, String)>,
+    pub(crate) collections: Collections,
+    pub(crate) binary: BinaryType,
+    pub(crate) client: bool,
+    pub(crate) server: bool,
+    pub(crate) emit_rerun_if_changed: bool,
+}
+
+/// Configures and runs code generation, in the manner of `prost_build::Config`.
+///
+/// ```no_run
+/// // In build.rs:
+/// thrift_build::Builder::new()
+///     .include_dir("idl/vendor")
+///     .type_attribute(".", "#[derive(serde::Serialize)]")
+///     .collections(thrift_build::Collections::Hash)
+///     .client(true)
+///     .server(false)
+///     .compile(&["idl/svc.thrift"])
+///     .unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// Default options: output to `OUT_DIR`, `BTreeMap`/`BTreeSet`, `Vec<u8>`, clients and
+    /// servers, `cargo:rerun-if-changed` lines.
+    pub fn new() -> Self {
+        Self {
+            config: Config {
+                include_dirs: Vec::new(),
+                out_dir: None,
+                type_attributes: Vec::new(),
+                field_attributes: Vec::new(),
+                extern_paths: Vec::new(),
+                collections: Collections::BTree,
+                binary: BinaryType::Vec,
+                client: true,
+                server: true,
+                emit_rerun_if_changed: true,
+            },
+        }
+    }
+
+    /// Adds a directory to search for included files, after the including file's own
+    /// directory. Directories are searched in the order added.
+    pub fn include_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.config.include_dirs.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Writes the generated files to `dir` instead of `OUT_DIR`.
+    pub fn out_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.config.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Adds an attribute (e.g. `#[derive(serde::Serialize)]`) to generated types.
+    ///
+    /// `path` selects the types: `"."` all of them, `"Name"` every type called `Name` (its IDL
+    /// name), `"file.Name"` the one in `file.thrift`. Structs, unions, exceptions and enums
+    /// get the attribute.
+    pub fn type_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.config
+            .type_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds an attribute to generated struct fields (or union variants).
+    ///
+    /// `path` selects the fields: `"."` all of them, `"Name.field"`, or `"file.Name.field"`.
+    pub fn field_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.config
+            .field_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Uses types generated elsewhere (another crate) instead of generating them.
+    ///
+    /// `idl_path` names an IDL file by the name other files include it as (`"shared"` for
+    /// `shared.thrift`); `rust_path` is the module holding its generated code, e.g.
+    /// `"::common_types::shared"`. No code is generated for that file, and references to its
+    /// definitions use `rust_path`. The other crate must generate it with the same options.
+    pub fn extern_path(
+        &mut self,
+        idl_path: impl Into<String>,
+        rust_path: impl Into<String>,
+    ) -> &mut Self {
+        self.config
+            .extern_paths
+            .push((idl_path.into(), rust_path.into()));
+        self
+    }
+
+    /// Chooses `BTreeMap`/`BTreeSet` (default) or `HashMap`/`HashSet`.
+    pub fn collections(&mut self, collections: Collections) -> &mut Self {
+        self.config.collections = collections;
+        self
+    }
+
+    /// Chooses `Vec<u8>` (default) or `Bytes` for `binary`.
+    pub fn binary_type(&mut self, binary: BinaryType) -> &mut Self {
+        self.config.binary = binary;
+        self
+    }
+
+    /// Generates clients for services (default: on).
+    pub fn client(&mut self, on: bool) -> &mut Self {
+        self.config.client = on;
+        self
+    }
+
+    /// Generates handler traits and processors for services (default: on).
+    pub fn server(&mut self, on: bool) -> &mut Self {
+        self.config.server = on;
+        self
+    }
+
+    /// Prints `cargo:rerun-if-changed=` for every IDL file read (default: on). Turn it off
+    /// outside build scripts.
+    pub fn emit_rerun_if_changed(&mut self, on: bool) -> &mut Self {
+        self.config.emit_rerun_if_changed = on;
+        self
+    }
+
+    /// Generates code for `files` (and every file they include) and writes it to the output
+    /// directory: one `<module>.rs` per IDL file and a `mod.rs` that declares them all
+    /// (include it with `thrift_rt::include_thrift!()`). Files are only rewritten when their
+    /// content changes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Idl`] with every diagnostic when the IDL (or an option) is wrong,
+    /// [`Error::Io`] when a file cannot be written, [`Error::Config`] when there is no output
+    /// directory.
+    pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<(), Error> {
+        let out_dir = match &self.config.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    Error::Config(
+                        "OUT_DIR is not set: call compile from a build script, or set out_dir"
+                            .to_string(),
+                    )
+                })?,
+        };
+        let generated = self.generate(files)?;
+        if self.config.emit_rerun_if_changed {
+            for input in &generated.inputs {
+                println!("cargo:rerun-if-changed={}", input.display());
+            }
+        }
+        crate::output::write_all(&out_dir, &generated.files)
+    }
+
+    /// Generates code for `files` without writing anything: the output file names and their
+    /// contents, and the IDL files read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Idl`] with every diagnostic when the IDL (or an option) is wrong.
+    pub fn generate(&self, files: &[impl AsRef<Path>]) -> Result<Generated, Error> {
+        crate::codegen::generate(&self.config, files)
+    }
+}
+
+/// What [`Builder::generate`] produced.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// `(file name, Rust source)` pairs, `mod.rs` first, then in module order.
+    pub files: Vec<(String, String)>,
+    /// Every IDL file read, includes included.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Config {
+    /// The Rust path replacing IDL file `file_name`, if `extern_path` named it.
+    pub(crate) fn extern_path_for(&self, file_name: &str) -> Option<TokenStream> {
+        self.extern_paths
+            .iter()
+            .find(|(idl, _)| idl == file_name)
+            .and_then(|(_, rust)| rust.parse().ok())
+    }
+
+    /// The attributes `type_attribute` gave type `name` of file `file`.
+    pub(crate) fn type_attributes_for(&self, file: &str, name: &str) -> Vec<TokenStream> {
+        select(&self.type_attributes, |path| {
+            path == "." || path == name || path == format!("{file}.{name}")
+        })
+    }
+
+    /// The attributes `field_attribute` gave field `field` of type `name` in file `file`.
+    pub(crate) fn field_attributes_for(
+        &self,
+        file: &str,
+        name: &str,
+        field: &str,
+    ) -> Vec<TokenStream> {
+        select(&self.field_attributes, |path| {
+            path == "."
+                || path == format!("{name}.{field}")
+                || path == format!("{file}.{name}.{field}")
+        })
+    }
+
+    /// Checks that every attribute and extern path parses as Rust.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let attributes = self.type_attributes.iter().chain(&self.field_attributes);
+        for (path, attribute) in attributes {
+            let parsed = attribute
+                .parse::<TokenStream>()
+                .ok()
+                .and_then(|tokens| syn::parse2::<AttributeList>(tokens).ok());
+            if parsed.is_none() {
+                return Err(Error::Config(format!(
+                    "the attribute `{attribute}` for `{path}` is not a Rust attribute like `#[derive(Hash)]`"
+                )));
+            }
+        }
+        for (idl, rust) in &self.extern_paths {
+            if rust
+                .parse::<TokenStream>()
+                .ok()
+                .and_then(|t| syn::parse2::<syn::Path>(t).ok())
+                .is_none()
+            {
+                return Err(Error::Config(format!(
+                    "the extern path `{rust}` for `{idl}` is not a Rust path"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn select(entries: &[(String, String)], matches: impl Fn(&str) -> bool) -> Vec<TokenStream> {
+    entries
+        .iter()
+        .filter(|(path, _)| matches(path))
+        .filter_map(|(_, attribute)| attribute.parse().ok())
+        .collect()
+}
+
+/// One or more outer attributes, for validating user input.
+struct AttributeList;
+
+impl syn::parse::Parse for AttributeList {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let attributes = syn::Attribute::parse_outer(input)?;
+        if attributes.is_empty() || !input.is_empty() {
+            return Err(input.error("expected attributes"));
+        }
+        Ok(AttributeList)
+    }
+}

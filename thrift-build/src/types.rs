@@ -1,0 +1,321 @@
+//! Rust types for IDL types, and Rust expressions for IDL constant values.
+//!
+//! Paths to other generated items are relative (`super::shared::Thing`), so generated modules
+//! work at any depth of the user's crate. `depth` counts the modules the code sits in below
+//! its file's module (0 for items of the file itself).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, StructKind, Type};
+use thrift_parser::source::FileId;
+
+use crate::config::{BinaryType, Collections};
+use crate::context::{Context, ModulePath};
+use crate::names::{ident, shouty_case};
+
+/// Where generated code is being written: the file's module, plus nesting below it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Here {
+    pub(crate) file: FileId,
+    pub(crate) depth: usize,
+}
+
+impl Context<'_> {
+    /// The path from `here` to definition `def`.
+    pub(crate) fn def_path(&self, def: DefId, here: Here) -> TokenStream {
+        let target = self.program.def(def);
+        let name = ident(&self.names[def.index()]);
+        match &self.modules[target.file.index()] {
+            ModulePath::Extern(path) => quote!(#path::#name),
+            ModulePath::Local(target_path) => {
+                let ModulePath::Local(own_path) = &self.modules[here.file.index()] else {
+                    unreachable!("code is only generated for local modules")
+                };
+                if target.file == here.file {
+                    let supers = (0..here.depth).map(|_| quote!(super::));
+                    return quote!(#(#supers)* #name);
+                }
+                let supers = (0..own_path.len() + here.depth).map(|_| quote!(super::));
+                let segments = target_path.iter().map(|s| ident(s));
+                quote!(#(#supers)* #(#segments::)* #name)
+            }
+        }
+    }
+
+    /// The Rust type of a value of IDL type `ty`.
+    pub(crate) fn rust_type(&self, ty: &Type, here: Here) -> TokenStream {
+        self.rust_type_in(ty, here, false)
+    }
+
+    /// The Rust type of `ty` as a set element or map key: doubles become `OrderedF64`, and a
+    /// typedef that hides a double is looked through.
+    fn rust_type_in(&self, ty: &Type, here: Here, key: bool) -> TokenStream {
+        match ty {
+            Type::Base(base) => self.base_type(*base, key),
+            Type::List(elem) => {
+                let elem = self.rust_type_in(elem, here, key);
+                quote!(::std::vec::Vec<#elem>)
+            }
+            Type::Set(elem) => {
+                let elem = self.rust_type_in(elem, here, true);
+                match self.config.collections {
+                    Collections::BTree => quote!(::std::collections::BTreeSet<#elem>),
+                    Collections::Hash => quote!(::std::collections::HashSet<#elem>),
+                }
+            }
+            Type::Map(k, v) => {
+                let k = self.rust_type_in(k, here, true);
+                let v = self.rust_type_in(v, here, key);
+                match self.config.collections {
+                    Collections::BTree => quote!(::std::collections::BTreeMap<#k, #v>),
+                    Collections::Hash => quote!(::std::collections::HashMap<#k, #v>),
+                }
+            }
+            Type::Def(def) => {
+                if key && self.hides_double(ty) {
+                    if let DefKind::Typedef(typedef) = &self.program.def(*def).kind {
+                        return self.rust_type_in(&typedef.target, here, key);
+                    }
+                }
+                self.def_path(*def, here)
+            }
+            Type::Error => quote!(()),
+        }
+    }
+
+    fn base_type(&self, base: BaseType, key: bool) -> TokenStream {
+        match base {
+            BaseType::Bool => quote!(bool),
+            BaseType::I8 => quote!(i8),
+            BaseType::I16 => quote!(i16),
+            BaseType::I32 => quote!(i32),
+            BaseType::I64 => quote!(i64),
+            BaseType::Double if key => quote!(_rt::OrderedF64),
+            BaseType::Double => quote!(f64),
+            BaseType::String => quote!(::std::string::String),
+            BaseType::Binary => match self.config.binary {
+                BinaryType::Vec => quote!(::std::vec::Vec<u8>),
+                BinaryType::Bytes => quote!(_rt::Bytes),
+            },
+            BaseType::Uuid => quote!([u8; 16]),
+        }
+    }
+
+    /// True when `ty` is a typedef chain (possibly inside containers) that ends at a double,
+    /// which in key position must be spelled out rather than named.
+    fn hides_double(&self, ty: &Type) -> bool {
+        match self.program.true_type(ty) {
+            Type::Base(BaseType::Double) => true,
+            Type::List(elem) | Type::Set(elem) => self.hides_double(elem),
+            Type::Map(k, v) => self.hides_double(k) || self.hides_double(v),
+            _ => false,
+        }
+    }
+
+    /// An expression that builds the value `value` of IDL type `ty` (an owned value).
+    pub(crate) fn value_expr(&self, ty: &Type, value: &ConstValue, here: Here) -> TokenStream {
+        self.value_expr_in(ty, value, here, false)
+    }
+
+    fn value_expr_in(&self, ty: &Type, value: &ConstValue, here: Here, key: bool) -> TokenStream {
+        let true_ty = self.program.true_type(ty);
+        match (true_ty, value) {
+            (Type::Base(BaseType::Binary), ConstValue::String(s)) => {
+                let bytes = Literal::byte_string(s.as_bytes());
+                match self.config.binary {
+                    BinaryType::Vec => quote!(#bytes.to_vec()),
+                    BinaryType::Bytes => quote!(_rt::Bytes::from_static(#bytes)),
+                }
+            }
+            (Type::Base(BaseType::Double), _) if key => {
+                let v = scalar_expr(true_ty, value);
+                quote!(_rt::OrderedF64(#v))
+            }
+            (Type::Base(BaseType::String), ConstValue::String(s)) => {
+                quote!(::std::string::String::from(#s))
+            }
+            (Type::List(elem), ConstValue::List(items)) => {
+                if items.is_empty() {
+                    return quote!(::std::vec::Vec::new());
+                }
+                let items = items.iter().map(|v| self.value_expr_in(elem, v, here, key));
+                quote!(::std::vec![#(#items),*])
+            }
+            (Type::Set(elem), ConstValue::List(items)) => {
+                let collection = match self.config.collections {
+                    Collections::BTree => quote!(::std::collections::BTreeSet),
+                    Collections::Hash => quote!(::std::collections::HashSet),
+                };
+                if items.is_empty() {
+                    return quote!(#collection::new());
+                }
+                let items = items
+                    .iter()
+                    .map(|v| self.value_expr_in(elem, v, here, true));
+                quote!(#collection::from([#(#items),*]))
+            }
+            (Type::Map(k, v), ConstValue::Map(entries)) => {
+                let collection = match self.config.collections {
+                    Collections::BTree => quote!(::std::collections::BTreeMap),
+                    Collections::Hash => quote!(::std::collections::HashMap),
+                };
+                if entries.is_empty() {
+                    return quote!(#collection::new());
+                }
+                let entries = entries.iter().map(|(key_value, value)| {
+                    let key_expr = self.value_expr_in(k, key_value, here, true);
+                    let value_expr = self.value_expr_in(v, value, here, key);
+                    quote!((#key_expr, #value_expr))
+                });
+                quote!(#collection::from([#(#entries),*]))
+            }
+            (Type::Def(def), ConstValue::Enum { value, .. }) => {
+                self.enum_value_expr(*def, *value, here)
+            }
+            (Type::Def(def), ConstValue::Struct { fields, .. }) => {
+                self.struct_value_expr(*def, fields, here)
+            }
+            _ => scalar_expr(true_ty, value),
+        }
+    }
+
+    /// `Color::RED`, or `Color(7)` for a number the enum does not name.
+    fn enum_value_expr(&self, def: DefId, value: i32, here: Here) -> TokenStream {
+        let path = self.def_path(def, here);
+        let DefKind::Enum(enumeration) = &self.program.def(def).kind else {
+            return quote!(#path(#value));
+        };
+        match enumeration.values.iter().find(|v| v.value == value) {
+            Some(known) => {
+                let name = ident(&self.enum_value_name(def, &known.name));
+                quote!(#path::#name)
+            }
+            None => quote!(#path(#value)),
+        }
+    }
+
+    /// The associated-constant name of an enum value.
+    pub(crate) fn enum_value_name(&self, def: DefId, value_name: &str) -> String {
+        let DefKind::Enum(enumeration) = &self.program.def(def).kind else {
+            return shouty_case(value_name);
+        };
+        let names = crate::codegen::enums::value_names(enumeration);
+        let index = enumeration
+            .values
+            .iter()
+            .position(|v| v.name == value_name)
+            .unwrap_or(0);
+        names[index].clone()
+    }
+
+    /// A struct literal with every field: given ones, then IDL defaults, then type defaults.
+    fn struct_value_expr(
+        &self,
+        def: DefId,
+        given: &[(usize, ConstValue)],
+        here: Here,
+    ) -> TokenStream {
+        let path = self.def_path(def, here);
+        let DefKind::Struct(strukt) = &self.program.def(def).kind else {
+            return quote!(#path::default());
+        };
+        let field_names = crate::codegen::structs::field_names(self, def);
+        if strukt.kind == StructKind::Union {
+            return match given.first() {
+                Some((index, value)) => {
+                    let variant = ident(&crate::codegen::unions::variant_names(strukt)[*index]);
+                    let mut expr = self.value_expr(&strukt.fields[*index].ty, value, here);
+                    if self.boxed.contains(&(def, *index)) {
+                        expr = quote!(::std::boxed::Box::new(#expr));
+                    }
+                    quote!(#path::#variant(#expr))
+                }
+                None => quote!(#path::Unknown(0)),
+            };
+        }
+        let fields = strukt.fields.iter().enumerate().map(|(index, field)| {
+            let name = ident(&field_names[index]);
+            let explicit = given
+                .iter()
+                .rev()
+                .find(|(i, _)| *i == index)
+                .map(|(_, v)| v);
+            let value = explicit.or(field.default.as_ref());
+            let optional = self.is_optional(def, index);
+            let expr = match value {
+                Some(value) => {
+                    let mut expr = self.value_expr(&field.ty, value, here);
+                    if self.boxed.contains(&(def, index)) {
+                        expr = quote!(::std::boxed::Box::new(#expr));
+                    }
+                    if optional {
+                        quote!(::core::option::Option::Some(#expr))
+                    } else {
+                        expr
+                    }
+                }
+                None if optional => quote!(::core::option::Option::None),
+                None => quote!(::core::default::Default::default()),
+            };
+            quote!(#name: #expr)
+        });
+        quote!(#path { #(#fields),* })
+    }
+}
+
+/// A literal for a scalar constant.
+pub(crate) fn scalar_expr(ty: &Type, value: &ConstValue) -> TokenStream {
+    match (ty, value) {
+        (_, ConstValue::Bool(b)) => quote!(#b),
+        (Type::Base(BaseType::Double), ConstValue::Int(i)) => float_expr(*i as f64),
+        (Type::Base(BaseType::Double), ConstValue::Double(d)) => float_expr(*d),
+        (Type::Base(base), ConstValue::Int(i)) => int_expr(*base, *i),
+        (_, ConstValue::Uuid(bytes)) => {
+            let bytes = bytes.iter().map(|b| Literal::u8_unsuffixed(*b));
+            quote!([#(#bytes),*])
+        }
+        (_, ConstValue::String(s)) => quote!(#s),
+        _ => quote!(::core::default::Default::default()),
+    }
+}
+
+fn int_expr(base: BaseType, value: i64) -> TokenStream {
+    // Built as `-` and a positive literal (a token cannot hold the sign); the minimum of each
+    // type has no positive counterpart, so it is named instead.
+    let magnitude = value.unsigned_abs();
+    let literal = match base {
+        BaseType::I8 if value == i64::from(i8::MIN) => return quote!(i8::MIN),
+        BaseType::I16 if value == i64::from(i16::MIN) => return quote!(i16::MIN),
+        BaseType::I32 if value == i64::from(i32::MIN) => return quote!(i32::MIN),
+        _ if value == i64::MIN => return quote!(i64::MIN),
+        // The resolver checked that the value fits the type.
+        BaseType::I8 => Literal::i8_suffixed(magnitude as i8),
+        BaseType::I16 => Literal::i16_suffixed(magnitude as i16),
+        BaseType::I32 => Literal::i32_suffixed(magnitude as i32),
+        _ => Literal::i64_suffixed(magnitude as i64),
+    };
+    if value < 0 {
+        quote!(-#literal)
+    } else {
+        quote!(#literal)
+    }
+}
+
+fn float_expr(value: f64) -> TokenStream {
+    if value.is_nan() {
+        return quote!(f64::NAN);
+    }
+    if value.is_infinite() {
+        return if value > 0.0 {
+            quote!(f64::INFINITY)
+        } else {
+            quote!(f64::NEG_INFINITY)
+        };
+    }
+    let literal = Literal::f64_suffixed(value.abs());
+    if value.is_sign_negative() {
+        quote!(-#literal)
+    } else {
+        quote!(#literal)
+    }
+}

@@ -1,0 +1,183 @@
+//! [`Client`]: the protocol pair and sequence ids behind every generated client.
+//!
+//! A generated `FooClient` wraps one `Client`: it writes a call with [`Client::send`], then
+//! reads the reply with [`Client::receive`], which checks that the reply answers this call
+//! (same method, same sequence id) and turns an `Exception` message into
+//! [`Error::Application`].
+
+use crate::application::{ApplicationError, ApplicationErrorKind};
+use crate::codec::ReadThrift;
+use crate::error::{Error, Result};
+use crate::protocol::{ProtocolReader, ProtocolWriter};
+use crate::ttype::{MessageHeader, MessageType};
+
+/// One connection's reader, writer and next sequence id.
+#[derive(Debug)]
+pub struct Client<R, W> {
+    reader: R,
+    writer: W,
+    seqid: i32,
+}
+
+impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
+    /// A client that reads replies from `reader` and writes calls to `writer`.
+    pub fn new(reader: R, writer: W) -> Self {
+        Self {
+            reader,
+            writer,
+            seqid: 0,
+        }
+    }
+
+    /// The reader and writer.
+    pub fn into_inner(self) -> (R, W) {
+        (self.reader, self.writer)
+    }
+
+    /// The reader, e.g. to inspect its transport.
+    pub fn reader(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.writer
+    }
+
+    /// Writes one call (or oneway) message: header, the argument struct written by
+    /// `write_args`, end, flush. Returns the sequence id the reply must carry.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    pub fn send(
+        &mut self,
+        method: &str,
+        kind: MessageType,
+        channel: u8,
+        write_args: impl FnOnce(&mut W) -> Result<()>,
+    ) -> Result<i32> {
+        self.seqid = self.seqid.wrapping_add(1);
+        let seqid = self.seqid;
+        self.writer.write_message_begin(&MessageHeader {
+            name: method,
+            kind,
+            seqid,
+            channel,
+        })?;
+        write_args(&mut self.writer)?;
+        self.writer.write_message_end()?;
+        self.writer.flush()?;
+        Ok(seqid)
+    }
+
+    /// Reads the reply to the call `method` sent with `seqid`, decoding its result struct.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Application`] when the server answered with an exception, or when the reply
+    /// names another method (`WRONG_METHOD_NAME`), carries another sequence id
+    /// (`BAD_SEQUENCE_ID`) or is not a reply (`INVALID_MESSAGE_TYPE`); otherwise whatever the
+    /// protocol or transport reports.
+    pub fn receive<T: ReadThrift>(&mut self, method: &str, seqid: i32) -> Result<T> {
+        let header = self.reader.read_message_begin()?;
+        // A multiplexed server may echo the `Service:` prefix; the method is what must match.
+        let name = match header.name.rsplit_once(':') {
+            Some((_, bare)) => bare,
+            None => header.name.as_str(),
+        };
+        if name != method {
+            return Err(mismatch(
+                ApplicationErrorKind::WrongMethodName,
+                format!("reply names `{}`, the call was `{method}`", header.name),
+            ));
+        }
+        if header.seqid != seqid {
+            return Err(mismatch(
+                ApplicationErrorKind::BadSequenceId,
+                format!(
+                    "reply to `{method}` has sequence id {}, the call had {seqid}",
+                    header.seqid
+                ),
+            ));
+        }
+        match header.kind {
+            MessageType::Reply => {
+                let result = T::read(&mut self.reader)?;
+                self.reader.read_message_end()?;
+                Ok(result)
+            }
+            MessageType::Exception => {
+                let exception = ApplicationError::read(&mut self.reader)?;
+                self.reader.read_message_end()?;
+                Err(Error::Application(exception))
+            }
+            other => Err(mismatch(
+                ApplicationErrorKind::InvalidMessageType,
+                format!("expected a reply to `{method}`, got a {other:?} message"),
+            )),
+        }
+    }
+}
+
+#[cold]
+fn mismatch(kind: ApplicationErrorKind, message: String) -> Error {
+    Error::Application(ApplicationError::new(kind, message))
+}
+
+/// The error for a reply that carried neither a result nor a declared exception.
+#[cold]
+pub fn missing_result(method: &str) -> Error {
+    mismatch(
+        ApplicationErrorKind::MissingResult,
+        format!("the reply to `{method}` carried no result"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BinaryReader, BinaryWriter};
+
+    fn reply(name: &str, kind: MessageType, seqid: i32) -> Vec<u8> {
+        let mut w = BinaryWriter::new(Vec::new());
+        w.write_message_begin(&MessageHeader::new(name, kind, seqid))
+            .unwrap();
+        w.write_i32(5).unwrap();
+        w.write_message_end().unwrap();
+        w.into_inner()
+    }
+
+    fn receive(bytes: &[u8], seqid: i32) -> Result<i32> {
+        let mut client = Client::new(BinaryReader::new(bytes), BinaryWriter::new(Vec::new()));
+        client.receive::<i32>("get", seqid)
+    }
+
+    fn app_kind(r: Result<i32>) -> ApplicationErrorKind {
+        match r {
+            Err(Error::Application(e)) => e.kind,
+            other => panic!("expected an application error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn checks_name_seqid_and_kind() {
+        assert_eq!(receive(&reply("get", MessageType::Reply, 1), 1).unwrap(), 5);
+        assert_eq!(
+            receive(&reply("Svc:get", MessageType::Reply, 1), 1).unwrap(),
+            5
+        );
+        assert_eq!(
+            app_kind(receive(&reply("put", MessageType::Reply, 1), 1)),
+            ApplicationErrorKind::WrongMethodName
+        );
+        assert_eq!(
+            app_kind(receive(&reply("get", MessageType::Reply, 2), 1)),
+            ApplicationErrorKind::BadSequenceId
+        );
+        assert_eq!(
+            app_kind(receive(&reply("get", MessageType::Call, 1), 1)),
+            ApplicationErrorKind::InvalidMessageType
+        );
+    }
+}

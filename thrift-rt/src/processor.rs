@@ -1,0 +1,273 @@
+//! [`Processor`]: the server side of a service, implemented by generated code.
+//!
+//! A server reads a message header, picks a processor and hands it the rest of the message.
+//! The processor reads the arguments, calls the handler the application wrote, and writes the
+//! reply. Generated processors implement this trait for any protocol pair, so the protocol is
+//! chosen when the server is built and every value is read with static dispatch.
+//!
+//! The free functions below are the shared bodies of generated processors (reading arguments,
+//! mapping handler failures to `TApplicationException`, catching panics, writing replies); they
+//! live here so each generated method stays a few lines long.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::application::{ApplicationError, ApplicationErrorKind};
+use crate::codec::{ReadThrift, WriteThrift};
+use crate::error::{Error, Result};
+use crate::protocol::{ProtocolReader, ProtocolWriter};
+use crate::ttype::{MessageHeader, MessageType, TType};
+
+/// Serves the calls of one service (or, for a multiplexed processor, of several).
+///
+/// `process` is called after the message header was read; it reads the rest of the message,
+/// and for calls writes and flushes the reply. An `Err` means the connection can no longer be
+/// used (the stream broke or the request could not be decoded); failures of the handler itself
+/// are sent to the client as `TApplicationException`s and return `Ok`.
+pub trait Processor: Send + Sync {
+    /// Handles one incoming message whose header is `header`.
+    ///
+    /// # Errors
+    ///
+    /// When reading the request or writing the reply fails; the caller should close the
+    /// connection.
+    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+        &self,
+        header: &MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> Result<()>;
+}
+
+impl<P: Processor + ?Sized> Processor for std::sync::Arc<P> {
+    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+        &self,
+        header: &MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> Result<()> {
+        (**self).process(header, r, w)
+    }
+}
+
+/// Reads the argument struct of a call and the end of the message.
+///
+/// When the arguments cannot be decoded, a `PROTOCOL_ERROR` exception is sent for calls (the
+/// client learns why) before the error is returned.
+///
+/// # Errors
+///
+/// When the arguments cannot be decoded, or the exception cannot be written.
+pub fn read_args<A: ReadThrift, R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+    header: &MessageHeader,
+    r: &mut R,
+    w: &mut W,
+) -> Result<A> {
+    match A::read(r).and_then(|args| r.read_message_end().map(|()| args)) {
+        Ok(args) => Ok(args),
+        Err(e) => {
+            if header.kind == MessageType::Call {
+                let message = format!("cannot decode the arguments of `{}`: {e}", header.name);
+                let exception = ApplicationError::new(ApplicationErrorKind::ProtocolError, message);
+                // The stream is unusable either way; the decode error is the one to report.
+                let _ = write_exception(w, header, &exception);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Runs a handler, turning a panic into an `INTERNAL_ERROR` exception.
+///
+/// # Errors
+///
+/// The exception that replaces a panic.
+pub fn catch_panic<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, ApplicationError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = format!(
+            "handler for `{method}` panicked: {}",
+            panic_message(&*payload)
+        );
+        log::error!("{message}");
+        ApplicationError::new(ApplicationErrorKind::InternalError, message)
+    })
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(non-string panic payload)"
+    }
+}
+
+/// The exception sent for a handler error the IDL does not declare: an
+/// [`Error::Application`] is sent as is, anything else becomes `INTERNAL_ERROR`.
+pub fn undeclared_error(method: &str, error: Error) -> ApplicationError {
+    match error {
+        Error::Application(e) => e,
+        other => {
+            log::warn!("handler for `{method}` failed: {other}");
+            ApplicationError::new(
+                ApplicationErrorKind::InternalError,
+                format!("handler for `{method}` failed: {other}"),
+            )
+        }
+    }
+}
+
+/// Writes a `Reply` message carrying `result` (a generated result struct).
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+pub fn write_reply<T: WriteThrift, W: ProtocolWriter + ?Sized>(
+    w: &mut W,
+    header: &MessageHeader,
+    result: &T,
+) -> Result<()> {
+    write_message(w, header, MessageType::Reply, result)
+}
+
+/// Writes an `Exception` message carrying `exception`.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+pub fn write_exception<W: ProtocolWriter + ?Sized>(
+    w: &mut W,
+    header: &MessageHeader,
+    exception: &ApplicationError,
+) -> Result<()> {
+    write_message(w, header, MessageType::Exception, exception)
+}
+
+fn write_message<T: WriteThrift, W: ProtocolWriter + ?Sized>(
+    w: &mut W,
+    header: &MessageHeader,
+    kind: MessageType,
+    body: &T,
+) -> Result<()> {
+    w.write_message_begin(&MessageHeader {
+        name: header.name.as_str(),
+        kind,
+        seqid: header.seqid,
+        channel: header.channel,
+    })?;
+    body.write(w)?;
+    w.write_message_end()?;
+    w.flush()
+}
+
+/// Sends the outcome of a call: a `Reply` with the result struct, or an `Exception`.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+pub fn reply<T: WriteThrift, W: ProtocolWriter + ?Sized>(
+    w: &mut W,
+    header: &MessageHeader,
+    outcome: Result<T, ApplicationError>,
+) -> Result<()> {
+    match outcome {
+        Ok(result) => write_reply(w, header, &result),
+        Err(exception) => write_exception(w, header, &exception),
+    }
+}
+
+/// Finishes a oneway call: there is nobody to tell about a failure, so it is logged.
+pub fn oneway_done(method: &str, outcome: Result<Result<()>, ApplicationError>) {
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => log::warn!("oneway handler for `{method}` failed: {error}"),
+        // `catch_panic` already logged the panic.
+        Err(_) => {}
+    }
+}
+
+/// Answers a call to a method no processor knows: skips the arguments and, for calls, sends
+/// `UNKNOWN_METHOD`.
+///
+/// # Errors
+///
+/// When the arguments cannot be skipped or the exception cannot be written.
+pub fn unknown_method<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+    header: &MessageHeader,
+    r: &mut R,
+    w: &mut W,
+) -> Result<()> {
+    r.skip(TType::Struct)?;
+    r.read_message_end()?;
+    if header.kind == MessageType::Oneway {
+        log::warn!("oneway call to unknown method `{}` dropped", header.name);
+        return Ok(());
+    }
+    let exception = ApplicationError::new(
+        ApplicationErrorKind::UnknownMethod,
+        format!("unknown method `{}`", header.name),
+    );
+    write_exception(w, header, &exception)
+}
+
+/// Answers a message that is neither a call nor a oneway: skips it and, if it claims to need
+/// an answer, sends `INVALID_MESSAGE_TYPE`.
+///
+/// # Errors
+///
+/// When the message cannot be skipped or the exception cannot be written.
+pub fn invalid_message_type<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+    header: &MessageHeader,
+    r: &mut R,
+    w: &mut W,
+) -> Result<()> {
+    r.skip(TType::Struct)?;
+    r.read_message_end()?;
+    let exception = ApplicationError::new(
+        ApplicationErrorKind::InvalidMessageType,
+        format!("a server does not accept {:?} messages", header.kind),
+    );
+    write_exception(w, header, &exception)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BinaryReader, BinaryWriter};
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let err = catch_panic("get", || -> i32 { panic!("boom") }).unwrap_err();
+        assert_eq!(err.kind, ApplicationErrorKind::InternalError);
+        assert!(err.message.contains("boom"), "{}", err.message);
+        assert_eq!(catch_panic("get", || 3).unwrap(), 3);
+    }
+
+    #[test]
+    fn unknown_method_replies_with_exception() {
+        let mut args = BinaryWriter::new(Vec::new());
+        args.write_struct_begin("x").unwrap();
+        crate::codec::write_field(&mut args, 1, &5i32).unwrap();
+        args.write_field_stop().unwrap();
+        args.write_struct_end().unwrap();
+        let bytes = args.into_inner();
+        let header = MessageHeader {
+            name: "nope".to_string(),
+            kind: MessageType::Call,
+            seqid: 7,
+            channel: 0,
+        };
+        let mut w = BinaryWriter::new(Vec::new());
+        unknown_method(&header, &mut BinaryReader::new(&bytes[..]), &mut w).unwrap();
+        let out = w.into_inner();
+        let mut r = BinaryReader::new(&out[..]);
+        let reply = r.read_message_begin().unwrap();
+        assert_eq!(
+            (reply.name.as_str(), reply.kind, reply.seqid),
+            ("nope", MessageType::Exception, 7)
+        );
+        let e = ApplicationError::read(&mut r).unwrap();
+        assert_eq!(e.kind, ApplicationErrorKind::UnknownMethod);
+    }
+}
