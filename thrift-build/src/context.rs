@@ -14,7 +14,7 @@ use thrift_parser::ir::{BaseType, DefId, DefKind, Program, Requiredness, StructK
 use thrift_parser::source::FileId;
 
 use crate::config::{Collections, Config};
-use crate::names::{Scope, camel_case, shouty_case, snake_case};
+use crate::names::{Scope, camel_case, module_name, shouty_case, snake_case};
 
 /// Names the generator itself puts in every module.
 const RESERVED_ITEMS: &[&str] = &["_rt"];
@@ -96,6 +96,9 @@ pub(crate) struct Context<'a> {
     pub(crate) boxed: HashSet<(DefId, usize)>,
     /// Per definition: what a struct-like definition can derive (others: unused).
     pub(crate) caps: Vec<Caps>,
+    /// Struct-like definitions used (directly or inside another) as a set element or map key.
+    /// Their `double`s are `OrderedF64`, so they can be `Ord` and `Hash`.
+    pub(crate) key_structs: HashSet<DefId>,
 }
 
 impl<'a> Context<'a> {
@@ -108,10 +111,12 @@ impl<'a> Context<'a> {
             services: HashMap::new(),
             boxed: HashSet::new(),
             caps: vec![Caps::ALL; program.defs.len()],
+            key_structs: HashSet::new(),
         };
         cx.assign_modules();
         cx.assign_names();
         cx.find_boxed_fields();
+        cx.find_key_structs();
         cx.compute_caps();
         cx
     }
@@ -129,8 +134,8 @@ impl<'a> Context<'a> {
                 continue;
             }
             let mut path: Vec<String> = match self.program.namespace(file, "rs") {
-                Some(ns) if !ns.is_empty() => ns.split('.').map(snake_case).collect(),
-                _ => vec![snake_case(name)],
+                Some(ns) if !ns.is_empty() => ns.split('.').map(module_name).collect(),
+                _ => vec![module_name(name)],
             };
             // Two files (in different folders) may have the same name.
             while used.contains(&path) {
@@ -163,16 +168,18 @@ impl<'a> Context<'a> {
                 let DefKind::Service(service) = &def.kind else {
                     continue;
                 };
-                let handler = scope.claim(&camel_case(&def.name));
-                let processor = scope.claim(&format!("{handler}Processor"));
-                let client = scope.claim(&format!("{handler}Client"));
+                // Derived names grow from the plain name, not from a de-duplicated `Name_`.
+                let stem = camel_case(&def.name);
+                let handler = scope.claim(&stem);
+                let processor = scope.claim(&format!("{stem}Processor"));
+                let client = scope.claim(&format!("{stem}Client"));
                 let mut methods = Scope::default();
                 let functions = service
                     .functions
                     .iter()
                     .map(|function| {
                         let method = methods.claim(&snake_case(&function.name));
-                        let stem = format!("{handler}{}", camel_case(&function.name));
+                        let stem = format!("{stem}{}", camel_case(&function.name));
                         FunctionNames {
                             method,
                             error: (!function.throws.is_empty())
@@ -240,6 +247,46 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Finds the struct-like definitions that end up inside a set element or map key.
+    fn find_key_structs(&mut self) {
+        let program = self.program;
+        let mut key_roots = Vec::new();
+        let mut visit_type = |ty: &Type| collect_key_roots(ty, &mut key_roots);
+        for def in &program.defs {
+            match &def.kind {
+                DefKind::Const(c) => visit_type(&c.ty),
+                DefKind::Typedef(t) => visit_type(&t.target),
+                DefKind::Enum(_) => {}
+                DefKind::Struct(s) => s.fields.iter().for_each(|f| visit_type(&f.ty)),
+                DefKind::Service(service) => {
+                    for function in &service.functions {
+                        function.returns.iter().for_each(&mut visit_type);
+                        function.params.iter().for_each(|f| visit_type(&f.ty));
+                        function.throws.iter().for_each(|f| visit_type(&f.ty));
+                    }
+                }
+            }
+        }
+        // Everything a key type holds is part of the key too.
+        while let Some(ty) = key_roots.pop() {
+            match program.true_type(&ty) {
+                Type::List(elem) | Type::Set(elem) => key_roots.push((**elem).clone()),
+                Type::Map(k, v) => {
+                    key_roots.push((**k).clone());
+                    key_roots.push((**v).clone());
+                }
+                Type::Def(def) => {
+                    if let DefKind::Struct(strukt) = &program.def(*def).kind {
+                        if self.key_structs.insert(*def) {
+                            key_roots.extend(strukt.fields.iter().map(|f| f.ty.clone()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Computes [`Caps`] for every struct-like definition.
     ///
     /// `Eq`, `Hash` and `Ord` are a greatest fixpoint: start from "everything derivable" and
@@ -258,8 +305,9 @@ impl<'a> Context<'a> {
                     continue;
                 };
                 let mut caps = Caps::ALL;
+                let key = self.key_structs.contains(&def.id);
                 for (index, field) in strukt.fields.iter().enumerate() {
-                    let mut field_caps = self.type_caps(&field.ty);
+                    let mut field_caps = self.type_caps_in(&field.ty, key);
                     if self.is_optional(def.id, index) || field.default.is_some() {
                         field_caps.default = true;
                     }
@@ -295,8 +343,14 @@ impl<'a> Context<'a> {
 
     /// What a value of type `ty` (in an ordinary position) can derive.
     pub(crate) fn type_caps(&self, ty: &Type) -> Caps {
+        self.type_caps_in(ty, false)
+    }
+
+    /// What a value of type `ty` can derive; in key position doubles are `OrderedF64`.
+    fn type_caps_in(&self, ty: &Type, key: bool) -> Caps {
         let hash_collections = self.config.collections == Collections::Hash;
         match self.program.true_type(ty) {
+            Type::Base(BaseType::Double) if key => Caps::ALL,
             Type::Base(BaseType::Double) => Caps {
                 eq: false,
                 hash: false,
@@ -304,7 +358,7 @@ impl<'a> Context<'a> {
                 default: true,
             },
             Type::Base(_) | Type::Error => Caps::ALL,
-            Type::List(elem) => self.type_caps(elem),
+            Type::List(elem) => self.type_caps_in(elem, key),
             // Elements and keys are stored in key form, which is always Eq + Ord + Hash where it
             // compiles at all.
             Type::Set(_) if hash_collections => Caps {
@@ -315,7 +369,7 @@ impl<'a> Context<'a> {
             },
             Type::Set(_) => Caps::ALL,
             Type::Map(_, value) => {
-                let value_caps = self.type_caps(value);
+                let value_caps = self.type_caps_in(value, key);
                 if hash_collections {
                     Caps {
                         hash: false,
@@ -373,4 +427,21 @@ fn by_value_edges(program: &Program, def_id: DefId) -> Vec<(usize, DefId)> {
             _ => None,
         })
         .collect()
+}
+
+/// Pushes the element and key types of every set and map inside `ty`.
+fn collect_key_roots(ty: &Type, out: &mut Vec<Type>) {
+    match ty {
+        Type::List(elem) => collect_key_roots(elem, out),
+        Type::Set(elem) => {
+            out.push((**elem).clone());
+            collect_key_roots(elem, out);
+        }
+        Type::Map(k, v) => {
+            out.push((**k).clone());
+            collect_key_roots(k, out);
+            collect_key_roots(v, out);
+        }
+        _ => {}
+    }
 }

@@ -82,6 +82,21 @@ pub(crate) fn camel_case(name: &str) -> String {
     out
 }
 
+/// A module name for a file name or namespace segment: snake case, with characters that
+/// cannot be in an identifier (`compaction-coordinator`) turned into `_`.
+pub(crate) fn module_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let snake = snake_case(&cleaned);
+    if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("m{snake}")
+    } else {
+        snake
+    }
+}
+
 /// `fooBar`, `foo_bar` → `FOO_BAR`.
 pub(crate) fn shouty_case(name: &str) -> String {
     snake_case(name).to_ascii_uppercase()
@@ -179,6 +194,16 @@ mod tests {
             assert_eq!(camel_case(input), camel, "camel {input}");
             assert_eq!(shouty_case(input), shouty, "shouty {input}");
         }
+    }
+
+    #[test]
+    fn module_names() {
+        assert_eq!(
+            module_name("compaction-coordinator"),
+            "compaction_coordinator"
+        );
+        assert_eq!(module_name("2020.v1"), "m2020_v1");
+        assert_eq!(module_name("fooBar"), "foo_bar");
     }
 
     #[test]

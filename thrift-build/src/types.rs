@@ -47,6 +47,23 @@ impl Context<'_> {
         self.rust_type_in(ty, here, false)
     }
 
+    /// The Rust type of field `index` of struct-like `def` (unboxed, without `Option`): fields
+    /// of structs used as keys are in key form.
+    pub(crate) fn field_type(&self, def: DefId, ty: &Type, here: Here) -> TokenStream {
+        self.rust_type_in(ty, here, self.key_structs.contains(&def))
+    }
+
+    /// The value of a field of struct-like `def`, in key form for key structs.
+    pub(crate) fn field_value_expr(
+        &self,
+        def: DefId,
+        ty: &Type,
+        value: &ConstValue,
+        here: Here,
+    ) -> TokenStream {
+        self.value_expr_in(ty, value, here, self.key_structs.contains(&def))
+    }
+
     /// The Rust type of `ty` as a set element or map key: doubles become `OrderedF64`, and a
     /// typedef that hides a double is looked through.
     fn rust_type_in(&self, ty: &Type, here: Here, key: bool) -> TokenStream {
@@ -224,7 +241,8 @@ impl Context<'_> {
             return match given.first() {
                 Some((index, value)) => {
                     let variant = ident(&crate::codegen::unions::variant_names(strukt)[*index]);
-                    let mut expr = self.value_expr(&strukt.fields[*index].ty, value, here);
+                    let mut expr =
+                        self.field_value_expr(def, &strukt.fields[*index].ty, value, here);
                     if self.boxed.contains(&(def, *index)) {
                         expr = quote!(::std::boxed::Box::new(#expr));
                     }
@@ -244,7 +262,7 @@ impl Context<'_> {
             let optional = self.is_optional(def, index);
             let expr = match value {
                 Some(value) => {
-                    let mut expr = self.value_expr(&field.ty, value, here);
+                    let mut expr = self.field_value_expr(def, &field.ty, value, here);
                     if self.boxed.contains(&(def, index)) {
                         expr = quote!(::std::boxed::Box::new(#expr));
                     }
@@ -260,6 +278,59 @@ impl Context<'_> {
             quote!(#name: #expr)
         });
         quote!(#path { #(#fields),* })
+    }
+}
+
+/// Scores past this get `#[allow(clippy::type_complexity)]`: clippy's limit is 250, and our
+/// score is an estimate, so the margin keeps us on the safe side.
+pub(crate) const COMPLEX_TYPE: usize = 200;
+
+impl Context<'_> {
+    /// An estimate of clippy's `type_complexity` score for the Rust type of `ty` at nesting
+    /// level `nest` (1 at the top): each type costs ten times its nesting level.
+    pub(crate) fn type_score(&self, ty: &Type, nest: usize) -> usize {
+        let own = 10 * nest;
+        match ty {
+            Type::Base(BaseType::Binary) if self.config.binary == BinaryType::Vec => {
+                own + 10 * (nest + 1)
+            }
+            Type::Base(BaseType::Uuid) => own + 10 * (nest + 1),
+            Type::Base(_) | Type::Def(_) | Type::Error => own,
+            Type::List(elem) | Type::Set(elem) => own + self.type_score(elem, nest + 1),
+            Type::Map(k, v) => own + self.type_score(k, nest + 1) + self.type_score(v, nest + 1),
+        }
+    }
+
+    /// The score of `Wrapper<ty>` (`Option`, `Box`, `LazyLock`), wrapped `wrappers` times.
+    pub(crate) fn wrapped_score(&self, ty: &Type, wrappers: usize) -> usize {
+        (1..=wrappers).map(|n| 10 * n).sum::<usize>() + self.type_score(ty, wrappers + 1)
+    }
+}
+
+/// True when a constant holds a `double` somewhere (its literal may look like π to clippy's
+/// `approx_constant`, which is no reason to reject the IDL's number).
+pub(crate) fn has_double(ty_value: &ConstValue) -> bool {
+    match ty_value {
+        ConstValue::Double(_) => true,
+        ConstValue::List(items) => items.iter().any(has_double),
+        ConstValue::Map(entries) => entries.iter().any(|(k, v)| has_double(k) || has_double(v)),
+        ConstValue::Struct { fields, .. } => fields.iter().any(|(_, v)| has_double(v)),
+        _ => false,
+    }
+}
+
+/// True when `value` is what `Default::default()` gives for its type (`0`, `false`, `""`,
+/// `[]`), so a field with it needs no hand-written default.
+pub(crate) fn is_type_default(value: &ConstValue) -> bool {
+    match value {
+        ConstValue::Bool(b) => !b,
+        ConstValue::Int(i) => *i == 0,
+        ConstValue::Double(d) => d.to_bits() == 0,
+        ConstValue::String(s) => s.is_empty(),
+        ConstValue::Uuid(bytes) => bytes.iter().all(|b| *b == 0),
+        ConstValue::List(items) => items.is_empty(),
+        ConstValue::Map(entries) => entries.is_empty(),
+        ConstValue::Enum { .. } | ConstValue::Struct { .. } => false,
     }
 }
 

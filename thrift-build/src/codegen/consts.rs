@@ -11,7 +11,7 @@ use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, Type};
 use super::docs::opt_doc_attrs;
 use crate::context::Context;
 use crate::names::ident;
-use crate::types::{Here, scalar_expr};
+use crate::types::{COMPLEX_TYPE, Here, has_double, scalar_expr};
 
 pub(crate) fn emit_typedef(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);
@@ -33,6 +33,9 @@ pub(crate) fn emit_const(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenSt
     let doc = opt_doc_attrs(def.doc.as_deref());
     let ty = &constant.ty;
     let value = &constant.value;
+    // The IDL's numbers are what they are, even when one looks like π.
+    let approx = has_double(value).then(|| quote!(#[allow(clippy::approx_constant)]));
+    let doc = quote!(#doc #approx);
     match (cx.program.true_type(ty), value) {
         (Type::Base(BaseType::String), ConstValue::String(s)) => {
             quote!(#doc pub const #name: &str = #s;)
@@ -54,8 +57,11 @@ pub(crate) fn emit_const(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenSt
         _ => {
             let rust_ty = cx.rust_type(ty, here);
             let expr = cx.value_expr(ty, value, here);
+            let complex = (cx.wrapped_score(ty, 1) > COMPLEX_TYPE)
+                .then(|| quote!(#[allow(clippy::type_complexity)]));
             quote! {
                 #doc
+                #complex
                 pub static #name: _rt::LazyLock<#rust_ty> = _rt::LazyLock::new(|| #expr);
             }
         }

@@ -20,9 +20,18 @@ pub(crate) fn opt_doc_attrs(doc: Option<&str>) -> TokenStream {
 }
 
 fn sanitize(doc: &str) -> Vec<String> {
+    let lines: Vec<&str> = doc.trim_matches('\n').lines().collect();
+    let common_indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent_of(l))
+        .min()
+        .unwrap_or(0);
     let mut out = Vec::new();
     let mut in_fence = false;
-    for line in doc.trim_matches('\n').lines() {
+    // The content column of the list item being continued, if any.
+    let mut list_content: Option<usize> = None;
+    for line in lines {
         let trimmed = line.trim();
         if let Some(info) = trimmed.strip_prefix("```") {
             if !in_fence && info.trim().is_empty() {
@@ -31,20 +40,54 @@ fn sanitize(doc: &str) -> Vec<String> {
                 out.push(format!(" {trimmed}"));
             }
             in_fence = !in_fence;
+            list_content = None;
             continue;
         }
         if in_fence {
             out.push(format!(" {line}"));
-        } else if trimmed.is_empty() {
-            out.push(String::new());
-        } else {
-            out.push(format!(" {}", escape_markdown(trimmed)));
+            continue;
         }
+        if trimmed.is_empty() {
+            out.push(String::new());
+            list_content = None;
+            continue;
+        }
+        // At most three spaces: four would start an indented code block, which rustdoc
+        // would compile as a doctest.
+        let mut indent = (indent_of(line).saturating_sub(common_indent)).min(3);
+        if let Some(marker) = list_marker_len(trimmed) {
+            list_content = Some(indent + marker);
+        } else if let Some(content) = list_content {
+            // Continuation lines of a list item line up with its text, exactly (clippy's
+            // `doc_lazy_continuation` and `doc_overindented_list_items`).
+            indent = content;
+        }
+        out.push(format!(
+            " {}{}",
+            " ".repeat(indent),
+            escape_markdown(trimmed)
+        ));
     }
     if in_fence {
         out.push(" ```".to_string());
     }
     out
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The length of a Markdown list marker with its space (`- `, `* `, `12. `), if the line
+/// starts with one.
+fn list_marker_len(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 fn escape_markdown(line: &str) -> String {
@@ -95,11 +138,26 @@ mod tests {
             sanitize(doc),
             [
                 " Sums.",
-                " indented code",
+                "    indented code",
                 " See \\[link\\] and \\<b\\> and <https://x.org/a>.",
                 " ```text",
                 " let x;",
                 " ```",
+            ]
+        );
+    }
+
+    #[test]
+    fn list_continuations_line_up() {
+        let doc = "Modes:\n- one that\ngoes on\n12. two\n      more";
+        assert_eq!(
+            sanitize(doc),
+            [
+                " Modes:",
+                " - one that",
+                "   goes on",
+                " 12. two",
+                "     more"
             ]
         );
     }

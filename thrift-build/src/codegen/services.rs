@@ -14,13 +14,13 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
-use thrift_parser::ir::{BaseType, DefId, DefKind, Field, Function, Requiredness, Service, Type};
+use thrift_parser::ir::{BaseType, DefId, DefKind, Field, Function, Service, Type};
 
 use super::docs::opt_doc_attrs;
-use super::structs::{self, FieldDefault, FieldModel, StructModel, id_literal};
+use super::structs::{self, FieldModel, StructModel, id_literal};
 use crate::context::{Caps, Context, FunctionNames, ServiceNames};
 use crate::names::{Scope, camel_case, ident, snake_case};
-use crate::types::Here;
+use crate::types::{COMPLEX_TYPE, Here, has_double};
 
 const NO_CAPS: Caps = Caps {
     eq: false,
@@ -70,16 +70,7 @@ fn args_model(
         .iter()
         .zip(&param_names)
         .map(|(param, name)| {
-            let default = match (&param.default, param.requiredness) {
-                (_, Requiredness::Required) => None,
-                (Some(value), _) if structs::is_empty_container(value) => Some(FieldDefault::Type),
-                (Some(value), _) if structs::is_cheap(cx, &param.ty) => {
-                    Some(FieldDefault::Cheap(cx.value_expr(&param.ty, value, here)))
-                }
-                (Some(value), _) => Some(FieldDefault::Idl(cx.value_expr(&param.ty, value, here))),
-                (None, _) if cx.type_has_default(&param.ty) => Some(FieldDefault::Type),
-                (None, _) => None,
-            };
+            let default = structs::field_default(cx, None, param, false, here);
             FieldModel {
                 id: param.id,
                 idl_name: param.name.clone(),
@@ -100,6 +91,14 @@ fn args_model(
         attrs: Vec::new(),
         fields,
         caps: NO_CAPS,
+        complex: function
+            .params
+            .iter()
+            .any(|p| cx.type_score(&p.ty, 1) > COMPLEX_TYPE),
+        float_defaults: function
+            .params
+            .iter()
+            .any(|p| p.default.as_ref().is_some_and(has_double)),
     }
 }
 
@@ -144,12 +143,18 @@ fn result_model(
         attrs: Vec::new(),
         fields,
         caps: NO_CAPS,
+        complex: function
+            .returns
+            .iter()
+            .chain(function.throws.iter().map(|e| &e.ty))
+            .any(|ty| cx.wrapped_score(ty, 1) > COMPLEX_TYPE),
+        float_defaults: false,
     }
 }
 
-/// Parameter names (unique, snake case, escaped).
+/// Parameter names (unique, snake case, escaped). The locals of client methods are taken.
 fn param_names(function: &Function) -> Vec<String> {
-    let mut scope = Scope::default();
+    let mut scope = Scope::with_reserved(&["w", "seqid", "result"]);
     function
         .params
         .iter()
@@ -281,9 +286,47 @@ fn return_type(cx: &Context<'_>, function: &Function, here: Here) -> TokenStream
     }
 }
 
-fn too_many_arguments(function: &Function) -> Option<TokenStream> {
-    // clippy's limit is 7, counting `self`.
-    (function.params.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]))
+/// Lint allowances for a method generated from `function` (handler or client): each is
+/// about the IDL's choices, which generated code cannot change.
+fn method_allows(cx: &Context<'_>, function: &Function) -> TokenStream {
+    let mut lints = Vec::new();
+    // clippy's limit is 7 arguments, counting `self`.
+    if function.params.len() + 1 > 7 {
+        lints.push(quote!(clippy::too_many_arguments));
+    }
+    // `Result<T, E>`: T and E sit one level down.
+    let returns = function
+        .returns
+        .as_ref()
+        .map_or(20, |ty| cx.type_score(ty, 2));
+    let complex = 10 + returns + 20 > COMPLEX_TYPE
+        || function
+            .params
+            .iter()
+            .any(|p| cx.type_score(&p.ty, 1) > COMPLEX_TYPE);
+    if complex {
+        lints.push(quote!(clippy::type_complexity));
+    }
+    // clippy's default `disallowed_names`, which IDL authors use freely.
+    if param_names(function)
+        .iter()
+        .any(|p| matches!(p.as_str(), "foo" | "baz" | "quux"))
+    {
+        lints.push(quote!(clippy::disallowed_names));
+    }
+    if lints.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[allow(#(#lints),*)])
+    }
+}
+
+/// Declared exceptions are returned by value, however large the IDL made them.
+fn large_err_allow(cx: &Context<'_>, services: &[DefId]) -> Option<TokenStream> {
+    services
+        .iter()
+        .any(|s| cx.services[s].functions.iter().any(|f| f.error.is_some()))
+        .then(|| quote!(#[allow(clippy::result_large_err)]))
 }
 
 fn handler_trait(
@@ -322,7 +365,7 @@ fn handler_trait(
                 .collect::<Vec<_>>();
             let returns = return_type(cx, function, here);
             let error = error_type(cx, def_id, index, here);
-            let allow = too_many_arguments(function);
+            let allow = method_allows(cx, function);
             quote! {
                 #doc
                 #allow
@@ -335,10 +378,12 @@ fn handler_trait(
     } else {
         quote!(#[doc = ""])
     };
+    let large_err = large_err_allow(cx, &[def_id]);
     quote! {
         #doc
         #separator
         #[doc = #summary]
+        #large_err
         pub trait #name: #base ::core::marker::Send + ::core::marker::Sync {
             #(#methods)*
         }
@@ -373,7 +418,12 @@ fn processor(
         }
         None => quote!(::core::result::Result::Ok(false)),
     };
-    let dispatch_body = if service.functions.is_empty() {
+    let dispatch_body = if service.functions.is_empty() && service.extends.is_none() {
+        quote! {
+            let _ = (handler, header, r, w);
+            ::core::result::Result::Ok(false)
+        }
+    } else if service.functions.is_empty() {
         fallback
     } else {
         quote! {
@@ -383,6 +433,7 @@ fn processor(
             }
         }
     };
+    let large_err = large_err_allow(cx, &[def_id]);
     quote! {
         #[doc = #summary]
         #[derive(Debug, Clone)]
@@ -411,6 +462,7 @@ fn processor(
             /// Serves one call if it is a method of this service (or a base service); returns
             /// `false`, having read nothing more, when it is not.
             #[doc(hidden)]
+            #large_err
             pub fn dispatch<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
                 handler: &H,
                 header: &_rt::MessageHeader,
@@ -588,7 +640,9 @@ fn client(
     );
     let mut scope = Scope::with_reserved(&["new", "into_inner", "inner"]);
     let mut methods = Vec::new();
-    for owner in service_chain(cx, def_id) {
+    let chain = service_chain(cx, def_id);
+    let large_err = large_err_allow(cx, &chain);
+    for owner in chain {
         let DefKind::Service(owner_service) = &cx.program.def(owner).kind else {
             continue;
         };
@@ -611,6 +665,7 @@ fn client(
             inner: _rt::Client<R, W>,
         }
 
+        #large_err
         impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> #name<R, W> {
             /// The channel calls are sent on.
             pub const CHANNEL: u8 = #channel;
@@ -663,7 +718,7 @@ fn client_method(
     });
     let returns = return_type(cx, function, here);
     let error = error_type(cx, owner, index, here);
-    let allow = too_many_arguments(function);
+    let allow = method_allows(cx, function);
     let kind = if function.oneway {
         quote!(_rt::MessageType::Oneway)
     } else {

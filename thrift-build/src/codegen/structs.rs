@@ -7,12 +7,14 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
-use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, Requiredness, StructKind, Type};
+use thrift_parser::ir::{
+    BaseType, ConstValue, DefId, DefKind, Field, Requiredness, StructKind, Type,
+};
 
 use super::docs::opt_doc_attrs;
 use crate::context::{Caps, Context};
 use crate::names::{Scope, ident, snake_case};
-use crate::types::Here;
+use crate::types::{COMPLEX_TYPE, Here, has_double, is_type_default};
 
 /// What the struct emitter needs to know about a struct.
 #[derive(Debug)]
@@ -27,6 +29,10 @@ pub(crate) struct StructModel {
     pub(crate) attrs: Vec<TokenStream>,
     pub(crate) fields: Vec<FieldModel>,
     pub(crate) caps: Caps,
+    /// Some field type is complex enough for clippy's `type_complexity`.
+    pub(crate) complex: bool,
+    /// Some IDL default holds a `double` (clippy's `approx_constant` may flag it).
+    pub(crate) float_defaults: bool,
 }
 
 /// What the struct emitter needs to know about a field.
@@ -56,20 +62,67 @@ pub(crate) enum FieldDefault {
     Cheap(TokenStream),
 }
 
-/// `[]` and `{}` defaults are the type's own default.
-pub(crate) fn is_empty_container(value: &ConstValue) -> bool {
-    match value {
-        ConstValue::List(items) => items.is_empty(),
-        ConstValue::Map(entries) => entries.is_empty(),
-        _ => false,
+/// What a non-optional field of IDL type `ty` with IDL default `value` takes when missing
+/// (`None`: a missing field is an error). `owner` is the struct, for key-form values.
+pub(crate) fn field_default(
+    cx: &Context<'_>,
+    owner: Option<DefId>,
+    field: &Field,
+    boxed: bool,
+    here: Here,
+) -> Option<FieldDefault> {
+    match &field.default {
+        _ if field.requiredness == Requiredness::Required => None,
+        Some(value) if is_type_default(value) && !boxed => Some(FieldDefault::Type),
+        Some(value) => {
+            let mut expr = match owner {
+                Some(def) => cx.field_value_expr(def, &field.ty, value, here),
+                None => cx.value_expr(&field.ty, value, here),
+            };
+            if boxed {
+                expr = quote!(::std::boxed::Box::new(#expr));
+            }
+            Some(if !boxed && is_cheap(cx, &field.ty, value) {
+                FieldDefault::Cheap(expr)
+            } else {
+                FieldDefault::Idl(expr)
+            })
+        }
+        None if cx.type_has_default(&field.ty) => Some(FieldDefault::Type),
+        None => None,
     }
 }
 
-/// True when a value of `ty` is built without allocating (numbers, bools, enums, uuids).
-pub(crate) fn is_cheap(cx: &Context<'_>, ty: &Type) -> bool {
-    match cx.program.true_type(ty) {
-        Type::Base(base) => !matches!(base, BaseType::String | BaseType::Binary),
-        Type::Def(def) => matches!(cx.program.def(*def).kind, DefKind::Enum(_)),
+/// True when the expression for `value` builds it without calling anything (numbers, enum
+/// constants, and structs or unions made of those), so clippy wants it eager.
+fn is_cheap(cx: &Context<'_>, ty: &Type, value: &ConstValue) -> bool {
+    match (cx.program.true_type(ty), value) {
+        (Type::Base(base), _) => !matches!(base, BaseType::String | BaseType::Binary),
+        (Type::Def(def), ConstValue::Struct { fields, .. }) => {
+            let DefKind::Struct(strukt) = &cx.program.def(*def).kind else {
+                return false;
+            };
+            let cheap = |index: usize, value: &ConstValue| {
+                !cx.boxed.contains(&(*def, index)) && is_cheap(cx, &strukt.fields[index].ty, value)
+            };
+            if strukt.kind == StructKind::Union {
+                return fields.iter().all(|(index, value)| cheap(*index, value));
+            }
+            // Every field must be given (or defaulted) by a cheap value, or be an absent
+            // optional (`None`); `Default::default()` is a call.
+            strukt.fields.iter().enumerate().all(|(index, field)| {
+                let given = fields
+                    .iter()
+                    .rev()
+                    .find(|(i, _)| *i == index)
+                    .map(|(_, v)| v);
+                match given.or(field.default.as_ref()) {
+                    Some(value) => cheap(index, value),
+                    None => cx.is_optional(*def, index),
+                }
+            })
+        }
+        (Type::Def(_), ConstValue::Enum { .. }) => true,
         _ => false,
     }
 }
@@ -101,28 +154,15 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         .enumerate()
         .map(|(index, field)| {
             let boxed = cx.boxed.contains(&(def_id, index));
-            let mut ty = cx.rust_type(&field.ty, here);
+            let mut ty = cx.field_type(def_id, &field.ty, here);
             if boxed {
                 ty = quote!(::std::boxed::Box<#ty>);
             }
             let optional = cx.is_optional(def_id, index);
-            let default = match (&field.default, field.requiredness) {
-                _ if optional => None,
-                (_, Requiredness::Required) => None,
-                (Some(value), _) if is_empty_container(value) => Some(FieldDefault::Type),
-                (Some(value), _) => {
-                    let mut expr = cx.value_expr(&field.ty, value, here);
-                    if boxed {
-                        expr = quote!(::std::boxed::Box::new(#expr));
-                    }
-                    Some(if is_cheap(cx, &field.ty) && !boxed {
-                        FieldDefault::Cheap(expr)
-                    } else {
-                        FieldDefault::Idl(expr)
-                    })
-                }
-                (None, _) if cx.type_has_default(&field.ty) => Some(FieldDefault::Type),
-                (None, _) => None,
+            let default = if optional {
+                None
+            } else {
+                field_default(cx, Some(def_id), field, boxed, here)
             };
             FieldModel {
                 id: field.id,
@@ -146,6 +186,15 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         attrs: cx.config.type_attributes_for(file_name, &def.name),
         fields,
         caps: cx.caps[def_id.index()],
+        complex: strukt.fields.iter().enumerate().any(|(index, field)| {
+            let wrappers = usize::from(cx.is_optional(def_id, index))
+                + usize::from(cx.boxed.contains(&(def_id, index)));
+            cx.wrapped_score(&field.ty, wrappers) > COMPLEX_TYPE
+        }),
+        float_defaults: strukt
+            .fields
+            .iter()
+            .any(|f| f.default.as_ref().is_some_and(has_double)),
     }
 }
 
@@ -175,13 +224,15 @@ pub(crate) fn emit(model: &StructModel) -> TokenStream {
     quote!(#declaration #default #write #read)
 }
 
-/// True when `Default` can simply be derived: every field has its type's default.
+/// True when `Default` can simply be derived: no field has an IDL default of its own.
 fn derives_default(model: &StructModel) -> bool {
     model.caps.default
-        && model
-            .fields
-            .iter()
-            .all(|f| f.optional || matches!(f.default, Some(FieldDefault::Type)))
+        && model.fields.iter().all(|f| {
+            !matches!(
+                f.default,
+                Some(FieldDefault::Idl(_) | FieldDefault::Cheap(_))
+            )
+        })
 }
 
 pub(crate) fn derives(caps: Caps, default: bool) -> TokenStream {
@@ -208,6 +259,10 @@ fn declaration(model: &StructModel) -> TokenStream {
     } = model;
     let derive = derives(model.caps, derives_default(model));
     let hidden = model.hidden.then(|| quote!(#[doc(hidden)]));
+    // The IDL spells the field types; an alias would not make them simpler to read.
+    let complex = model
+        .complex
+        .then(|| quote!(#[allow(clippy::type_complexity)]));
     let fields = model.fields.iter().map(|field| {
         let FieldModel {
             name,
@@ -227,6 +282,7 @@ fn declaration(model: &StructModel) -> TokenStream {
         #doc
         #hidden
         #derive
+        #complex
         #(#attrs)*
         pub struct #name {
             #(#fields),*
@@ -248,7 +304,9 @@ fn default_impl(model: &StructModel) -> TokenStream {
         };
         quote!(#field_name: #value)
     });
+    let approx = approx_allow(model);
     quote! {
+        #approx
         impl ::core::default::Default for #name {
             fn default() -> Self {
                 Self { #(#fields),* }
@@ -293,10 +351,10 @@ fn read_impl(model: &StructModel) -> TokenStream {
     let slots: Vec<Ident> = (0..model.fields.len())
         .map(|i| quote::format_ident!("field_{}", i))
         .collect();
-    let declare = model.fields.iter().zip(&slots).map(|(field, slot)| {
-        let ty = &field.ty;
-        quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
-    });
+    // The slot types are inferred from the struct literal at the end.
+    let declare = slots
+        .iter()
+        .map(|slot| quote!(let mut #slot = ::core::option::Option::None;));
     let arms = model.fields.iter().zip(&slots).map(|(field, slot)| {
         let id = id_literal(field.id);
         let field_idl_name = &field.idl_name;
@@ -332,7 +390,9 @@ fn read_impl(model: &StructModel) -> TokenStream {
         };
         quote!(#field_name: #value)
     });
+    let approx = approx_allow(model);
     quote! {
+        #approx
         impl _rt::ReadThrift for #name {
             const TTYPE: _rt::TType = _rt::TType::Struct;
 
@@ -345,6 +405,13 @@ fn read_impl(model: &StructModel) -> TokenStream {
             }
         }
     }
+}
+
+/// The IDL's numbers are what they are, even when one looks like π.
+fn approx_allow(model: &StructModel) -> Option<TokenStream> {
+    model
+        .float_defaults
+        .then(|| quote!(#[allow(clippy::approx_constant)]))
 }
 
 /// `Display` (the `message` field when there is a string one, else the fields) and `Error`.

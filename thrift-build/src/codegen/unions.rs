@@ -13,7 +13,7 @@ use super::docs::opt_doc_attrs;
 use super::structs::{derives, id_literal};
 use crate::context::Context;
 use crate::names::{Scope, camel_case, ident};
-use crate::types::Here;
+use crate::types::{COMPLEX_TYPE, Here};
 
 /// The variant names of a union's fields (unique, camel case; `Unknown` is taken).
 pub(crate) fn variant_names(strukt: &Struct) -> Vec<String> {
@@ -40,7 +40,7 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
 
     let declarations = strukt.fields.iter().enumerate().map(|(index, field)| {
         let variant = &variants[index];
-        let mut ty = cx.rust_type(&field.ty, here);
+        let mut ty = cx.field_type(def_id, &field.ty, here);
         if cx.boxed.contains(&(def_id, index)) {
             ty = quote!(::std::boxed::Box<#ty>);
         }
@@ -83,11 +83,17 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     // value, and the recursion analysis already boxes where the size would be infinite.
     let allow_large =
         (strukt.fields.len() > 1).then(|| quote!(#[allow(clippy::large_enum_variant)]));
+    let complex = strukt.fields.iter().enumerate().any(|(index, field)| {
+        let wrappers = usize::from(cx.boxed.contains(&(def_id, index)));
+        cx.wrapped_score(&field.ty, wrappers) > COMPLEX_TYPE
+    });
+    let complex = complex.then(|| quote!(#[allow(clippy::type_complexity)]));
 
     quote! {
         #doc
         #derive
         #allow_large
+        #complex
         #(#attrs)*
         pub enum #name {
             #(#declarations,)*
