@@ -29,6 +29,7 @@ covers what Python cannot write: Python writes NaN and infinities as bare `nan`/
 not JSON; C++ writes the strings "NaN", "Infinity" and "-Infinity".
 """
 
+import math
 import os
 import struct
 import sys
@@ -366,6 +367,33 @@ def make_double_case(name, value):
     return ("double_" + name, case)
 
 
+def many_doubles():
+    """Doubles around every switch of %.17g between fixed and exponent notation, across the
+    whole exponent range, ties (18 significant digits ending in 5) and a fixed pseudo-random
+    sample of bit patterns."""
+    values = [(2.0 ** 52 + i) / 4 for i in (1, 3, 5, 7)]
+    values += [123456789012345.625, 123456789012345.875, 4503599627370495.5]
+    for e in range(-8, 20):
+        p = 10.0 ** e
+        values += [p, math.nextafter(p, 0.0), math.nextafter(p, math.inf), -p * 1.25]
+    values += [2.0 ** e for e in range(-1074, 1024, 37)]
+    seed = 0x2545F4914F6CDD1D
+    while len(values) < 400:
+        seed = (seed * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+        v = struct.unpack(">d", struct.pack(">Q", seed))[0]
+        if math.isfinite(v):
+            values.append(v)
+    return values
+
+
+def case_many_doubles(r, proto):
+    values = many_doubles()
+    r.struct_begin("Many")
+    r.field(TType.LIST, 1, lambda: r.list(TType.DOUBLE, values, r.double))
+    r.struct_end()
+    return []
+
+
 def args_body(r):
     r.struct_begin("args")
     r.field(TType.I32, 1, lambda: r.i32(1))
@@ -410,6 +438,7 @@ CASES = [
     ("containers", case_containers),
     ("strings", case_strings),
     ("uuid", case_uuid),
+    ("many_doubles", case_many_doubles),
 ] + [make_double_case(n, v) for n, v in SPECIAL_DOUBLES] + [
     ("message_call", make_message_case("add", TMessageType.CALL, 1, args_body)),
     ("message_reply", make_message_case("add", TMessageType.REPLY, 2147483647, reply_body)),

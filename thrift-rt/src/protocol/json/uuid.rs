@@ -2,17 +2,23 @@
 
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 
-pub(super) fn format_uuid(v: &[u8; 16], out: &mut Vec<u8>) {
+/// The canonical text of a uuid, `00112233-4455-6677-8899-aabbccddeeff`.
+pub(super) fn format_uuid(v: &[u8; 16]) -> [u8; 36] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'-'; 36];
+    let mut at = 0;
     for (i, b) in v.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push(b'-');
+            at += 1;
         }
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+        out[at] = HEX[usize::from(b >> 4)];
+        out[at + 1] = HEX[usize::from(b & 15)];
+        at += 2;
     }
+    out
 }
 
+/// Parses the canonical text of a uuid, hex digits in either case.
 pub(super) fn parse_uuid(text: &[u8]) -> Result<[u8; 16]> {
     let bad = || protocol_err(ProtocolErrorKind::InvalidData, "invalid uuid");
     if text.len() != 36 || [8, 13, 18, 23].iter().any(|&i| text[i] != b'-') {
@@ -41,9 +47,8 @@ mod tests {
     #[test]
     fn uuid_text() {
         let v: [u8; 16] = core::array::from_fn(|i| (i * 17) as u8);
-        let mut out = Vec::new();
-        format_uuid(&v, &mut out);
-        assert_eq!(out, b"00112233-4455-6677-8899-aabbccddeeff");
+        let out = format_uuid(&v);
+        assert_eq!(&out, b"00112233-4455-6677-8899-aabbccddeeff");
         assert_eq!(parse_uuid(&out).unwrap(), v);
         assert_eq!(
             parse_uuid(b"00112233-4455-6677-8899-AABBCCDDEEFF").unwrap(),

@@ -98,29 +98,24 @@ impl<W: Write> JsonWriter<W> {
 
     fn json_double(&mut self, v: f64) -> Result<()> {
         self.separator()?;
-        self.buf.clear();
-        let special: Option<&[u8]> = if v.is_nan() {
-            Some(b"\"NaN\"")
+        let special: &[u8] = if v.is_nan() {
+            b"\"NaN\""
         } else if v == f64::INFINITY {
-            Some(b"\"Infinity\"")
+            b"\"Infinity\""
         } else if v == f64::NEG_INFINITY {
-            Some(b"\"-Infinity\"")
+            b"\"-Infinity\""
         } else {
-            None
-        };
-        if let Some(s) = special {
-            self.w.write_all(s)?;
+            let text = format_double(v);
+            if self.ctx.escape_num() {
+                self.w.write_all(b"\"")?;
+                self.w.write_all(text.as_bytes())?;
+                self.w.write_all(b"\"")?;
+            } else {
+                self.w.write_all(text.as_bytes())?;
+            }
             return Ok(());
-        }
-        let quote = self.ctx.escape_num();
-        if quote {
-            self.buf.push(b'"');
-        }
-        format_double(v, &mut self.buf);
-        if quote {
-            self.buf.push(b'"');
-        }
-        self.w.write_all(&self.buf)?;
+        };
+        self.w.write_all(special)?;
         Ok(())
     }
 
@@ -250,9 +245,7 @@ impl<W: Write> ProtocolWriter for JsonWriter<W> {
     }
 
     fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
-        let mut text = Vec::with_capacity(36);
-        format_uuid(v, &mut text);
-        self.json_string(&text)
+        self.json_string(&format_uuid(v))
     }
 
     fn write_string(&mut self, v: &str) -> Result<()> {
