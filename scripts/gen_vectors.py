@@ -19,14 +19,21 @@ Ops: message_begin <name-hex> <type> <seqid> | message_end | struct_begin | stru
 field_begin <type> <id> | field_end | field_stop | list_begin <type> <n> | list_end |
 set_begin <type> <n> | set_end | map_begin <ktype> <vtype> <n> | map_end | bool <0|1> |
 i8 <v> | i16 <v> | i32 <v> | i64 <v> | double <ieee754 bits as 16 hex digits> |
-string <utf8-hex> | binary <hex>. Types are binary-protocol type ids.
+string <utf8-hex> | binary <hex> | uuid <16 bytes as hex>. Types are binary-protocol type ids.
 
 Run: scripts/vectors.sh (installs the `thrift` Python package into .venv-vectors if needed).
+
+With `--cpp-json-ops`, the script instead prints the JSON cases (case and ops lines only, no
+bytes) for scripts/json_vectors.cpp, which replays them through Apache's C++ TJSONProtocol. That
+covers what Python cannot write: Python writes NaN and infinities as bare `nan`/`inf`, which is
+not JSON; C++ writes the strings "NaN", "Infinity" and "-Infinity".
 """
 
+import math
 import os
 import struct
 import sys
+import uuid
 
 import thrift
 from thrift.protocol.TBinaryProtocol import TBinaryProtocol
@@ -138,6 +145,17 @@ class Recorder:
     def binary(self, v):
         self.op("binary %s" % v.hex())
         self.p.writeBinary(v)
+
+    def uuid(self, v):
+        self.op("uuid %s" % v.bytes.hex())
+        self.p.writeUuid(v)
+
+
+class NullProtocol:
+    """Accepts every write call and writes nothing: used to record ops only."""
+
+    def __getattr__(self, name):
+        return lambda *args: None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,11 +326,37 @@ def case_strings(r, proto):
     return []
 
 
+UUIDS = [
+    uuid.UUID("00112233-4455-6677-8899-aabbccddeeff"),
+    uuid.UUID("00000000-0000-0000-0000-000000000000"),
+    uuid.UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+    uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+]
+
+
+def case_uuid(r, proto):
+    if proto == "cpp_json":
+        return None  # Apache C++ 0.17 has no uuid.
+    r.struct_begin("Ids")
+    r.field(TType.UUID, 1, lambda: r.uuid(UUIDS[0]))
+    r.field(TType.UUID, 2, lambda: r.uuid(UUIDS[1]))
+    r.field(TType.LIST, 3, lambda: r.list(TType.UUID, UUIDS, r.uuid))
+    r.field(TType.MAP, 4, lambda: r.map(TType.UUID, TType.I32, [(UUIDS[2], 1), (UUIDS[3], 2)],
+                                        r.uuid, r.i32))
+    r.field(TType.UUID, 40, lambda: r.uuid(UUIDS[3]))  # long-form compact field header
+    r.struct_end()
+    return []
+
+
+def is_special(value):
+    return value != value or value in (float("inf"), float("-inf"))
+
+
 def make_double_case(name, value):
     def case(r, proto):
-        if proto == "json" and (value != value or value in (float("inf"), float("-inf"))):
+        if proto == "json" and is_special(value):
             # Python writes bare nan/inf, which is not JSON and which no Apache reader accepts;
-            # C++ writes "NaN"/"Infinity"/"-Infinity" (covered by Rust unit tests).
+            # these come from Apache C++ instead (json_cpp.txt).
             return None
         r.struct_begin("D")
         r.field(TType.DOUBLE, 1, lambda: r.double(value))
@@ -321,6 +365,33 @@ def make_double_case(name, value):
         return []
 
     return ("double_" + name, case)
+
+
+def many_doubles():
+    """Doubles around every switch of %.17g between fixed and exponent notation, across the
+    whole exponent range, ties (18 significant digits ending in 5) and a fixed pseudo-random
+    sample of bit patterns."""
+    values = [(2.0 ** 52 + i) / 4 for i in (1, 3, 5, 7)]
+    values += [123456789012345.625, 123456789012345.875, 4503599627370495.5]
+    for e in range(-8, 20):
+        p = 10.0 ** e
+        values += [p, math.nextafter(p, 0.0), math.nextafter(p, math.inf), -p * 1.25]
+    values += [2.0 ** e for e in range(-1074, 1024, 37)]
+    seed = 0x2545F4914F6CDD1D
+    while len(values) < 400:
+        seed = (seed * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+        v = struct.unpack(">d", struct.pack(">Q", seed))[0]
+        if math.isfinite(v):
+            values.append(v)
+    return values
+
+
+def case_many_doubles(r, proto):
+    values = many_doubles()
+    r.struct_begin("Many")
+    r.field(TType.LIST, 1, lambda: r.list(TType.DOUBLE, values, r.double))
+    r.struct_end()
+    return []
 
 
 def args_body(r):
@@ -366,6 +437,8 @@ CASES = [
     ("missing_fields", case_missing_fields),
     ("containers", case_containers),
     ("strings", case_strings),
+    ("uuid", case_uuid),
+    ("many_doubles", case_many_doubles),
 ] + [make_double_case(n, v) for n, v in SPECIAL_DOUBLES] + [
     ("message_call", make_message_case("add", TMessageType.CALL, 1, args_body)),
     ("message_reply", make_message_case("add", TMessageType.REPLY, 2147483647, reply_body)),
@@ -384,13 +457,25 @@ PROTOCOLS = {
 }
 
 
+def print_cpp_json_ops():
+    """Prints every JSON case as case/ops records for scripts/json_vectors.cpp."""
+    for case_name, case in CASES:
+        rec = Recorder(NullProtocol())
+        if case(rec, "cpp_json") is None:
+            continue
+        print("case %s" % case_name)
+        print("ops %s" % ";".join(rec.ops))
+
+
 def main():
+    if sys.argv[1:] == ["--cpp-json-ops"]:
+        print_cpp_json_ops()
+        return 0
     os.makedirs(OUT_DIR, exist_ok=True)
     for proto_name, make in PROTOCOLS.items():
         lines = [
             "# Generated by scripts/gen_vectors.py from Apache Thrift's Python library %s." % THRIFT_VERSION,
             "# Do not edit; regenerate with scripts/vectors.sh.",
-            "# uuid: not covered, the Python library has no uuid support.",
         ]
         for case_name, case in CASES:
             if proto_name == "binary_nonstrict" and not case_name.startswith("message_"):

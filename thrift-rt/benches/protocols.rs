@@ -1,6 +1,6 @@
 //! Raw protocol throughput: encode into a reused `Vec<u8>`, decode from a `&[u8]`.
 //!
-//! Payloads: a struct of scalars, `list<i64>` and `list<double>` of 10,000 elements, and a
+//! Payloads: a struct of scalars, `list<i64>` and two `list<double>` of 10,000 elements, and a
 //! `list<string>` of 1,000 short strings, for the binary, compact and JSON protocols.
 
 use std::hint::black_box;
@@ -125,6 +125,10 @@ fn protocols(c: &mut Criterion) {
     bench_payload(c, "list_i64_10k", &longs);
     let doubles: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 1.5 - 3.0).collect();
     bench_payload(c, "list_double_10k", &doubles);
+    // Doubles parsed from short decimals (0.1, 2.35, ...): not exact in binary, so JSON's
+    // `%.17g` prints 17 digits.
+    let decimals: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 0.05 + 0.1).collect();
+    bench_payload(c, "list_decimal_double_10k", &decimals);
     let strings: Vec<String> = (0..1_000)
         .map(|i| format!("string number {i:>5} with some text"))
         .collect();

@@ -109,14 +109,22 @@ fn check_elem(what: &str, expected: TType, got: TType, len: usize) -> Result<()>
     }
 }
 
+/// `WriteThrift`/`ReadThrift` for a scalar type; `bulk:` names the protocol methods that write
+/// and read whole lists of it.
 macro_rules! scalar {
-    ($ty:ty, $ttype:expr, $write:ident, $read:ident) => {
+    ($ty:ty, $ttype:expr, $write:ident, $read:ident $(, bulk: $write_slice:ident, $read_list:ident)?) => {
         impl WriteThrift for $ty {
             const TTYPE: TType = $ttype;
             #[inline]
             fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
                 w.$write(*self)
             }
+            $(
+                #[inline]
+                fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
+                    w.$write_slice(items)
+                }
+            )?
         }
         impl ReadThrift for $ty {
             const TTYPE: TType = $ttype;
@@ -124,6 +132,16 @@ macro_rules! scalar {
             fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
                 r.$read()
             }
+            $(
+                #[inline]
+                fn read_list<R: ProtocolReader + ?Sized>(
+                    r: &mut R,
+                    len: usize,
+                    out: &mut Vec<Self>,
+                ) -> Result<()> {
+                    r.$read_list(len, out)
+                }
+            )?
         }
     };
 }
@@ -131,90 +149,9 @@ macro_rules! scalar {
 scalar!(bool, TType::Bool, write_bool, read_bool);
 scalar!(i8, TType::I8, write_i8, read_i8);
 scalar!(i16, TType::I16, write_i16, read_i16);
-
-impl WriteThrift for i32 {
-    const TTYPE: TType = TType::I32;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_i32(*self)
-    }
-    #[inline]
-    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
-        w.write_i32_slice(items)
-    }
-}
-
-impl ReadThrift for i32 {
-    const TTYPE: TType = TType::I32;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_i32()
-    }
-    #[inline]
-    fn read_list<R: ProtocolReader + ?Sized>(
-        r: &mut R,
-        len: usize,
-        out: &mut Vec<Self>,
-    ) -> Result<()> {
-        r.read_i32_list(len, out)
-    }
-}
-
-impl WriteThrift for i64 {
-    const TTYPE: TType = TType::I64;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_i64(*self)
-    }
-    #[inline]
-    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
-        w.write_i64_slice(items)
-    }
-}
-
-impl ReadThrift for i64 {
-    const TTYPE: TType = TType::I64;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_i64()
-    }
-    #[inline]
-    fn read_list<R: ProtocolReader + ?Sized>(
-        r: &mut R,
-        len: usize,
-        out: &mut Vec<Self>,
-    ) -> Result<()> {
-        r.read_i64_list(len, out)
-    }
-}
-
-impl WriteThrift for f64 {
-    const TTYPE: TType = TType::Double;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_double(*self)
-    }
-    #[inline]
-    fn write_slice<W: ProtocolWriter + ?Sized>(items: &[Self], w: &mut W) -> Result<()> {
-        w.write_double_slice(items)
-    }
-}
-
-impl ReadThrift for f64 {
-    const TTYPE: TType = TType::Double;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_double()
-    }
-    #[inline]
-    fn read_list<R: ProtocolReader + ?Sized>(
-        r: &mut R,
-        len: usize,
-        out: &mut Vec<Self>,
-    ) -> Result<()> {
-        r.read_double_list(len, out)
-    }
-}
+scalar!(i32, TType::I32, write_i32, read_i32, bulk: write_i32_slice, read_i32_list);
+scalar!(i64, TType::I64, write_i64, read_i64, bulk: write_i64_slice, read_i64_list);
+scalar!(f64, TType::Double, write_double, read_double, bulk: write_double_slice, read_double_list);
 
 impl WriteThrift for String {
     const TTYPE: TType = TType::String;

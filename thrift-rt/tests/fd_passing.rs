@@ -190,3 +190,42 @@ fn many_descriptors_in_one_message() {
     }
     assert_eq!(open_fds(), before);
 }
+
+/// `MSG_CTRUNC`: the receiver's control buffer holds exactly `MAX_FDS_PER_MESSAGE` descriptors.
+/// With `SO_PASSCRED` on the receiving socket the kernel puts an `SCM_CREDENTIALS` message in
+/// front of them, so a full message no longer fits: the kernel installs the descriptors that fit
+/// (246 on Linux x86-64), discards the rest and sets `MSG_CTRUNC`. `recv` must report
+/// `ControlTruncated` and close the descriptors that did arrive.
+#[test]
+fn truncated_control_data_is_an_error_and_closes_what_arrived() {
+    use nix::sys::socket::{setsockopt, sockopt};
+    use thrift_rt::transport::fd::MAX_FDS_PER_MESSAGE;
+
+    let _guard = SERIAL.lock().unwrap();
+    let before = open_fds();
+    {
+        let (a, b) = UnixStream::pair().unwrap();
+        setsockopt(&b, sockopt::PassCred, &true).unwrap();
+        let fds: Vec<OwnedFd> = (0..MAX_FDS_PER_MESSAGE)
+            .map(|i| memfd_with(&[i as u8]))
+            .collect();
+        let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
+        FdStream::new(a).send(b"payload", &borrowed).unwrap();
+        drop(borrowed);
+        drop(fds);
+        let mut receiver = FdStream::new(b);
+        let with_sent_closed = open_fds();
+        let err = receiver.recv().unwrap_err();
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::ControlTruncated),
+            "{err}"
+        );
+        assert_eq!(
+            open_fds(),
+            with_sent_closed,
+            "received descriptors left open"
+        );
+    }
+    assert_eq!(open_fds(), before, "descriptors leaked");
+}

@@ -8,7 +8,9 @@ use std::io::Write;
 
 use bytes::Bytes;
 
-use super::{Depth, ProtocolReader, ProtocolWriter, non_negative};
+use super::{
+    Depth, ProtocolReader, ProtocolWriter, non_negative, read_fixed_width_list, write_fixed_width,
+};
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::limits::Limits;
 use crate::transport::Source;
@@ -212,25 +214,15 @@ impl<W: Write> ProtocolWriter for BinaryWriter<W> {
     }
 
     fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
-        let mut buf = [0u8; 512];
-        for chunk in values.chunks(64) {
-            for (out, v) in buf.chunks_exact_mut(8).zip(chunk) {
-                out.copy_from_slice(&v.to_be_bytes());
-            }
-            self.put(&buf[..chunk.len() * 8])?;
-        }
-        Ok(())
+        write_fixed_width(&mut self.w, values, i64::to_be_bytes)
+    }
+
+    fn write_i32_slice(&mut self, values: &[i32]) -> Result<()> {
+        write_fixed_width(&mut self.w, values, i32::to_be_bytes)
     }
 
     fn write_double_slice(&mut self, values: &[f64]) -> Result<()> {
-        let mut buf = [0u8; 512];
-        for chunk in values.chunks(64) {
-            for (out, v) in buf.chunks_exact_mut(8).zip(chunk) {
-                out.copy_from_slice(&v.to_bits().to_be_bytes());
-            }
-            self.put(&buf[..chunk.len() * 8])?;
-        }
-        Ok(())
+        write_fixed_width(&mut self.w, values, |v| v.to_bits().to_be_bytes())
     }
 }
 
@@ -483,37 +475,17 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
-        let buf = self.src.buffered();
-        if let Some(bytes) = len.checked_mul(8).and_then(|n| buf.get(..n)) {
-            out.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| i64::from_be_bytes(c.try_into().expect("8 bytes"))),
-            );
-            self.src.consume(len * 8);
-            return Ok(());
-        }
-        for _ in 0..len {
-            out.push(self.read_i64()?);
-        }
-        Ok(())
+        read_fixed_width_list(&mut self.src, len, out, i64::from_be_bytes)
+    }
+
+    fn read_i32_list(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
+        read_fixed_width_list(&mut self.src, len, out, i32::from_be_bytes)
     }
 
     fn read_double_list(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
-        let buf = self.src.buffered();
-        if let Some(bytes) = len.checked_mul(8).and_then(|n| buf.get(..n)) {
-            out.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| f64::from_bits(u64::from_be_bytes(c.try_into().expect("8 bytes")))),
-            );
-            self.src.consume(len * 8);
-            return Ok(());
-        }
-        for _ in 0..len {
-            out.push(self.read_double()?);
-        }
-        Ok(())
+        read_fixed_width_list(&mut self.src, len, out, |b| {
+            f64::from_bits(u64::from_be_bytes(b))
+        })
     }
 }
 

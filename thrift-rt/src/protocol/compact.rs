@@ -4,7 +4,7 @@ use std::io::Write;
 
 use bytes::Bytes;
 
-use super::{Depth, ProtocolReader, ProtocolWriter};
+use super::{Depth, ProtocolReader, ProtocolWriter, read_fixed_width_list, write_fixed_width};
 use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
 use crate::limits::Limits;
 use crate::transport::Source;
@@ -203,6 +203,22 @@ impl<W: Write> CompactWriter<W> {
         self.put(&buf[..n])
     }
 
+    /// Writes many varints through a stack buffer, about a kilobyte per write.
+    #[inline]
+    fn put_varints(&mut self, values: impl Iterator<Item = u64>) -> Result<()> {
+        let mut buf = [0u8; 1024];
+        let mut pos = 0;
+        for v in values {
+            if pos > buf.len() - 10 {
+                self.put(&buf[..pos])?;
+                pos = 0;
+            }
+            let slot: &mut [u8; 10] = (&mut buf[pos..pos + 10]).try_into().expect("10 bytes");
+            pos += encode_varint(v, slot);
+        }
+        self.put(&buf[..pos])
+    }
+
     #[inline]
     fn put_len(&mut self, len: usize) -> Result<()> {
         match u32::try_from(len) {
@@ -381,54 +397,15 @@ impl<W: Write> ProtocolWriter for CompactWriter<W> {
     }
 
     fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
-        let mut buf = [0u8; 1024];
-        let mut pos = 0;
-        for &v in values {
-            if pos > buf.len() - 10 {
-                self.put(&buf[..pos])?;
-                pos = 0;
-            }
-            let mut v = zigzag64(v);
-            while v >= 0x80 {
-                buf[pos] = (v as u8) | 0x80;
-                v >>= 7;
-                pos += 1;
-            }
-            buf[pos] = v as u8;
-            pos += 1;
-        }
-        self.put(&buf[..pos])
+        self.put_varints(values.iter().map(|&v| zigzag64(v)))
     }
 
     fn write_i32_slice(&mut self, values: &[i32]) -> Result<()> {
-        let mut buf = [0u8; 1024];
-        let mut pos = 0;
-        for &v in values {
-            if pos > buf.len() - 5 {
-                self.put(&buf[..pos])?;
-                pos = 0;
-            }
-            let mut v = zigzag32(v);
-            while v >= 0x80 {
-                buf[pos] = (v as u8) | 0x80;
-                v >>= 7;
-                pos += 1;
-            }
-            buf[pos] = v as u8;
-            pos += 1;
-        }
-        self.put(&buf[..pos])
+        self.put_varints(values.iter().map(|&v| u64::from(zigzag32(v))))
     }
 
     fn write_double_slice(&mut self, values: &[f64]) -> Result<()> {
-        let mut buf = [0u8; 512];
-        for chunk in values.chunks(64) {
-            for (out, v) in buf.chunks_exact_mut(8).zip(chunk) {
-                out.copy_from_slice(&v.to_bits().to_le_bytes());
-            }
-            self.put(&buf[..chunk.len() * 8])?;
-        }
-        Ok(())
+        write_fixed_width(&mut self.w, values, |v| v.to_bits().to_le_bytes())
     }
 }
 
@@ -548,6 +525,37 @@ impl<S: Source> CompactReader<S> {
         let len = self.read_size()?;
         self.limits.check_string_len(len, &self.src)?;
         Ok(len)
+    }
+
+    /// Reads `len` varints of at most `MAX` bytes, converted by `convert`, and appends them to
+    /// `out`: decoded straight out of the buffer while a maximal varint surely fits there, then
+    /// one at a time.
+    #[inline]
+    fn read_varint_list<const MAX: usize, T>(
+        &mut self,
+        len: usize,
+        out: &mut Vec<T>,
+        convert: impl Fn(u64) -> T,
+    ) -> Result<()> {
+        let mut done = 0;
+        let buf = self.src.buffered();
+        let mut pos = 0;
+        while done < len && buf.len() - pos >= MAX {
+            let b = buf[pos];
+            let (v, n) = if b < 0x80 {
+                (u64::from(b), 1)
+            } else {
+                decode_varint::<MAX>(&buf[pos..])?.expect("MAX bytes are buffered")
+            };
+            out.push(convert(v));
+            pos += n;
+            done += 1;
+        }
+        self.src.consume(pos);
+        for _ in done..len {
+            out.push(convert(self.read_varint::<MAX>()?));
+        }
+        Ok(())
     }
 }
 
@@ -747,71 +755,17 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {
-        let mut done = 0;
-        // Fast path: decode straight out of the buffer while a maximal varint surely fits.
-        let buf = self.src.buffered();
-        let mut pos = 0;
-        while done < len && buf.len() - pos >= 10 {
-            let b = buf[pos];
-            if b < 0x80 {
-                out.push(unzigzag64(u64::from(b)));
-                pos += 1;
-            } else {
-                let Some((v, n)) = decode_varint::<10>(&buf[pos..])? else {
-                    unreachable!("10 bytes are buffered")
-                };
-                out.push(unzigzag64(v));
-                pos += n;
-            }
-            done += 1;
-        }
-        self.src.consume(pos);
-        for _ in done..len {
-            out.push(self.read_i64()?);
-        }
-        Ok(())
+        self.read_varint_list::<10, _>(len, out, unzigzag64)
     }
 
     fn read_i32_list(&mut self, len: usize, out: &mut Vec<i32>) -> Result<()> {
-        let mut done = 0;
-        let buf = self.src.buffered();
-        let mut pos = 0;
-        while done < len && buf.len() - pos >= 5 {
-            let b = buf[pos];
-            if b < 0x80 {
-                out.push(unzigzag32(u32::from(b)));
-                pos += 1;
-            } else {
-                let Some((v, n)) = decode_varint::<5>(&buf[pos..])? else {
-                    unreachable!("5 bytes are buffered")
-                };
-                out.push(unzigzag32(v as u32));
-                pos += n;
-            }
-            done += 1;
-        }
-        self.src.consume(pos);
-        for _ in done..len {
-            out.push(self.read_i32()?);
-        }
-        Ok(())
+        self.read_varint_list::<5, _>(len, out, |v| unzigzag32(v as u32))
     }
 
     fn read_double_list(&mut self, len: usize, out: &mut Vec<f64>) -> Result<()> {
-        let buf = self.src.buffered();
-        if let Some(bytes) = len.checked_mul(8).and_then(|n| buf.get(..n)) {
-            out.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| f64::from_bits(u64::from_le_bytes(c.try_into().expect("8 bytes")))),
-            );
-            self.src.consume(len * 8);
-            return Ok(());
-        }
-        for _ in 0..len {
-            out.push(self.read_double()?);
-        }
-        Ok(())
+        read_fixed_width_list(&mut self.src, len, out, |b| {
+            f64::from_bits(u64::from_le_bytes(b))
+        })
     }
 }
 

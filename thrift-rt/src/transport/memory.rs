@@ -1,6 +1,7 @@
 //! In-memory transports for tests, benches and zero-copy decoding.
 
 use std::io;
+use std::ops::Range;
 
 use bytes::Bytes;
 
@@ -59,25 +60,28 @@ impl Source for BytesSource {
 
     #[inline]
     fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
-        if self.remaining() < n {
-            self.pos = self.data.len();
-            return Err(eof());
-        }
-        let start = self.pos;
-        self.pos += n;
-        Ok(&self.data[start..start + n])
+        let range = advance(&mut self.pos, self.data.len(), n)?;
+        Ok(&self.data[range])
     }
 
     #[inline]
     fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
-        if self.remaining() < n {
-            self.pos = self.data.len();
-            return Err(eof());
-        }
-        let start = self.pos;
-        self.pos += n;
-        Ok(self.data.slice(start..start + n))
+        let range = advance(&mut self.pos, self.data.len(), n)?;
+        Ok(self.data.slice(range))
     }
+}
+
+/// Moves the read position `pos` of a `len`-byte buffer on by `n` and returns the range passed
+/// over; when fewer than `n` bytes are left, moves it to the end and reports EOF.
+#[inline]
+fn advance(pos: &mut usize, len: usize, n: usize) -> Result<Range<usize>> {
+    let start = *pos;
+    if len - start < n {
+        *pos = len;
+        return Err(eof());
+    }
+    *pos = start + n;
+    Ok(start..start + n)
 }
 
 /// A growable in-memory byte pipe: bytes written are appended, bytes read come from the front.
@@ -188,13 +192,8 @@ impl Source for MemoryBuffer {
 
     #[inline]
     fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
-        if self.remaining() < n {
-            self.pos = self.data.len();
-            return Err(eof());
-        }
-        let start = self.pos;
-        self.pos += n;
-        Ok(&self.data[start..start + n])
+        let range = advance(&mut self.pos, self.data.len(), n)?;
+        Ok(&self.data[range])
     }
 }
 
