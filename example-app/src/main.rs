@@ -1,63 +1,202 @@
-//! The example application.
+//! The example application: a key-value `Store` service from `idl/example.thrift`, served
+//! and called over TCP (framed transport, binary protocol) and over a Unix socket (buffered
+//! transport, compact protocol).
 //!
-//! Today it loads the example IDL (`idl/example.thrift` and what it includes) with
-//! `thrift-parser` and prints what the code generator will see. The RPC example (a server and
-//! a client over TCP and a Unix socket) replaces this once `thrift-build` generates code.
+//! `build.rs` generates the code; `idl` below pulls it in. The server side implements the
+//! generated `Store` trait and wraps it in `StoreProcessor`; the client side uses
+//! `StoreClient`. Run it with `cargo run -p example-app`.
 
-use std::path::Path;
-use std::process::ExitCode;
+use std::collections::BTreeMap;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread;
 
-use thrift_parser::ir::{DefKind, Program};
+use thrift_rt::protocol::{BinaryReader, BinaryWriter, CompactReader, CompactWriter};
+use thrift_rt::transport::{BufferedReader, FramedReader, FramedWriter, socket, unix};
+use thrift_rt::{ApplicationErrorKind, Error, ProtocolReader, ProtocolWriter};
 
-fn main() -> ExitCode {
-    let idl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../idl/example.thrift");
-    let loaded = thrift_parser::Loader::new().load(&[&idl]);
-    eprint!("{}", loaded.render_diagnostics());
-    let Ok(program) = loaded.into_result() else {
-        return ExitCode::FAILURE;
-    };
-    print_summary(&program);
-    ExitCode::SUCCESS
+/// The code generated from `idl/example.thrift` and `idl/common.thrift`.
+///
+/// A binary uses only part of the generated API (this one ignores the channel services), and
+/// in a binary every unused `pub` item is dead code, so those two lints are off for this
+/// module only. A library that exports the module needs no such allowance.
+#[allow(dead_code, unreachable_pub)]
+mod idl {
+    thrift_rt::include_thrift!();
 }
 
-fn print_summary(program: &Program) {
-    for file in &program.files {
-        println!(
-            "{} ({} definitions)",
-            program.path(file.id).display(),
-            file.defs.len()
-        );
-        for &id in &file.defs {
-            let def = program.def(id);
-            match &def.kind {
-                DefKind::Service(service) => {
-                    println!("  service {} on channel {}", def.name, service.channel);
-                    for function in &service.functions {
-                        let returns = function
-                            .returns
-                            .as_ref()
-                            .map_or("void".to_string(), |t| program.type_name(t));
-                        let params: Vec<String> = function
-                            .params
-                            .iter()
-                            .map(|p| format!("{}: {}", p.name, program.type_name(&p.ty)))
-                            .collect();
-                        let oneway = if function.oneway { "oneway " } else { "" };
-                        println!(
-                            "    {oneway}{}({}) -> {returns}",
-                            function.name,
-                            params.join(", ")
-                        );
-                    }
-                }
-                DefKind::Struct(s) => println!(
-                    "  {} {} with {} fields",
-                    s.kind.as_str(),
-                    def.name,
-                    s.fields.len()
-                ),
-                kind => println!("  {} {}", kind.describe(), def.name),
+use idl::example::{Entry, NotFound, Store, StoreClient, StoreGetError, StoreProcessor, Value};
+
+/// The server side: an in-memory map behind a lock (handlers take `&self` and may run on
+/// several connections at once).
+#[derive(Debug, Default)]
+struct MemoryStore {
+    entries: Mutex<BTreeMap<String, Entry>>,
+}
+
+impl MemoryStore {
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
+        // A handler that panicked while holding the lock cannot leave the map half-written
+        // (every change is a single insert or remove), so a poisoned lock is still usable.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn put(&self, entry: Entry) -> Result<(), Error> {
+        self.entries().insert(entry.key.clone(), entry);
+        Ok(())
+    }
+
+    fn get(&self, key: String) -> Result<Entry, StoreGetError> {
+        match self.entries().get(&key) {
+            Some(entry) => Ok(entry.clone()),
+            None => Err(NotFound {
+                key,
+                ..NotFound::default()
             }
+            .into()),
         }
     }
+
+    fn keys(&self, prefix: String, limit: i32) -> Result<Vec<String>, Error> {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let entries = self.entries();
+        let keys = entries.keys().filter(|k| k.starts_with(&prefix));
+        Ok(keys.take(limit).cloned().collect())
+    }
+
+    fn forget(&self, key: String) -> Result<(), Error> {
+        self.entries().remove(&key);
+        Ok(())
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let processor = Arc::new(StoreProcessor::new(MemoryStore::default()));
+
+    // TCP: framed transport, binary protocol.
+    let listener = socket::listen("127.0.0.1:0", 16)?;
+    let addr = listener.local_addr()?;
+    let tcp_processor = Arc::clone(&processor);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let processor = Arc::clone(&tcp_processor);
+            thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else {
+                    return;
+                };
+                let mut r = BinaryReader::new(FramedReader::new(read_half));
+                let mut w = BinaryWriter::new(FramedWriter::new(stream));
+                report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
+            });
+        }
+    });
+
+    // Unix socket: buffered transport, compact protocol.
+    let path = socket_path();
+    let unix_listener = unix::bind(&path, &unix::ListenOptions::default())?;
+    let unix_processor = Arc::clone(&processor);
+    thread::spawn(move || {
+        for stream in unix_listener.incoming().flatten() {
+            let processor = Arc::clone(&unix_processor);
+            thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else {
+                    return;
+                };
+                let mut r = CompactReader::new(BufferedReader::new(read_half));
+                let mut w = CompactWriter::new(BufWriter::new(stream));
+                report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
+            });
+        }
+    });
+
+    println!("== TCP {addr} (framed, binary)");
+    let stream = socket::connect(addr, &socket::TcpOptions::default())?;
+    let mut tcp_client = StoreClient::new(
+        BinaryReader::new(FramedReader::new(stream.try_clone()?)),
+        BinaryWriter::new(FramedWriter::new(stream)),
+    );
+    demo(&mut tcp_client, "tcp")?;
+    drop(tcp_client.into_inner());
+
+    println!("\n== Unix socket {} (buffered, compact)", path.display());
+    let stream = unix::connect(&path, None)?;
+    let mut unix_client = StoreClient::new(
+        CompactReader::new(BufferedReader::new(stream.try_clone()?)),
+        CompactWriter::new(BufWriter::new(stream)),
+    );
+    demo(&mut unix_client, "unix")?;
+    drop(unix_client);
+
+    std::fs::remove_file(&path)?;
+    Ok(())
+}
+
+/// The same conversation over any protocol and transport.
+fn demo<R: ProtocolReader, W: ProtocolWriter>(
+    client: &mut StoreClient<R, W>,
+    prefix: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let entries = [
+        (
+            format!("{prefix}/greeting"),
+            Value::Text("hello".to_string()),
+        ),
+        (format!("{prefix}/answer"), Value::Number(42)),
+        (
+            format!("{prefix}/list"),
+            Value::Many(vec![Value::Number(1), Value::Blob(vec![0xca, 0xfe])]),
+        ),
+    ];
+    for (key, value) in entries {
+        let entry = Entry {
+            key: key.clone(),
+            value,
+            updated: Some(1_700_000_000_000),
+            labels: BTreeMap::from([("by".to_string(), "example-app".to_string())]),
+        };
+        client.put(&entry)?;
+        println!("put({key:?}) -> ok");
+    }
+
+    let key = format!("{prefix}/answer");
+    let entry = client.get(&key)?;
+    println!("get({key:?}) -> {:?}", entry.value);
+
+    // A declared exception arrives as a variant of the method's own error enum.
+    let missing = format!("{prefix}/missing");
+    match client.get(&missing) {
+        Err(StoreGetError::NotFound(e)) => println!("get({missing:?}) -> {e}"),
+        other => return Err(format!("expected NotFound, got {other:?}").into()),
+    }
+
+    // `limit` has an IDL default (100); the client still passes every argument.
+    let keys = client.keys(prefix, 100)?;
+    println!("keys({prefix:?}) -> {keys:?}");
+
+    // A oneway call gets no reply; the next call on this connection sees its effect.
+    let greeting = format!("{prefix}/greeting");
+    client.forget(&greeting)?;
+    println!("forget({greeting:?}) -> sent (oneway)");
+    match client.get(&greeting) {
+        Err(StoreGetError::NotFound(_)) => println!("get({greeting:?}) -> NotFound, as expected"),
+        other => return Err(format!("expected NotFound, got {other:?}").into()),
+    }
+    Ok(())
+}
+
+/// Logs how a connection ended; a clean close is the normal case.
+fn report(result: thrift_rt::Result<()>) {
+    match result {
+        Ok(()) => {}
+        Err(Error::Application(e)) if e.kind == ApplicationErrorKind::Unknown => {}
+        Err(e) => eprintln!("server: connection failed: {e}"),
+    }
+}
+
+/// A socket path unique to this process.
+fn socket_path() -> PathBuf {
+    std::env::temp_dir().join(format!("thrift-example-{}.sock", std::process::id()))
 }

@@ -50,6 +50,27 @@ impl<P: Processor + ?Sized> Processor for std::sync::Arc<P> {
     }
 }
 
+/// Serves the messages of one connection with `processor` until the peer closes it cleanly
+/// between messages.
+///
+/// This is the loop inside every server; use it directly for a connection you accepted
+/// yourself.
+///
+/// # Errors
+///
+/// The first error that makes the connection unusable (see [`Processor::process`]).
+pub fn serve<P: Processor + ?Sized, R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+    processor: &P,
+    r: &mut R,
+    w: &mut W,
+) -> Result<()> {
+    while r.has_message()? {
+        let header = r.read_message_begin()?;
+        processor.process(&header, r, w)?;
+    }
+    Ok(())
+}
+
 /// Reads the argument struct of a call and the end of the message.
 ///
 /// When the arguments cannot be decoded, a `PROTOCOL_ERROR` exception is sent for calls (the

@@ -358,7 +358,9 @@ fn read_impl(model: &StructModel) -> TokenStream {
     let arms = model.fields.iter().zip(&slots).map(|(field, slot)| {
         let id = id_literal(field.id);
         let field_idl_name = &field.idl_name;
-        quote!(#id => _rt::read_field_into(r, field, &mut #slot, #idl_name, #field_idl_name)?,)
+        quote!(#id => {
+            _rt::read_field_into(r, field, &mut #slot, #idl_name, #field_idl_name)?;
+        })
     });
     let field_loop = if model.fields.is_empty() {
         quote! {
@@ -371,7 +373,9 @@ fn read_impl(model: &StructModel) -> TokenStream {
             while let ::core::option::Option::Some(field) = r.read_field_begin()? {
                 match field.id {
                     #(#arms)*
-                    _ => _rt::skip_field(r, field)?,
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
         }

@@ -52,7 +52,9 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     });
     let writes = strukt.fields.iter().zip(&variants).map(|(field, variant)| {
         let id = id_literal(field.id);
-        quote!(Self::#variant(value) => _rt::write_field(w, #id, value)?,)
+        quote!(Self::#variant(value) => {
+            _rt::write_field(w, #id, value)?;
+        })
     });
     let read_unknown = quote! {
         _rt::skip_field(r, field)?;

@@ -306,6 +306,10 @@ impl<S: Source> BinaryReader<S> {
 }
 
 impl<S: Source> ProtocolReader for BinaryReader<S> {
+    fn has_message(&mut self) -> Result<bool> {
+        self.src.fill_buf()
+    }
+
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();
         self.depth.reset();

@@ -239,6 +239,16 @@ pub trait ProtocolReader {
     /// [`BadVersion`](ProtocolErrorKind::BadVersion) for a foreign or unknown header,
     /// [`InvalidMessageType`](ProtocolErrorKind::InvalidMessageType), transport errors.
     fn read_message_begin(&mut self) -> Result<MessageHeader>;
+
+    /// Waits until the next message starts or the input ends: `Ok(false)` when the peer
+    /// closed the stream cleanly between messages, `Ok(true)` when bytes of a new message are
+    /// available. Servers call this before [`read_message_begin`](Self::read_message_begin)
+    /// to tell a closed connection from a broken one.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors.
+    fn has_message(&mut self) -> Result<bool>;
     /// Ends a message.
     ///
     /// # Errors

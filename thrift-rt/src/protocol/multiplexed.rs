@@ -164,6 +164,14 @@ impl<R: ProtocolReader> ProtocolReader for StoredMessageReader<R> {
         }
     }
 
+    fn has_message(&mut self) -> Result<bool> {
+        if self.stored.is_some() {
+            Ok(true)
+        } else {
+            self.inner.has_message()
+        }
+    }
+
     delegate_read! {
         read_message_end() -> ();
         read_struct_begin() -> ();

@@ -24,9 +24,15 @@ impl _rt::ReadThrift for Point {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Point", "x")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Point", "y")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Point", "x")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Point", "y")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -88,9 +94,11 @@ impl _rt::ReadThrift for HealthPingResult {
                         &mut field_0,
                         "ping_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;

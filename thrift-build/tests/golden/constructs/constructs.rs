@@ -162,21 +162,51 @@ impl _rt::ReadThrift for Scalars {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Scalars", "b")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Scalars", "i8v")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Scalars", "i16v")?,
-                4 => _rt::read_field_into(r, field, &mut field_3, "Scalars", "i32v")?,
-                5 => _rt::read_field_into(r, field, &mut field_4, "Scalars", "i64v")?,
-                6 => _rt::read_field_into(r, field, &mut field_5, "Scalars", "dv")?,
-                7 => _rt::read_field_into(r, field, &mut field_6, "Scalars", "s")?,
-                8 => _rt::read_field_into(r, field, &mut field_7, "Scalars", "bin")?,
-                9 => _rt::read_field_into(r, field, &mut field_8, "Scalars", "req")?,
-                10 => _rt::read_field_into(r, field, &mut field_9, "Scalars", "opt")?,
-                11 => _rt::read_field_into(r, field, &mut field_10, "Scalars", "at")?,
-                12 => {
-                    _rt::read_field_into(r, field, &mut field_11, "Scalars", "deadline")?
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Scalars", "b")?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Scalars", "i8v")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Scalars", "i16v")?;
+                }
+                4 => {
+                    _rt::read_field_into(r, field, &mut field_3, "Scalars", "i32v")?;
+                }
+                5 => {
+                    _rt::read_field_into(r, field, &mut field_4, "Scalars", "i64v")?;
+                }
+                6 => {
+                    _rt::read_field_into(r, field, &mut field_5, "Scalars", "dv")?;
+                }
+                7 => {
+                    _rt::read_field_into(r, field, &mut field_6, "Scalars", "s")?;
+                }
+                8 => {
+                    _rt::read_field_into(r, field, &mut field_7, "Scalars", "bin")?;
+                }
+                9 => {
+                    _rt::read_field_into(r, field, &mut field_8, "Scalars", "req")?;
+                }
+                10 => {
+                    _rt::read_field_into(r, field, &mut field_9, "Scalars", "opt")?;
+                }
+                11 => {
+                    _rt::read_field_into(r, field, &mut field_10, "Scalars", "at")?;
+                }
+                12 => {
+                    _rt::read_field_into(
+                        r,
+                        field,
+                        &mut field_11,
+                        "Scalars",
+                        "deadline",
+                    )?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -277,18 +307,42 @@ impl _rt::ReadThrift for Defaults {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Defaults", "n")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Defaults", "s")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Defaults", "d")?,
-                4 => _rt::read_field_into(r, field, &mut field_3, "Defaults", "flag")?,
-                5 => _rt::read_field_into(r, field, &mut field_4, "Defaults", "color")?,
-                6 => _rt::read_field_into(r, field, &mut field_5, "Defaults", "nums")?,
-                7 => _rt::read_field_into(r, field, &mut field_6, "Defaults", "nested")?,
-                8 => _rt::read_field_into(r, field, &mut field_7, "Defaults", "where")?,
-                9 => _rt::read_field_into(r, field, &mut field_8, "Defaults", "maybe")?,
-                10 => _rt::read_field_into(r, field, &mut field_9, "Defaults", "small")?,
-                11 => _rt::read_field_into(r, field, &mut field_10, "Defaults", "blob")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Defaults", "n")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Defaults", "s")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Defaults", "d")?;
+                }
+                4 => {
+                    _rt::read_field_into(r, field, &mut field_3, "Defaults", "flag")?;
+                }
+                5 => {
+                    _rt::read_field_into(r, field, &mut field_4, "Defaults", "color")?;
+                }
+                6 => {
+                    _rt::read_field_into(r, field, &mut field_5, "Defaults", "nums")?;
+                }
+                7 => {
+                    _rt::read_field_into(r, field, &mut field_6, "Defaults", "nested")?;
+                }
+                8 => {
+                    _rt::read_field_into(r, field, &mut field_7, "Defaults", "where")?;
+                }
+                9 => {
+                    _rt::read_field_into(r, field, &mut field_8, "Defaults", "maybe")?;
+                }
+                10 => {
+                    _rt::read_field_into(r, field, &mut field_9, "Defaults", "small")?;
+                }
+                11 => {
+                    _rt::read_field_into(r, field, &mut field_10, "Defaults", "blob")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -375,7 +429,9 @@ impl _rt::ReadThrift for Containers {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Containers", "longs")?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Containers", "longs")?;
+                }
                 2 => {
                     _rt::read_field_into(
                         r,
@@ -383,15 +439,29 @@ impl _rt::ReadThrift for Containers {
                         &mut field_1,
                         "Containers",
                         "strings",
-                    )?
+                    )?;
                 }
-                3 => _rt::read_field_into(r, field, &mut field_2, "Containers", "ints")?,
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Containers", "ints")?;
+                }
                 4 => {
-                    _rt::read_field_into(r, field, &mut field_3, "Containers", "points")?
+                    _rt::read_field_into(
+                        r,
+                        field,
+                        &mut field_3,
+                        "Containers",
+                        "points",
+                    )?;
                 }
-                5 => _rt::read_field_into(r, field, &mut field_4, "Containers", "grid")?,
-                6 => _rt::read_field_into(r, field, &mut field_5, "Containers", "deep")?,
-                7 => _rt::read_field_into(r, field, &mut field_6, "Containers", "reals")?,
+                5 => {
+                    _rt::read_field_into(r, field, &mut field_4, "Containers", "grid")?;
+                }
+                6 => {
+                    _rt::read_field_into(r, field, &mut field_5, "Containers", "deep")?;
+                }
+                7 => {
+                    _rt::read_field_into(r, field, &mut field_6, "Containers", "reals")?;
+                }
                 8 => {
                     _rt::read_field_into(
                         r,
@@ -399,11 +469,13 @@ impl _rt::ReadThrift for Containers {
                         &mut field_7,
                         "Containers",
                         "by_real",
-                    )?
+                    )?;
                 }
-                9 => _rt::read_field_into(r, field, &mut field_8, "Containers", "blobs")?,
+                9 => {
+                    _rt::read_field_into(r, field, &mut field_8, "Containers", "blobs")?;
+                }
                 10 => {
-                    _rt::read_field_into(r, field, &mut field_9, "Containers", "bools")?
+                    _rt::read_field_into(r, field, &mut field_9, "Containers", "bools")?;
                 }
                 11 => {
                     _rt::read_field_into(
@@ -412,7 +484,7 @@ impl _rt::ReadThrift for Containers {
                         &mut field_10,
                         "Containers",
                         "doubles",
-                    )?
+                    )?;
                 }
                 12 => {
                     _rt::read_field_into(
@@ -421,9 +493,11 @@ impl _rt::ReadThrift for Containers {
                         &mut field_11,
                         "Containers",
                         "colors",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -467,9 +541,15 @@ impl _rt::ReadThrift for Sample {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Sample", "value")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Sample", "label")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Sample", "value")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Sample", "label")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -502,9 +582,15 @@ impl _rt::ReadThrift for Samples {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Samples", "unique")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Samples", "counts")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Samples", "unique")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Samples", "counts")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -531,10 +617,18 @@ impl _rt::WriteThrift for Shape {
     fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
         w.write_struct_begin("Shape")?;
         match self {
-            Self::Circle(value) => _rt::write_field(w, 1, value)?,
-            Self::Point(value) => _rt::write_field(w, 2, value)?,
-            Self::Polygon(value) => _rt::write_field(w, 3, value)?,
-            Self::Scaled(value) => _rt::write_field(w, 4, value)?,
+            Self::Circle(value) => {
+                _rt::write_field(w, 1, value)?;
+            }
+            Self::Point(value) => {
+                _rt::write_field(w, 2, value)?;
+            }
+            Self::Polygon(value) => {
+                _rt::write_field(w, 3, value)?;
+            }
+            Self::Scaled(value) => {
+                _rt::write_field(w, 4, value)?;
+            }
             Self::Unknown(_) => {}
         }
         w.write_field_stop()?;
@@ -649,9 +743,15 @@ impl _rt::ReadThrift for Node {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Node", "value")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Node", "next")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Node", "value")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Node", "next")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -685,9 +785,15 @@ impl _rt::ReadThrift for Tree {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Tree", "label")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Tree", "children")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Tree", "label")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Tree", "children")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -720,8 +826,12 @@ impl _rt::ReadThrift for Ping {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Ping", "pong")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Ping", "pong")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -750,8 +860,12 @@ impl _rt::ReadThrift for Pong {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Pong", "ping")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Pong", "ping")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -790,9 +904,15 @@ impl _rt::ReadThrift for Failure {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Failure", "message")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Failure", "code")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Failure", "message")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Failure", "code")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -833,9 +953,15 @@ impl _rt::ReadThrift for Conflict {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Conflict", "message")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Conflict", "current")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Conflict", "message")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Conflict", "current")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -921,8 +1047,12 @@ impl _rt::ReadThrift for KitchenScalarsArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "scalars_args", "s")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "scalars_args", "s")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -961,9 +1091,11 @@ impl _rt::ReadThrift for KitchenScalarsResult {
                         &mut field_0,
                         "scalars_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1001,7 +1133,13 @@ impl _rt::ReadThrift for KitchenContainersArgs {
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
                 1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "containers_args", "c")?
+                    _rt::read_field_into(
+                        r,
+                        field,
+                        &mut field_0,
+                        "containers_args",
+                        "c",
+                    )?;
                 }
                 2 => {
                     _rt::read_field_into(
@@ -1010,7 +1148,7 @@ impl _rt::ReadThrift for KitchenContainersArgs {
                         &mut field_1,
                         "containers_args",
                         "extra",
-                    )?
+                    )?;
                 }
                 3 => {
                     _rt::read_field_into(
@@ -1019,9 +1157,11 @@ impl _rt::ReadThrift for KitchenContainersArgs {
                         &mut field_2,
                         "containers_args",
                         "labels",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1062,9 +1202,11 @@ impl _rt::ReadThrift for KitchenContainersResult {
                         &mut field_0,
                         "containers_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1136,9 +1278,15 @@ impl _rt::ReadThrift for KitchenShapeArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "shape_args", "s")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "shape_args", "mode")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "shape_args", "s")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "shape_args", "mode")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1188,7 +1336,7 @@ impl _rt::ReadThrift for KitchenShapeResult {
                         &mut field_0,
                         "shape_result",
                         "success",
-                    )?
+                    )?;
                 }
                 1 => {
                     _rt::read_field_into(
@@ -1197,7 +1345,7 @@ impl _rt::ReadThrift for KitchenShapeResult {
                         &mut field_1,
                         "shape_result",
                         "failure",
-                    )?
+                    )?;
                 }
                 2 => {
                     _rt::read_field_into(
@@ -1206,9 +1354,11 @@ impl _rt::ReadThrift for KitchenShapeResult {
                         &mut field_2,
                         "shape_result",
                         "conflict",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1273,8 +1423,12 @@ impl _rt::ReadThrift for KitchenCheckArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "check_args", "what")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "check_args", "what")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1313,9 +1467,11 @@ impl _rt::ReadThrift for KitchenCheckResult {
                         &mut field_0,
                         "check_result",
                         "failure",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1349,10 +1505,18 @@ impl _rt::ReadThrift for KitchenMixArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "mix_args", "a")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "mix_args", "b")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "mix_args", "at")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "mix_args", "a")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "mix_args", "b")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "mix_args", "at")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1393,9 +1557,11 @@ impl _rt::ReadThrift for KitchenMixResult {
                         &mut field_0,
                         "mix_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1427,7 +1593,13 @@ impl _rt::ReadThrift for KitchenNotifyArgs {
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
                 1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "notify_args", "event")?
+                    _rt::read_field_into(
+                        r,
+                        field,
+                        &mut field_0,
+                        "notify_args",
+                        "event",
+                    )?;
                 }
                 2 => {
                     _rt::read_field_into(
@@ -1436,9 +1608,11 @@ impl _rt::ReadThrift for KitchenNotifyArgs {
                         &mut field_1,
                         "notify_args",
                         "payload",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1472,9 +1646,15 @@ impl _rt::ReadThrift for KitchenGrowArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "grow_args", "tree")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "grow_args", "chain")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "grow_args", "tree")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "grow_args", "chain")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1514,9 +1694,11 @@ impl _rt::ReadThrift for KitchenGrowResult {
                         &mut field_0,
                         "grow_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;

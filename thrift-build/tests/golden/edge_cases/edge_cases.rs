@@ -42,15 +42,33 @@ impl _rt::ReadThrift for Keywords {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Keywords", "type")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Keywords", "self")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Keywords", "match")?,
-                4 => _rt::read_field_into(r, field, &mut field_3, "Keywords", "fn")?,
-                5 => _rt::read_field_into(r, field, &mut field_4, "Keywords", "crate")?,
-                6 => _rt::read_field_into(r, field, &mut field_5, "Keywords", "Self")?,
-                7 => _rt::read_field_into(r, field, &mut field_6, "Keywords", "super")?,
-                8 => _rt::read_field_into(r, field, &mut field_7, "Keywords", "async")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Keywords", "type")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Keywords", "self")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Keywords", "match")?;
+                }
+                4 => {
+                    _rt::read_field_into(r, field, &mut field_3, "Keywords", "fn")?;
+                }
+                5 => {
+                    _rt::read_field_into(r, field, &mut field_4, "Keywords", "crate")?;
+                }
+                6 => {
+                    _rt::read_field_into(r, field, &mut field_5, "Keywords", "Self")?;
+                }
+                7 => {
+                    _rt::read_field_into(r, field, &mut field_6, "Keywords", "super")?;
+                }
+                8 => {
+                    _rt::read_field_into(r, field, &mut field_7, "Keywords", "async")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -86,8 +104,12 @@ impl _rt::ReadThrift for Result {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Result", "ok")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Result", "ok")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -116,8 +138,12 @@ impl _rt::ReadThrift for Option {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Option", "some")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Option", "some")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -146,8 +172,12 @@ impl _rt::ReadThrift for String {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "String", "inner")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "String", "inner")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -183,10 +213,18 @@ impl _rt::ReadThrift for Clash {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Clash", "fooBar")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Clash", "foo_bar")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Clash", "FOO_BAR")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Clash", "fooBar")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Clash", "foo_bar")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Clash", "FOO_BAR")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -218,8 +256,12 @@ impl _rt::ReadThrift for StoreClient {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "StoreClient", "id")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "StoreClient", "id")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -301,9 +343,15 @@ impl _rt::WriteThrift for Variants {
     fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
         w.write_struct_begin("Variants")?;
         match self {
-            Self::Unknown_(value) => _rt::write_field(w, 1, value)?,
-            Self::Unknown__(value) => _rt::write_field(w, 2, value)?,
-            Self::Nested(value) => _rt::write_field(w, 3, value)?,
+            Self::Unknown_(value) => {
+                _rt::write_field(w, 1, value)?;
+            }
+            Self::Unknown__(value) => {
+                _rt::write_field(w, 2, value)?;
+            }
+            Self::Nested(value) => {
+                _rt::write_field(w, 3, value)?;
+            }
             Self::Unknown(_) => {}
         }
         w.write_field_stop()?;
@@ -377,10 +425,18 @@ impl _rt::ReadThrift for Ids {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Ids", "id")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Ids", "parent")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Ids", "others")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Ids", "id")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Ids", "parent")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Ids", "others")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -422,8 +478,12 @@ impl _rt::ReadThrift for Docs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Docs", "documented")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Docs", "documented")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -458,9 +518,15 @@ impl _rt::ReadThrift for Chain {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Chain", "value")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Chain", "next")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Chain", "value")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Chain", "next")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -491,8 +557,12 @@ impl _rt::ReadThrift for StoreNewArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "new_args", "read")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "new_args", "read")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -531,9 +601,11 @@ impl _rt::ReadThrift for StoreNewResult {
                         &mut field_0,
                         "new_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -568,9 +640,11 @@ impl _rt::ReadThrift for StoreWriteArgs {
                         &mut field_0,
                         "write_args",
                         "process",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -622,8 +696,12 @@ impl _rt::ReadThrift for StoreProcessArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "process_args", "w")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "process_args", "w")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -663,7 +741,7 @@ impl _rt::ReadThrift for StoreIntoInnerArgs {
                         &mut field_0,
                         "into_inner_args",
                         "seqid",
-                    )?
+                    )?;
                 }
                 2 => {
                     _rt::read_field_into(
@@ -672,9 +750,11 @@ impl _rt::ReadThrift for StoreIntoInnerArgs {
                         &mut field_1,
                         "into_inner_args",
                         "result",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -714,9 +794,11 @@ impl _rt::ReadThrift for StoreIntoInnerResult {
                         &mut field_0,
                         "into_inner_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -744,8 +826,12 @@ impl _rt::ReadThrift for StoreTypeArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "type_args", "self")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "type_args", "self")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -784,9 +870,11 @@ impl _rt::ReadThrift for StoreTypeResult {
                         &mut field_0,
                         "type_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1096,8 +1184,12 @@ impl _rt::ReadThrift for Thing {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Thing", "id")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Thing", "id")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1127,8 +1219,12 @@ impl _rt::ReadThrift for Thing2GetArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "get_args", "id")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "get_args", "id")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1167,9 +1263,11 @@ impl _rt::ReadThrift for Thing2GetResult {
                         &mut field_0,
                         "get_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;

@@ -17,10 +17,18 @@ impl _rt::WriteThrift for Value {
     fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
         w.write_struct_begin("Value")?;
         match self {
-            Self::Text(value) => _rt::write_field(w, 1, value)?,
-            Self::Number(value) => _rt::write_field(w, 2, value)?,
-            Self::Blob(value) => _rt::write_field(w, 3, value)?,
-            Self::Many(value) => _rt::write_field(w, 4, value)?,
+            Self::Text(value) => {
+                _rt::write_field(w, 1, value)?;
+            }
+            Self::Number(value) => {
+                _rt::write_field(w, 2, value)?;
+            }
+            Self::Blob(value) => {
+                _rt::write_field(w, 3, value)?;
+            }
+            Self::Many(value) => {
+                _rt::write_field(w, 4, value)?;
+            }
             Self::Unknown(_) => {}
         }
         w.write_field_stop()?;
@@ -106,11 +114,21 @@ impl _rt::ReadThrift for Entry {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Entry", "key")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "Entry", "value")?,
-                3 => _rt::read_field_into(r, field, &mut field_2, "Entry", "updated")?,
-                4 => _rt::read_field_into(r, field, &mut field_3, "Entry", "labels")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Entry", "key")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "Entry", "value")?;
+                }
+                3 => {
+                    _rt::read_field_into(r, field, &mut field_2, "Entry", "updated")?;
+                }
+                4 => {
+                    _rt::read_field_into(r, field, &mut field_3, "Entry", "labels")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -154,9 +172,15 @@ impl _rt::ReadThrift for NotFound {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "NotFound", "key")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "NotFound", "message")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "NotFound", "key")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "NotFound", "message")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -194,8 +218,12 @@ impl _rt::ReadThrift for StorePutArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "put_args", "entry")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "put_args", "entry")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -280,8 +308,12 @@ impl _rt::ReadThrift for StoreGetArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "get_args", "key")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "get_args", "key")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -325,7 +357,7 @@ impl _rt::ReadThrift for StoreGetResult {
                         &mut field_0,
                         "get_result",
                         "success",
-                    )?
+                    )?;
                 }
                 1 => {
                     _rt::read_field_into(
@@ -334,9 +366,11 @@ impl _rt::ReadThrift for StoreGetResult {
                         &mut field_1,
                         "get_result",
                         "not_found",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -370,9 +404,15 @@ impl _rt::ReadThrift for StoreKeysArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "keys_args", "prefix")?,
-                2 => _rt::read_field_into(r, field, &mut field_1, "keys_args", "limit")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "keys_args", "prefix")?;
+                }
+                2 => {
+                    _rt::read_field_into(r, field, &mut field_1, "keys_args", "limit")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -412,9 +452,11 @@ impl _rt::ReadThrift for StoreKeysResult {
                         &mut field_0,
                         "keys_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -442,8 +484,12 @@ impl _rt::ReadThrift for StoreForgetArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "forget_args", "key")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "forget_args", "key")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -729,8 +775,12 @@ impl _rt::ReadThrift for EchoServerEchoArgs {
         r.read_struct_begin()?;
         while let ::core::option::Option::Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => _rt::read_field_into(r, field, &mut field_0, "Echo_args", "text")?,
-                _ => _rt::skip_field(r, field)?,
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "Echo_args", "text")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -769,9 +819,11 @@ impl _rt::ReadThrift for EchoServerEchoResult {
                         &mut field_0,
                         "Echo_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -806,9 +858,11 @@ impl _rt::ReadThrift for EchoServerReverseEchoArgs {
                         &mut field_0,
                         "ReverseEcho_args",
                         "text",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -847,9 +901,11 @@ impl _rt::ReadThrift for EchoServerReverseEchoResult {
                         &mut field_0,
                         "ReverseEcho_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;
@@ -1087,9 +1143,11 @@ impl _rt::ReadThrift for RandServerRandomResult {
                         &mut field_0,
                         "Random_result",
                         "success",
-                    )?
+                    )?;
                 }
-                _ => _rt::skip_field(r, field)?,
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
             }
         }
         r.read_struct_end()?;

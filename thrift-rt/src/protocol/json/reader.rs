@@ -339,6 +339,10 @@ impl<S: Source> JsonReader<S> {
 }
 
 impl<S: Source> ProtocolReader for JsonReader<S> {
+    fn has_message(&mut self) -> Result<bool> {
+        self.src.fill_buf()
+    }
+
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();
         self.depth.reset();
