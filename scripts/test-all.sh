@@ -18,6 +18,13 @@ if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
 
+# The byte vectors the protocol tests compare against come from Apache's own libraries.
+# Regenerate them here and fail if they differ from the committed ones, so the tests always
+# agree with the real thing, not with a stale copy.
+step "interop vectors: regenerate from Apache Thrift's libraries"
+scripts/vectors.sh
+git diff --exit-code --stat -- thrift-rt/tests/vectors
+
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
