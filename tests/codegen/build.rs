@@ -1,0 +1,26 @@
+//! Generates the code under test twice: with the default options into `OUT_DIR`, and with hash
+//! collections and `Bytes` binaries into `OUT_DIR/alt`, so both option sets must compile
+//! warning-free.
+
+use std::path::PathBuf;
+
+const IDL: &[&str] = &[
+    "../../idl/constructs.thrift",
+    "../../idl/edge_cases.thrift",
+    "../../idl/example.thrift",
+];
+
+fn main() {
+    if let Err(e) = thrift_build::compile(IDL) {
+        panic!("thrift-build (default options) failed:\n{e:?}");
+    }
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    let result = thrift_build::Builder::new()
+        .collections(thrift_build::Collections::Hash)
+        .binary_type(thrift_build::BinaryType::Bytes)
+        .out_dir(out_dir.join("alt"))
+        .compile(&["../../idl/constructs.thrift"]);
+    if let Err(e) = result {
+        panic!("thrift-build (hash collections, Bytes) failed:\n{e:?}");
+    }
+}
