@@ -47,6 +47,10 @@ pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Ge
         .into_result()
         .map_err(|rendered| Error::Idl(rendered.text))?;
     let cx = Context::new(&program, config);
+    let problems = cx.check_required_cycles();
+    if problems.has_errors() {
+        return Err(Error::Idl(problems.render(&program.sources)));
+    }
     let modules = cx.local_modules();
     let mut out = vec![("mod.rs".to_string(), root_module(&cx, &modules)?)];
     for (path, file) in &modules {

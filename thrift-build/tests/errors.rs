@@ -1,0 +1,36 @@
+//! IDL that Thrift accepts but Rust cannot represent is rejected with a located diagnostic.
+
+fn generate(name: &str, idl: &str) -> Result<thrift_build::Generated, thrift_build::Error> {
+    let dir = std::env::temp_dir().join(format!("thrift-build-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, idl).unwrap();
+    thrift_build::Builder::new()
+        .emit_rerun_if_changed(false)
+        .generate(&[path])
+}
+
+#[test]
+fn a_cycle_of_required_fields_is_rejected() {
+    let idl = "struct A {\n  1: required B b\n}\nstruct B {\n  1: required A a\n}\n";
+    let err = generate("cycle.thrift", idl).unwrap_err().to_string();
+    assert!(
+        err.contains("cycle.thrift:5:3: error: struct `B` can never be built"),
+        "{err}"
+    );
+    assert!(err.contains("1: required A a"), "{err}");
+}
+
+#[test]
+fn optional_fields_and_unions_break_cycles() {
+    let idl = "struct A {\n  1: required B b\n}\nstruct B {\n  1: optional A a\n}\n\
+               union U {\n  1: S s\n  2: i32 n\n}\nstruct S {\n  1: required U u\n}\n";
+    generate("fine.thrift", idl).unwrap();
+}
+
+#[test]
+fn idl_errors_are_rendered_with_locations() {
+    let err = generate("bad.thrift", "struct S {\n  1: i32 a\n  1: i32 b\n}\n").unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("bad.thrift:3:"), "{text}");
+}
