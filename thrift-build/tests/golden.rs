@@ -40,8 +40,11 @@ fn generated_code_matches_the_golden_files() {
             })
             .unwrap_or_default();
         expected_names.sort();
-        let mut generated_names: Vec<String> =
-            generated.files.iter().map(|(name, _)| name.clone()).collect();
+        let mut generated_names: Vec<String> = generated
+            .files
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect();
         generated_names.sort();
         for (name, content) in &generated.files {
             let path = dir.join(name);
