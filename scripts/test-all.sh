@@ -24,6 +24,8 @@ fi
 step "interop vectors: regenerate from Apache Thrift's libraries"
 scripts/vectors.sh
 git diff --exit-code --stat -- thrift-rt/tests/vectors
+scripts/codegen_vectors.sh
+git diff --exit-code --stat -- tests/codegen/vectors
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
