@@ -372,7 +372,7 @@ struct B {
 
 const FIXED_IDL: &str = r#"struct A {
   1: i32 x,
-  2: i32 y,
+  2: byte y,
 }
 
 struct B {
@@ -417,8 +417,14 @@ fn idl_errors_fail_the_build_with_every_diagnostic() {
     }
 
     // Fixing the file is enough for the next build to pass.
+    // The warning left in the file reaches cargo's output.
     krate.write("idl/bad.thrift", FIXED_IDL);
-    krate.build_ok("after fixing the IDL");
+    let fixed = krate.build_ok("after fixing the IDL");
+    assert!(
+        fixed.stderr.contains("idl/bad.thrift:3:6: warning: `byte`"),
+        "the IDL warning is not in cargo's output:\n{}",
+        fixed.stderr
+    );
     // Leave the broken file for the next run, so it fails again.
     krate.write("idl/bad.thrift", BAD_IDL);
 }
@@ -699,8 +705,8 @@ pub fn defaults(blob: no_client::options::Blob) {
 }
 "#;
 
-/// The index of the first line of `text` containing `needle`, and the next line that is not
-/// an attribute or doc comment.
+/// The first line after the one containing `needle` that is not an attribute or a doc
+/// comment: the item the attribute or doc comment belongs to.
 fn item_after(text: &str, needle: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let start = lines
@@ -732,17 +738,11 @@ fn builder_options_apply_in_a_real_build() {
         "{text}"
     );
     assert_eq!(item_after(&text, "marked by file.Name.field"), "Wide(i64),");
-    for name in ["Point", "Small", "Blob"] {
-        let needle = format!("pub struct {name}");
-        let needle = if name == "Small" {
-            "pub enum Small".to_string()
-        } else {
-            needle
-        };
+    for needle in ["pub struct Point", "pub enum Small", "pub struct Blob"] {
         let lines: Vec<&str> = text.lines().collect();
         let at = lines
             .iter()
-            .position(|line| line.starts_with(&needle))
+            .position(|line| line.starts_with(needle))
             .unwrap_or_else(|| panic!("`{needle}` is not generated:\n{text}"));
         let attributes: Vec<&str> = lines[..at]
             .iter()
@@ -754,7 +754,7 @@ fn builder_options_apply_in_a_real_build() {
             attributes
                 .iter()
                 .any(|a| a.contains("doc(alias = \"thrift_type\")")),
-            "`.` did not select {name}: {attributes:?}"
+            "`.` did not select `{needle}`: {attributes:?}"
         );
     }
     // Every field and variant the IDL declares (2 + 2 + 6); the hidden argument and result
