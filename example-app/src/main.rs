@@ -7,7 +7,9 @@
 //! `StoreClient`. Run it with `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
-use std::io::BufWriter;
+use std::io::{self, BufWriter};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -79,38 +81,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // TCP: framed transport, binary protocol.
     let listener = socket::listen("127.0.0.1:0", 16)?;
     let addr = listener.local_addr()?;
-    let tcp_processor = Arc::clone(&processor);
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let processor = Arc::clone(&tcp_processor);
-            thread::spawn(move || {
-                let Ok(read_half) = stream.try_clone() else {
-                    return;
-                };
-                let mut r = BinaryReader::new(FramedReader::new(read_half));
-                let mut w = BinaryWriter::new(FramedWriter::new(stream));
-                report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
-            });
-        }
-    });
+    spawn_server(
+        move || listener.accept().map(|(stream, _)| stream),
+        Arc::clone(&processor),
+        |stream: TcpStream| {
+            let read_half = stream.try_clone()?;
+            let r = BinaryReader::new(FramedReader::new(read_half));
+            Ok((r, BinaryWriter::new(FramedWriter::new(stream))))
+        },
+    );
 
     // Unix socket: buffered transport, compact protocol.
     let path = socket_path();
     let unix_listener = unix::bind(&path, &unix::ListenOptions::default())?;
-    let unix_processor = Arc::clone(&processor);
-    thread::spawn(move || {
-        for stream in unix_listener.incoming().flatten() {
-            let processor = Arc::clone(&unix_processor);
-            thread::spawn(move || {
-                let Ok(read_half) = stream.try_clone() else {
-                    return;
-                };
-                let mut r = CompactReader::new(BufferedReader::new(read_half));
-                let mut w = CompactWriter::new(BufWriter::new(stream));
-                report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
-            });
-        }
-    });
+    spawn_server(
+        move || unix_listener.accept().map(|(stream, _)| stream),
+        Arc::clone(&processor),
+        |stream: UnixStream| {
+            let read_half = stream.try_clone()?;
+            let r = CompactReader::new(BufferedReader::new(read_half));
+            Ok((r, CompactWriter::new(BufWriter::new(stream))))
+        },
+    );
 
     println!("== TCP {addr} (framed, binary)");
     let stream = socket::connect(addr, &socket::TcpOptions::default())?;
@@ -185,6 +177,31 @@ fn demo<R: ProtocolReader, W: ProtocolWriter>(
         other => return Err(format!("expected NotFound, got {other:?}").into()),
     }
     Ok(())
+}
+
+/// Accepts connections on a thread of its own and serves each one on another thread, over
+/// the protocols `protocols` puts on the stream. (thrift-rt's servers will do this for you,
+/// with limits, timeouts and shutdown.)
+fn spawn_server<S, R, W>(
+    mut accept: impl FnMut() -> io::Result<S> + Send + 'static,
+    processor: Arc<StoreProcessor<MemoryStore>>,
+    protocols: fn(S) -> io::Result<(R, W)>,
+) where
+    S: Send + 'static,
+    R: ProtocolReader + 'static,
+    W: ProtocolWriter + 'static,
+{
+    thread::spawn(move || {
+        while let Ok(stream) = accept() {
+            let processor = Arc::clone(&processor);
+            thread::spawn(move || match protocols(stream) {
+                Ok((mut r, mut w)) => {
+                    report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
+                }
+                Err(e) => eprintln!("server: cannot set up a connection: {e}"),
+            });
+        }
+    });
 }
 
 /// Logs how a connection ended; a clean close is the normal case.

@@ -219,17 +219,14 @@ pub fn unknown_method<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
     r: &mut R,
     w: &mut W,
 ) -> Result<()> {
-    r.skip(TType::Struct)?;
-    r.read_message_end()?;
     if header.kind == MessageType::Oneway {
+        r.skip(TType::Struct)?;
+        r.read_message_end()?;
         log::warn!("oneway call to unknown method `{}` dropped", header.name);
         return Ok(());
     }
-    let exception = ApplicationError::new(
-        ApplicationErrorKind::UnknownMethod,
-        format!("unknown method `{}`", header.name),
-    );
-    write_exception(w, header, &exception)
+    let message = format!("unknown method `{}`", header.name);
+    refuse(header, r, w, ApplicationErrorKind::UnknownMethod, message)
 }
 
 /// Answers a message that is neither a call nor a oneway: skips it and, if it claims to need
@@ -243,13 +240,27 @@ pub fn invalid_message_type<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Siz
     r: &mut R,
     w: &mut W,
 ) -> Result<()> {
+    let message = format!("a server does not accept {:?} messages", header.kind);
+    refuse(
+        header,
+        r,
+        w,
+        ApplicationErrorKind::InvalidMessageType,
+        message,
+    )
+}
+
+/// Skips the rest of a message and answers it with an exception.
+fn refuse<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+    header: &MessageHeader,
+    r: &mut R,
+    w: &mut W,
+    kind: ApplicationErrorKind,
+    message: String,
+) -> Result<()> {
     r.skip(TType::Struct)?;
     r.read_message_end()?;
-    let exception = ApplicationError::new(
-        ApplicationErrorKind::InvalidMessageType,
-        format!("a server does not accept {:?} messages", header.kind),
-    );
-    write_exception(w, header, &exception)
+    write_exception(w, header, &ApplicationError::new(kind, message))
 }
 
 #[cfg(test)]

@@ -71,16 +71,15 @@ fn args_model(
         .zip(&param_names)
         .map(|(param, name)| {
             let default = structs::field_default(cx, None, param, false, here);
-            FieldModel {
-                id: param.id,
-                idl_name: param.name.clone(),
-                name: ident(name),
-                ty: cx.rust_type(&param.ty, here),
-                optional: false,
-                default,
-                doc: TokenStream::new(),
-                attrs: Vec::new(),
-            }
+            wire_field(
+                cx,
+                param.id,
+                &param.name,
+                name,
+                &param.ty,
+                Some(default),
+                here,
+            )
         })
         .collect();
     StructModel {
@@ -112,28 +111,21 @@ fn result_model(
     let mut scope = Scope::default();
     let mut fields = Vec::new();
     if let Some(returns) = &function.returns {
-        fields.push(FieldModel {
-            id: 0,
-            idl_name: "success".to_string(),
-            name: ident(&scope.claim("success")),
-            ty: cx.rust_type(returns, here),
-            optional: true,
-            default: None,
-            doc: TokenStream::new(),
-            attrs: Vec::new(),
-        });
+        let name = scope.claim("success");
+        fields.push(wire_field(cx, 0, "success", &name, returns, None, here));
     }
     for exception in &function.throws {
-        fields.push(FieldModel {
-            id: exception.id,
-            idl_name: exception.name.clone(),
-            name: ident(&scope.claim(&snake_case(&exception.name))),
-            ty: cx.rust_type(&exception.ty, here),
-            optional: true,
-            default: None,
-            doc: TokenStream::new(),
-            attrs: Vec::new(),
-        });
+        let name = scope.claim(&snake_case(&exception.name));
+        let ty = &exception.ty;
+        fields.push(wire_field(
+            cx,
+            exception.id,
+            &exception.name,
+            &name,
+            ty,
+            None,
+            here,
+        ));
     }
     StructModel {
         name: ident(&names.result),
@@ -149,6 +141,29 @@ fn result_model(
             .chain(function.throws.iter().map(|e| &e.ty))
             .any(|ty| cx.wrapped_score(ty, 1) > COMPLEX_TYPE),
         float_defaults: false,
+    }
+}
+
+/// A field of a hidden argument struct (a plain value, `Some` default rule) or result struct
+/// (`None`: every result field is optional).
+fn wire_field(
+    cx: &Context<'_>,
+    id: i16,
+    idl_name: &str,
+    rust_name: &str,
+    ty: &Type,
+    default: Option<Option<structs::FieldDefault>>,
+    here: Here,
+) -> FieldModel {
+    FieldModel {
+        id,
+        idl_name: idl_name.to_string(),
+        name: ident(rust_name),
+        ty: cx.rust_type(ty, here),
+        optional: default.is_none(),
+        default: default.flatten(),
+        doc: TokenStream::new(),
+        attrs: Vec::new(),
     }
 }
 
