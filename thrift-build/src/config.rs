@@ -261,6 +261,57 @@ impl Config {
         })
     }
 
+    /// The options whose selector matched nothing in `program`: probably a typo, worth a
+    /// warning.
+    pub(crate) fn unmatched(&self, program: &thrift_parser::Program) -> Vec<String> {
+        use thrift_parser::ir::DefKind;
+        let mut types = Vec::new();
+        let mut fields = Vec::new();
+        for def in &program.defs {
+            let file = &program.file(def.file).name;
+            match &def.kind {
+                DefKind::Struct(s) => {
+                    types.push((file.as_str(), def.name.as_str()));
+                    for field in &s.fields {
+                        fields.push((file.as_str(), def.name.as_str(), field.name.as_str()));
+                    }
+                }
+                DefKind::Enum(_) => types.push((file.as_str(), def.name.as_str())),
+                _ => {}
+            }
+        }
+        let mut unmatched = Vec::new();
+        for (path, _) in &self.type_attributes {
+            let hit = types
+                .iter()
+                .any(|(f, n)| path == "." || path == n || *path == format!("{f}.{n}"));
+            if !hit {
+                unmatched.push(format!("type_attribute(\"{path}\", …) matches no type"));
+            }
+        }
+        for (path, _) in &self.field_attributes {
+            let hit = fields.iter().any(|(f, n, x)| {
+                path == "." || *path == format!("{n}.{x}") || *path == format!("{f}.{n}.{x}")
+            });
+            if !hit {
+                unmatched.push(format!("field_attribute(\"{path}\", …) matches no field"));
+            }
+        }
+        for (idl, _) in &self.extern_paths {
+            if !program.files.iter().any(|f| f.name == *idl) {
+                unmatched.push(format!(
+                    "extern_path(\"{idl}\", …) names no IDL file that was read"
+                ));
+            }
+        }
+        for dir in &self.include_dirs {
+            if !dir.is_dir() {
+                unmatched.push(format!("include_dir({}) is not a directory", dir.display()));
+            }
+        }
+        unmatched
+    }
+
     /// Checks that every attribute and extern path parses as Rust.
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let attributes = self.type_attributes.iter().chain(&self.field_attributes);

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 /// returns the error from `main` still shows every diagnostic with its file, line and column.
 #[non_exhaustive]
 pub enum Error {
-    /// The IDL files have errors (or the options name things that do not exist); the text holds
-    /// every diagnostic, rendered.
+    /// The IDL files have errors, or IDL that Rust cannot represent (a cycle of required
+    /// fields); the text holds every diagnostic, rendered.
     Idl(String),
     /// Reading or writing a file failed.
     Io {
@@ -20,7 +20,8 @@ pub enum Error {
         /// What went wrong.
         source: io::Error,
     },
-    /// The build is misconfigured (e.g. no `OUT_DIR` and no output directory given).
+    /// The build is misconfigured: no `OUT_DIR` and no output directory given, or an
+    /// attribute or extern path that is not valid Rust.
     Config(String),
 }
 

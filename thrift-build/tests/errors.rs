@@ -34,3 +34,29 @@ fn idl_errors_are_rendered_with_locations() {
     let text = format!("{err:?}");
     assert!(text.contains("bad.thrift:3:"), "{text}");
 }
+
+#[test]
+fn files_an_earlier_run_generated_are_removed_and_others_kept() {
+    let dir = std::env::temp_dir().join(format!("thrift-build-stale-{}", std::process::id()));
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(dir.join("old.thrift"), "struct Old { 1: i32 x }\n").unwrap();
+    std::fs::write(dir.join("new.thrift"), "struct New { 1: i32 x }\n").unwrap();
+    std::fs::write(out.join("mine.rs"), "// written by hand\n").unwrap();
+    let compile = |file: &str| {
+        thrift_build::Builder::new()
+            .emit_rerun_if_changed(false)
+            .out_dir(&out)
+            .compile(&[dir.join(file)])
+            .unwrap();
+    };
+    compile("old.thrift");
+    assert!(out.join("old.rs").exists());
+    compile("new.thrift");
+    assert!(!out.join("old.rs").exists(), "the stale module stays");
+    assert!(out.join("new.rs").exists());
+    assert!(
+        out.join("mine.rs").exists(),
+        "a file we did not write was deleted"
+    );
+}

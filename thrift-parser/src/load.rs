@@ -127,6 +127,25 @@ impl Loader<'_, '_> {
         Ok(id)
     }
 
+    /// Two different included files with the same name (`a/common.thrift`,
+    /// `b/common.thrift`) are both `common.` in the including file; the first one wins.
+    fn warn_same_name(&mut self, earlier: &[Option<FileId>], target: FileId, span: Span) {
+        let sources = &self.files.sources;
+        let stem = crate::resolve::file_stem(sources.get(target).path());
+        let first = earlier
+            .iter()
+            .flatten()
+            .find(|&&f| f != target && crate::resolve::file_stem(sources.get(f).path()) == stem);
+        if let Some(&first) = first {
+            let message = format!(
+                "`{}` and `{}` are both included as `{stem}`; `{stem}.Name` refers to the first",
+                sources.get(first).path().display(),
+                sources.get(target).path().display(),
+            );
+            self.diagnostics.push(Diagnostic::warning(span, message));
+        }
+    }
+
     /// Loads the includes of `id`, depth first, reporting cycles.
     fn visit(&mut self, id: FileId) {
         if self.state[id.index()] != VisitState::Unvisited {
@@ -142,9 +161,12 @@ impl Loader<'_, '_> {
                 _ => None,
             })
             .collect();
-        let mut targets = Vec::with_capacity(includes.len());
+        let mut targets: Vec<Option<FileId>> = Vec::with_capacity(includes.len());
         for (path, span) in includes {
             let target = self.find_include(id, &path, span);
+            if let Some(target) = target {
+                self.warn_same_name(&targets, target, span);
+            }
             if let Some(target) = target {
                 match self.state[target.index()] {
                     VisitState::InProgress => self.report_cycle(target, span),

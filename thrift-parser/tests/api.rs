@@ -105,3 +105,22 @@ fn a_missing_root_file_is_an_error_without_a_place() {
         "{rendered}"
     );
 }
+
+#[test]
+fn two_included_files_with_one_name_get_a_warning() {
+    let mut loader = thrift_parser::Loader::new();
+    loader
+        .add_source("a/common.thrift", "struct P { 1: i32 x }")
+        .add_source("b/common.thrift", "struct Q { 1: i32 y }")
+        .add_source(
+            "main.thrift",
+            "include \"a/common.thrift\"\ninclude \"b/common.thrift\"\nstruct M { 1: common.P p }\n",
+        );
+    let loaded = loader.load(&["main.thrift"]);
+    let text = loaded.render_diagnostics();
+    assert!(!loaded.diagnostics.has_errors(), "{text}");
+    assert!(
+        text.contains("main.thrift:2:9: warning: `a/common.thrift` and `b/common.thrift` are both included as `common`"),
+        "{text}"
+    );
+}

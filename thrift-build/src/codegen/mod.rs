@@ -46,6 +46,13 @@ pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Ge
     let program = loaded
         .into_result()
         .map_err(|rendered| Error::Idl(rendered.text))?;
+    for warning in config.unmatched(&program) {
+        if config.emit_rerun_if_changed {
+            println!("cargo:warning=thrift-build: {warning}");
+        } else {
+            eprintln!("thrift-build: warning: {warning}");
+        }
+    }
     let cx = Context::new(&program, config);
     let problems = cx.check_required_cycles();
     if problems.has_errors() {
