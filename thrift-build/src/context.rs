@@ -422,7 +422,11 @@ impl<'a> Context<'a> {
                 default: true,
             },
             Type::Base(_) | Type::Error => Caps::ALL,
-            Type::List(elem) => self.type_caps_in(elem, key),
+            // A `Vec` has a default (empty) whatever its elements are.
+            Type::List(elem) => Caps {
+                default: true,
+                ..self.type_caps_in(elem, key)
+            },
             // Elements and keys are stored in key form, which is always Eq + Ord + Hash where it
             // compiles at all.
             Type::Set(_) if hash_collections => Caps {

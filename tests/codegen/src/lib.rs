@@ -8,10 +8,6 @@
 //! processor and handler talking in memory).
 
 /// Code generated with the default options.
-// Generator gap: the handler trait of `edge_cases.thrift`'s `Store` has methods named `new` and
-// `into_inner` (as the IDL says), which clippy's naming-convention lints flag; thrift-build
-// does not allow them yet. Remove this once it does.
-#[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
 pub mod idl {
     thrift_rt::include_thrift!();
 }

@@ -272,8 +272,6 @@ fn missing_recursive_optional_field_is_none() {
 }
 
 #[test]
-#[ignore = "thrift-build bug: a missing `list<Tree>` field of `Tree` is a MissingField error \
-            (type_caps gives a list the Default capability of its element)"]
 fn missing_recursive_list_field_is_empty() {
     // Apache's Python writes a `Tree(label="leaf")` without field 2 (children is None).
     let raw = Raw::default().field(1, Value::Str("leaf"));

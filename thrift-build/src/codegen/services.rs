@@ -303,8 +303,16 @@ fn return_type(cx: &Context<'_>, function: &Function, here: Here) -> TokenStream
 
 /// Lint allowances for a method generated from `function` (handler or client): each is
 /// about the IDL's choices, which generated code cannot change.
-fn method_allows(cx: &Context<'_>, function: &Function) -> TokenStream {
+fn method_allows(cx: &Context<'_>, function: &Function, method: &str) -> TokenStream {
     let mut lints = Vec::new();
+    // Rust naming conventions for `new`, `from_*` and `into_*` assume constructors and
+    // conversions; an IDL method of that name is neither.
+    if method == "new" {
+        lints.push(quote!(clippy::new_ret_no_self));
+    }
+    if method == "new" || method.starts_with("from_") || method.starts_with("into_") {
+        lints.push(quote!(clippy::wrong_self_convention));
+    }
     // clippy's limit is 7 arguments, counting `self`.
     if function.params.len() + 1 > 7 {
         lints.push(quote!(clippy::too_many_arguments));
@@ -380,7 +388,7 @@ fn handler_trait(
                 .collect::<Vec<_>>();
             let returns = return_type(cx, function, here);
             let error = error_type(cx, def_id, index, here);
-            let allow = method_allows(cx, function);
+            let allow = method_allows(cx, function, &names.functions[index].method);
             quote! {
                 #doc
                 #allow
@@ -733,7 +741,7 @@ fn client_method(
     });
     let returns = return_type(cx, function, here);
     let error = error_type(cx, owner, index, here);
-    let allow = method_allows(cx, function);
+    let allow = method_allows(cx, function, method_name);
     let kind = if function.oneway {
         quote!(_rt::MessageType::Oneway)
     } else {

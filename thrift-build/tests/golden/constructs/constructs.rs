@@ -762,7 +762,7 @@ impl _rt::ReadThrift for Node {
     }
 }
 /// A tree: recursion through a container needs no box.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Tree {
     pub label: ::std::string::String,
     pub children: ::std::vec::Vec<Tree>,
@@ -799,7 +799,7 @@ impl _rt::ReadThrift for Tree {
         r.read_struct_end()?;
         ::core::result::Result::Ok(Self {
             label: field_0.unwrap_or_default(),
-            children: field_1.ok_or_else(|| _rt::missing_field("Tree", "children"))?,
+            children: field_1.unwrap_or_default(),
         })
     }
 }
@@ -1659,7 +1659,7 @@ impl _rt::ReadThrift for KitchenGrowArgs {
         }
         r.read_struct_end()?;
         ::core::result::Result::Ok(Self {
-            tree: field_0.ok_or_else(|| _rt::missing_field("grow_args", "tree"))?,
+            tree: field_0.unwrap_or_default(),
             chain: field_1.unwrap_or_default(),
         })
     }

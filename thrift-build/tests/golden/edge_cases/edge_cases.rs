@@ -885,12 +885,14 @@ impl _rt::ReadThrift for StoreTypeResult {
 ///
 /// Implement this to serve `Store`, and wrap the handler in [`StoreProcessor`].
 pub trait Store: ::core::marker::Send + ::core::marker::Sync {
+    #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
     fn new(&self, read: i32) -> ::core::result::Result<i32, _rt::Error>;
     fn write(
         &self,
         process: ::std::string::String,
     ) -> ::core::result::Result<(), _rt::Error>;
     fn process(&self, w_: i32) -> ::core::result::Result<(), _rt::Error>;
+    #[allow(clippy::wrong_self_convention)]
     fn into_inner(
         &self,
         seqid_: i32,
@@ -1110,6 +1112,7 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
             )?;
         ::core::result::Result::Ok(())
     }
+    #[allow(clippy::wrong_self_convention)]
     pub fn into_inner_(
         &mut self,
         seqid_: i32,
@@ -1419,6 +1422,7 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
             )?;
         ::core::result::Result::Ok(())
     }
+    #[allow(clippy::wrong_self_convention)]
     pub fn into_inner_(
         &mut self,
         seqid_: i32,
