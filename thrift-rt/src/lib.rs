@@ -38,11 +38,14 @@
 pub mod application;
 pub mod client;
 pub mod codec;
+pub mod connect;
 pub mod error;
 pub mod float;
 pub mod limits;
 pub mod processor;
 pub mod protocol;
+pub mod server;
+pub mod stack;
 pub mod transport;
 pub mod ttype;
 
@@ -62,6 +65,7 @@ pub use float::OrderedF64;
 pub use limits::Limits;
 pub use processor::Processor;
 pub use protocol::{ProtocolReader, ProtocolWriter};
+pub use stack::{ProtocolKind, TransportKind};
 pub use ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
 /// Pulls the code a build script generated with `thrift-build` into the current module.

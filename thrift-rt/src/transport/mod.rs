@@ -24,12 +24,14 @@ pub mod file;
 pub mod framed;
 pub mod memory;
 pub mod socket;
+pub mod stream;
 #[cfg(unix)]
 pub mod unix;
 
 pub use buffered::BufferedReader;
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
+pub use stream::Stream;
 
 /// A buffered byte source for protocol readers.
 ///

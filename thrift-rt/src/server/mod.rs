@@ -1,0 +1,424 @@
+//! Blocking servers over TCP and Unix sockets, for any [`Processor`](crate::Processor).
+//!
+//! ```no_run
+//! # fn demo<P: thrift_rt::Processor + 'static>(processor: P) -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use thrift_rt::server::{Builder, Listener};
+//! use thrift_rt::{ProtocolKind, TransportKind};
+//!
+//! let server = Builder::new()
+//!     .protocol(ProtocolKind::Compact)
+//!     .transport(TransportKind::Framed)
+//!     .thread_pool(8, 64)
+//!     .spawn(Listener::tcp("127.0.0.1:9090")?, processor)?;
+//! // ... later, from any thread:
+//! let report = server.shutdown(Duration::from_secs(5));
+//! assert_eq!(report.forced, 0);
+//! # Ok(()) }
+//! ```
+//!
+//! # Kinds
+//!
+//! - [`simple`](Builder::simple): the accept thread serves one connection at a time.
+//! - [`threaded`](Builder::threaded): a thread per connection, at most `max_connections`.
+//! - [`thread_pool`](Builder::thread_pool) (the default): fixed workers and a bounded queue
+//!   of accepted connections.
+//!
+//! Beyond capacity, [`Overload`] chooses between waiting (stop accepting: newcomers wait in
+//! the kernel's listen backlog) and refusing (accept and close at once). Nothing is ever
+//! queued without bound.
+//!
+//! # Static dispatch
+//!
+//! The protocol and transport are chosen at run time; each connection matches on the pair
+//! once and then runs a loop generic over the concrete reader and writer (see
+//! [`ServerIo`]).
+//!
+//! # Timeouts
+//!
+//! A connection waiting for its next message gives up after the read timeout; a message must
+//! arrive completely within the message timeout from its first byte (a client trickling a
+//! byte at a time is cut off); a reply must be written within the write timeout. All three
+//! close the connection and free its thread.
+//!
+//! # Shutdown
+//!
+//! [`Server::shutdown`] (or [`ShutdownHandle::shutdown`]) stops accepting (waking the accept
+//! thread with a connection of its own, see [`Listener`]), closes queued connections, and
+//! closes idle connections by shutting down their read side. A connection inside a message
+//! (its first byte arrived) finishes it and writes the reply, then closes. After the grace
+//! period, connections still open are shut down in both directions; then every thread is
+//! joined. So every call whose request was read gets its reply unless its handler outlasts
+//! the grace period.
+//!
+//! # Failures
+//!
+//! Errors, timeouts and panics end only their own connection and are logged through the
+//! `log` crate; generated processors already turn a handler panic into an `INTERNAL_ERROR`
+//! exception for that call, and a panic escaping a processor is caught around the connection.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::limits::Limits;
+use crate::stack::{ProtocolKind, TransportKind};
+use crate::transport::stream::Stream;
+
+mod connection;
+mod deadline;
+mod dispatch;
+mod listener;
+mod multiplexed;
+mod pool;
+mod shared;
+mod simple;
+mod threaded;
+
+pub use deadline::ReadHalf;
+pub use dispatch::{BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo};
+pub use listener::Listener;
+pub use multiplexed::MultiplexedProcessor;
+
+use listener::WakeAddr;
+use shared::Shared;
+
+/// What a server does with a connection it cannot serve yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Overload {
+    /// Stop accepting until there is room; newcomers wait in the listen backlog.
+    #[default]
+    Wait,
+    /// Accept the newcomer and close it at once.
+    Refuse,
+}
+
+/// How connections are spread over threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerKind {
+    /// One connection at a time, on the accept thread.
+    Simple,
+    /// A thread per connection, at most `max_connections` at once.
+    Threaded {
+        /// The most connections served at once.
+        max_connections: usize,
+    },
+    /// `workers` threads serving connections from a queue of at most `queue`.
+    ThreadPool {
+        /// Worker threads.
+        workers: usize,
+        /// Accepted connections waiting for a worker.
+        queue: usize,
+    },
+}
+
+/// Settings every connection uses.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) protocol: ProtocolKind,
+    pub(crate) transport: TransportKind,
+    pub(crate) limits: Limits,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
+    pub(crate) message_timeout: Option<Duration>,
+}
+
+/// Configures and starts a server.
+///
+/// Defaults: binary protocol, buffered transport, [`Limits::default`], a thread pool of 16
+/// workers with a queue of 128, [`Overload::Wait`], read (idle) timeout 60 s, message timeout
+/// 30 s, write timeout 30 s.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+    kind: ServerKind,
+    overload: Overload,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults above.
+    pub fn new() -> Self {
+        Self {
+            config: Config {
+                protocol: ProtocolKind::Binary,
+                transport: TransportKind::Buffered,
+                limits: Limits::default(),
+                read_timeout: Some(Duration::from_secs(60)),
+                write_timeout: Some(Duration::from_secs(30)),
+                message_timeout: Some(Duration::from_secs(30)),
+            },
+            kind: ServerKind::ThreadPool {
+                workers: 16,
+                queue: 128,
+            },
+            overload: Overload::Wait,
+        }
+    }
+
+    /// Sets the protocol.
+    pub fn protocol(&mut self, protocol: ProtocolKind) -> &mut Self {
+        self.config.protocol = protocol;
+        self
+    }
+
+    /// Sets the transport.
+    pub fn transport(&mut self, transport: TransportKind) -> &mut Self {
+        self.config.transport = transport;
+        self
+    }
+
+    /// Sets the decoding limits (also the frame size limit of the framed transport).
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// How long a connection may wait for its next message (`None`: forever).
+    pub fn read_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.config.read_timeout = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// How long a message may take to arrive, from its first byte (`None`: no limit).
+    pub fn message_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.config.message_timeout = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// How long writing a reply may block (`None`: forever).
+    pub fn write_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+        self.config.write_timeout = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Serves one connection at a time.
+    pub fn simple(&mut self) -> &mut Self {
+        self.kind = ServerKind::Simple;
+        self
+    }
+
+    /// Serves each connection on a thread of its own, at most `max_connections` at once.
+    pub fn threaded(&mut self, max_connections: usize) -> &mut Self {
+        self.kind = ServerKind::Threaded { max_connections };
+        self
+    }
+
+    /// Serves connections with `workers` threads; at most `queue` accepted connections wait
+    /// for a worker.
+    pub fn thread_pool(&mut self, workers: usize, queue: usize) -> &mut Self {
+        self.kind = ServerKind::ThreadPool { workers, queue };
+        self
+    }
+
+    /// Sets the kind of server.
+    pub fn kind(&mut self, kind: ServerKind) -> &mut Self {
+        self.kind = kind;
+        self
+    }
+
+    /// What to do with connections beyond capacity (threaded and thread-pool servers).
+    pub fn overload(&mut self, overload: Overload) -> &mut Self {
+        self.overload = overload;
+        self
+    }
+
+    /// Starts serving `listener` with `processor` on threads of its own.
+    ///
+    /// # Errors
+    ///
+    /// When a thread cannot be spawned.
+    pub fn spawn<C: ConnectionProcessor + 'static>(
+        &self,
+        listener: Listener,
+        processor: C,
+    ) -> io::Result<Server> {
+        let shared = Arc::new(Shared::default());
+        let processor = Arc::new(processor);
+        let config = Arc::new(self.config.clone());
+        let local_addr = listener.local_addr();
+        let wake = listener.wake_addr();
+        log::info!("serving on {}", listener.describe());
+        let mut threads = Vec::new();
+        let accept = {
+            let shared = Arc::clone(&shared);
+            let processor = Arc::clone(&processor);
+            let config = Arc::clone(&config);
+            match self.kind {
+                ServerKind::Simple => spawn_accept(listener, shared, move |shared, stream| {
+                    simple::dispatch(shared, &*processor, &config, stream);
+                })?,
+                ServerKind::Threaded { max_connections } => {
+                    let mut threaded = threaded::Threaded {
+                        shared: Arc::clone(&shared),
+                        processor,
+                        config,
+                        max_connections,
+                        overload: self.overload,
+                        threads: Vec::new(),
+                    };
+                    spawn_accept(listener, shared, move |_, stream| threaded.dispatch(stream))?
+                }
+                ServerKind::ThreadPool { workers, queue } => {
+                    threads = pool::spawn_workers(workers, &shared, &processor, &config)?;
+                    let overload = self.overload;
+                    spawn_accept(listener, shared, move |shared, stream| {
+                        pool::enqueue(shared, stream, queue, overload);
+                    })?
+                }
+            }
+        };
+        threads.insert(0, accept);
+        Ok(Server {
+            handle: ShutdownHandle {
+                inner: Arc::new(Inner {
+                    shared,
+                    wake,
+                    threads: Mutex::new(Some(threads)),
+                    local_addr,
+                }),
+            },
+        })
+    }
+}
+
+/// The accept loop: accepts until the server stops, handing each connection to `dispatch`.
+fn spawn_accept<D>(
+    listener: Listener,
+    shared: Arc<Shared>,
+    mut dispatch: D,
+) -> io::Result<JoinHandle<()>>
+where
+    D: FnMut(&Arc<Shared>, Stream) + Send + 'static,
+{
+    std::thread::Builder::new()
+        .name("thrift-accept".to_owned())
+        .spawn(move || {
+            loop {
+                match listener.accept() {
+                    Ok(stream) => {
+                        if shared.is_stopping() {
+                            break;
+                        }
+                        dispatch(&shared, stream);
+                    }
+                    Err(e) => {
+                        if shared.is_stopping() {
+                            break;
+                        }
+                        // E.g. out of file descriptors: back off instead of spinning.
+                        log::warn!("accept failed: {e}");
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                }
+            }
+            log::info!("stopped accepting on {}", listener.describe());
+            drop(listener);
+            // Dropping the dispatcher joins what it owns (the threaded server's threads).
+            drop(dispatch);
+        })
+}
+
+/// What [`Server::shutdown`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Connections still open when the grace period ended, which were then shut down.
+    pub forced: usize,
+}
+
+/// A running server. Dropping it shuts it down without a grace period.
+#[derive(Debug)]
+pub struct Server {
+    handle: ShutdownHandle,
+}
+
+/// Shuts a server down from another thread; cloneable.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    shared: Arc<Shared>,
+    wake: WakeAddr,
+    /// `None` once a shutdown has taken them.
+    threads: Mutex<Option<Vec<JoinHandle<()>>>>,
+    local_addr: Option<SocketAddr>,
+}
+
+impl Server {
+    /// The TCP address the server listens on (`None` for Unix sockets).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.handle.inner.local_addr
+    }
+
+    /// A handle that can shut the server down from elsewhere.
+    pub fn handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Stops the server, giving connections inside a message up to `grace` to finish (see
+    /// the [module documentation](self)), and joins every thread.
+    pub fn shutdown(self, grace: Duration) -> ShutdownReport {
+        self.handle.shutdown(grace)
+    }
+
+    /// Blocks until the server has been shut down through a [`ShutdownHandle`].
+    pub fn wait(&self) {
+        let shared = &self.handle.inner.shared;
+        let mut state = shared.lock();
+        while !state.stopped {
+            state = shared.wait(state);
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.handle.shutdown(Duration::ZERO);
+    }
+}
+
+impl ShutdownHandle {
+    /// As [`Server::shutdown`]. Calling it again, or from several threads, waits for the first
+    /// shutdown and reports nothing forced.
+    pub fn shutdown(&self, grace: Duration) -> ShutdownReport {
+        let inner = &*self.inner;
+        let taken = inner
+            .threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(threads) = taken else {
+            let mut state = inner.shared.lock();
+            while !state.stopped {
+                state = inner.shared.wait(state);
+            }
+            return ShutdownReport { forced: 0 };
+        };
+        let deadline = Instant::now() + grace;
+        inner.shared.stop();
+        inner.wake.wake();
+        let forced = inner.shared.wait_closed(deadline);
+        if forced > 0 {
+            log::warn!("{forced} connections still open after the grace period; closing them");
+            inner.shared.close_all();
+        }
+        for t in threads {
+            let _ = t.join();
+        }
+        inner.shared.lock().stopped = true;
+        inner.shared.notify();
+        ShutdownReport { forced }
+    }
+}

@@ -1,0 +1,171 @@
+//! The state shared by the accept loop, the connection threads and [`Server::shutdown`]: the
+//! stopping flag, the open connections and whether each is inside a message, and the thread
+//! pool's queue. One mutex and one condition variable guard all of it; every change notifies
+//! all waiters (changes happen once per connection, not per message, so this is cheap).
+//!
+//! [`Server::shutdown`]: super::Server::shutdown
+
+use std::collections::{HashMap, VecDeque};
+use std::net::Shutdown;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use crate::transport::stream::Stream;
+
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) stopping: bool,
+    /// Set when a shutdown has joined every thread.
+    pub(crate) stopped: bool,
+    next_id: u64,
+    conns: HashMap<u64, Conn>,
+    /// Accepted connections waiting for a pool worker.
+    pub(crate) queue: VecDeque<Stream>,
+}
+
+#[derive(Debug)]
+struct Conn {
+    /// A handle used only to shut the socket down from another thread.
+    stream: Stream,
+    /// Inside a message: its first byte has arrived and its reply is not written yet.
+    busy: bool,
+}
+
+impl State {
+    pub(crate) fn open_connections(&self) -> usize {
+        self.conns.len()
+    }
+}
+
+/// Removes its connection from the registry when dropped.
+#[derive(Debug)]
+pub(crate) struct ConnGuard {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while the lock is held, but stay usable if one did.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn notify(&self) {
+        self.changed.notify_all();
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.lock().stopping
+    }
+
+    /// Registers a connection, unless the server is stopping (then the stream is dropped).
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        state: &mut State,
+        stream: &Stream,
+    ) -> Option<ConnGuard> {
+        if state.stopping {
+            return None;
+        }
+        let handle = match stream.try_clone() {
+            Ok(h) => h,
+            Err(e) => {
+                log::warn!("cannot register a connection: {e}");
+                return None;
+            }
+        };
+        let id = state.next_id;
+        state.next_id += 1;
+        state.conns.insert(
+            id,
+            Conn {
+                stream: handle,
+                busy: false,
+            },
+        );
+        Some(ConnGuard {
+            shared: Arc::clone(self),
+            id,
+        })
+    }
+
+    /// Stops the server: no more connections are registered or queued, queued ones are
+    /// closed, and idle connections have their read side shut down, so that a connection
+    /// waiting for its next message sees a clean end of stream. Busy ones finish their message.
+    pub(crate) fn stop(&self) {
+        let mut state = self.lock();
+        state.stopping = true;
+        state.queue.clear();
+        for conn in state.conns.values().filter(|c| !c.busy) {
+            let _ = conn.stream.shutdown(Shutdown::Read);
+        }
+        drop(state);
+        self.notify();
+    }
+
+    /// Waits until every connection has closed or `deadline` passes; returns how many are
+    /// still open.
+    pub(crate) fn wait_closed(&self, deadline: Instant) -> usize {
+        let mut state = self.lock();
+        while !state.conns.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        state.conns.len()
+    }
+
+    /// Shuts down both directions of every connection still open.
+    pub(crate) fn close_all(&self) {
+        for conn in self.lock().conns.values() {
+            let _ = conn.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl ConnGuard {
+    /// Marks the connection as waiting for its next message. Returns `false` if the server is
+    /// stopping: the connection should close.
+    pub(crate) fn idle(&self) -> bool {
+        let mut state = self.shared.lock();
+        if state.stopping {
+            return false;
+        }
+        if let Some(c) = state.conns.get_mut(&self.id) {
+            c.busy = false;
+        }
+        true
+    }
+
+    /// Marks the connection as inside a message: shutdown lets it finish.
+    pub(crate) fn busy(&self) {
+        if let Some(c) = self.shared.lock().conns.get_mut(&self.id) {
+            c.busy = true;
+        }
+    }
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        self.shared.lock().conns.remove(&self.id);
+        self.shared.notify();
+    }
+}

@@ -1,0 +1,81 @@
+//! The protocol and transport of a connection, chosen at run time.
+//!
+//! Servers and the client helpers in [`connect`](crate::connect) take these enums and match on
+//! them once per connection; every value is then read and written through a concrete,
+//! statically dispatched reader or writer.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A wire protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ProtocolKind {
+    /// `TBinaryProtocol`: strict headers written, strict and old-style headers read.
+    #[default]
+    Binary,
+    /// `TCompactProtocol`.
+    Compact,
+    /// `TJSONProtocol`.
+    Json,
+}
+
+/// A transport: how messages are delimited on the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum TransportKind {
+    /// `TBufferedTransport`: messages back to back, read through a buffer.
+    #[default]
+    Buffered,
+    /// `TFramedTransport`: each message preceded by its 4-byte big-endian length.
+    Framed,
+}
+
+/// The error for a protocol or transport name that is not known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownKind(String);
+
+impl fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown protocol or transport `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownKind {}
+
+impl FromStr for ProtocolKind {
+    type Err = UnknownKind;
+
+    /// Parses `binary`, `compact` or `json` (the names Apache's test programs use).
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        match s {
+            "binary" => Ok(Self::Binary),
+            "compact" => Ok(Self::Compact),
+            "json" => Ok(Self::Json),
+            _ => Err(UnknownKind(s.to_owned())),
+        }
+    }
+}
+
+impl FromStr for TransportKind {
+    type Err = UnknownKind;
+
+    /// Parses `buffered` or `framed`.
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        match s {
+            "buffered" => Ok(Self::Buffered),
+            "framed" => Ok(Self::Framed),
+            _ => Err(UnknownKind(s.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names() {
+        assert_eq!("compact".parse(), Ok(ProtocolKind::Compact));
+        assert_eq!("framed".parse(), Ok(TransportKind::Framed));
+        assert!("xml".parse::<ProtocolKind>().is_err());
+    }
+}

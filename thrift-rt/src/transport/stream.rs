@@ -1,0 +1,120 @@
+//! [`Stream`]: a connected TCP or Unix stream socket behind one type.
+//!
+//! Servers and the client helpers pick the socket kind at run time; the match on the variant
+//! happens once per system call, never per value.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+/// A connected stream socket.
+#[derive(Debug)]
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix-domain stream connection.
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+macro_rules! each {
+    ($self:expr, $s:ident => $e:expr) => {
+        match $self {
+            Stream::Tcp($s) => $e,
+            #[cfg(unix)]
+            Stream::Unix($s) => $e,
+        }
+    };
+}
+
+impl Stream {
+    /// A second handle to the same socket (e.g. one for reading, one for writing).
+    ///
+    /// # Errors
+    ///
+    /// Errors from `dup`.
+    pub fn try_clone(&self) -> io::Result<Self> {
+        Ok(match self {
+            Self::Tcp(s) => Self::Tcp(s.try_clone()?),
+            #[cfg(unix)]
+            Self::Unix(s) => Self::Unix(s.try_clone()?),
+        })
+    }
+
+    /// Sets the read timeout (`None`: block forever).
+    ///
+    /// # Errors
+    ///
+    /// Errors from `setsockopt`; a zero duration is `InvalidInput`.
+    pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        each!(self, s => s.set_read_timeout(t))
+    }
+
+    /// Sets the write timeout (`None`: block forever).
+    ///
+    /// # Errors
+    ///
+    /// Errors from `setsockopt`; a zero duration is `InvalidInput`.
+    pub fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        each!(self, s => s.set_write_timeout(t))
+    }
+
+    /// Shuts down the read side, the write side or both, for every handle of the socket.
+    ///
+    /// # Errors
+    ///
+    /// Errors from `shutdown`, e.g. `NotConnected` after the peer left.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        each!(self, s => s.shutdown(how))
+    }
+
+    /// The peer's address, for logs.
+    pub fn peer(&self) -> String {
+        match self {
+            Self::Tcp(s) => s
+                .peer_addr()
+                .map_or_else(|_| "tcp peer".to_owned(), |a| a.to_string()),
+            #[cfg(unix)]
+            Self::Unix(_) => "unix peer".to_owned(),
+        }
+    }
+}
+
+impl Read for Stream {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        each!(self, s => s.read(buf))
+    }
+}
+
+impl Write for Stream {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        each!(self, s => s.write(buf))
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        each!(self, s => s.write_all(buf))
+    }
+
+    #[inline]
+    fn flush(&mut self) -> io::Result<()> {
+        each!(self, s => s.flush())
+    }
+}
+
+impl From<TcpStream> for Stream {
+    fn from(s: TcpStream) -> Self {
+        Self::Tcp(s)
+    }
+}
+
+#[cfg(unix)]
+impl From<UnixStream> for Stream {
+    fn from(s: UnixStream) -> Self {
+        Self::Unix(s)
+    }
+}

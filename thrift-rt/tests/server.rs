@@ -1,0 +1,597 @@
+//! Servers end to end: a hand-written echo processor behind each kind of server, over TCP and
+//! Unix sockets, with clients that behave and clients that do not.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use thrift_rt::connect::{AnyReader, AnyWriter, ClientOptions, connect_tcp};
+use thrift_rt::processor::{self, catch_panic};
+use thrift_rt::protocol::{BinaryWriter, MultiplexedWriter};
+use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Overload, Server};
+use thrift_rt::{
+    ApplicationErrorKind, Client, Error, MessageHeader, MessageType, Processor, ProtocolKind,
+    ProtocolReader, ProtocolWriter, ReadThrift, Result, TType, TransportKind, WriteThrift,
+};
+
+/// `echo(1: string msg, 2: i32 delay_ms)`'s arguments.
+struct EchoArgs {
+    msg: String,
+    delay_ms: i32,
+}
+
+impl WriteThrift for EchoArgs {
+    const TTYPE: TType = TType::Struct;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_struct_begin("echo_args")?;
+        thrift_rt::codec::write_field(w, 1, self.msg.as_str())?;
+        thrift_rt::codec::write_field(w, 2, &self.delay_ms)?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+
+impl ReadThrift for EchoArgs {
+    const TTYPE: TType = TType::Struct;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let mut args = EchoArgs {
+            msg: String::new(),
+            delay_ms: 0,
+        };
+        r.read_struct_begin()?;
+        while let Some(field) = r.read_field_begin()? {
+            match field.id {
+                1 => args.msg = thrift_rt::codec::read_field_value(r, field)?.unwrap_or_default(),
+                2 => {
+                    args.delay_ms = thrift_rt::codec::read_field_value(r, field)?.unwrap_or(0);
+                }
+                _ => thrift_rt::codec::skip_field(r, field)?,
+            }
+        }
+        r.read_struct_end()?;
+        Ok(args)
+    }
+}
+
+/// The result struct: field 0 is the success value.
+struct EchoResult(String);
+
+impl WriteThrift for EchoResult {
+    const TTYPE: TType = TType::Struct;
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_struct_begin("echo_result")?;
+        thrift_rt::codec::write_field(w, 0, self.0.as_str())?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+
+impl ReadThrift for EchoResult {
+    const TTYPE: TType = TType::Struct;
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        let mut out = None;
+        r.read_struct_begin()?;
+        while let Some(field) = r.read_field_begin()? {
+            match field.id {
+                0 => out = thrift_rt::codec::read_field_value(r, field)?,
+                _ => thrift_rt::codec::skip_field(r, field)?,
+            }
+        }
+        r.read_struct_end()?;
+        out.map(EchoResult)
+            .ok_or_else(|| thrift_rt::client::missing_result("echo"))
+    }
+}
+
+/// Counters shared by the processor and the test.
+#[derive(Default)]
+struct Stats {
+    started: AtomicUsize,
+    finished: AtomicUsize,
+    active: AtomicUsize,
+    max_active: AtomicUsize,
+}
+
+/// An echo service written by hand like a generated processor, plus two ways to panic:
+/// `boom` panics inside `catch_panic` (as generated handlers do), `escape` panics out of the
+/// processor itself.
+#[derive(Clone, Default)]
+struct Echo(Arc<Stats>);
+
+impl Processor for Echo {
+    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+        &self,
+        header: &MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> Result<()> {
+        match header.name.as_str() {
+            "echo" => {
+                let args: EchoArgs = processor::read_args(header, r, w)?;
+                let stats = &self.0;
+                stats.started.fetch_add(1, Ordering::SeqCst);
+                let now = stats.active.fetch_add(1, Ordering::SeqCst) + 1;
+                stats.max_active.fetch_max(now, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(args.delay_ms as u64));
+                stats.active.fetch_sub(1, Ordering::SeqCst);
+                stats.finished.fetch_add(1, Ordering::SeqCst);
+                processor::reply(w, header, Ok(EchoResult(args.msg)))
+            }
+            "boom" => {
+                let _: EchoArgs = processor::read_args(header, r, w)?;
+                let outcome = catch_panic("boom", || -> EchoResult { panic!("handler boom") });
+                processor::reply(w, header, outcome)
+            }
+            "escape" => {
+                let _: EchoArgs = processor::read_args(header, r, w)?;
+                panic!("processor escape");
+            }
+            _ => processor::unknown_method(header, r, w),
+        }
+    }
+}
+
+type TestClient = Client<AnyReader, AnyWriter>;
+
+fn client(addr: SocketAddr, protocol: ProtocolKind, transport: TransportKind) -> TestClient {
+    let opts = ClientOptions::default()
+        .protocol(protocol)
+        .transport(transport)
+        .timeouts(Duration::from_secs(5));
+    let (r, w) = connect_tcp(addr, &opts).unwrap();
+    Client::new(r, w)
+}
+
+fn call_named<R: ProtocolReader, W: ProtocolWriter>(
+    c: &mut Client<R, W>,
+    method: &str,
+    msg: &str,
+    delay_ms: i32,
+) -> Result<String> {
+    let args = EchoArgs {
+        msg: msg.to_owned(),
+        delay_ms,
+    };
+    let seqid = c.send(method, MessageType::Call, 0, |w| args.write(w))?;
+    c.receive::<EchoResult>(method, seqid).map(|r| r.0)
+}
+
+fn call(c: &mut TestClient, msg: &str, delay_ms: i32) -> Result<String> {
+    call_named(c, "echo", msg, delay_ms)
+}
+
+fn quick() -> Builder {
+    let mut b = Builder::new();
+    b.read_timeout(Some(Duration::from_secs(5)))
+        .message_timeout(Some(Duration::from_secs(5)))
+        .write_timeout(Some(Duration::from_secs(5)));
+    b
+}
+
+fn tcp() -> Listener {
+    Listener::tcp("127.0.0.1:0").unwrap()
+}
+
+fn addr(server: &Server) -> SocketAddr {
+    server.local_addr().unwrap()
+}
+
+/// The bytes of one binary echo call, for clients that misbehave at the byte level.
+fn raw_call(msg: &str) -> Vec<u8> {
+    let mut w = BinaryWriter::new(Vec::new());
+    w.write_message_begin(&MessageHeader::new("echo", MessageType::Call, 1))
+        .unwrap();
+    EchoArgs {
+        msg: msg.to_owned(),
+        delay_ms: 0,
+    }
+    .write(&mut w)
+    .unwrap();
+    w.write_message_end().unwrap();
+    w.into_inner()
+}
+
+/// Reads until the server closes the connection; returns how long that took.
+fn time_until_closed(mut s: TcpStream) -> Duration {
+    let start = Instant::now();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return start.elapsed(),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Waits (at most 5 s) until `counter` reaches `n`.
+fn wait_for(counter: &AtomicUsize, n: usize) {
+    let start = Instant::now();
+    while counter.load(Ordering::SeqCst) < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "timed out waiting"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn is_closed(e: &Error) -> bool {
+    matches!(e, Error::Transport(_))
+}
+
+#[test]
+fn every_protocol_and_transport_sequential_and_concurrent() {
+    for protocol in [
+        ProtocolKind::Binary,
+        ProtocolKind::Compact,
+        ProtocolKind::Json,
+    ] {
+        for transport in [TransportKind::Buffered, TransportKind::Framed] {
+            let echo = Echo::default();
+            let server = quick()
+                .protocol(protocol)
+                .transport(transport)
+                .thread_pool(4, 16)
+                .spawn(tcp(), echo.clone())
+                .unwrap();
+            let a = addr(&server);
+            for i in 0..10 {
+                let mut c = client(a, protocol, transport);
+                for j in 0..3 {
+                    let msg = format!("{i}.{j}");
+                    assert_eq!(call(&mut c, &msg, 0).unwrap(), msg);
+                }
+            }
+            let clients: Vec<_> = (0..8)
+                .map(|i| {
+                    thread::spawn(move || {
+                        let mut c = client(a, protocol, transport);
+                        for j in 0..20 {
+                            let msg = format!("{i}:{j}:{}", "x".repeat(j * 50));
+                            assert_eq!(call(&mut c, &msg, 0).unwrap(), msg);
+                        }
+                    })
+                })
+                .collect();
+            for c in clients {
+                c.join().unwrap();
+            }
+            assert_eq!(echo.0.finished.load(Ordering::SeqCst), 30 + 160);
+            assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unix_socket_threaded_server() {
+    let dir = std::env::temp_dir().join(format!("thrift-rt-server-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("echo.sock");
+    let echo = Echo::default();
+    let server = quick()
+        .protocol(ProtocolKind::Compact)
+        .transport(TransportKind::Framed)
+        .threaded(8)
+        .spawn(Listener::unix(&path).unwrap(), echo.clone())
+        .unwrap();
+    let opts = ClientOptions::default()
+        .protocol(ProtocolKind::Compact)
+        .transport(TransportKind::Framed)
+        .timeouts(Duration::from_secs(5));
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let path = path.clone();
+            thread::spawn(move || {
+                let (r, w) = thrift_rt::connect::connect_unix(&path, &opts).unwrap();
+                let mut c = Client::new(r, w);
+                for j in 0..10 {
+                    let msg = format!("{i}/{j}");
+                    assert_eq!(call(&mut c, &msg, 0).unwrap(), msg);
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(echo.0.finished.load(Ordering::SeqCst), 40);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    assert!(!path.exists(), "the socket file is removed on shutdown");
+}
+
+#[test]
+fn silent_client_times_out_and_frees_the_server() {
+    // A simple server serves one connection at a time, so the second client is only served
+    // once the silent one has been dropped.
+    let server = quick()
+        .simple()
+        .read_timeout(Some(Duration::from_millis(200)))
+        .spawn(tcp(), Echo::default())
+        .unwrap();
+    let a = addr(&server);
+    let silent = TcpStream::connect(a).unwrap();
+    thread::sleep(Duration::from_millis(20));
+    let start = Instant::now();
+    let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    assert_eq!(call(&mut c, "after", 0).unwrap(), "after");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(150), "{waited:?}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    // The silent client sees its connection closed.
+    assert!(time_until_closed(silent) < Duration::from_secs(1));
+}
+
+#[test]
+fn trickling_client_is_cut_off_at_the_message_deadline() {
+    let echo = Echo::default();
+    let server = quick()
+        .simple()
+        .read_timeout(Some(Duration::from_millis(300)))
+        .message_timeout(Some(Duration::from_millis(500)))
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    let bytes = raw_call(&"t".repeat(64));
+    let trickler = thread::spawn(move || {
+        let mut s = TcpStream::connect(a).unwrap();
+        let start = Instant::now();
+        // One byte every 50 ms: never idle for the 300 ms read timeout, and the whole
+        // message would take over 4 s.
+        for b in &bytes {
+            if s.write_all(&[*b]).is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+            if start.elapsed() > Duration::from_secs(3) {
+                break;
+            }
+        }
+        (start.elapsed(), time_until_closed(s))
+    });
+    // Meanwhile a well-behaved client waits for the single-connection server.
+    thread::sleep(Duration::from_millis(50));
+    let start = Instant::now();
+    let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    assert_eq!(call(&mut c, "next", 0).unwrap(), "next");
+    let waited = start.elapsed();
+    assert!(waited < Duration::from_millis(1500), "{waited:?}");
+    let (sending, then_closed) = trickler.join().unwrap();
+    // The whole message would take over 3 s to send; the server gave up at 0.5 s.
+    assert!(
+        sending + then_closed < Duration::from_secs(2),
+        "{sending:?} + {then_closed:?}"
+    );
+    assert_eq!(
+        echo.0.started.load(Ordering::SeqCst),
+        1,
+        "the trickled call never reached the handler"
+    );
+}
+
+#[test]
+fn client_disconnecting_mid_message_does_not_disturb_others() {
+    let echo = Echo::default();
+    let server = quick()
+        .thread_pool(1, 4)
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    let bytes = raw_call("half");
+    let mut s = TcpStream::connect(a).unwrap();
+    s.write_all(&bytes[..bytes.len() / 2]).unwrap();
+    drop(s);
+    // The single worker is free again: the half call was dropped, not handled.
+    let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    assert_eq!(call(&mut c, "whole", 0).unwrap(), "whole");
+    assert_eq!(echo.0.started.load(Ordering::SeqCst), 1);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
+
+#[test]
+fn panics_end_only_their_call_or_connection() {
+    // One worker: if a panic killed it, nothing would be served afterwards.
+    let echo = Echo::default();
+    let server = quick()
+        .thread_pool(1, 4)
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    // A handler panic is an INTERNAL_ERROR reply, and the connection goes on.
+    match call_named(&mut c, "boom", "x", 0) {
+        Err(Error::Application(e)) => {
+            assert_eq!(e.kind, ApplicationErrorKind::InternalError);
+            assert!(e.message.contains("handler boom"), "{}", e.message);
+        }
+        other => panic!("expected INTERNAL_ERROR, got {other:?}"),
+    }
+    assert_eq!(
+        call(&mut c, "same connection", 0).unwrap(),
+        "same connection"
+    );
+    // A panic escaping the processor closes that connection only.
+    let err = call_named(&mut c, "escape", "x", 0).unwrap_err();
+    assert!(is_closed(&err), "{err:?}");
+    let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    assert_eq!(call(&mut c, "still serving", 0).unwrap(), "still serving");
+    assert_eq!(echo.0.finished.load(Ordering::SeqCst), 2);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
+
+#[test]
+fn shutdown_lets_calls_in_flight_finish() {
+    let echo = Echo::default();
+    let server = quick().threaded(16).spawn(tcp(), echo.clone()).unwrap();
+    let a = addr(&server);
+    let calls: Vec<_> = (0..5)
+        .map(|i| {
+            thread::spawn(move || {
+                let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+                call(&mut c, &format!("slow {i}"), 300)
+            })
+        })
+        .collect();
+    // An idle connection: closed at once by the shutdown, not waited for.
+    let idle = TcpStream::connect(a).unwrap();
+    wait_for(&echo.0.started, 5);
+    let start = Instant::now();
+    let report = server.shutdown(Duration::from_secs(3));
+    let took = start.elapsed();
+    assert_eq!(report.forced, 0);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    for (i, c) in calls.into_iter().enumerate() {
+        assert_eq!(c.join().unwrap().unwrap(), format!("slow {i}"));
+    }
+    assert_eq!(echo.0.finished.load(Ordering::SeqCst), 5);
+    assert!(time_until_closed(idle) < Duration::from_millis(500));
+    // Nothing listens any more.
+    assert!(TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_err());
+}
+
+#[test]
+fn shutdown_closes_what_outlasts_the_grace_period() {
+    let echo = Echo::default();
+    let server = quick()
+        .thread_pool(2, 4)
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    let slow = thread::spawn(move || {
+        let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+        call(&mut c, "too slow", 600)
+    });
+    wait_for(&echo.0.started, 1);
+    let start = Instant::now();
+    let report = server.shutdown(Duration::from_millis(100));
+    assert_eq!(report.forced, 1);
+    // The handler still runs to its end before its thread is joined; its reply cannot go out.
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert!(slow.join().unwrap().is_err());
+}
+
+#[test]
+fn pool_serves_more_clients_than_workers() {
+    let echo = Echo::default();
+    let server = quick()
+        .thread_pool(2, 16)
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    let clients: Vec<_> = (0..8)
+        .map(|i| {
+            thread::spawn(move || {
+                let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+                for j in 0..5 {
+                    let msg = format!("{i}-{j}");
+                    assert_eq!(call(&mut c, &msg, 10).unwrap(), msg);
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(echo.0.finished.load(Ordering::SeqCst), 40);
+    assert_eq!(echo.0.max_active.load(Ordering::SeqCst), 2, "two workers");
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
+
+#[test]
+fn pool_refuses_beyond_its_queue() {
+    let echo = Echo::default();
+    let server = quick()
+        .thread_pool(1, 1)
+        .overload(Overload::Refuse)
+        .spawn(tcp(), echo.clone())
+        .unwrap();
+    let a = addr(&server);
+    // The worker holds the first connection; the second waits in the queue.
+    let mut first = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+    assert_eq!(call(&mut first, "first", 0).unwrap(), "first");
+    let queued = thread::spawn(move || {
+        let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+        call(&mut c, "queued", 0)
+    });
+    thread::sleep(Duration::from_millis(100));
+    // The third is refused: closed without an answer.
+    let refused = TcpStream::connect(a).unwrap();
+    assert!(time_until_closed(refused) < Duration::from_secs(1));
+    // When the first leaves, the queued one is served.
+    drop(first);
+    assert_eq!(queued.join().unwrap().unwrap(), "queued");
+    assert_eq!(
+        echo.0.finished.load(Ordering::SeqCst),
+        2,
+        "the refused client sent nothing"
+    );
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
+
+#[test]
+fn threaded_connection_limit_waits_or_refuses() {
+    for overload in [Overload::Wait, Overload::Refuse] {
+        let server = quick()
+            .threaded(1)
+            .overload(overload)
+            .spawn(tcp(), Echo::default())
+            .unwrap();
+        let a = addr(&server);
+        let mut first = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+        assert_eq!(call(&mut first, "first", 0).unwrap(), "first");
+        let second = thread::spawn(move || {
+            let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+            call(&mut c, "second", 0)
+        });
+        thread::sleep(Duration::from_millis(100));
+        drop(first);
+        let outcome = second.join().unwrap();
+        match overload {
+            Overload::Wait => assert_eq!(outcome.unwrap(), "second"),
+            _ => assert!(is_closed(&outcome.unwrap_err())),
+        }
+        assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    }
+}
+
+#[test]
+fn multiplexed_processor_routes_by_service_name() {
+    let named = Echo::default();
+    let default = Echo::default();
+    let mut mux = MultiplexedProcessor::new();
+    mux.register("Echo", named.clone())
+        .default_service(default.clone());
+    let server = quick().spawn(tcp(), mux).unwrap();
+    let a = addr(&server);
+    let opts = ClientOptions::default().timeouts(Duration::from_secs(5));
+
+    let (r, w) = connect_tcp(a, &opts).unwrap();
+    let mut c = Client::new(r, MultiplexedWriter::new(w, "Echo"));
+    assert_eq!(call_named(&mut c, "echo", "routed", 0).unwrap(), "routed");
+    assert_eq!(named.0.finished.load(Ordering::SeqCst), 1);
+
+    let (r, w) = connect_tcp(a, &opts).unwrap();
+    let mut c = Client::new(r, MultiplexedWriter::new(w, "Nope"));
+    match call_named(&mut c, "echo", "lost", 0) {
+        Err(Error::Application(e)) => {
+            assert_eq!(e.kind, ApplicationErrorKind::ProtocolError);
+            assert!(e.message.contains("Nope"), "{}", e.message);
+        }
+        other => panic!("expected an exception, got {other:?}"),
+    }
+    // The connection is still usable after the refusal.
+    let (r, w) = c.into_inner();
+    let mut c = Client::new(r, MultiplexedWriter::new(w.into_inner(), "Echo"));
+    assert_eq!(call_named(&mut c, "echo", "again", 0).unwrap(), "again");
+
+    let (r, w) = connect_tcp(a, &opts).unwrap();
+    let mut c = Client::new(r, w);
+    assert_eq!(call_named(&mut c, "echo", "plain", 0).unwrap(), "plain");
+    assert_eq!(default.0.finished.load(Ordering::SeqCst), 1);
+    assert_eq!(named.0.finished.load(Ordering::SeqCst), 2);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
