@@ -3,20 +3,18 @@
 //! transport, compact protocol).
 //!
 //! `build.rs` generates the code; `idl` below pulls it in. The server side implements the
-//! generated `Store` trait and wraps it in `StoreProcessor`; the client side uses
-//! `StoreClient`. Run it with `cargo run -p example-app`.
+//! generated `Store` trait, wraps it in `StoreProcessor` and runs it on thrift-rt's servers; the
+//! client side uses `StoreClient` over connections from `thrift_rt::connect`. Run it with
+//! `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter};
-use std::net::TcpStream;
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::thread;
+use std::time::Duration;
 
-use thrift_rt::protocol::{BinaryReader, BinaryWriter, CompactReader, CompactWriter};
-use thrift_rt::transport::{BufferedReader, FramedReader, FramedWriter, socket, unix};
-use thrift_rt::{ApplicationErrorKind, Error, ProtocolReader, ProtocolWriter};
+use thrift_rt::connect::{self, ClientOptions};
+use thrift_rt::server::{self, Listener};
+use thrift_rt::{Error, ProtocolKind, ProtocolReader, ProtocolWriter, TransportKind};
 
 /// The code generated from `idl/example.thrift` and `idl/common.thrift`.
 ///
@@ -76,53 +74,48 @@ impl Store for MemoryStore {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // One handler, shared by both servers.
     let processor = Arc::new(StoreProcessor::new(MemoryStore::default()));
 
-    // TCP: framed transport, binary protocol.
-    let listener = socket::listen("127.0.0.1:0", 16)?;
-    let addr = listener.local_addr()?;
-    spawn_server(
-        move || listener.accept().map(|(stream, _)| stream),
-        Arc::clone(&processor),
-        |stream: TcpStream| {
-            let read_half = stream.try_clone()?;
-            let r = BinaryReader::new(FramedReader::new(read_half));
-            Ok((r, BinaryWriter::new(FramedWriter::new(stream))))
-        },
-    );
+    // TCP: framed transport, binary protocol, a thread pool (the default kind).
+    let tcp_server = server::Builder::new()
+        .protocol(ProtocolKind::Binary)
+        .transport(TransportKind::Framed)
+        .spawn(Listener::tcp("127.0.0.1:0")?, Arc::clone(&processor))?;
+    let addr = tcp_server
+        .local_addr()
+        .ok_or("the TCP server has no address")?;
 
-    // Unix socket: buffered transport, compact protocol.
+    // Unix socket: buffered transport, compact protocol, a thread per connection.
     let path = socket_path();
-    let unix_listener = unix::bind(&path, &unix::ListenOptions::default())?;
-    spawn_server(
-        move || unix_listener.accept().map(|(stream, _)| stream),
-        Arc::clone(&processor),
-        |stream: UnixStream| {
-            let read_half = stream.try_clone()?;
-            let r = CompactReader::new(BufferedReader::new(read_half));
-            Ok((r, CompactWriter::new(BufWriter::new(stream))))
-        },
-    );
+    let unix_server = server::Builder::new()
+        .protocol(ProtocolKind::Compact)
+        .transport(TransportKind::Buffered)
+        .threaded(64)
+        .spawn(Listener::unix(&path)?, Arc::clone(&processor))?;
 
     println!("== TCP {addr} (framed, binary)");
-    let stream = socket::connect(addr, &socket::TcpOptions::default())?;
-    let mut tcp_client = StoreClient::new(
-        BinaryReader::new(FramedReader::new(stream.try_clone()?)),
-        BinaryWriter::new(FramedWriter::new(stream)),
-    );
-    demo(&mut tcp_client, "tcp")?;
-    drop(tcp_client.into_inner());
+    let options = ClientOptions::default()
+        .protocol(ProtocolKind::Binary)
+        .transport(TransportKind::Framed);
+    let (r, w) = connect::connect_tcp(addr, &options)?;
+    demo(&mut StoreClient::new(r, w), "tcp")?;
 
     println!("\n== Unix socket {} (buffered, compact)", path.display());
-    let stream = unix::connect(&path, None)?;
-    let mut unix_client = StoreClient::new(
-        CompactReader::new(BufferedReader::new(stream.try_clone()?)),
-        CompactWriter::new(BufWriter::new(stream)),
-    );
-    demo(&mut unix_client, "unix")?;
-    drop(unix_client);
+    let options = ClientOptions::default()
+        .protocol(ProtocolKind::Compact)
+        .transport(TransportKind::Buffered);
+    let (r, w) = connect::connect_unix(&path, &options)?;
+    demo(&mut StoreClient::new(r, w), "unix")?;
 
-    std::fs::remove_file(&path)?;
+    // Stop accepting, let in-flight calls finish (there are none left), join every thread.
+    for server in [tcp_server, unix_server] {
+        let report = server.shutdown(Duration::from_secs(1));
+        println!(
+            "\nserver shut down ({} connection(s) cut off)",
+            report.forced
+        );
+    }
     Ok(())
 }
 
@@ -177,40 +170,6 @@ fn demo<R: ProtocolReader, W: ProtocolWriter>(
         other => return Err(format!("expected NotFound, got {other:?}").into()),
     }
     Ok(())
-}
-
-/// Accepts connections on a thread of its own and serves each one on another thread, over
-/// the protocols `protocols` puts on the stream. (thrift-rt's servers will do this for you,
-/// with limits, timeouts and shutdown.)
-fn spawn_server<S, R, W>(
-    mut accept: impl FnMut() -> io::Result<S> + Send + 'static,
-    processor: Arc<StoreProcessor<MemoryStore>>,
-    protocols: fn(S) -> io::Result<(R, W)>,
-) where
-    S: Send + 'static,
-    R: ProtocolReader + 'static,
-    W: ProtocolWriter + 'static,
-{
-    thread::spawn(move || {
-        while let Ok(stream) = accept() {
-            let processor = Arc::clone(&processor);
-            thread::spawn(move || match protocols(stream) {
-                Ok((mut r, mut w)) => {
-                    report(thrift_rt::processor::serve(&*processor, &mut r, &mut w));
-                }
-                Err(e) => eprintln!("server: cannot set up a connection: {e}"),
-            });
-        }
-    });
-}
-
-/// Logs how a connection ended; a clean close is the normal case.
-fn report(result: thrift_rt::Result<()>) {
-    match result {
-        Ok(()) => {}
-        Err(Error::Application(e)) if e.kind == ApplicationErrorKind::Unknown => {}
-        Err(e) => eprintln!("server: connection failed: {e}"),
-    }
 }
 
 /// A socket path unique to this process.
