@@ -75,7 +75,7 @@ fn args_model(
                 cx,
                 param.id,
                 &param.name,
-                name,
+                ident(name),
                 &param.ty,
                 Some(default),
                 here,
@@ -108,25 +108,17 @@ fn result_model(
     names: &FunctionNames,
     here: Here,
 ) -> StructModel {
-    let mut scope = Scope::default();
-    let mut fields = Vec::new();
-    if let Some(returns) = &function.returns {
-        let name = scope.claim("success");
-        fields.push(wire_field(cx, 0, "success", &name, returns, None, here));
-    }
-    for exception in &function.throws {
-        let name = scope.claim(&snake_case(&exception.name));
-        let ty = &exception.ty;
-        fields.push(wire_field(
-            cx,
-            exception.id,
-            &exception.name,
-            &name,
-            ty,
-            None,
-            here,
-        ));
-    }
+    // `success` (id 0), then the exceptions, named as `result_field_names` names them.
+    let wire = function.returns.iter().map(|ty| (0, "success", ty)).chain(
+        function
+            .throws
+            .iter()
+            .map(|e| (e.id, e.name.as_str(), &e.ty)),
+    );
+    let fields = wire
+        .zip(result_field_names(function))
+        .map(|((id, idl_name, ty), name)| wire_field(cx, id, idl_name, name, ty, None, here))
+        .collect();
     StructModel {
         name: ident(&names.result),
         idl_name: format!("{}_result", function.name),
@@ -150,7 +142,7 @@ fn wire_field(
     cx: &Context<'_>,
     id: i16,
     idl_name: &str,
-    rust_name: &str,
+    name: Ident,
     ty: &Type,
     default: Option<Option<structs::FieldDefault>>,
     here: Here,
@@ -158,7 +150,7 @@ fn wire_field(
     FieldModel {
         id,
         idl_name: idl_name.to_string(),
-        name: ident(rust_name),
+        name,
         ty: cx.rust_type(ty, here),
         optional: default.is_none(),
         default: default.flatten(),
