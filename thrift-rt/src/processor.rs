@@ -276,30 +276,111 @@ mod tests {
         assert_eq!(catch_panic("get", || 3).unwrap(), 3);
     }
 
-    #[test]
-    fn unknown_method_replies_with_exception() {
+    /// The bytes of an argument struct `{ 1: i32 5 }`.
+    fn args_bytes() -> Vec<u8> {
         let mut args = BinaryWriter::new(Vec::new());
         args.write_struct_begin("x").unwrap();
         crate::codec::write_field(&mut args, 1, &5i32).unwrap();
         args.write_field_stop().unwrap();
         args.write_struct_end().unwrap();
-        let bytes = args.into_inner();
-        let header = MessageHeader {
-            name: "nope".to_string(),
-            kind: MessageType::Call,
+        args.into_inner()
+    }
+
+    fn header(name: &str, kind: MessageType) -> MessageHeader {
+        MessageHeader {
+            name: name.to_string(),
+            kind,
             seqid: 7,
             channel: 0,
-        };
+        }
+    }
+
+    /// Runs `answer` over `input` and decodes the exception it wrote (`None`: it wrote nothing).
+    fn answered(
+        input: &[u8],
+        answer: impl FnOnce(&mut BinaryReader<&[u8]>, &mut BinaryWriter<Vec<u8>>) -> Result<()>,
+    ) -> (Result<()>, Option<(MessageHeader, ApplicationError)>) {
+        let mut r = BinaryReader::new(input);
         let mut w = BinaryWriter::new(Vec::new());
-        unknown_method(&header, &mut BinaryReader::new(&bytes[..]), &mut w).unwrap();
+        let result = answer(&mut r, &mut w);
         let out = w.into_inner();
+        if out.is_empty() {
+            return (result, None);
+        }
         let mut r = BinaryReader::new(&out[..]);
         let reply = r.read_message_begin().unwrap();
+        let exception = ApplicationError::read(&mut r).unwrap();
+        (result, Some((reply, exception)))
+    }
+
+    #[test]
+    fn unknown_method_replies_with_exception() {
+        let call = header("nope", MessageType::Call);
+        let (result, reply) = answered(&args_bytes(), |r, w| unknown_method(&call, r, w));
+        result.unwrap();
+        let (reply, e) = reply.expect("an exception is sent");
         assert_eq!(
             (reply.name.as_str(), reply.kind, reply.seqid),
             ("nope", MessageType::Exception, 7)
         );
-        let e = ApplicationError::read(&mut r).unwrap();
         assert_eq!(e.kind, ApplicationErrorKind::UnknownMethod);
+    }
+
+    #[test]
+    fn unknown_oneway_method_is_dropped_without_reply() {
+        let call = header("nope", MessageType::Oneway);
+        let (result, reply) = answered(&args_bytes(), |r, w| unknown_method(&call, r, w));
+        result.unwrap();
+        assert!(reply.is_none(), "a oneway call gets no answer");
+    }
+
+    #[test]
+    fn a_reply_sent_to_a_server_gets_invalid_message_type() {
+        let message = header("get", MessageType::Reply);
+        let (result, reply) = answered(&args_bytes(), |r, w| invalid_message_type(&message, r, w));
+        result.unwrap();
+        let (reply, e) = reply.expect("an exception is sent");
+        assert_eq!((reply.kind, reply.seqid), (MessageType::Exception, 7));
+        assert_eq!(e.kind, ApplicationErrorKind::InvalidMessageType);
+    }
+
+    #[test]
+    fn undecodable_arguments_get_protocol_error_and_fail_the_connection() {
+        // A struct whose field says i32 but whose bytes end after the field header.
+        let truncated = [8u8, 0, 1];
+        let call = header("get", MessageType::Call);
+        let (result, reply) = answered(&truncated, |r, w| {
+            read_args::<crate::ApplicationError, _, _>(&call, r, w).map(drop)
+        });
+        assert!(result.is_err(), "the decode error is returned");
+        let (reply, e) = reply.expect("the caller is told why");
+        assert_eq!(reply.kind, MessageType::Exception);
+        assert_eq!(e.kind, ApplicationErrorKind::ProtocolError);
+        assert!(
+            e.message.contains("cannot decode the arguments of `get`"),
+            "{}",
+            e.message
+        );
+
+        // For a oneway call there is nobody to tell.
+        let oneway = header("get", MessageType::Oneway);
+        let (result, reply) = answered(&truncated, |r, w| {
+            read_args::<crate::ApplicationError, _, _>(&oneway, r, w).map(drop)
+        });
+        assert!(result.is_err());
+        assert!(reply.is_none());
+    }
+
+    #[test]
+    fn undeclared_errors_map_to_internal_error_unless_already_application_errors() {
+        let passed = ApplicationError::new(ApplicationErrorKind::UnknownMethod, "mine");
+        assert_eq!(
+            undeclared_error("m", Error::Application(passed.clone())),
+            passed
+        );
+        let io = std::io::Error::other("disk on fire");
+        let e = undeclared_error("m", Error::Transport(io.into()));
+        assert_eq!(e.kind, ApplicationErrorKind::InternalError);
+        assert!(e.message.contains("disk on fire"), "{}", e.message);
     }
 }
