@@ -191,17 +191,7 @@ impl Builder {
     /// [`Error::Io`] when a file cannot be written, [`Error::Config`] when there is no output
     /// directory.
     pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<(), Error> {
-        let out_dir = match &self.config.out_dir {
-            Some(dir) => dir.clone(),
-            None => std::env::var_os("OUT_DIR")
-                .map(PathBuf::from)
-                .ok_or_else(|| {
-                    Error::Config(
-                        "OUT_DIR is not set: call compile from a build script, or set out_dir"
-                            .to_string(),
-                    )
-                })?,
-        };
+        let out_dir = self.config.out_dir(std::env::var_os("OUT_DIR"))?;
         let generated = self.generate(files)?;
         if self.config.emit_rerun_if_changed {
             for input in &generated.inputs {
@@ -232,6 +222,17 @@ pub struct Generated {
 }
 
 impl Config {
+    /// The output directory: the one configured, else `OUT_DIR` (`env_out_dir`).
+    fn out_dir(&self, env_out_dir: Option<std::ffi::OsString>) -> Result<PathBuf, Error> {
+        match (&self.out_dir, env_out_dir) {
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, Some(dir)) => Ok(PathBuf::from(dir)),
+            (None, None) => Err(Error::Config(
+                "OUT_DIR is not set: call compile from a build script, or set out_dir".to_string(),
+            )),
+        }
+    }
+
     /// The Rust path replacing IDL file `file_name`, if `extern_path` named it.
     pub(crate) fn extern_path_for(&self, file_name: &str) -> Option<TokenStream> {
         self.extern_paths
@@ -360,5 +361,76 @@ impl syn::parse::Parse for AttributeList {
             return Err(input.error("expected attributes"));
         }
         Ok(AttributeList)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(builder: &mut Builder) -> Config {
+        builder.config.clone()
+    }
+
+    #[test]
+    fn out_dir_is_the_configured_one_then_out_dir_else_an_error() {
+        let mut builder = Builder::new();
+        let err = config(&mut builder).out_dir(None).unwrap_err();
+        assert!(err.to_string().contains("OUT_DIR is not set"), "{err}");
+        let from_env = config(&mut builder).out_dir(Some("/env".into())).unwrap();
+        assert_eq!(from_env, PathBuf::from("/env"));
+        builder.out_dir("/mine");
+        let configured = config(&mut builder).out_dir(Some("/env".into())).unwrap();
+        assert_eq!(configured, PathBuf::from("/mine"));
+    }
+
+    #[test]
+    fn attributes_and_extern_paths_must_be_rust() {
+        let check = |builder: &mut Builder| config(builder).validate().map_err(|e| e.to_string());
+        assert!(check(Builder::new().type_attribute(".", "#[derive(Hash)]")).is_ok());
+        let err = check(Builder::new().type_attribute("User", "derive(Hash)")).unwrap_err();
+        assert!(
+            err.contains("`derive(Hash)` for `User` is not a Rust attribute"),
+            "{err}"
+        );
+        let err = check(Builder::new().field_attribute("User.id", "#[serde(")).unwrap_err();
+        assert!(
+            err.contains("for `User.id` is not a Rust attribute"),
+            "{err}"
+        );
+        let err = check(Builder::new().extern_path("common", "not a path")).unwrap_err();
+        assert!(
+            err.contains("`not a path` for `common` is not a Rust path"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn options_that_match_nothing_are_reported() {
+        let loaded = thrift_parser::load_str(
+            "shop.thrift",
+            "struct User { 1: i32 id }\nenum Color { RED }\n",
+        );
+        let program = loaded.into_result().unwrap();
+        let mut builder = Builder::new();
+        builder
+            .type_attribute("User", "#[derive(Hash)]")
+            .type_attribute("shop.Color", "#[derive(Hash)]")
+            .type_attribute("Nope", "#[derive(Hash)]")
+            .field_attribute("User.id", "#[doc = \"x\"]")
+            .field_attribute("shop.User.name", "#[doc = \"x\"]")
+            .extern_path("shop", "::a::shop")
+            .extern_path("other", "::a::other")
+            .include_dir("/no/such/dir");
+        let unmatched = config(&mut builder).unmatched(&program);
+        assert_eq!(
+            unmatched,
+            [
+                "type_attribute(\"Nope\", …) matches no type",
+                "field_attribute(\"shop.User.name\", …) matches no field",
+                "extern_path(\"other\", …) names no IDL file that was read",
+                "include_dir(/no/such/dir) is not a directory",
+            ]
+        );
     }
 }
