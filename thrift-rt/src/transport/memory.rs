@@ -8,6 +8,39 @@ use bytes::Bytes;
 use super::Source;
 use crate::error::{Result, eof};
 
+/// The [`Source`] methods of a buffer that holds all its bytes (`data`) and a read position
+/// (`pos`): [`BytesSource`] and [`MemoryBuffer`].
+macro_rules! whole_buffer_source {
+    () => {
+        #[inline]
+        fn buffered(&self) -> &[u8] {
+            &self.data[self.pos..]
+        }
+
+        #[inline]
+        fn consume(&mut self, n: usize) {
+            debug_assert!(self.pos + n <= self.data.len());
+            self.pos += n;
+        }
+
+        #[inline]
+        fn fill_buf(&mut self) -> Result<bool> {
+            Ok(self.pos < self.data.len())
+        }
+
+        #[inline]
+        fn remaining(&self) -> usize {
+            self.data.len() - self.pos
+        }
+
+        #[inline]
+        fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+            let range = advance(&mut self.pos, self.data.len(), n)?;
+            Ok(&self.data[range])
+        }
+    };
+}
+
 /// A [`Source`] over a [`Bytes`] buffer: strings and binaries read as `Bytes` share the buffer
 /// instead of being copied.
 #[derive(Clone, Debug, Default)]
@@ -37,32 +70,7 @@ impl BytesSource {
 }
 
 impl Source for BytesSource {
-    #[inline]
-    fn buffered(&self) -> &[u8] {
-        &self.data[self.pos..]
-    }
-
-    #[inline]
-    fn consume(&mut self, n: usize) {
-        debug_assert!(self.pos + n <= self.data.len());
-        self.pos += n;
-    }
-
-    #[inline]
-    fn fill_buf(&mut self) -> Result<bool> {
-        Ok(self.pos < self.data.len())
-    }
-
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.data.len() - self.pos
-    }
-
-    #[inline]
-    fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
-        let range = advance(&mut self.pos, self.data.len(), n)?;
-        Ok(&self.data[range])
-    }
+    whole_buffer_source!();
 
     #[inline]
     fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
@@ -169,32 +177,7 @@ impl io::Read for MemoryBuffer {
 }
 
 impl Source for MemoryBuffer {
-    #[inline]
-    fn buffered(&self) -> &[u8] {
-        &self.data[self.pos..]
-    }
-
-    #[inline]
-    fn consume(&mut self, n: usize) {
-        debug_assert!(self.pos + n <= self.data.len());
-        self.pos += n;
-    }
-
-    #[inline]
-    fn fill_buf(&mut self) -> Result<bool> {
-        Ok(self.pos < self.data.len())
-    }
-
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.data.len() - self.pos
-    }
-
-    #[inline]
-    fn read_slice<'s>(&'s mut self, n: usize, _scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
-        let range = advance(&mut self.pos, self.data.len(), n)?;
-        Ok(&self.data[range])
-    }
+    whole_buffer_source!();
 }
 
 #[cfg(test)]
