@@ -9,54 +9,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+#[path = "../../thrift-parser/tests/support/corpus.rs"]
+mod support;
 use std::process::Command;
-
-fn corpus_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("THRIFT_IDL_CORPUS") {
-        return PathBuf::from(dir);
-    }
-    let beside_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/idl-corpus");
-    let machine = PathBuf::from("/work/shared/idl-corpus");
-    if !beside_root.is_dir() && machine.is_dir() {
-        machine
-    } else {
-        beside_root
-    }
-}
-
-/// `(file, include dirs)` for every file the manifest calls valid.
-fn valid_files(dir: &Path) -> Vec<(PathBuf, Vec<PathBuf>)> {
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap_or_else(|e| {
-        panic!(
-            "the IDL corpus is missing ({}: {e}); set THRIFT_IDL_CORPUS to its folder",
-            dir.display()
-        )
-    });
-    let mut files = Vec::new();
-    for line in text.lines().skip(1) {
-        let columns: Vec<&str> = line.split('\t').collect();
-        if !columns[5].starts_with("valid") {
-            continue;
-        }
-        let path = dir.join(columns[0]);
-        let folder = path.parent().unwrap().to_path_buf();
-        let note = columns.get(6).copied().unwrap_or("");
-        let include_dirs = note
-            .split_once("include-dirs (relative to this file):")
-            .map(|(_, dirs)| {
-                let dirs = dirs.split(';').next().unwrap().trim();
-                dirs.split(':').map(|d| folder.join(d.trim())).collect()
-            })
-            .unwrap_or_default();
-        files.push((path, include_dirs));
-    }
-    files
-}
 
 #[test]
 fn every_valid_corpus_file_generates_code_that_passes_clippy() {
-    let corpus = corpus_dir();
-    let files = valid_files(&corpus);
+    let files: Vec<_> = support::manifest(&support::corpus_dir())
+        .into_iter()
+        .filter(|entry| entry.is_valid())
+        .map(|entry| (entry.path, entry.include_dirs))
+        .collect();
     assert!(
         files.len() > 100,
         "only {} valid corpus files found",
