@@ -1,8 +1,7 @@
 //! Rust types for IDL types, and Rust expressions for IDL constant values.
 //!
 //! Paths to other generated items are relative (`super::shared::Thing`), so generated modules
-//! work at any depth of the user's crate. `depth` counts the modules the code sits in below
-//! its file's module (0 for items of the file itself).
+//! work at any depth of the user's crate.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -13,31 +12,38 @@ use crate::config::{BinaryType, Collections};
 use crate::context::{Context, ModulePath};
 use crate::names::{ident, shouty_case};
 
-/// Where generated code is being written: the file's module, plus nesting below it.
+/// Where generated code is being written: the module of this IDL file (every generated item
+/// sits directly in its file's module).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Here {
     pub(crate) file: FileId,
-    pub(crate) depth: usize,
 }
 
 impl Context<'_> {
     /// The path from `here` to definition `def`.
     pub(crate) fn def_path(&self, def: DefId, here: Here) -> TokenStream {
-        let target = self.program.def(def);
-        let name = ident(&self.names[def.index()]);
-        match &self.modules[target.file.index()] {
-            ModulePath::Extern(path) => quote!(#path::#name),
-            ModulePath::Local(target_path) => {
-                let ModulePath::Local(own_path) = &self.modules[here.file.index()] else {
-                    unreachable!("code is only generated for local modules")
-                };
-                if target.file == here.file {
-                    let supers = (0..here.depth).map(|_| quote!(super::));
-                    return quote!(#(#supers)* #name);
-                }
-                let supers = (0..own_path.len() + here.depth).map(|_| quote!(super::));
+        self.item_path(self.program.def(def).file, &self.names[def.index()], here)
+    }
+
+    /// The path from `here` to the generated item `name` in the module of IDL file `file`.
+    pub(crate) fn item_path(&self, file: FileId, name: &str, here: Here) -> TokenStream {
+        let name = ident(name);
+        if file == here.file {
+            return quote!(#name);
+        }
+        match (
+            &self.modules[file.index()],
+            &self.modules[here.file.index()],
+        ) {
+            (ModulePath::Extern(path), _) => quote!(#path::#name),
+            (ModulePath::Local(target_path), ModulePath::Local(own_path)) => {
+                // Up to the include point, then down to the target module.
+                let supers = own_path.iter().map(|_| quote!(super::));
                 let segments = target_path.iter().map(|s| ident(s));
                 quote!(#(#supers)* #(#segments::)* #name)
+            }
+            (ModulePath::Local(_), ModulePath::Extern(_)) => {
+                unreachable!("code is only generated for local modules")
             }
         }
     }

@@ -128,7 +128,7 @@ fn root_module(cx: &Context<'_>, modules: &BTreeMap<Vec<String>, FileId>) -> Res
 /// The Rust code of one IDL file.
 fn emit_file(cx: &Context<'_>, file: FileId) -> Result<String, Error> {
     let program: &Program = cx.program;
-    let here = Here { file, depth: 0 };
+    let here = Here { file };
     let mut items = Vec::new();
     for &def_id in &program.file(file).defs {
         let def = program.def(def_id);

@@ -278,12 +278,7 @@ fn error_type(cx: &Context<'_>, service: DefId, index: usize, here: Here) -> Tok
 
 /// The path of an item `name` that sits in the module of `service`.
 fn sibling_path(cx: &Context<'_>, service: DefId, name: &str, here: Here) -> TokenStream {
-    let name = ident(name);
-    // The service's path with its last segment (the trait name) swapped.
-    let mut path = cx.def_path(service, here).into_iter().collect::<Vec<_>>();
-    path.pop();
-    let prefix: TokenStream = path.into_iter().collect();
-    quote!(#prefix #name)
+    cx.item_path(cx.program.def(service).file, name, here)
 }
 
 fn return_type(cx: &Context<'_>, function: &Function, here: Here) -> TokenStream {

@@ -203,16 +203,18 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
 pub(crate) fn emit_definition(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let model = model(cx, def_id, here);
     let strukt = emit(&model);
-    let is_exception = matches!(
-        &cx.program.def(def_id).kind,
-        DefKind::Struct(s) if s.kind == StructKind::Exception
-    );
-    if is_exception {
-        let error = exception_impls(&model);
-        quote!(#strukt #error)
-    } else {
-        strukt
+    let DefKind::Struct(idl) = &cx.program.def(def_id).kind else {
+        unreachable!("struct models are built for structs")
+    };
+    if idl.kind != StructKind::Exception {
+        return strukt;
     }
+    // `Display` shows the `message` field when the exception has a string one.
+    let message = idl.fields.iter().position(|f| {
+        f.name == "message" && cx.program.true_type(&f.ty) == &Type::Base(BaseType::String)
+    });
+    let error = exception_impls(&model, message.map(|index| &model.fields[index]));
+    quote!(#strukt #error)
 }
 
 /// Declaration, `Default` and codec impls of a struct model.
@@ -419,13 +421,9 @@ fn approx_allow(model: &StructModel) -> Option<TokenStream> {
 }
 
 /// `Display` (the `message` field when there is a string one, else the fields) and `Error`.
-fn exception_impls(model: &StructModel) -> TokenStream {
+fn exception_impls(model: &StructModel, message: Option<&FieldModel>) -> TokenStream {
     let name = &model.name;
     let idl_name = &model.idl_name;
-    let message = model
-        .fields
-        .iter()
-        .find(|f| f.idl_name == "message" && f.ty.to_string().ends_with("String"));
     // The name goes into the format string: clippy rejects literal arguments.
     let with_message = format!("{idl_name}: {{}}");
     let body = match message {
