@@ -29,6 +29,19 @@ impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
         }
     }
 
+    /// Makes the next call carry `seqid` (later calls count up from it, wrapping past
+    /// `i32::MAX` to negative ids, as Apache's clients do).
+    #[must_use]
+    pub fn with_next_seqid(mut self, seqid: i32) -> Self {
+        self.seqid = seqid.wrapping_sub(1);
+        self
+    }
+
+    /// The sequence id the next call will carry.
+    pub fn next_seqid(&self) -> i32 {
+        self.seqid.wrapping_add(1)
+    }
+
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         (self.reader, self.writer)
@@ -179,5 +192,19 @@ mod tests {
             app_kind(receive(&reply("get", MessageType::Call, 1), 1)),
             ApplicationErrorKind::InvalidMessageType
         );
+    }
+
+    #[test]
+    fn sequence_ids_count_up_and_wrap() {
+        let mut client = Client::new(BinaryReader::new(&[][..]), BinaryWriter::new(Vec::new()))
+            .with_next_seqid(i32::MAX);
+        let first = client
+            .send("a", MessageType::Oneway, 0, |_| Ok(()))
+            .unwrap();
+        let second = client
+            .send("a", MessageType::Oneway, 0, |_| Ok(()))
+            .unwrap();
+        assert_eq!((first, second), (i32::MAX, i32::MIN));
+        assert_eq!(client.next_seqid(), i32::MIN + 1);
     }
 }

@@ -648,7 +648,8 @@ fn client(
         " Calls `{}` on a server: one method per function, base services' included.",
         def.name
     );
-    let mut scope = Scope::with_reserved(&["new", "into_inner", "inner"]);
+    let mut scope =
+        Scope::with_reserved(&["new", "from_client", "into_inner", "client_mut", "inner"]);
     let mut methods = Vec::new();
     let chain = service_chain(cx, def_id);
     let large_err = large_err_allow(cx, &chain);
@@ -685,9 +686,20 @@ fn client(
                 Self { inner: _rt::Client::new(reader, writer) }
             }
 
+            /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+            /// start elsewhere.
+            pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+                Self { inner }
+            }
+
             /// The reader and writer.
             pub fn into_inner(self) -> (R, W) {
                 self.inner.into_inner()
+            }
+
+            /// The protocol pair and sequence ids underneath.
+            pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+                &mut self.inner
             }
 
             #(#methods)*

@@ -103,7 +103,16 @@ impl Listener {
 
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         match &self.kind {
-            Kind::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+            Kind::Tcp(l) => {
+                let (stream, _) = l.accept()?;
+                // Replies go out in one write each; without TCP_NODELAY, Nagle's algorithm
+                // holds back the tail of a reply larger than a segment until the client's
+                // delayed ACK (tens of milliseconds).
+                if let Err(e) = stream.set_nodelay(true) {
+                    log::debug!("cannot set TCP_NODELAY on an accepted connection: {e}");
+                }
+                Ok(Stream::Tcp(stream))
+            }
             #[cfg(unix)]
             Kind::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
         }

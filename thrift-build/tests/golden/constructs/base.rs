@@ -195,9 +195,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> HealthClient<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     /// Answers `true` while the server is up.
     pub fn ping(&mut self) -> ::core::result::Result<bool, _rt::Error> {

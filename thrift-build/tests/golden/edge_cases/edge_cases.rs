@@ -1054,9 +1054,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
         let seqid = self
@@ -1364,9 +1373,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
         let seqid = self

@@ -661,9 +661,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     /// Stores `entry`, replacing any earlier value.
     pub fn put(&mut self, entry: &Entry) -> ::core::result::Result<(), _rt::Error> {
@@ -1034,9 +1043,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> EchoServerClient<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     pub fn echo(
         &mut self,
@@ -1241,9 +1259,18 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> RandServerClient<R, W> {
             inner: _rt::Client::new(reader, writer),
         }
     }
+    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
+    /// start elsewhere.
+    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
+        Self { inner }
+    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
+    }
+    /// The protocol pair and sequence ids underneath.
+    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        &mut self.inner
     }
     pub fn random(&mut self) -> ::core::result::Result<i64, _rt::Error> {
         let seqid = self

@@ -1,0 +1,108 @@
+//! Apache Thrift's cross-test server: serves `ThriftTest` (and, with a `multi*` protocol,
+//! `SecondService`) until SIGHUP, SIGINT or SIGTERM. See `--help` and the crate docs.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use nix::sys::signal::{SigSet, Signal};
+use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Server};
+
+use crosstest::handler::Handler;
+use crosstest::idl::cross_test::{SecondServiceProcessor, ThriftTestProcessor};
+use crosstest::options::{self, Command, Endpoint, ServerArgs, ServerType};
+
+/// The runner sends SIGKILL 2 s after SIGHUP; in-flight calls get most of that.
+const GRACE: Duration = Duration::from_millis(1500);
+
+fn main() -> ExitCode {
+    let args = match options::parse_server(std::env::args().skip(1)) {
+        Ok(Command::Run(args)) => args,
+        Ok(Command::Help) => {
+            println!("{}", options::SERVER_USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("test_server: {e}\n{}", options::SERVER_USAGE);
+            return ExitCode::from(1);
+        }
+    };
+    crosstest::logger::init(if args.verbose {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Warn
+    });
+
+    // Block the stop signals before any thread starts, so every thread inherits the mask and
+    // only `wait_for_stop` below receives them.
+    let signals = stop_signals();
+    if let Err(e) = signals.thread_block() {
+        eprintln!("test_server: cannot block signals: {e}");
+        return ExitCode::from(1);
+    }
+
+    let server = match start(&args) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("test_server: cannot listen on {}: {e}", args.endpoint);
+            return ExitCode::from(1);
+        }
+    };
+    let transport = match args.transport {
+        thrift_rt::TransportKind::Buffered => "buffered",
+        thrift_rt::TransportKind::Framed => "framed",
+    };
+    // The readiness line in the style of Apache's C++ server; the runner itself watches the
+    // kernel's socket table.
+    println!(
+        "Starting \"{}\" server ({transport}/{}) listen on: {}",
+        args.server_type.name(),
+        args.protocol.name(),
+        args.endpoint
+    );
+    let _ = std::io::stdout().flush();
+
+    match signals.wait() {
+        Ok(signal) => log::info!("{signal}: stopping"),
+        Err(e) => log::error!("waiting for a signal failed ({e}); stopping"),
+    }
+    let report = server.shutdown(GRACE);
+    if report.forced > 0 {
+        log::warn!("{} connection(s) cut off at shutdown", report.forced);
+    }
+    ExitCode::SUCCESS
+}
+
+fn stop_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for signal in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGTERM] {
+        set.add(signal);
+    }
+    set
+}
+
+fn start(args: &ServerArgs) -> std::io::Result<Server> {
+    let listener = match &args.endpoint {
+        Endpoint::Tcp { port, .. } => Listener::tcp(("127.0.0.1", *port))?,
+        Endpoint::Unix(path) => Listener::unix(path)?,
+    };
+    let mut builder = Builder::new();
+    builder
+        .protocol(args.protocol.kind)
+        .transport(args.transport);
+    match args.server_type {
+        ServerType::Simple => builder.simple(),
+        ServerType::Threaded => builder.threaded(1024),
+        ServerType::ThreadPool => builder.thread_pool(args.workers, 256),
+    };
+    if args.protocol.multiplexed {
+        let mut processor = MultiplexedProcessor::new();
+        processor
+            .register("ThriftTest", ThriftTestProcessor::new(Handler))
+            .register("SecondService", SecondServiceProcessor::new(Handler))
+            .default_service(ThriftTestProcessor::new(Handler));
+        builder.spawn(listener, processor)
+    } else {
+        builder.spawn(listener, ThriftTestProcessor::new(Handler))
+    }
+}

@@ -1,0 +1,386 @@
+//! The command lines of `test_server` and `test_client`, as Apache's cross-test runner
+//! writes them.
+//!
+//! Every option is accepted as `--name=value` (what the runner passes) and as
+//! `--name value`. Unknown options are errors: a typo must not silently test something else.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use thrift_rt::{ProtocolKind, TransportKind};
+
+/// Where a server listens or a client connects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// TCP: `--host` (clients only) and `--port`.
+    Tcp {
+        /// The host name or address.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// `--domain-socket=PATH` (the runner also passes `--port`, which is then ignored).
+    Unix(PathBuf),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp { port, .. } => write!(f, "{port}"),
+            Endpoint::Unix(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A `--protocol` value: the wire protocol, and whether services are multiplexed
+/// (`multi`, `multic`, `multij`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Protocol {
+    /// The wire protocol underneath.
+    pub kind: ProtocolKind,
+    /// Whether method names carry a `Service:` prefix.
+    pub multiplexed: bool,
+}
+
+impl Protocol {
+    /// Every protocol name the runner passes, in the order of the test matrix.
+    pub const NAMES: [&'static str; 6] = ["binary", "compact", "json", "multi", "multic", "multij"];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match (self.kind, self.multiplexed) {
+            (ProtocolKind::Binary, false) => "binary",
+            (ProtocolKind::Compact, false) => "compact",
+            (ProtocolKind::Json, false) => "json",
+            (ProtocolKind::Binary, true) => "multi",
+            (ProtocolKind::Compact, true) => "multic",
+            (ProtocolKind::Json, true) => "multij",
+        }
+    }
+
+    fn parse(name: &str) -> Result<Self, String> {
+        let (kind, multiplexed) = match name {
+            "binary" => (ProtocolKind::Binary, false),
+            "compact" => (ProtocolKind::Compact, false),
+            "json" => (ProtocolKind::Json, false),
+            "multi" => (ProtocolKind::Binary, true),
+            "multic" => (ProtocolKind::Compact, true),
+            "multij" => (ProtocolKind::Json, true),
+            other => return Err(format!("unknown protocol `{other}`")),
+        };
+        Ok(Self { kind, multiplexed })
+    }
+}
+
+/// How the server spreads connections over threads (`--server-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerType {
+    /// One connection at a time.
+    Simple,
+    /// A thread per connection.
+    Threaded,
+    /// A fixed pool of `--workers` threads.
+    ThreadPool,
+}
+
+impl ServerType {
+    /// The name used on the command line and in the readiness line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerType::Simple => "simple",
+            ServerType::Threaded => "threaded",
+            ServerType::ThreadPool => "thread-pool",
+        }
+    }
+}
+
+/// `test_server`'s options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerArgs {
+    /// Where to listen.
+    pub endpoint: Endpoint,
+    /// `--protocol`.
+    pub protocol: Protocol,
+    /// `--transport`.
+    pub transport: TransportKind,
+    /// `--server-type` (default `thread-pool`: unlike a simple server, one idle or slow
+    /// client cannot starve the others).
+    pub server_type: ServerType,
+    /// `-n` / `--workers`: the thread-pool size.
+    pub workers: usize,
+    /// `-v` / `--verbose`: log every connection.
+    pub verbose: bool,
+}
+
+/// `test_client`'s options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientArgs {
+    /// Where to connect.
+    pub endpoint: Endpoint,
+    /// `--protocol`.
+    pub protocol: Protocol,
+    /// `--transport`.
+    pub transport: TransportKind,
+    /// `-n` / `--testloops`: how often to run the whole suite.
+    pub loops: u32,
+    /// `--threads`: how many threads run the loops at once.
+    pub threads: u32,
+    /// `-v` / `--verbose`: print each check.
+    pub verbose: bool,
+}
+
+/// What a command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command<T> {
+    /// Run with these options.
+    Run(T),
+    /// Print the usage text.
+    Help,
+}
+
+/// `test_server`'s usage text.
+pub const SERVER_USAGE: &str = "\
+usage: test_server [options]
+  --port=N                TCP port on 127.0.0.1 (default 9090)
+  --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
+  --transport=T           buffered (default) or framed
+  --protocol=P            binary (default), compact, json, multi, multic, multij
+  --server-type=S         thread-pool (default), threaded, simple
+  -n N, --workers=N       thread-pool size (default 4)
+  -v, --verbose           log every connection
+  -h, --help              this text
+Stops on SIGHUP, SIGINT or SIGTERM.";
+
+/// `test_client`'s usage text.
+pub const CLIENT_USAGE: &str = "\
+usage: test_client [options]
+  --host=H                server host (default localhost)
+  --port=N                server port (default 9090)
+  --domain-socket=PATH    connect to a Unix socket instead
+  --transport=T           buffered (default) or framed
+  --protocol=P            binary (default), compact, json, multi, multic, multij
+  -n N, --testloops=N     run the suite N times (default 1)
+  --threads=N             run the loops on N threads at once (default 1)
+  -v, --verbose           print every check
+  -h, --help              this text
+Exit status: bits 1 base types, 2 structs, 4 containers, 8 exceptions failed;
+64 could not start; 128 a call timed out.";
+
+/// Parses `test_server`'s arguments (without the program name).
+///
+/// # Errors
+///
+/// A message naming the bad option or value.
+pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<ServerArgs>, String> {
+    let mut common = Common::default();
+    let mut server_type = ServerType::ThreadPool;
+    let mut workers = 4;
+    for (name, value) in tokenize(args)? {
+        match (name.as_str(), value) {
+            ("server-type", Some(v)) => {
+                server_type = match v.as_str() {
+                    "simple" => ServerType::Simple,
+                    "threaded" => ServerType::Threaded,
+                    "thread-pool" => ServerType::ThreadPool,
+                    other => return Err(format!("unknown server type `{other}`")),
+                };
+            }
+            ("workers" | "n", Some(v)) => workers = number(&name, &v)?,
+            ("help" | "h", None) => return Ok(Command::Help),
+            (_, value) => common.take(&name, value)?,
+        }
+    }
+    if workers == 0 {
+        return Err("--workers must be at least 1".to_owned());
+    }
+    let (endpoint, protocol, transport, verbose) = common.finish(false)?;
+    Ok(Command::Run(ServerArgs {
+        endpoint,
+        protocol,
+        transport,
+        server_type,
+        workers,
+        verbose,
+    }))
+}
+
+/// Parses `test_client`'s arguments (without the program name).
+///
+/// # Errors
+///
+/// A message naming the bad option or value.
+pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<ClientArgs>, String> {
+    let mut common = Common::default();
+    let mut loops = 1;
+    let mut threads = 1;
+    for (name, value) in tokenize(args)? {
+        match (name.as_str(), value) {
+            ("testloops" | "n", Some(v)) => loops = number(&name, &v)?,
+            ("threads", Some(v)) => threads = number(&name, &v)?,
+            ("help" | "h", None) => return Ok(Command::Help),
+            (_, value) => common.take(&name, value)?,
+        }
+    }
+    if threads == 0 {
+        return Err("--threads must be at least 1".to_owned());
+    }
+    let (endpoint, protocol, transport, verbose) = common.finish(true)?;
+    Ok(Command::Run(ClientArgs {
+        endpoint,
+        protocol,
+        transport,
+        loops,
+        threads,
+        verbose,
+    }))
+}
+
+/// The options both programs take.
+#[derive(Default)]
+struct Common {
+    host: Option<String>,
+    port: Option<u16>,
+    domain_socket: Option<PathBuf>,
+    protocol: Option<Protocol>,
+    transport: Option<TransportKind>,
+    verbose: bool,
+}
+
+impl Common {
+    fn take(&mut self, name: &str, value: Option<String>) -> Result<(), String> {
+        match (name, value) {
+            ("host", Some(v)) => self.host = Some(v),
+            ("port", Some(v)) => self.port = Some(number(name, &v)?),
+            ("domain-socket", Some(v)) => self.domain_socket = Some(PathBuf::from(v)),
+            ("protocol", Some(v)) => self.protocol = Some(Protocol::parse(&v)?),
+            ("transport", Some(v)) => {
+                let transport = v
+                    .parse()
+                    .map_err(|_| format!("unknown transport `{v}` (buffered or framed)"))?;
+                self.transport = Some(transport);
+            }
+            ("verbose" | "v", None) => self.verbose = true,
+            (name, Some(_)) if is_flag(name) => return Err(format!("`--{name}` takes no value")),
+            (name, _) => return Err(format!("unknown option `--{name}`")),
+        }
+        Ok(())
+    }
+
+    fn finish(self, client: bool) -> Result<(Endpoint, Protocol, TransportKind, bool), String> {
+        if !client && self.host.is_some() {
+            return Err("unknown option `--host` (the server listens on 127.0.0.1)".to_owned());
+        }
+        let endpoint = match self.domain_socket {
+            Some(path) => Endpoint::Unix(path),
+            None => Endpoint::Tcp {
+                host: self.host.unwrap_or_else(|| "localhost".to_owned()),
+                port: self.port.unwrap_or(9090),
+            },
+        };
+        let protocol = self.protocol.unwrap_or(Protocol {
+            kind: ProtocolKind::Binary,
+            multiplexed: false,
+        });
+        Ok((
+            endpoint,
+            protocol,
+            self.transport.unwrap_or_default(),
+            self.verbose,
+        ))
+    }
+}
+
+/// Options that never take a value.
+fn is_flag(name: &str) -> bool {
+    matches!(name, "help" | "h" | "verbose" | "v")
+}
+
+/// Splits the arguments into `(name, value)` pairs: `--name=value`, `--name value`, `-n value`
+/// and bare flags.
+fn tokenize(
+    args: impl IntoIterator<Item = String>,
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut args = args.into_iter();
+    let mut out = Vec::new();
+    while let Some(arg) = args.next() {
+        let Some(body) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+            return Err(format!("unexpected argument `{arg}`"));
+        };
+        if let Some((name, value)) = body.split_once('=') {
+            out.push((name.to_owned(), Some(value.to_owned())));
+        } else if is_flag(body) {
+            out.push((body.to_owned(), None));
+        } else {
+            let value = args
+                .next()
+                .ok_or_else(|| format!("`{arg}` needs a value"))?;
+            out.push((body.to_owned(), Some(value)));
+        }
+    }
+    Ok(out)
+}
+
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("`--{name}` needs a number, not `{value}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_runners_server_command_line() {
+        let Command::Run(a) = parse_server(args(
+            "--protocol=multic --transport=framed --domain-socket=/tmp/x.sock --port=9090",
+        ))
+        .unwrap() else {
+            panic!("expected options")
+        };
+        assert_eq!(a.endpoint, Endpoint::Unix("/tmp/x.sock".into()));
+        assert_eq!(
+            a.protocol,
+            Protocol {
+                kind: ProtocolKind::Compact,
+                multiplexed: true
+            }
+        );
+        assert_eq!(a.transport, TransportKind::Framed);
+        assert_eq!(a.server_type, ServerType::ThreadPool);
+    }
+
+    #[test]
+    fn both_spellings_of_values() {
+        let Command::Run(a) =
+            parse_client(args("--host 127.0.0.1 --port 9191 -n 3 --protocol json")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert_eq!(
+            a.endpoint,
+            Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 9191
+            }
+        );
+        assert_eq!(a.loops, 3);
+        assert_eq!(a.protocol.kind, ProtocolKind::Json);
+    }
+
+    #[test]
+    fn help_and_errors() {
+        assert_eq!(parse_server(args("-h")).unwrap(), Command::Help);
+        assert_eq!(parse_client(args("--help")).unwrap(), Command::Help);
+        assert!(parse_server(args("--protocol=xml")).is_err());
+        assert!(parse_server(args("--bogus=1")).is_err());
+        assert!(parse_server(args("--port")).is_err());
+        assert!(parse_server(args("--host=a")).is_err());
+        assert!(parse_client(args("--verbose=1")).is_err());
+        assert!(parse_client(args("stray")).is_err());
+    }
+}
