@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use thrift_rt::connect::{self, ClientOptions};
 use thrift_rt::server::{self, Listener};
-use thrift_rt::{Error, ProtocolKind, ProtocolReader, ProtocolWriter, TransportKind};
+use thrift_rt::{Caller, Error, ProtocolKind, TransportKind};
 
 /// The code generated from `idl/example.thrift` and `idl/common.thrift`.
 ///
@@ -119,9 +119,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The same conversation over any protocol and transport.
-fn demo<R: ProtocolReader, W: ProtocolWriter>(
-    client: &mut StoreClient<R, W>,
+/// The same conversation over any protocol and transport (any [`Caller`]).
+fn demo<C: Caller>(
+    client: &mut StoreClient<C>,
     prefix: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let entries = [

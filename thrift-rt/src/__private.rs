@@ -5,6 +5,7 @@
 //! names such as `Result` or `Box` cannot shadow anything.
 
 pub use crate::application::{ApplicationError, ApplicationErrorKind};
+pub use crate::caller::Caller;
 pub use crate::client::{Client, missing_result};
 pub use crate::codec::{
     ReadThrift, WriteThrift, read_field_value, skip_field, write_field, write_list,

@@ -1,11 +1,12 @@
 //! [`Client`]: the protocol pair and sequence ids behind every generated client.
 //!
-//! A generated `FooClient` wraps one `Client`: it writes a call with [`Client::send`], then
-//! reads the reply with [`Client::receive`], which checks that the reply answers this call
+//! A generated `FooClient` wraps one `Client` (a [`Caller`]): it writes a call with
+//! [`Caller::send`], then reads the reply with [`Caller::receive`], which checks that the reply answers this call
 //! (same method, same sequence id) and turns an `Exception` message into
 //! [`Error::Application`].
 
 use crate::application::{ApplicationError, ApplicationErrorKind};
+use crate::caller::Caller;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result};
 use crate::protocol::{ProtocolReader, ProtocolWriter};
@@ -56,14 +57,14 @@ impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
     pub fn writer(&mut self) -> &mut W {
         &mut self.writer
     }
+}
 
-    /// Writes one call (or oneway) message: header, the argument struct written by
-    /// `write_args`, end, flush. Returns the sequence id the reply must carry.
-    ///
-    /// # Errors
-    ///
-    /// Whatever the protocol or transport reports.
-    pub fn send(
+impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
+    type Writer = W;
+    type Pending = i32;
+
+    /// Writes the call and flushes; returns its sequence id.
+    fn send(
         &mut self,
         method: &str,
         kind: MessageType,
@@ -84,52 +85,62 @@ impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
         Ok(seqid)
     }
 
-    /// Reads the reply to the call `method` sent with `seqid`, decoding its result struct.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Application`] when the server answered with an exception, or when the reply
-    /// names another method (`WRONG_METHOD_NAME`), carries another sequence id
-    /// (`BAD_SEQUENCE_ID`) or is not a reply (`INVALID_MESSAGE_TYPE`); otherwise whatever the
-    /// protocol or transport reports.
-    pub fn receive<T: ReadThrift>(&mut self, method: &str, seqid: i32) -> Result<T> {
-        let header = self.reader.read_message_begin()?;
-        // A multiplexed server may echo the `Service:` prefix; the method is what must match.
-        let name = match header.name.rsplit_once(':') {
-            Some((_, bare)) => bare,
-            None => header.name.as_str(),
-        };
-        if name != method {
-            return Err(mismatch(
-                ApplicationErrorKind::WrongMethodName,
-                format!("reply names `{}`, the call was `{method}`", header.name),
-            ));
+    /// Reads the next message, which must be the reply to `method` with sequence id `seqid`.
+    fn receive<T: ReadThrift>(&mut self, method: &str, seqid: i32) -> Result<T> {
+        read_reply(&mut self.reader, method, seqid)
+    }
+}
+
+/// Reads a reply message from `reader`, checking that it answers the call `method` sent
+/// with `seqid`, and decodes its result struct.
+///
+/// # Errors
+///
+/// [`Error::Application`] when the peer answered with an exception, or when the reply names
+/// another method (`WRONG_METHOD_NAME`), carries another sequence id (`BAD_SEQUENCE_ID`) or
+/// is not a reply (`INVALID_MESSAGE_TYPE`); otherwise whatever the protocol or transport
+/// reports.
+pub fn read_reply<T: ReadThrift, R: ProtocolReader + ?Sized>(
+    reader: &mut R,
+    method: &str,
+    seqid: i32,
+) -> Result<T> {
+    let header = reader.read_message_begin()?;
+    // A multiplexed server may echo the `Service:` prefix; the method is what must match.
+    let name = match header.name.rsplit_once(':') {
+        Some((_, bare)) => bare,
+        None => header.name.as_str(),
+    };
+    if name != method {
+        return Err(mismatch(
+            ApplicationErrorKind::WrongMethodName,
+            format!("reply names `{}`, the call was `{method}`", header.name),
+        ));
+    }
+    if header.seqid != seqid {
+        return Err(mismatch(
+            ApplicationErrorKind::BadSequenceId,
+            format!(
+                "reply to `{method}` has sequence id {}, the call had {seqid}",
+                header.seqid
+            ),
+        ));
+    }
+    match header.kind {
+        MessageType::Reply => {
+            let result = T::read(reader)?;
+            reader.read_message_end()?;
+            Ok(result)
         }
-        if header.seqid != seqid {
-            return Err(mismatch(
-                ApplicationErrorKind::BadSequenceId,
-                format!(
-                    "reply to `{method}` has sequence id {}, the call had {seqid}",
-                    header.seqid
-                ),
-            ));
+        MessageType::Exception => {
+            let exception = ApplicationError::read(reader)?;
+            reader.read_message_end()?;
+            Err(Error::Application(exception))
         }
-        match header.kind {
-            MessageType::Reply => {
-                let result = T::read(&mut self.reader)?;
-                self.reader.read_message_end()?;
-                Ok(result)
-            }
-            MessageType::Exception => {
-                let exception = ApplicationError::read(&mut self.reader)?;
-                self.reader.read_message_end()?;
-                Err(Error::Application(exception))
-            }
-            other => Err(mismatch(
-                ApplicationErrorKind::InvalidMessageType,
-                format!("expected a reply to `{method}`, got a {other:?} message"),
-            )),
-        }
+        other => Err(mismatch(
+            ApplicationErrorKind::InvalidMessageType,
+            format!("expected a reply to `{method}`, got a {other:?} message"),
+        )),
     }
 }
 

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod application;
+pub mod caller;
 pub mod client;
 pub mod codec;
 pub mod connect;
@@ -56,6 +57,7 @@ pub mod __private;
 pub use bytes;
 
 pub use application::{ApplicationError, ApplicationErrorKind};
+pub use caller::Caller;
 pub use client::Client;
 pub use codec::{ReadThrift, WriteThrift};
 pub use error::{

@@ -13,8 +13,9 @@ use thrift_rt::processor::{self, catch_panic};
 use thrift_rt::protocol::{BinaryWriter, MultiplexedWriter};
 use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Overload, Server};
 use thrift_rt::{
-    ApplicationErrorKind, Client, Error, MessageHeader, MessageType, Processor, ProtocolKind,
-    ProtocolReader, ProtocolWriter, ReadThrift, Result, TType, TransportKind, WriteThrift,
+    ApplicationErrorKind, Caller, Client, Error, MessageHeader, MessageType, Processor,
+    ProtocolKind, ProtocolReader, ProtocolWriter, ReadThrift, Result, TType, TransportKind,
+    WriteThrift,
 };
 
 /// `echo(1: string msg, 2: i32 delay_ms)`'s arguments.

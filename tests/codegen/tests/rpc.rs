@@ -23,8 +23,8 @@ use thrift_rt::protocol::{
 };
 use thrift_rt::transport::BufferedReader;
 use thrift_rt::{
-    ApplicationError, ApplicationErrorKind, Error, MessageHeader, MessageType, ProtocolError,
-    ProtocolErrorKind, ProtocolReader, ProtocolWriter, ReadThrift, TransportError,
+    ApplicationError, ApplicationErrorKind, Caller, Client, Error, MessageHeader, MessageType,
+    ProtocolError, ProtocolErrorKind, ProtocolReader, ProtocolWriter, ReadThrift, TransportError,
     TransportErrorKind, WriteThrift,
 };
 
@@ -157,7 +157,7 @@ type Stream = UnixStream;
 fn start<R, W>(
     reader: fn(BufferedReader<Stream>) -> R,
     writer: fn(BufWriter<Stream>) -> W,
-) -> (KitchenClient<R, W>, JoinHandle<Chef>)
+) -> (KitchenClient<Client<R, W>>, JoinHandle<Chef>)
 where
     R: ProtocolReader + Send + 'static,
     W: ProtocolWriter + Send + 'static,
@@ -185,7 +185,7 @@ fn application_kind(e: &Error) -> ApplicationErrorKind {
 }
 
 /// Every method, every way it can end, through one connection.
-fn session<R: ProtocolReader, W: ProtocolWriter>(client: &mut KitchenClient<R, W>) {
+fn session<C: Caller>(client: &mut KitchenClient<C>) {
     // Inherited from base.Health.
     assert!(client.ping().unwrap());
     client.nothing().unwrap();
@@ -281,7 +281,7 @@ fn session<R: ProtocolReader, W: ProtocolWriter>(client: &mut KitchenClient<R, W
     assert!(client.ping().unwrap());
 }
 
-fn finish<R, W>(client: KitchenClient<R, W>, server: JoinHandle<Chef>) {
+fn finish<C>(client: KitchenClient<C>, server: JoinHandle<Chef>) {
     drop(client);
     let chef = server.join().expect("the server thread ended cleanly");
     assert_eq!(

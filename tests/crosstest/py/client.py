@@ -325,7 +325,7 @@ class Suite(object):
             status = "ok"
         if not oneway:
             if rec.read is None or rec.written is None or \
-                    rec.read[0] != rec.written[0] or rec.read[2] != rec.written[2]:
+                    as_text(rec.read[0]) != rec.written[0] or rec.read[2] != rec.written[2]:
                 self.fail(bit, method, sent,
                           "a reply header %s for the request header %s"
                           % (show(rec.read), show(rec.written)))
@@ -615,6 +615,14 @@ def is_timeout(e):
             return True  # TTransportException.TIMED_OUT
         e = getattr(e, "inner", None) or e.__cause__ or e.__context__
     return False
+
+
+def as_text(name):
+    """A message name as str (the library returns bytes for an old-style,
+    non-strict binary header)."""
+    if isinstance(name, (bytes, bytearray)):
+        return bytes(name).decode("utf-8", "replace")
+    return name
 
 
 def describe(e):

@@ -106,7 +106,7 @@ impl ServiceWriter for MultiplexedWriter<AnyWriter> {
     }
 }
 
-type TestClient<W> = ThriftTestClient<AnyReader, W>;
+type TestClient<W> = ThriftTestClient<Client<AnyReader, W>>;
 
 /// One loop: a connection (replaced after failures) and the bits failed so far.
 struct Session<'a, W: ServiceWriter> {
@@ -146,7 +146,7 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
         let (r, w) = connect_plain(self.args)?;
         let inner =
             Client::new(r, W::for_service(w, "ThriftTest")).with_next_seqid(self.next_seqid);
-        Ok(self.client.insert(ThriftTestClient::from_client(inner)))
+        Ok(self.client.insert(ThriftTestClient::from_caller(inner)))
     }
 
     /// Makes one call on the current connection (opening one if needed) and compares the
@@ -192,7 +192,7 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
             },
         };
         let result = f(client);
-        self.next_seqid = client.client_mut().next_seqid();
+        self.next_seqid = client.caller_mut().next_seqid();
         Some(result)
     }
 
@@ -420,11 +420,11 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
         let Some(mut client) = self.client.take() else {
             return;
         };
-        let seqid = client.client_mut().next_seqid();
+        let seqid = client.caller_mut().next_seqid();
         let (r, w) = client.into_inner();
         let inner =
             Client::new(r, W::for_service(w.into_plain(), "SecondService")).with_next_seqid(seqid);
-        let mut second = SecondServiceClient::from_client(inner);
+        let mut second = SecondServiceClient::from_caller(inner);
         match second.secondtest_string("foobar") {
             Ok(s) if s == "testString(\"foobar\")" => self.passed(call),
             Ok(s) => self.fail(EXCEPTIONS, call, &format!("got {s:?}")),

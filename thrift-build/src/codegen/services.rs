@@ -648,8 +648,14 @@ fn client(
         " Calls `{}` on a server: one method per function, base services' included.",
         def.name
     );
-    let mut scope =
-        Scope::with_reserved(&["new", "from_client", "into_inner", "client_mut", "inner"]);
+    let mut scope = Scope::with_reserved(&[
+        "new",
+        "into_inner",
+        "from_caller",
+        "caller_mut",
+        "into_caller",
+        "inner",
+    ]);
     let mut methods = Vec::new();
     let chain = service_chain(cx, def_id);
     let large_err = large_err_allow(cx, &chain);
@@ -671,35 +677,46 @@ fn client(
     }
     quote! {
         #[doc = #summary]
-        #[derive(Debug)]
-        pub struct #name<R, W> {
-            inner: _rt::Client<R, W>,
+        ///
+        /// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+        /// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+        /// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+        #[derive(Debug, Clone)]
+        pub struct #name<C> {
+            inner: C,
         }
 
-        #large_err
-        impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> #name<R, W> {
-            /// The channel calls are sent on.
-            pub const CHANNEL: u8 = #channel;
-
+        impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> #name<_rt::Client<R, W>> {
             /// A client that writes calls to `writer` and reads replies from `reader`.
             pub fn new(reader: R, writer: W) -> Self {
                 Self { inner: _rt::Client::new(reader, writer) }
-            }
-
-            /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-            /// start elsewhere.
-            pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-                Self { inner }
             }
 
             /// The reader and writer.
             pub fn into_inner(self) -> (R, W) {
                 self.inner.into_inner()
             }
+        }
 
-            /// The protocol pair and sequence ids underneath.
-            pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+        #large_err
+        impl<C: _rt::Caller> #name<C> {
+            /// The channel calls are sent on.
+            pub const CHANNEL: u8 = #channel;
+
+            /// A client that makes its calls through `caller`.
+            pub fn from_caller(caller: C) -> Self {
+                Self { inner: caller }
+            }
+
+            /// The caller underneath, e.g. to set the next sequence id of a
+            /// [`Client`](_rt::Client).
+            pub fn caller_mut(&mut self) -> &mut C {
                 &mut self.inner
+            }
+
+            /// The caller underneath.
+            pub fn into_caller(self) -> C {
+                self.inner
             }
 
             #(#methods)*
@@ -747,7 +764,8 @@ fn client_method(
         quote!(_rt::MessageType::Call)
     };
     let send = quote! {
-        self.inner.send(#idl_method, #kind, Self::CHANNEL, |w| {
+        _rt::Caller::send(&mut self.inner, #idl_method, #kind, Self::CHANNEL, |w| {
+            use _rt::ProtocolWriter as _;
             w.write_struct_begin(#args_idl_name)?;
             #(#writes)*
             w.write_field_stop()?;
@@ -800,8 +818,8 @@ fn client_method(
             quote!(let result: #result_ty)
         };
         quote! {
-            let seqid = #send;
-            #binding = self.inner.receive(#idl_method, seqid)?;
+            let pending = #send;
+            #binding = _rt::Caller::receive(&mut self.inner, #idl_method, pending)?;
             #exception_checks
             #finish
         }

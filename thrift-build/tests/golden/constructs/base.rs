@@ -182,47 +182,61 @@ impl<H: Health> _rt::Processor for HealthProcessor<H> {
     }
 }
 /// Calls `Health` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct HealthClient<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct HealthClient<C> {
+    inner: C,
 }
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> HealthClient<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> HealthClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+impl<C: _rt::Caller> HealthClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
+    }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
     }
     /// Answers `true` while the server is up.
     pub fn ping(&mut self) -> ::core::result::Result<bool, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "ping",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("ping_args")?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: HealthPingResult = self.inner.receive("ping", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "ping",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("ping_args")?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: HealthPingResult = _rt::Caller::receive(
+            &mut self.inner,
+            "ping",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {

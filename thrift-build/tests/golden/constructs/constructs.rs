@@ -1986,48 +1986,62 @@ impl<H: Kitchen> _rt::Processor for KitchenProcessor<H> {
     }
 }
 /// Calls `Kitchen` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct KitchenClient<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct KitchenClient<C> {
+    inner: C,
 }
-#[allow(clippy::result_large_err)]
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+#[allow(clippy::result_large_err)]
+impl<C: _rt::Caller> KitchenClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
+    }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
     }
     /// Answers `true` while the server is up.
     pub fn ping(&mut self) -> ::core::result::Result<bool, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "ping",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("ping_args")?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: super::base::HealthPingResult = self.inner.receive("ping", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "ping",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("ping_args")?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: super::base::HealthPingResult = _rt::Caller::receive(
+            &mut self.inner,
+            "ping",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -2037,19 +2051,23 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
     }
     /// No arguments, no result.
     pub fn nothing(&mut self) -> ::core::result::Result<(), _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "nothing",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("nothing_args")?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let _: KitchenNothingResult = self.inner.receive("nothing", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "nothing",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("nothing_args")?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let _: KitchenNothingResult = _rt::Caller::receive(
+            &mut self.inner,
+            "nothing",
+            pending,
+        )?;
         ::core::result::Result::Ok(())
     }
     /// Echoes the scalars back.
@@ -2057,20 +2075,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         &mut self,
         s: &Scalars,
     ) -> ::core::result::Result<Scalars, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "scalars",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("scalars_args")?;
-                    _rt::write_field(w, 1, s)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenScalarsResult = self.inner.receive("scalars", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "scalars",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("scalars_args")?;
+                _rt::write_field(w, 1, s)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenScalarsResult = _rt::Caller::receive(
+            &mut self.inner,
+            "scalars",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -2088,22 +2110,26 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
             ::std::string::String,
         >,
     ) -> ::core::result::Result<Containers, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "containers",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("containers_args")?;
-                    _rt::write_field(w, 1, c)?;
-                    _rt::write_field(w, 2, extra)?;
-                    _rt::write_field(w, 3, labels)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenContainersResult = self.inner.receive("containers", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "containers",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("containers_args")?;
+                _rt::write_field(w, 1, c)?;
+                _rt::write_field(w, 2, extra)?;
+                _rt::write_field(w, 3, labels)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenContainersResult = _rt::Caller::receive(
+            &mut self.inner,
+            "containers",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -2117,21 +2143,25 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         s: &Shape,
         mode: i32,
     ) -> ::core::result::Result<Shape, KitchenShapeError> {
-        let seqid = self
-            .inner
-            .send(
-                "shape",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("shape_args")?;
-                    _rt::write_field(w, 1, s)?;
-                    _rt::write_field(w, 2, &mode)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenShapeResult = self.inner.receive("shape", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "shape",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("shape_args")?;
+                _rt::write_field(w, 1, s)?;
+                _rt::write_field(w, 2, &mode)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenShapeResult = _rt::Caller::receive(
+            &mut self.inner,
+            "shape",
+            pending,
+        )?;
         if let ::core::option::Option::Some(e) = result.failure {
             return ::core::result::Result::Err(KitchenShapeError::Failure(e));
         }
@@ -2150,20 +2180,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         &mut self,
         what: &str,
     ) -> ::core::result::Result<(), KitchenCheckError> {
-        let seqid = self
-            .inner
-            .send(
-                "check",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("check_args")?;
-                    _rt::write_field(w, 1, what)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenCheckResult = self.inner.receive("check", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "check",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("check_args")?;
+                _rt::write_field(w, 1, what)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenCheckResult = _rt::Caller::receive(
+            &mut self.inner,
+            "check",
+            pending,
+        )?;
         if let ::core::option::Option::Some(e) = result.failure {
             return ::core::result::Result::Err(KitchenCheckError::Failure(e));
         }
@@ -2176,22 +2210,26 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         b: Color,
         at: Millis,
     ) -> ::core::result::Result<Color, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "mix",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("mix_args")?;
-                    _rt::write_field(w, 1, &a)?;
-                    _rt::write_field(w, 2, &b)?;
-                    _rt::write_field(w, 3, &at)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenMixResult = self.inner.receive("mix", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "mix",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("mix_args")?;
+                _rt::write_field(w, 1, &a)?;
+                _rt::write_field(w, 2, &b)?;
+                _rt::write_field(w, 3, &at)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenMixResult = _rt::Caller::receive(
+            &mut self.inner,
+            "mix",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -2205,19 +2243,20 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         event: &str,
         payload: &[u8],
     ) -> ::core::result::Result<(), _rt::Error> {
-        self.inner
-            .send(
-                "notify",
-                _rt::MessageType::Oneway,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("notify_args")?;
-                    _rt::write_field(w, 1, event)?;
-                    _rt::write_field(w, 2, payload)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
+        _rt::Caller::send(
+            &mut self.inner,
+            "notify",
+            _rt::MessageType::Oneway,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("notify_args")?;
+                _rt::write_field(w, 1, event)?;
+                _rt::write_field(w, 2, payload)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
         ::core::result::Result::Ok(())
     }
     /// Recursive types.
@@ -2226,21 +2265,25 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<R, W> {
         tree: &Tree,
         chain: &Node,
     ) -> ::core::result::Result<Tree, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "grow",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("grow_args")?;
-                    _rt::write_field(w, 1, tree)?;
-                    _rt::write_field(w, 2, chain)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: KitchenGrowResult = self.inner.receive("grow", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "grow",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("grow_args")?;
+                _rt::write_field(w, 1, tree)?;
+                _rt::write_field(w, 2, chain)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: KitchenGrowResult = _rt::Caller::receive(
+            &mut self.inner,
+            "grow",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {

@@ -1041,47 +1041,61 @@ impl<H: Store> _rt::Processor for StoreProcessor<H> {
     }
 }
 /// Calls `Store` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct StoreClient_<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct StoreClient_<C> {
+    inner: C,
 }
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+impl<C: _rt::Caller> StoreClient_<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
     }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
+    }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "new",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("new_args")?;
-                    _rt::write_field(w, 1, &read)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreNewResult = self.inner.receive("new", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "new",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("new_args")?;
+                _rt::write_field(w, 1, &read)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreNewResult = _rt::Caller::receive(
+            &mut self.inner,
+            "new",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1090,35 +1104,40 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
         }
     }
     pub fn write(&mut self, process: &str) -> ::core::result::Result<(), _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "write",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("write_args")?;
-                    _rt::write_field(w, 1, process)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let _: StoreWriteResult = self.inner.receive("write", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "write",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("write_args")?;
+                _rt::write_field(w, 1, process)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let _: StoreWriteResult = _rt::Caller::receive(
+            &mut self.inner,
+            "write",
+            pending,
+        )?;
         ::core::result::Result::Ok(())
     }
     pub fn process(&mut self, w_: i32) -> ::core::result::Result<(), _rt::Error> {
-        self.inner
-            .send(
-                "process",
-                _rt::MessageType::Oneway,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("process_args")?;
-                    _rt::write_field(w, 1, &w_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
+        _rt::Caller::send(
+            &mut self.inner,
+            "process",
+            _rt::MessageType::Oneway,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("process_args")?;
+                _rt::write_field(w, 1, &w_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
         ::core::result::Result::Ok(())
     }
     #[allow(clippy::wrong_self_convention)]
@@ -1127,21 +1146,25 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
         seqid_: i32,
         result_: i32,
     ) -> ::core::result::Result<i32, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "into_inner",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("into_inner_args")?;
-                    _rt::write_field(w, 1, &seqid_)?;
-                    _rt::write_field(w, 2, &result_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreIntoInnerResult = self.inner.receive("into_inner", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "into_inner",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("into_inner_args")?;
+                _rt::write_field(w, 1, &seqid_)?;
+                _rt::write_field(w, 2, &result_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreIntoInnerResult = _rt::Caller::receive(
+            &mut self.inner,
+            "into_inner",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1153,20 +1176,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<R, W> {
         &mut self,
         self_: &Keywords,
     ) -> ::core::result::Result<Result, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "type",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("type_args")?;
-                    _rt::write_field(w, 1, self_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreTypeResult = self.inner.receive("type", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "type",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("type_args")?;
+                _rt::write_field(w, 1, self_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreTypeResult = _rt::Caller::receive(
+            &mut self.inner,
+            "type",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1360,47 +1387,61 @@ impl<H: Thing2> _rt::Processor for Thing2Processor<H> {
     }
 }
 /// Calls `Thing2` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct Thing2Client<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct Thing2Client<C> {
+    inner: C,
 }
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+impl<C: _rt::Caller> Thing2Client<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
     }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
+    }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "new",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("new_args")?;
-                    _rt::write_field(w, 1, &read)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreNewResult = self.inner.receive("new", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "new",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("new_args")?;
+                _rt::write_field(w, 1, &read)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreNewResult = _rt::Caller::receive(
+            &mut self.inner,
+            "new",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1409,35 +1450,40 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
         }
     }
     pub fn write(&mut self, process: &str) -> ::core::result::Result<(), _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "write",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("write_args")?;
-                    _rt::write_field(w, 1, process)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let _: StoreWriteResult = self.inner.receive("write", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "write",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("write_args")?;
+                _rt::write_field(w, 1, process)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let _: StoreWriteResult = _rt::Caller::receive(
+            &mut self.inner,
+            "write",
+            pending,
+        )?;
         ::core::result::Result::Ok(())
     }
     pub fn process(&mut self, w_: i32) -> ::core::result::Result<(), _rt::Error> {
-        self.inner
-            .send(
-                "process",
-                _rt::MessageType::Oneway,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("process_args")?;
-                    _rt::write_field(w, 1, &w_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
+        _rt::Caller::send(
+            &mut self.inner,
+            "process",
+            _rt::MessageType::Oneway,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("process_args")?;
+                _rt::write_field(w, 1, &w_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
         ::core::result::Result::Ok(())
     }
     #[allow(clippy::wrong_self_convention)]
@@ -1446,21 +1492,25 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
         seqid_: i32,
         result_: i32,
     ) -> ::core::result::Result<i32, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "into_inner",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("into_inner_args")?;
-                    _rt::write_field(w, 1, &seqid_)?;
-                    _rt::write_field(w, 2, &result_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreIntoInnerResult = self.inner.receive("into_inner", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "into_inner",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("into_inner_args")?;
+                _rt::write_field(w, 1, &seqid_)?;
+                _rt::write_field(w, 2, &result_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreIntoInnerResult = _rt::Caller::receive(
+            &mut self.inner,
+            "into_inner",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1472,20 +1522,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
         &mut self,
         self_: &Keywords,
     ) -> ::core::result::Result<Result, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "type",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("type_args")?;
-                    _rt::write_field(w, 1, self_)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreTypeResult = self.inner.receive("type", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "type",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("type_args")?;
+                _rt::write_field(w, 1, self_)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreTypeResult = _rt::Caller::receive(
+            &mut self.inner,
+            "type",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1494,20 +1548,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<R, W> {
         }
     }
     pub fn get(&mut self, id: i32) -> ::core::result::Result<Thing, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "get",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("get_args")?;
-                    _rt::write_field(w, 1, &id)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: Thing2GetResult = self.inner.receive("get", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "get",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("get_args")?;
+                _rt::write_field(w, 1, &id)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: Thing2GetResult = _rt::Caller::receive(
+            &mut self.inner,
+            "get",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {

@@ -647,67 +647,81 @@ impl<H: Store> _rt::Processor for StoreProcessor<H> {
     }
 }
 /// Calls `Store` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct StoreClient<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct StoreClient<C> {
+    inner: C,
 }
-#[allow(clippy::result_large_err)]
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+#[allow(clippy::result_large_err)]
+impl<C: _rt::Caller> StoreClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
+    }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
     }
     /// Stores `entry`, replacing any earlier value.
     pub fn put(&mut self, entry: &Entry) -> ::core::result::Result<(), _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "put",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("put_args")?;
-                    _rt::write_field(w, 1, entry)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let _: StorePutResult = self.inner.receive("put", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "put",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("put_args")?;
+                _rt::write_field(w, 1, entry)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let _: StorePutResult = _rt::Caller::receive(&mut self.inner, "put", pending)?;
         ::core::result::Result::Ok(())
     }
     /// Fetches the entry stored under `key`.
     pub fn get(&mut self, key: &str) -> ::core::result::Result<Entry, StoreGetError> {
-        let seqid = self
-            .inner
-            .send(
-                "get",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("get_args")?;
-                    _rt::write_field(w, 1, key)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreGetResult = self.inner.receive("get", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "get",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("get_args")?;
+                _rt::write_field(w, 1, key)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreGetResult = _rt::Caller::receive(
+            &mut self.inner,
+            "get",
+            pending,
+        )?;
         if let ::core::option::Option::Some(e) = result.not_found {
             return ::core::result::Result::Err(StoreGetError::NotFound(e));
         }
@@ -724,21 +738,25 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<R, W> {
         prefix: &str,
         limit: i32,
     ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "keys",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("keys_args")?;
-                    _rt::write_field(w, 1, prefix)?;
-                    _rt::write_field(w, 2, &limit)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: StoreKeysResult = self.inner.receive("keys", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "keys",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("keys_args")?;
+                _rt::write_field(w, 1, prefix)?;
+                _rt::write_field(w, 2, &limit)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: StoreKeysResult = _rt::Caller::receive(
+            &mut self.inner,
+            "keys",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -748,18 +766,19 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<R, W> {
     }
     /// Forgets `key`; no reply.
     pub fn forget(&mut self, key: &str) -> ::core::result::Result<(), _rt::Error> {
-        self.inner
-            .send(
-                "forget",
-                _rt::MessageType::Oneway,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("forget_args")?;
-                    _rt::write_field(w, 1, key)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
+        _rt::Caller::send(
+            &mut self.inner,
+            "forget",
+            _rt::MessageType::Oneway,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("forget_args")?;
+                _rt::write_field(w, 1, key)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
         ::core::result::Result::Ok(())
     }
 }
@@ -1030,50 +1049,67 @@ impl<H: EchoServer> _rt::Processor for EchoServerProcessor<H> {
     }
 }
 /// Calls `EchoServer` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct EchoServerClient<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct EchoServerClient<C> {
+    inner: C,
 }
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> EchoServerClient<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 3;
+impl<
+    R: _rt::ProtocolReader,
+    W: _rt::ProtocolWriter,
+> EchoServerClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+impl<C: _rt::Caller> EchoServerClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 3;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
+    }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
     }
     pub fn echo(
         &mut self,
         text: &str,
     ) -> ::core::result::Result<::std::string::String, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "Echo",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("Echo_args")?;
-                    _rt::write_field(w, 1, text)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: EchoServerEchoResult = self.inner.receive("Echo", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "Echo",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("Echo_args")?;
+                _rt::write_field(w, 1, text)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: EchoServerEchoResult = _rt::Caller::receive(
+            &mut self.inner,
+            "Echo",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1085,22 +1121,24 @@ impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> EchoServerClient<R, W> {
         &mut self,
         text: &str,
     ) -> ::core::result::Result<::std::string::String, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "ReverseEcho",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("ReverseEcho_args")?;
-                    _rt::write_field(w, 1, text)?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: EchoServerReverseEchoResult = self
-            .inner
-            .receive("ReverseEcho", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "ReverseEcho",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("ReverseEcho_args")?;
+                _rt::write_field(w, 1, text)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: EchoServerReverseEchoResult = _rt::Caller::receive(
+            &mut self.inner,
+            "ReverseEcho",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
@@ -1246,46 +1284,63 @@ impl<H: RandServer> _rt::Processor for RandServerProcessor<H> {
     }
 }
 /// Calls `RandServer` on a server: one method per function, base services' included.
-#[derive(Debug)]
-pub struct RandServerClient<R, W> {
-    inner: _rt::Client<R, W>,
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct RandServerClient<C> {
+    inner: C,
 }
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> RandServerClient<R, W> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 55;
+impl<
+    R: _rt::ProtocolReader,
+    W: _rt::ProtocolWriter,
+> RandServerClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
         Self {
             inner: _rt::Client::new(reader, writer),
         }
     }
-    /// A client over an existing [`Client`](_rt::Client), e.g. one whose sequence ids
-    /// start elsewhere.
-    pub fn from_client(inner: _rt::Client<R, W>) -> Self {
-        Self { inner }
-    }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
         self.inner.into_inner()
     }
-    /// The protocol pair and sequence ids underneath.
-    pub fn client_mut(&mut self) -> &mut _rt::Client<R, W> {
+}
+impl<C: _rt::Caller> RandServerClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 55;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
         &mut self.inner
     }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
+    }
     pub fn random(&mut self) -> ::core::result::Result<i64, _rt::Error> {
-        let seqid = self
-            .inner
-            .send(
-                "Random",
-                _rt::MessageType::Call,
-                Self::CHANNEL,
-                |w| {
-                    w.write_struct_begin("Random_args")?;
-                    w.write_field_stop()?;
-                    w.write_struct_end()
-                },
-            )?;
-        let result: RandServerRandomResult = self.inner.receive("Random", seqid)?;
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "Random",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("Random_args")?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let result: RandServerRandomResult = _rt::Caller::receive(
+            &mut self.inner,
+            "Random",
+            pending,
+        )?;
         match result.success {
             ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
             ::core::option::Option::None => {
