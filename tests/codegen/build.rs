@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 const IDL: &[&str] = &[
+    "../../idl/channels.thrift",
     "../../idl/constructs.thrift",
     "../../idl/edge_cases.thrift",
     "../../idl/example.thrift",

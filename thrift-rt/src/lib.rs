@@ -40,6 +40,7 @@ pub mod caller;
 pub mod client;
 pub mod codec;
 pub mod connect;
+pub mod endpoint;
 pub mod error;
 pub mod float;
 pub mod limits;

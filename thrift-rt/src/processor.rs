@@ -25,6 +25,10 @@ use crate::ttype::{MessageHeader, MessageType, TType};
 /// used (the stream broke or the request could not be decoded); failures of the handler itself
 /// are sent to the client as `TApplicationException`s and return `Ok`.
 pub trait Processor: Send + Sync {
+    /// The channel the service is declared on (`service Foo channel N`; 0 without one).
+    /// [Endpoints](crate::endpoint) route incoming calls by it; ordinary servers ignore it.
+    const CHANNEL: u8 = 0;
+
     /// Handles one incoming message whose header is `header`.
     ///
     /// # Errors
@@ -40,6 +44,8 @@ pub trait Processor: Send + Sync {
 }
 
 impl<P: Processor + ?Sized> Processor for std::sync::Arc<P> {
+    const CHANNEL: u8 = P::CHANNEL;
+
     fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
         &self,
         header: &MessageHeader,

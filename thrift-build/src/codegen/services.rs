@@ -484,6 +484,8 @@ fn processor(
         }
 
         impl<H: #handler> _rt::Processor for #name<H> {
+            const CHANNEL: u8 = #channel;
+
             fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
                 &self,
                 header: &_rt::MessageHeader,

@@ -70,7 +70,7 @@ use crate::transport::stream::Stream;
 mod connection;
 mod deadline;
 mod dispatch;
-mod listener;
+pub(crate) mod listener;
 mod multiplexed;
 mod pool;
 mod shared;

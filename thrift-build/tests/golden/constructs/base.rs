@@ -165,6 +165,7 @@ impl<H: Health> HealthProcessor<H> {
     }
 }
 impl<H: Health> _rt::Processor for HealthProcessor<H> {
+    const CHANNEL: u8 = 0;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,

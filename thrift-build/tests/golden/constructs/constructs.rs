@@ -1969,6 +1969,7 @@ impl<H: Kitchen> KitchenProcessor<H> {
     }
 }
 impl<H: Kitchen> _rt::Processor for KitchenProcessor<H> {
+    const CHANNEL: u8 = 0;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,

@@ -1024,6 +1024,7 @@ impl<H: Store> StoreProcessor<H> {
     }
 }
 impl<H: Store> _rt::Processor for StoreProcessor<H> {
+    const CHANNEL: u8 = 0;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,
@@ -1370,6 +1371,7 @@ impl<H: Thing2> Thing2Processor<H> {
     }
 }
 impl<H: Thing2> _rt::Processor for Thing2Processor<H> {
+    const CHANNEL: u8 = 0;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,

@@ -630,6 +630,7 @@ impl<H: Store> StoreProcessor<H> {
     }
 }
 impl<H: Store> _rt::Processor for StoreProcessor<H> {
+    const CHANNEL: u8 = 0;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,
@@ -1032,6 +1033,7 @@ impl<H: EchoServer> EchoServerProcessor<H> {
     }
 }
 impl<H: EchoServer> _rt::Processor for EchoServerProcessor<H> {
+    const CHANNEL: u8 = 3;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,
@@ -1267,6 +1269,7 @@ impl<H: RandServer> RandServerProcessor<H> {
     }
 }
 impl<H: RandServer> _rt::Processor for RandServerProcessor<H> {
+    const CHANNEL: u8 = 55;
     fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
         &self,
         header: &_rt::MessageHeader,

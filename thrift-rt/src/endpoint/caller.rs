@@ -1,0 +1,115 @@
+//! [`EndpointCaller`]: the [`Caller`] generated clients use on an endpoint.
+
+use std::sync::Arc;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use crate::caller::Caller;
+use crate::client::read_reply;
+use crate::codec::ReadThrift;
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::protocol::{BinaryReader, BinaryWriter, ProtocolWriter};
+use crate::transport::BytesSource;
+use crate::ttype::{MessageHeader, MessageType};
+
+use super::Handle;
+use super::pending::ReplySlot;
+
+/// Makes calls through an [`Endpoint`](super::Endpoint): cheap to clone, and each clone may be
+/// used from its own thread while others call through the same connection.
+///
+/// ```ignore
+/// let echo = EchoServerClient::from_caller(endpoint.caller());
+/// ```
+#[derive(Clone, Debug)]
+pub struct EndpointCaller {
+    pub(super) handle: Arc<Handle>,
+    pub(super) timeout: Option<Duration>,
+}
+
+impl EndpointCaller {
+    /// Sets how long each call waits for its reply (`None`: forever); the default comes from
+    /// the endpoint's [`Builder::call_timeout`](super::Builder::call_timeout).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// A call sent through an [`EndpointCaller`], waiting for its reply.
+#[derive(Debug)]
+pub struct PendingReply {
+    seqid: i32,
+    slot: Option<ReplySlot>,
+}
+
+impl Caller for EndpointCaller {
+    type Writer = BinaryWriter<Vec<u8>>;
+    type Pending = PendingReply;
+
+    /// Encodes the call into a buffer, registers it (unless oneway), and writes it whole.
+    fn send(
+        &mut self,
+        method: &str,
+        kind: MessageType,
+        channel: u8,
+        write_args: impl FnOnce(&mut Self::Writer) -> Result<()>,
+    ) -> Result<PendingReply> {
+        let shared = &self.handle.shared;
+        let seqid = shared.pending.next_seqid();
+        let mut w = BinaryWriter::new(shared.message_buffer());
+        w.write_message_begin(&MessageHeader {
+            name: method,
+            kind,
+            seqid,
+            channel,
+        })?;
+        write_args(&mut w)?;
+        w.write_message_end()?;
+        let mut buf = w.into_inner();
+        shared.finish_message(&mut buf)?;
+        // Registered before it is written, so even an instant reply finds its caller.
+        let slot = if kind == MessageType::Oneway {
+            None
+        } else {
+            Some(
+                shared
+                    .pending
+                    .register(seqid, channel)
+                    .ok_or_else(|| shared.closed_error())?,
+            )
+        };
+        if let Err(e) = shared.write_message(&buf) {
+            shared.pending.forget(seqid);
+            return Err(e);
+        }
+        Ok(PendingReply { seqid, slot })
+    }
+
+    /// Waits for the reply routed to this call and decodes it.
+    fn receive<T: ReadThrift>(&mut self, method: &str, pending: PendingReply) -> Result<T> {
+        let shared = &self.handle.shared;
+        let Some(slot) = pending.slot else {
+            return Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Io,
+                format!("`{method}` was sent oneway; there is no reply to wait for"),
+            )));
+        };
+        let reply = match self.timeout {
+            Some(limit) => slot.recv_timeout(limit).map_err(|e| match e {
+                RecvTimeoutError::Timeout => {
+                    shared.pending.forget(pending.seqid);
+                    Error::Transport(TransportError::new(
+                        TransportErrorKind::TimedOut,
+                        format!("no reply to `{method}` within {limit:?}"),
+                    ))
+                }
+                RecvTimeoutError::Disconnected => shared.closed_error(),
+            })?,
+            None => slot.recv().map_err(|_| shared.closed_error())?,
+        };
+        let mut r = BinaryReader::with_limits(BytesSource::new(reply), shared.settings.limits);
+        read_reply(&mut r, method, pending.seqid)
+    }
+}

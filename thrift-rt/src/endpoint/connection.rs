@@ -1,0 +1,362 @@
+//! A connected endpoint: one stream, a read pump, a writer shared by every thread, the
+//! pending-call table and the worker pool.
+//!
+//! ```text
+//!   callers ──encode──► [write lock] ──one write per message──► socket
+//!   socket ──► pump ──┬─ Reply/Exception ──► pending[seqid] ──► waiting caller decodes
+//!                     └─ Call/Oneway ──► workers ──► services[channel] ──► reply ──► [write lock]
+//! ```
+//!
+//! Every message is read whole by the pump before it is routed, so a slow handler or a
+//! caller that gave up never leaves the stream in the middle of a message.
+
+use std::cell::Cell;
+use std::io::{BufReader, Write};
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::application::{ApplicationError, ApplicationErrorKind};
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::limits::Limits;
+use crate::processor::write_exception;
+use crate::protocol::{BinaryReader, BinaryWriter, ProtocolReader};
+use crate::stack::TransportKind;
+use crate::transport::memory::BytesSource;
+use crate::transport::stream::Stream;
+use crate::transport::{BufferedReader, FramedReader};
+use crate::ttype::{MessageHeader, MessageType, TType};
+
+use super::Services;
+use super::pending::{Delivery, Pending};
+use super::recording::Recording;
+use super::workers::{Refused, Workers};
+
+thread_local! {
+    static ON_ENDPOINT_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as one of an endpoint's own (pump or worker), which must not
+/// join the endpoint's threads.
+pub(crate) fn mark_endpoint_thread() {
+    ON_ENDPOINT_THREAD.with(|f| f.set(true));
+}
+
+fn on_endpoint_thread() -> bool {
+    ON_ENDPOINT_THREAD.with(Cell::get)
+}
+
+/// Settings of one connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) transport: TransportKind,
+    pub(crate) limits: Limits,
+    pub(crate) call_timeout: Option<Duration>,
+    pub(crate) max_workers: usize,
+}
+
+/// The state every handle, the pump and the workers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) pending: Pending,
+    services: Arc<Services>,
+    writer: Mutex<Stream>,
+    /// A handle kept only to shut the socket down.
+    control: Stream,
+    workers: Workers,
+    pump: Mutex<Option<JoinHandle<()>>>,
+    closed: AtomicBool,
+    why_closed: Mutex<Option<String>>,
+    peer: String,
+}
+
+impl Shared {
+    /// Starts serving `stream`: spawns the read pump.
+    pub(crate) fn start(
+        stream: Stream,
+        settings: Settings,
+        services: Arc<Services>,
+    ) -> std::io::Result<Arc<Shared>> {
+        let reader = stream.try_clone()?;
+        let control = stream.try_clone()?;
+        let peer = stream.peer();
+        let shared = Arc::new(Shared {
+            workers: Workers::new(settings.max_workers, "thrift-endpoint".to_owned()),
+            settings,
+            pending: Pending::default(),
+            services,
+            writer: Mutex::new(stream),
+            control,
+            pump: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            why_closed: Mutex::new(None),
+            peer,
+        });
+        let pump_shared = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name("thrift-endpoint-pump".to_owned())
+            .spawn(move || pump(&pump_shared, reader))?;
+        *lock(&shared.pump) = Some(handle);
+        Ok(shared)
+    }
+
+    /// Whether the connection is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// The error a caller gets once the connection is gone.
+    pub(crate) fn closed_error(&self) -> Error {
+        let why = lock(&self.why_closed)
+            .clone()
+            .unwrap_or_else(|| "closed".to_owned());
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Io,
+            format!("the endpoint connection to {} is closed: {why}", self.peer),
+        ))
+    }
+
+    /// Writes one whole message (frame header included, for the framed transport).
+    pub(crate) fn write_message(&self, message: &[u8]) -> Result<()> {
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        let result = lock(&self.writer).write_all(message);
+        result.map_err(|e| {
+            let error = Error::from(e);
+            self.close(&format!("write failed: {error}"));
+            error
+        })
+    }
+
+    /// Closes the connection: every waiting caller wakes with an error, workers finish what
+    /// they run and end, the pump ends. Idempotent.
+    pub(crate) fn close(&self, why: &str) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        log::debug!("endpoint connection to {} closing: {why}", self.peer);
+        *lock(&self.why_closed) = Some(why.to_owned());
+        self.pending.close();
+        self.workers.close();
+        // Wakes the pump out of its read; errors mean the socket is already gone.
+        let _ = self.control.shutdown(Shutdown::Both);
+    }
+
+    /// Joins the pump and the workers, unless called from one of them (which would wait
+    /// for itself).
+    pub(crate) fn join(&self) {
+        if on_endpoint_thread() {
+            return;
+        }
+        if let Some(pump) = lock(&self.pump).take() {
+            let _ = pump.join();
+        }
+        self.workers.join();
+    }
+
+    /// A buffer for one outgoing message: room for the frame header first when framed.
+    pub(crate) fn message_buffer(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(256);
+        if self.settings.transport == TransportKind::Framed {
+            buf.extend_from_slice(&[0; 4]);
+        }
+        buf
+    }
+
+    /// Fills in the frame header of a buffer from [`message_buffer`](Self::message_buffer).
+    pub(crate) fn finish_message(&self, buf: &mut [u8]) -> Result<()> {
+        if self.settings.transport == TransportKind::Framed {
+            let len = buf.len() - 4;
+            let too_large = len > self.settings.limits.max_frame_size;
+            let len = i32::try_from(len)
+                .ok()
+                .filter(|_| !too_large)
+                .ok_or_else(|| {
+                    Error::Transport(TransportError::new(
+                        TransportErrorKind::FrameTooLarge,
+                        format!("a message of {len} bytes exceeds the frame size limit"),
+                    ))
+                })?;
+            buf[..4].copy_from_slice(&len.to_be_bytes());
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each lock guards a single value replaced or used in one step.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where the pump reads whole messages from.
+enum Incoming {
+    /// A frame is a message.
+    Framed(FramedReader<BufReader<Stream>>),
+    /// Messages back to back: skipped through once while recording their bytes.
+    Buffered(BinaryReader<Recording<BufferedReader<Stream>>>),
+}
+
+impl Incoming {
+    fn new(stream: Stream, settings: &Settings) -> Self {
+        let limits = settings.limits;
+        match settings.transport {
+            TransportKind::Framed => {
+                Incoming::Framed(FramedReader::with_limits(BufReader::new(stream), &limits))
+            }
+            TransportKind::Buffered => Incoming::Buffered(BinaryReader::with_limits(
+                Recording::new(BufferedReader::with_limits(stream, &limits)),
+                limits,
+            )),
+        }
+    }
+
+    /// The next whole message; `None` when the peer closed the stream between messages.
+    fn next_message(&mut self) -> Result<Option<Bytes>> {
+        match self {
+            Incoming::Framed(r) => {
+                if !r.next_frame()? {
+                    return Ok(None);
+                }
+                Ok(Some(Bytes::copy_from_slice(r.frame())))
+            }
+            Incoming::Buffered(r) => {
+                if !r.has_message()? {
+                    return Ok(None);
+                }
+                r.get_mut().start();
+                r.read_message_begin()?;
+                r.skip(TType::Struct)?;
+                r.read_message_end()?;
+                Ok(Some(r.get_mut().take()))
+            }
+        }
+    }
+}
+
+/// The read loop: reads messages until the stream ends or breaks, then closes the endpoint.
+fn pump(shared: &Arc<Shared>, stream: Stream) {
+    mark_endpoint_thread();
+    let mut incoming = Incoming::new(stream, &shared.settings);
+    let why = loop {
+        match incoming.next_message() {
+            Ok(Some(message)) => {
+                if let Err(e) = route(shared, message) {
+                    break format!("bad message from the peer: {e}");
+                }
+            }
+            Ok(None) => break "the peer closed the connection".to_owned(),
+            Err(e) if shared.is_closed() => break format!("closed locally ({e})"),
+            Err(e) => break format!("read failed: {e}"),
+        }
+    };
+    shared.close(&why);
+}
+
+/// Sends one message where it belongs: a reply to its waiting caller, a call to a worker.
+fn route(shared: &Arc<Shared>, message: Bytes) -> Result<()> {
+    let header = {
+        let mut r =
+            BinaryReader::with_limits(BytesSource::new(message.clone()), shared.settings.limits);
+        r.read_message_begin()?
+    };
+    match header.kind {
+        MessageType::Reply | MessageType::Exception => {
+            match shared
+                .pending
+                .complete(header.seqid, header.channel, message)
+            {
+                Delivery::Delivered => {}
+                Delivery::Unknown => log::debug!(
+                    "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
+                    header.name,
+                    header.seqid,
+                    shared.peer
+                ),
+                Delivery::WrongChannel(expected) => log::warn!(
+                    "reply `{}` #{} came on channel {}, the call went out on {expected}; dropped",
+                    header.name,
+                    header.seqid,
+                    header.channel
+                ),
+            }
+        }
+        MessageType::Call | MessageType::Oneway => {
+            let job_shared = Arc::clone(shared);
+            let job_message = message;
+            match shared
+                .workers
+                .submit(move || serve_call(&job_shared, job_message))
+            {
+                Ok(()) => {}
+                Err(Refused::Closed) => {}
+                Err(Refused::Busy) => refuse(shared, &header, "the endpoint is overloaded")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Answers a call the endpoint cannot serve with an exception (oneway calls are dropped).
+fn refuse(shared: &Shared, header: &MessageHeader, why: &str) -> Result<()> {
+    if header.kind == MessageType::Oneway {
+        log::warn!("oneway `{}` dropped: {why}", header.name);
+        return Ok(());
+    }
+    let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
+    let mut w = BinaryWriter::new(shared.message_buffer());
+    write_exception(&mut w, header, &exception)?;
+    let mut buf = w.into_inner();
+    shared.finish_message(&mut buf)?;
+    shared.write_message(&buf)
+}
+
+/// Runs on a worker: decodes the call, runs the service of its channel, writes the reply.
+fn serve_call(shared: &Shared, message: Bytes) {
+    let mut r = BinaryReader::with_limits(BytesSource::new(message), shared.settings.limits);
+    let header = match r.read_message_begin() {
+        Ok(header) => header,
+        Err(e) => return log::warn!("cannot decode a call from {}: {e}", shared.peer),
+    };
+    let mut w = BinaryWriter::new(shared.message_buffer());
+    let outcome = match shared.services.get(header.channel) {
+        Some(service) => service.handle(&header, &mut r, &mut w),
+        None => {
+            let why = format!(
+                "no service on channel {} for `{}`",
+                header.channel, header.name
+            );
+            if header.kind == MessageType::Oneway {
+                log::warn!("oneway dropped: {why}");
+                Ok(())
+            } else {
+                let exception = ApplicationError::new(ApplicationErrorKind::UnknownMethod, why);
+                write_exception(&mut w, &header, &exception)
+            }
+        }
+    };
+    if let Err(e) = outcome {
+        // The message was self-contained; a bad request spoils only itself. The processor
+        // already answered it with an exception where it could.
+        log::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
+    }
+    let mut buf = w.into_inner();
+    let empty = if shared.settings.transport == TransportKind::Framed {
+        4
+    } else {
+        0
+    };
+    if buf.len() > empty {
+        let sent = shared
+            .finish_message(&mut buf)
+            .and_then(|()| shared.write_message(&buf));
+        if let Err(e) = sent {
+            log::debug!("reply to `{}` not sent: {e}", header.name);
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! Channels: two-way RPC, several services on one connection.
+//!
+//! An [`Endpoint`] is one connection on which **both** peers serve and call. Each service
+//! lives on a channel (`service Echo channel 3 { ... }` in the IDL), and the channel id
+//! travels in byte 2 of the binary protocol's strict message header, `80 01 <channel>
+//! <type>`, a byte Apache Thrift always writes as 0 and never reads. Channel 0 is therefore
+//! the ordinary Thrift service: a plain Apache client or server talks to a channel-0 endpoint
+//! unchanged.
+//!
+//! ```no_run
+//! # use std::time::Duration;
+//! # fn demo<P: thrift_rt::Processor + 'static>(echo_processor: P) -> std::io::Result<()> {
+//! use thrift_rt::endpoint::Builder;
+//! use thrift_rt::server::Listener;
+//!
+//! // Both sides register the services they host, then listen or connect.
+//! let mut builder = Builder::new();
+//! builder.serve(echo_processor).call_timeout(Some(Duration::from_secs(5)));
+//! let listener = builder.listen(Listener::tcp("127.0.0.1:9090")?, |peer| {
+//!     // A new connection: keep `peer` to call the client back later.
+//!     # let _ = peer;
+//! })?;
+//!
+//! let endpoint = builder.connect_tcp("127.0.0.1:9090", &Default::default())?;
+//! // let echo = EchoClient::from_caller(endpoint.caller()); echo.echo("hi")?;
+//! # drop(endpoint); listener.shutdown(); Ok(()) }
+//! ```
+//!
+//! # How it works
+//!
+//! Each connection has a **read pump** thread that reads every incoming message whole.
+//! Replies and exceptions go to the caller waiting on that sequence id (ids are unique per
+//! connection); calls and oneways go to a **worker** thread, which runs the processor
+//! registered for the message's channel and writes the reply. Handlers run on workers, never
+//! on the pump, so a handler may call the peer and wait: a nested chain client → server →
+//! client → server does not deadlock. Writers share one lock, and each message is encoded
+//! first and written with one `write`. See `ARCHITECTURE.md` for every error path.
+//!
+//! Generated clients work on an endpoint through [`Endpoint::caller`]: an
+//! [`EndpointCaller`] is cheap to clone, and many threads may call through one connection at
+//! once, each getting its own reply.
+//!
+//! # Protocol and transport
+//!
+//! Only the binary protocol has room for the channel id, so [`Builder::connect`] and
+//! [`Builder::listen`] refuse the compact and JSON protocols. Framed and buffered transports
+//! both work, over TCP or a Unix socket.
+//!
+//! # Failures
+//!
+//! - A call on a channel the peer does not serve is answered with a `TApplicationException`
+//!   (`UNKNOWN_METHOD`); an unknown method likewise.
+//! - When the connection drops (or [`Endpoint::close`] is called) every waiting caller wakes
+//!   at once with an error, new calls fail, and the pump and worker threads end.
+//! - A call waits at most the call timeout ([`Builder::call_timeout`],
+//!   [`EndpointCaller::with_timeout`]); a reply arriving later is dropped.
+//! - Beyond `max_workers` busy handlers and as many queued calls, further calls are
+//!   answered with an `INTERNAL_ERROR` exception instead of queueing without bound.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+#[cfg(unix)]
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::processor::Processor;
+use crate::protocol::{BinaryReader, BinaryWriter};
+use crate::server::Listener;
+use crate::server::listener::WakeAddr;
+use crate::stack::{ProtocolKind, TransportKind};
+use crate::transport::BytesSource;
+use crate::transport::socket::{self, TcpOptions};
+use crate::transport::stream::Stream;
+use crate::ttype::MessageHeader;
+
+mod caller;
+mod connection;
+mod pending;
+mod recording;
+mod workers;
+
+pub use caller::{EndpointCaller, PendingReply};
+
+use connection::{Settings, Shared};
+
+/// A service as the endpoint stores it: object-safe, over the endpoint's concrete reader and
+/// writer (every value inside is still decoded by the processor's generic code).
+trait Service: Send + Sync {
+    fn handle(
+        &self,
+        header: &MessageHeader,
+        r: &mut BinaryReader<BytesSource>,
+        w: &mut BinaryWriter<Vec<u8>>,
+    ) -> Result<()>;
+}
+
+impl<P: Processor> Service for P {
+    fn handle(
+        &self,
+        header: &MessageHeader,
+        r: &mut BinaryReader<BytesSource>,
+        w: &mut BinaryWriter<Vec<u8>>,
+    ) -> Result<()> {
+        self.process(header, r, w)
+    }
+}
+
+/// The services of an endpoint, by channel.
+struct Services {
+    by_channel: Vec<Option<Arc<dyn Service>>>,
+}
+
+impl Services {
+    fn get(&self, channel: u8) -> Option<&dyn Service> {
+        self.by_channel[usize::from(channel)].as_deref()
+    }
+}
+
+impl fmt::Debug for Services {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let channels: Vec<usize> = (0..self.by_channel.len())
+            .filter(|&c| self.by_channel[c].is_some())
+            .collect();
+        f.debug_struct("Services")
+            .field("channels", &channels)
+            .finish()
+    }
+}
+
+/// Configures endpoints: the services they host, transport, limits, timeouts.
+///
+/// Defaults: binary protocol, framed transport, [`Limits::default`], no call timeout, at most
+/// 64 worker threads per connection.
+#[derive(Clone)]
+pub struct Builder {
+    settings: Settings,
+    protocol: ProtocolKind,
+    services: Vec<Option<Arc<dyn Service>>>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let channels: Vec<usize> = (0..self.services.len())
+            .filter(|&c| self.services[c].is_some())
+            .collect();
+        f.debug_struct("Builder")
+            .field("settings", &self.settings)
+            .field("protocol", &self.protocol)
+            .field("channels", &channels)
+            .finish()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults above and no services.
+    pub fn new() -> Self {
+        Self {
+            settings: Settings {
+                transport: TransportKind::Framed,
+                limits: Limits::default(),
+                call_timeout: None,
+                max_workers: 64,
+            },
+            protocol: ProtocolKind::Binary,
+            services: vec![None; 256],
+        }
+    }
+
+    /// Hosts `processor` on the channel its service declares (`P::CHANNEL`), replacing any
+    /// service registered there before.
+    pub fn serve<P: Processor + 'static>(&mut self, processor: P) -> &mut Self {
+        self.serve_on(P::CHANNEL, processor)
+    }
+
+    /// Hosts `processor` on `channel`, whatever its IDL says.
+    pub fn serve_on<P: Processor + 'static>(&mut self, channel: u8, processor: P) -> &mut Self {
+        if self.services[usize::from(channel)].is_some() {
+            log::warn!("endpoint: channel {channel} registered twice; the later service wins");
+        }
+        self.services[usize::from(channel)] = Some(Arc::new(processor));
+        self
+    }
+
+    /// Sets the transport (default framed).
+    pub fn transport(&mut self, transport: TransportKind) -> &mut Self {
+        self.settings.transport = transport;
+        self
+    }
+
+    /// Sets the protocol. Only [`ProtocolKind::Binary`] can carry a channel id; the others are
+    /// refused when connecting or listening.
+    pub fn protocol(&mut self, protocol: ProtocolKind) -> &mut Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Sets the decoding limits (also the frame size limit).
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.settings.limits = limits;
+        self
+    }
+
+    /// How long a call waits for its reply by default (`None`: forever).
+    pub fn call_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.settings.call_timeout = timeout;
+        self
+    }
+
+    /// The most handler threads per connection (at least 1).
+    pub fn max_workers(&mut self, n: usize) -> &mut Self {
+        self.settings.max_workers = n.max(1);
+        self
+    }
+
+    /// Makes an endpoint of a connected stream. Dropping the last handle (the endpoint and
+    /// every [`EndpointCaller`]) closes the connection.
+    ///
+    /// # Errors
+    ///
+    /// An [`io::ErrorKind::InvalidInput`] error for a protocol other than binary; errors
+    /// from configuring the socket or starting the pump thread.
+    pub fn connect(&self, stream: Stream) -> io::Result<Endpoint> {
+        self.start(stream, true)
+    }
+
+    /// Connects over TCP (with the connect and write timeouts and `TCP_NODELAY` of `options`;
+    /// the endpoint itself never times out reading, since the peer may stay quiet for long).
+    ///
+    /// # Errors
+    ///
+    /// As for [`connect`](Self::connect), and errors from connecting.
+    pub fn connect_tcp(
+        &self,
+        addr: impl std::net::ToSocketAddrs,
+        options: &TcpOptions,
+    ) -> io::Result<Endpoint> {
+        self.check_protocol()?;
+        let stream = socket::connect(addr, options)?;
+        self.connect(Stream::Tcp(stream))
+    }
+
+    /// Connects to a Unix socket.
+    ///
+    /// # Errors
+    ///
+    /// As for [`connect`](Self::connect), and errors from connecting.
+    #[cfg(unix)]
+    pub fn connect_unix(&self, path: impl AsRef<Path>) -> io::Result<Endpoint> {
+        self.check_protocol()?;
+        let stream = std::os::unix::net::UnixStream::connect(path)?;
+        self.connect(Stream::Unix(stream))
+    }
+
+    /// Accepts connections on `listener` and makes an endpoint of each, hosting this
+    /// builder's services. `on_connect` is called (on the accept thread) with each new
+    /// endpoint, so the application can call the new peer; keep what it needs and return
+    /// quickly. Server-side endpoints stay open until the peer closes them, they are closed,
+    /// or the listener shuts down.
+    ///
+    /// # Errors
+    ///
+    /// An [`io::ErrorKind::InvalidInput`] error for a protocol other than binary; errors from
+    /// starting the accept thread.
+    pub fn listen(
+        &self,
+        listener: Listener,
+        on_connect: impl Fn(Endpoint) + Send + Sync + 'static,
+    ) -> io::Result<EndpointListener> {
+        self.check_protocol()?;
+        let shared = Arc::new(ListenerShared {
+            stopping: AtomicBool::new(false),
+            connections: Mutex::new(Vec::new()),
+        });
+        let wake = listener.wake_addr();
+        let local_addr = listener.local_addr();
+        let builder = self.clone();
+        let accept_shared = Arc::clone(&shared);
+        let accept = std::thread::Builder::new()
+            .name("thrift-endpoint-accept".to_owned())
+            .spawn(move || builder.accept_loop(&listener, &accept_shared, &on_connect))?;
+        Ok(EndpointListener {
+            shared,
+            accept: Mutex::new(Some(accept)),
+            wake,
+            local_addr,
+        })
+    }
+
+    fn accept_loop(
+        &self,
+        listener: &Listener,
+        shared: &ListenerShared,
+        on_connect: &(dyn Fn(Endpoint) + Send + Sync),
+    ) {
+        let services = Arc::new(self.services());
+        loop {
+            let stream = listener.accept();
+            if shared.stopping.load(Ordering::Acquire) {
+                break;
+            }
+            let stream = match stream {
+                Ok(stream) => stream,
+                Err(e) => {
+                    log::warn!("endpoint accept failed: {e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let started = stream
+                .set_read_timeout(None)
+                .and_then(|()| Shared::start(stream, self.settings.clone(), Arc::clone(&services)));
+            match started {
+                Ok(connection) => {
+                    {
+                        let mut connections = shared.lock();
+                        connections.retain(|c| c.upgrade().is_some_and(|c| !c.is_closed()));
+                        connections.push(Arc::downgrade(&connection));
+                    }
+                    let endpoint = Endpoint {
+                        handle: Arc::new(Handle {
+                            shared: connection,
+                            close_on_drop: false,
+                        }),
+                    };
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        on_connect(endpoint);
+                    }))
+                    .is_err()
+                    {
+                        log::error!("the endpoint connect callback panicked");
+                    }
+                }
+                Err(e) => log::warn!("cannot start an endpoint for an accepted connection: {e}"),
+            }
+        }
+    }
+
+    fn check_protocol(&self) -> io::Result<()> {
+        if self.protocol == ProtocolKind::Binary {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "channel endpoints need the binary protocol: only its message header has a \
+                     spare byte for the channel id ({:?} has none)",
+                    self.protocol
+                ),
+            ))
+        }
+    }
+
+    fn services(&self) -> Services {
+        Services {
+            by_channel: self.services.clone(),
+        }
+    }
+
+    fn start(&self, stream: Stream, close_on_drop: bool) -> io::Result<Endpoint> {
+        self.check_protocol()?;
+        stream.set_read_timeout(None)?;
+        let shared = Shared::start(stream, self.settings.clone(), Arc::new(self.services()))?;
+        Ok(Endpoint {
+            handle: Arc::new(Handle {
+                shared,
+                close_on_drop,
+            }),
+        })
+    }
+}
+
+/// What every handle on one connection shares; closes the connection when dropped if the
+/// endpoint was made by connecting.
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+    close_on_drop: bool,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if self.close_on_drop {
+            self.shared.close("every handle was dropped");
+            self.shared.join();
+        }
+    }
+}
+
+/// One connection on which both peers serve and call. Cheap to clone; every clone is the
+/// same connection.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    handle: Arc<Handle>,
+}
+
+impl Endpoint {
+    /// A [`Caller`](crate::Caller) for generated clients:
+    /// `FooClient::from_caller(endpoint.caller())`.
+    pub fn caller(&self) -> EndpointCaller {
+        EndpointCaller {
+            handle: Arc::clone(&self.handle),
+            timeout: self.handle.shared.settings.call_timeout,
+        }
+    }
+
+    /// Whether the connection is gone.
+    pub fn is_closed(&self) -> bool {
+        self.handle.shared.is_closed()
+    }
+
+    /// How many calls through this endpoint wait for their replies.
+    pub fn pending_calls(&self) -> usize {
+        self.handle.shared.pending.len()
+    }
+
+    /// Closes the connection and, unless called from one of the endpoint's own threads (a
+    /// handler), waits for its threads to end. Waiting callers get an error at once.
+    pub fn close(&self) {
+        self.handle.shared.close("closed by the application");
+        self.handle.shared.join();
+    }
+
+    /// Waits until the connection ends (the peer closes it, it breaks, or
+    /// [`close`](Self::close) is called) and its threads have ended.
+    pub fn wait(&self) {
+        self.handle.shared.join();
+    }
+}
+
+struct ListenerShared {
+    stopping: AtomicBool,
+    connections: Mutex<Vec<Weak<Shared>>>,
+}
+
+impl ListenerShared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Shared>>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Accepts connections and makes an [`Endpoint`] of each; see [`Builder::listen`].
+pub struct EndpointListener {
+    shared: Arc<ListenerShared>,
+    accept: Mutex<Option<JoinHandle<()>>>,
+    wake: WakeAddr,
+    local_addr: Option<SocketAddr>,
+}
+
+impl fmt::Debug for EndpointListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointListener")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EndpointListener {
+    /// The TCP address it listens on; `None` for Unix sockets.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Stops accepting, closes every connection it accepted and waits for all their threads.
+    pub fn shutdown(&self) {
+        self.shared.stopping.store(true, Ordering::Release);
+        let accept = self
+            .accept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(accept) = accept {
+            self.wake.wake();
+            let _ = accept.join();
+        }
+        let connections = std::mem::take(&mut *self.shared.lock());
+        for connection in connections.iter().filter_map(Weak::upgrade) {
+            connection.close("the listener shut down");
+            connection.join();
+        }
+    }
+}
+
+impl Drop for EndpointListener {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
