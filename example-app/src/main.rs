@@ -4,8 +4,9 @@
 //!
 //! `build.rs` generates the code; `idl` below pulls it in. The server side implements the
 //! generated `Store` trait, wraps it in `StoreProcessor` and runs it on thrift-rt's servers; the
-//! client side uses `StoreClient` over connections from `thrift_rt::connect`. Run it with
-//! `cargo run -p example-app`.
+//! client side uses `StoreClient` over connections from `thrift_rt::connect`. Then
+//! [`channels`] shows two-way RPC: both ends of one connection host `EchoServer` and
+//! `RandServer` and call each other. Run it with `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ use thrift_rt::{Caller, Error, ProtocolKind, TransportKind};
 mod idl {
     thrift_rt::include_thrift!();
 }
+
+mod channels;
 
 use idl::example::{Entry, NotFound, Store, StoreClient, StoreGetError, StoreProcessor, Value};
 
@@ -107,6 +110,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transport(TransportKind::Buffered);
     let (r, w) = connect::connect_unix(&path, &options)?;
     demo(&mut StoreClient::new(r, w), "unix")?;
+
+    println!("\n== Channels over a Unix socket (binary, framed): both ends serve and call");
+    let channel_path = std::env::temp_dir().join(format!(
+        "thrift-example-channels-{}.sock",
+        std::process::id()
+    ));
+    channels::run(&channel_path)?;
 
     // Stop accepting, let in-flight calls finish (there are none left), join every thread.
     for server in [tcp_server, unix_server] {
