@@ -110,6 +110,9 @@ pub struct ServerArgs {
     pub workers: usize,
     /// `-v` / `--verbose`: log every connection.
     pub verbose: bool,
+    /// `--endpoint`: serve through a channel-0 endpoint listener (binary protocol only)
+    /// instead of a server. Our extension, not part of Apache's contract.
+    pub endpoint_mode: bool,
 }
 
 /// `test_client`'s options.
@@ -127,6 +130,9 @@ pub struct ClientArgs {
     pub threads: u32,
     /// `-v` / `--verbose`: print each check.
     pub verbose: bool,
+    /// `--endpoint`: call through a channel-0 endpoint (binary protocol only) instead of a
+    /// plain client connection. Our extension, not part of Apache's contract.
+    pub endpoint_mode: bool,
 }
 
 /// What a command line asks for.
@@ -148,6 +154,7 @@ usage: test_server [options]
   --server-type=S         thread-pool (default), threaded, simple
   -n N, --workers=N       thread-pool size (default 4)
   -v, --verbose           log every connection
+  --endpoint              serve through a channel-0 endpoint (binary only; our extension)
   -h, --help              this text
 Stops on SIGHUP, SIGINT or SIGTERM.";
 
@@ -162,6 +169,7 @@ usage: test_client [options]
   -n N, --testloops=N     run the suite N times (default 1)
   --threads=N             run the loops on N threads at once (default 1)
   -v, --verbose           print every check
+  --endpoint              call through a channel-0 endpoint (binary only; our extension)
   -h, --help              this text
 Exit status: bits 1 base types, 2 structs, 4 containers, 8 exceptions failed;
 64 could not start; 128 a call timed out.";
@@ -193,7 +201,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     if workers == 0 {
         return Err("--workers must be at least 1".to_owned());
     }
-    let (endpoint, protocol, transport, verbose) = common.finish(false)?;
+    let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
     Ok(Command::Run(ServerArgs {
         endpoint,
         protocol,
@@ -201,6 +209,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         server_type,
         workers,
         verbose,
+        endpoint_mode,
     }))
 }
 
@@ -224,7 +233,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     if threads == 0 {
         return Err("--threads must be at least 1".to_owned());
     }
-    let (endpoint, protocol, transport, verbose) = common.finish(true)?;
+    let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(true)?;
     Ok(Command::Run(ClientArgs {
         endpoint,
         protocol,
@@ -232,6 +241,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         loops,
         threads,
         verbose,
+        endpoint_mode,
     }))
 }
 
@@ -244,6 +254,7 @@ struct Common {
     protocol: Option<Protocol>,
     transport: Option<TransportKind>,
     verbose: bool,
+    endpoint_mode: bool,
 }
 
 impl Common {
@@ -260,13 +271,17 @@ impl Common {
                 self.transport = Some(transport);
             }
             ("verbose" | "v", None) => self.verbose = true,
+            ("endpoint", None) => self.endpoint_mode = true,
             (name, Some(_)) if is_flag(name) => return Err(format!("`--{name}` takes no value")),
             (name, _) => return Err(format!("unknown option `--{name}`")),
         }
         Ok(())
     }
 
-    fn finish(self, client: bool) -> Result<(Endpoint, Protocol, TransportKind, bool), String> {
+    fn finish(
+        self,
+        client: bool,
+    ) -> Result<(Endpoint, Protocol, TransportKind, bool, bool), String> {
         if !client && self.host.is_some() {
             return Err("unknown option `--host` (the server listens on 127.0.0.1)".to_owned());
         }
@@ -281,18 +296,24 @@ impl Common {
             kind: ProtocolKind::Binary,
             multiplexed: false,
         });
+        if self.endpoint_mode && protocol.name() != "binary" {
+            return Err(
+                "`--endpoint` needs `--protocol=binary` (the channel byte is binary's)".to_owned(),
+            );
+        }
         Ok((
             endpoint,
             protocol,
             self.transport.unwrap_or_default(),
             self.verbose,
+            self.endpoint_mode,
         ))
     }
 }
 
 /// Options that never take a value.
 fn is_flag(name: &str) -> bool {
-    matches!(name, "help" | "h" | "verbose" | "v")
+    matches!(name, "help" | "h" | "verbose" | "v" | "endpoint")
 }
 
 /// Splits the arguments into `(name, value)` pairs: `--name=value`, `--name value`, `-n value`

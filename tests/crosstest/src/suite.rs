@@ -11,8 +11,10 @@ use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use thrift_rt::connect::{self, AnyReader, AnyWriter, ClientOptions};
+use thrift_rt::endpoint::{self, EndpointCaller};
 use thrift_rt::protocol::multiplexed::MultiplexedWriter;
-use thrift_rt::{Client, ProtocolWriter};
+use thrift_rt::transport::socket::TcpOptions;
+use thrift_rt::{Caller, Client, ProtocolWriter};
 
 use crate::handler;
 use crate::idl::cross_test::{
@@ -73,14 +75,36 @@ pub fn run(args: &ClientArgs) -> u8 {
 
 /// One loop of the whole suite.
 fn run_once(args: &ClientArgs) -> u8 {
-    if args.protocol.multiplexed {
+    if args.endpoint_mode {
+        Session::<EndpointLink>::new(args).run()
+    } else if args.protocol.multiplexed {
         Session::<MultiplexedWriter<AnyWriter>>::new(args).run()
     } else {
         Session::<AnyWriter>::new(args).run()
     }
 }
 
-/// The writer a session's clients use: plain, or multiplexed with a service name.
+/// How a session opens connections and makes its clients: a plain or multiplexed client
+/// connection, or a channel-0 endpoint.
+trait Link: Sized {
+    /// The caller under the generated clients.
+    type Caller: Caller;
+
+    /// Opens a connection whose first call carries `next_seqid` (where the link lets the
+    /// caller choose).
+    fn open(args: &ClientArgs, next_seqid: i32) -> std::io::Result<ThriftTestClient<Self::Caller>>;
+
+    /// The sequence id the next call will carry (to continue on a new connection).
+    fn next_seqid(client: &mut ThriftTestClient<Self::Caller>) -> i32;
+
+    /// Calls `SecondService.secondtestString(thing)` on the same connection.
+    fn second_service(
+        client: ThriftTestClient<Self::Caller>,
+        thing: &str,
+    ) -> Result<String, thrift_rt::Error>;
+}
+
+/// The writer of a plain or multiplexed client connection.
 trait ServiceWriter: ProtocolWriter + Sized {
     fn for_service(writer: AnyWriter, service: &str) -> Self;
     fn into_plain(self) -> AnyWriter;
@@ -106,17 +130,79 @@ impl ServiceWriter for MultiplexedWriter<AnyWriter> {
     }
 }
 
-type TestClient<W> = ThriftTestClient<Client<AnyReader, W>>;
+impl<W: ServiceWriter> Link for W {
+    type Caller = Client<AnyReader, W>;
+
+    fn open(args: &ClientArgs, next_seqid: i32) -> std::io::Result<ThriftTestClient<Self::Caller>> {
+        let (r, w) = connect_plain(args)?;
+        let inner = Client::new(r, W::for_service(w, "ThriftTest")).with_next_seqid(next_seqid);
+        Ok(ThriftTestClient::from_caller(inner))
+    }
+
+    fn next_seqid(client: &mut ThriftTestClient<Self::Caller>) -> i32 {
+        client.caller_mut().next_seqid()
+    }
+
+    fn second_service(
+        mut client: ThriftTestClient<Self::Caller>,
+        thing: &str,
+    ) -> Result<String, thrift_rt::Error> {
+        let seqid = client.caller_mut().next_seqid();
+        let (r, w) = client.into_inner();
+        let inner =
+            Client::new(r, W::for_service(w.into_plain(), "SecondService")).with_next_seqid(seqid);
+        SecondServiceClient::from_caller(inner).secondtest_string(thing)
+    }
+}
+
+/// A channel-0 endpoint (binary protocol) used as a plain client: the endpoint numbers its
+/// own calls.
+enum EndpointLink {}
+
+impl Link for EndpointLink {
+    type Caller = EndpointCaller;
+
+    fn open(args: &ClientArgs, _: i32) -> std::io::Result<ThriftTestClient<EndpointCaller>> {
+        let mut builder = endpoint::Builder::new();
+        builder
+            .protocol(args.protocol.kind)
+            .transport(args.transport)
+            .call_timeout(Some(CALL_TIMEOUT));
+        let endpoint = match &args.endpoint {
+            Endpoint::Tcp { host, port } => {
+                let options = TcpOptions::default()
+                    .connect_timeout(CALL_TIMEOUT)
+                    .write_timeout(CALL_TIMEOUT);
+                builder.connect_tcp((host.as_str(), *port), &options)?
+            }
+            Endpoint::Unix(path) => builder.connect_unix(path)?,
+        };
+        Ok(ThriftTestClient::from_caller(endpoint.caller()))
+    }
+
+    fn next_seqid(_: &mut ThriftTestClient<EndpointCaller>) -> i32 {
+        FIRST_SEQID
+    }
+
+    fn second_service(
+        client: ThriftTestClient<EndpointCaller>,
+        thing: &str,
+    ) -> Result<String, thrift_rt::Error> {
+        SecondServiceClient::from_caller(client.into_caller()).secondtest_string(thing)
+    }
+}
+
+type TestClient<L> = ThriftTestClient<<L as Link>::Caller>;
 
 /// One loop: a connection (replaced after failures) and the bits failed so far.
-struct Session<'a, W: ServiceWriter> {
+struct Session<'a, L: Link> {
     args: &'a ClientArgs,
-    client: Option<TestClient<W>>,
+    client: Option<TestClient<L>>,
     next_seqid: i32,
     failed: u8,
 }
 
-impl<'a, W: ServiceWriter> Session<'a, W> {
+impl<'a, L: Link> Session<'a, L> {
     fn new(args: &'a ClientArgs) -> Self {
         Self {
             args,
@@ -142,11 +228,9 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
         self.failed
     }
 
-    fn connect(&mut self) -> std::io::Result<&mut TestClient<W>> {
-        let (r, w) = connect_plain(self.args)?;
-        let inner =
-            Client::new(r, W::for_service(w, "ThriftTest")).with_next_seqid(self.next_seqid);
-        Ok(self.client.insert(ThriftTestClient::from_caller(inner)))
+    fn connect(&mut self) -> std::io::Result<&mut TestClient<L>> {
+        let client = L::open(self.args, self.next_seqid)?;
+        Ok(self.client.insert(client))
     }
 
     /// Makes one call on the current connection (opening one if needed) and compares the
@@ -156,7 +240,7 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
         bit: u8,
         call: &str,
         want: &T,
-        f: impl FnOnce(&mut TestClient<W>) -> Result<T, E>,
+        f: impl FnOnce(&mut TestClient<L>) -> Result<T, E>,
     ) where
         T: PartialEq + Debug,
         E: std::error::Error + 'static,
@@ -179,7 +263,7 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
         &mut self,
         bit: u8,
         call: &str,
-        f: impl FnOnce(&mut TestClient<W>) -> Result<T, E>,
+        f: impl FnOnce(&mut TestClient<L>) -> Result<T, E>,
     ) -> Option<Result<T, E>> {
         let client = match self.client.take() {
             Some(client) => self.client.insert(client),
@@ -192,7 +276,7 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
             },
         };
         let result = f(client);
-        self.next_seqid = client.caller_mut().next_seqid();
+        self.next_seqid = L::next_seqid(client);
         Some(result)
     }
 
@@ -417,15 +501,10 @@ impl<'a, W: ServiceWriter> Session<'a, W> {
                 return self.fail(EXCEPTIONS, call, &format!("cannot reconnect: {e}"));
             }
         }
-        let Some(mut client) = self.client.take() else {
+        let Some(client) = self.client.take() else {
             return;
         };
-        let seqid = client.caller_mut().next_seqid();
-        let (r, w) = client.into_inner();
-        let inner =
-            Client::new(r, W::for_service(w.into_plain(), "SecondService")).with_next_seqid(seqid);
-        let mut second = SecondServiceClient::from_caller(inner);
-        match second.secondtest_string("foobar") {
+        match L::second_service(client, "foobar") {
             Ok(s) if s == "testString(\"foobar\")" => self.passed(call),
             Ok(s) => self.fail(EXCEPTIONS, call, &format!("got {s:?}")),
             Err(e) => self.error(EXCEPTIONS, call, &e),

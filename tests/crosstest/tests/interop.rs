@@ -41,21 +41,44 @@ const PARALLEL: usize = 3;
 fn our_client_against_the_python_server() {
     let env = PythonPeers::get();
     let server = |args: &[String]| env.python("server.py", args);
-    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args);
-    run_matrix("rust client × python server", &server, &client);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    run_matrix("rust client × python server", &PROTOCOLS, &server, &client);
 }
 
 #[test]
 fn the_python_client_against_our_server() {
     let env = PythonPeers::get();
-    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args);
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
     let client = |args: &[String]| env.python("client.py", args);
-    run_matrix("python client × rust server", &server, &client);
+    run_matrix("python client × rust server", &PROTOCOLS, &server, &client);
 }
 
-fn ours(program: &str, args: &[String]) -> Command {
+/// A channel-0 endpoint must behave exactly as an ordinary client and server.
+#[test]
+fn channel_zero_endpoints_against_the_python_peers() {
+    let env = PythonPeers::get();
+    let endpoint = ["--endpoint"];
+    let server = |args: &[String]| env.python("server.py", args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &endpoint);
+    run_matrix(
+        "rust endpoint client × python server",
+        &["binary"],
+        &server,
+        &client,
+    );
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &endpoint);
+    let client = |args: &[String]| env.python("client.py", args);
+    run_matrix(
+        "python client × rust endpoint server",
+        &["binary"],
+        &server,
+        &client,
+    );
+}
+
+fn ours(program: &str, args: &[String], extra: &[&str]) -> Command {
     let mut command = Command::new(program);
-    command.args(args);
+    command.args(args).args(extra);
     command
 }
 
@@ -129,10 +152,11 @@ type Verdict = Option<String>;
 
 fn run_matrix(
     label: &str,
+    protocols: &[&str],
     server: &(dyn Fn(&[String]) -> Command + Sync),
     client: &(dyn Fn(&[String]) -> Command + Sync),
 ) {
-    let cases: Vec<(&str, &str, Socket)> = PROTOCOLS
+    let cases: Vec<(&str, &str, Socket)> = protocols
         .iter()
         .flat_map(|p| {
             TRANSPORTS

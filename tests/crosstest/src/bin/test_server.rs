@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nix::sys::signal::{SigSet, Signal};
+use thrift_rt::endpoint::{self, EndpointListener};
 use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Server};
 
 use crosstest::handler::Handler;
@@ -56,7 +57,11 @@ fn main() -> ExitCode {
     // kernel's socket table.
     println!(
         "Starting \"{}\" server ({transport}/{}) listen on: {}",
-        args.server_type.name(),
+        if args.endpoint_mode {
+            "endpoint"
+        } else {
+            args.server_type.name()
+        },
         args.protocol.name(),
         args.endpoint
     );
@@ -66,10 +71,7 @@ fn main() -> ExitCode {
         Ok(signal) => log::info!("{signal}: stopping"),
         Err(e) => log::error!("waiting for a signal failed ({e}); stopping"),
     }
-    let report = server.shutdown(GRACE);
-    if report.forced > 0 {
-        log::warn!("{} connection(s) cut off at shutdown", report.forced);
-    }
+    server.stop();
     ExitCode::SUCCESS
 }
 
@@ -81,11 +83,41 @@ fn stop_signals() -> SigSet {
     set
 }
 
-fn start(args: &ServerArgs) -> std::io::Result<Server> {
+/// What is serving: a server, or (with `--endpoint`) a channel-0 endpoint listener.
+enum Running {
+    Server(Server),
+    Endpoint(EndpointListener),
+}
+
+impl Running {
+    fn stop(self) {
+        match self {
+            Running::Server(server) => {
+                let report = server.shutdown(GRACE);
+                if report.forced > 0 {
+                    log::warn!("{} connection(s) cut off at shutdown", report.forced);
+                }
+            }
+            Running::Endpoint(listener) => listener.shutdown(),
+        }
+    }
+}
+
+fn start(args: &ServerArgs) -> std::io::Result<Running> {
     let listener = match &args.endpoint {
         Endpoint::Tcp { port, .. } => Listener::tcp(("127.0.0.1", *port))?,
         Endpoint::Unix(path) => Listener::unix(path)?,
     };
+    if args.endpoint_mode {
+        // ThriftTest has no channel in the IDL, so it lands on channel 0: plain Thrift.
+        let mut builder = endpoint::Builder::new();
+        builder
+            .protocol(args.protocol.kind)
+            .transport(args.transport)
+            .max_workers(args.workers.max(4))
+            .serve(ThriftTestProcessor::new(Handler));
+        return builder.listen(listener, |_| {}).map(Running::Endpoint);
+    }
     let mut builder = Builder::new();
     builder
         .protocol(args.protocol.kind)
@@ -101,8 +133,10 @@ fn start(args: &ServerArgs) -> std::io::Result<Server> {
             .register("ThriftTest", ThriftTestProcessor::new(Handler))
             .register("SecondService", SecondServiceProcessor::new(Handler))
             .default_service(ThriftTestProcessor::new(Handler));
-        builder.spawn(listener, processor)
+        builder.spawn(listener, processor).map(Running::Server)
     } else {
-        builder.spawn(listener, ThriftTestProcessor::new(Handler))
+        builder
+            .spawn(listener, ThriftTestProcessor::new(Handler))
+            .map(Running::Server)
     }
 }
