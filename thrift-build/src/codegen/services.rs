@@ -357,31 +357,37 @@ fn handler_trait(
         let path = cx.def_path(base, here);
         quote!(#path +)
     });
-    let methods = service
-        .functions
-        .iter()
-        .enumerate()
-        .map(|(index, function)| {
-            let method = ident(&names.functions[index].method);
-            let doc = opt_doc_attrs(function.doc.as_deref());
-            let params = param_names(function)
-                .iter()
-                .zip(&function.params)
-                .map(|(p, param)| {
-                    let p = ident(p);
-                    let ty = cx.rust_type(&param.ty, here);
-                    quote!(#p: #ty)
-                })
-                .collect::<Vec<_>>();
-            let returns = return_type(cx, function, here);
-            let error = error_type(cx, def_id, index, here);
-            let allow = method_allows(cx, function, &names.functions[index].method);
-            quote! {
-                #doc
-                #allow
-                fn #method(&self, #(#params),*) -> ::core::result::Result<#returns, #error>;
+    let mut methods = Vec::new();
+    let mut forwards = Vec::new();
+    for (index, function) in service.functions.iter().enumerate() {
+        let method = ident(&names.functions[index].method);
+        let doc = opt_doc_attrs(function.doc.as_deref());
+        let args: Vec<Ident> = param_names(function).iter().map(|p| ident(p)).collect();
+        let params = args
+            .iter()
+            .zip(&function.params)
+            .map(|(p, param)| {
+                let ty = cx.rust_type(&param.ty, here);
+                quote!(#p: #ty)
+            })
+            .collect::<Vec<_>>();
+        let returns = return_type(cx, function, here);
+        let error = error_type(cx, def_id, index, here);
+        let allow = method_allows(cx, function, &names.functions[index].method);
+        let signature =
+            quote!(fn #method(&self, #(#params),*) -> ::core::result::Result<#returns, #error>);
+        methods.push(quote! {
+            #doc
+            #allow
+            #signature;
+        });
+        forwards.push(quote! {
+            #allow
+            #signature {
+                (**self).#method(#(#args),*)
             }
         });
+    }
     // A blank line between the IDL's doc and ours, when there is one.
     let separator = if doc.is_empty() {
         TokenStream::new()
@@ -396,6 +402,12 @@ fn handler_trait(
         #large_err
         pub trait #name: #base ::core::marker::Send + ::core::marker::Sync {
             #(#methods)*
+        }
+
+        /// A shared handler serves too, so one value can back several processors.
+        #large_err
+        impl<T: #name + ?::core::marker::Sized> #name for ::std::sync::Arc<T> {
+            #(#forwards)*
         }
     }
 }

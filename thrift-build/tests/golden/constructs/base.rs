@@ -112,6 +112,12 @@ pub trait Health: ::core::marker::Send + ::core::marker::Sync {
     /// Answers `true` while the server is up.
     fn ping(&self) -> ::core::result::Result<bool, _rt::Error>;
 }
+/// A shared handler serves too, so one value can back several processors.
+impl<T: Health + ?::core::marker::Sized> Health for ::std::sync::Arc<T> {
+    fn ping(&self) -> ::core::result::Result<bool, _rt::Error> {
+        (**self).ping()
+    }
+}
 /// Serves `Health` calls with a [`Health`] handler.
 #[derive(Debug, Clone)]
 pub struct HealthProcessor<H> {

@@ -1751,6 +1751,58 @@ pub trait Kitchen: super::base::Health + ::core::marker::Send + ::core::marker::
     /// Recursive types.
     fn grow(&self, tree: Tree, chain: Node) -> ::core::result::Result<Tree, _rt::Error>;
 }
+/// A shared handler serves too, so one value can back several processors.
+#[allow(clippy::result_large_err)]
+impl<T: Kitchen + ?::core::marker::Sized> Kitchen for ::std::sync::Arc<T> {
+    fn nothing(&self) -> ::core::result::Result<(), _rt::Error> {
+        (**self).nothing()
+    }
+    fn scalars(&self, s: Scalars) -> ::core::result::Result<Scalars, _rt::Error> {
+        (**self).scalars(s)
+    }
+    fn containers(
+        &self,
+        c: Containers,
+        extra: ::std::vec::Vec<i32>,
+        labels: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> ::core::result::Result<Containers, _rt::Error> {
+        (**self).containers(c, extra, labels)
+    }
+    fn shape(
+        &self,
+        s: Shape,
+        mode: i32,
+    ) -> ::core::result::Result<Shape, KitchenShapeError> {
+        (**self).shape(s, mode)
+    }
+    fn check(
+        &self,
+        what: ::std::string::String,
+    ) -> ::core::result::Result<(), KitchenCheckError> {
+        (**self).check(what)
+    }
+    fn mix(
+        &self,
+        a: Color,
+        b: Color,
+        at: Millis,
+    ) -> ::core::result::Result<Color, _rt::Error> {
+        (**self).mix(a, b, at)
+    }
+    fn notify(
+        &self,
+        event: ::std::string::String,
+        payload: ::std::vec::Vec<u8>,
+    ) -> ::core::result::Result<(), _rt::Error> {
+        (**self).notify(event, payload)
+    }
+    fn grow(&self, tree: Tree, chain: Node) -> ::core::result::Result<Tree, _rt::Error> {
+        (**self).grow(tree, chain)
+    }
+}
 /// Serves `Kitchen` calls with a [`Kitchen`] handler.
 #[derive(Debug, Clone)]
 pub struct KitchenProcessor<H> {

@@ -900,6 +900,33 @@ pub trait Store: ::core::marker::Send + ::core::marker::Sync {
     ) -> ::core::result::Result<i32, _rt::Error>;
     fn r#type(&self, self_: Keywords) -> ::core::result::Result<Result, _rt::Error>;
 }
+/// A shared handler serves too, so one value can back several processors.
+impl<T: Store + ?::core::marker::Sized> Store for ::std::sync::Arc<T> {
+    #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
+    fn new(&self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
+        (**self).new(read)
+    }
+    fn write(
+        &self,
+        process: ::std::string::String,
+    ) -> ::core::result::Result<(), _rt::Error> {
+        (**self).write(process)
+    }
+    fn process(&self, w_: i32) -> ::core::result::Result<(), _rt::Error> {
+        (**self).process(w_)
+    }
+    #[allow(clippy::wrong_self_convention)]
+    fn into_inner(
+        &self,
+        seqid_: i32,
+        result_: i32,
+    ) -> ::core::result::Result<i32, _rt::Error> {
+        (**self).into_inner(seqid_, result_)
+    }
+    fn r#type(&self, self_: Keywords) -> ::core::result::Result<Result, _rt::Error> {
+        (**self).r#type(self_)
+    }
+}
 /// Serves `Store` calls with a [`Store`] handler.
 #[derive(Debug, Clone)]
 pub struct StoreProcessor<H> {
@@ -1317,6 +1344,12 @@ impl _rt::ReadThrift for Thing2GetResult {
 /// Implement this to serve `Thing2`, and wrap the handler in [`Thing2Processor`].
 pub trait Thing2: Store + ::core::marker::Send + ::core::marker::Sync {
     fn get(&self, id: i32) -> ::core::result::Result<Thing, _rt::Error>;
+}
+/// A shared handler serves too, so one value can back several processors.
+impl<T: Thing2 + ?::core::marker::Sized> Thing2 for ::std::sync::Arc<T> {
+    fn get(&self, id: i32) -> ::core::result::Result<Thing, _rt::Error> {
+        (**self).get(id)
+    }
 }
 /// Serves `Thing2` calls with a [`Thing2`] handler.
 #[derive(Debug, Clone)]

@@ -522,6 +522,32 @@ pub trait Store: ::core::marker::Send + ::core::marker::Sync {
         key: ::std::string::String,
     ) -> ::core::result::Result<(), _rt::Error>;
 }
+/// A shared handler serves too, so one value can back several processors.
+#[allow(clippy::result_large_err)]
+impl<T: Store + ?::core::marker::Sized> Store for ::std::sync::Arc<T> {
+    fn put(&self, entry: Entry) -> ::core::result::Result<(), _rt::Error> {
+        (**self).put(entry)
+    }
+    fn get(
+        &self,
+        key: ::std::string::String,
+    ) -> ::core::result::Result<Entry, StoreGetError> {
+        (**self).get(key)
+    }
+    fn keys(
+        &self,
+        prefix: ::std::string::String,
+        limit: i32,
+    ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, _rt::Error> {
+        (**self).keys(prefix, limit)
+    }
+    fn forget(
+        &self,
+        key: ::std::string::String,
+    ) -> ::core::result::Result<(), _rt::Error> {
+        (**self).forget(key)
+    }
+}
 /// Serves `Store` calls with a [`Store`] handler.
 #[derive(Debug, Clone)]
 pub struct StoreProcessor<H> {
@@ -954,6 +980,21 @@ pub trait EchoServer: ::core::marker::Send + ::core::marker::Sync {
         text: ::std::string::String,
     ) -> ::core::result::Result<::std::string::String, _rt::Error>;
 }
+/// A shared handler serves too, so one value can back several processors.
+impl<T: EchoServer + ?::core::marker::Sized> EchoServer for ::std::sync::Arc<T> {
+    fn echo(
+        &self,
+        text: ::std::string::String,
+    ) -> ::core::result::Result<::std::string::String, _rt::Error> {
+        (**self).echo(text)
+    }
+    fn reverse_echo(
+        &self,
+        text: ::std::string::String,
+    ) -> ::core::result::Result<::std::string::String, _rt::Error> {
+        (**self).reverse_echo(text)
+    }
+}
 /// Serves `EchoServer` calls with a [`EchoServer`] handler.
 #[derive(Debug, Clone)]
 pub struct EchoServerProcessor<H> {
@@ -1215,6 +1256,12 @@ impl _rt::ReadThrift for RandServerRandomResult {
 /// Implement this to serve `RandServer`, and wrap the handler in [`RandServerProcessor`].
 pub trait RandServer: ::core::marker::Send + ::core::marker::Sync {
     fn random(&self) -> ::core::result::Result<i64, _rt::Error>;
+}
+/// A shared handler serves too, so one value can back several processors.
+impl<T: RandServer + ?::core::marker::Sized> RandServer for ::std::sync::Arc<T> {
+    fn random(&self) -> ::core::result::Result<i64, _rt::Error> {
+        (**self).random()
+    }
 }
 /// Serves `RandServer` calls with a [`RandServer`] handler.
 #[derive(Debug, Clone)]
