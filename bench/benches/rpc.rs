@@ -1,14 +1,18 @@
 //! RPC benchmarks: ours (thrift-rt) against Apache's `thrift` crate and a raw socket
 //! ping-pong, binary protocol, for a small string and a 4 KiB binary.
 //!
-//! - `rpc/latency/{tcp,unix}/{buffered,framed}/{string,binary}/{ours,thrift,thrift-nodelay}`:
-//!   one client, one call per iteration. `{tcp,unix}/raw/{payload}/floor` is the ping-pong of
-//!   the same bytes (see `thrift_bench::raw`).
+//! - `rpc/latency/{tcp,unix}/{buffered,framed}/{string,binary}/{implementation}`: one client,
+//!   one call per iteration. `{tcp,unix}/raw/{payload}/floor` is the ping-pong of the same
+//!   bytes (see `thrift_bench::raw`).
 //! - `rpc/throughput/{socket}/{transport}/{payload}/{implementation}/t{1,4,16}`: 1, 4 or 16
 //!   client threads, each with its own connection, against one server; reported per call.
 //!
-//! `thrift-nodelay` (Apache's client with `TCP_NODELAY` set on its socket) only exists over
-//! TCP. Run with `cargo bench --manifest-path bench/Cargo.toml --bench rpc [-- FILTER]`.
+//! Implementations (see `thrift_bench::rpc::Implementation`): `ours`; `thrift`, Apache's
+//! crate out of the box (`TServer`, no `TCP_NODELAY` anywhere); over TCP also
+//! `thrift-nodelay` (its client with `TCP_NODELAY`, still `TServer`) and
+//! `thrift-nodelay-both` (`TCP_NODELAY` on both sides: the crate's processor and transports
+//! behind our accept loop). Run with
+//! `cargo bench --manifest-path bench/Cargo.toml --bench rpc [-- FILTER]`.
 
 use std::time::Duration;
 
@@ -24,6 +28,7 @@ const THREADS: [usize; 3] = [1, 4, 16];
 struct Servers {
     ours: Vec<(Socket, Transport, OursServer)>,
     thrift: Vec<(Socket, Transport, Endpoint)>,
+    thrift_nodelay: Vec<(Transport, Endpoint)>,
     raw: Vec<(Socket, Payload, Endpoint)>,
 }
 
@@ -32,8 +37,14 @@ impl Servers {
         let mut servers = Self {
             ours: Vec::new(),
             thrift: Vec::new(),
+            thrift_nodelay: Vec::new(),
             raw: Vec::new(),
         };
+        for transport in Transport::ALL {
+            let endpoint = rpc::start_thrift_nodelay_server(transport)
+                .expect("start the thrift crate's processor with TCP_NODELAY");
+            servers.thrift_nodelay.push((transport, endpoint));
+        }
         for socket in Socket::ALL {
             for transport in Transport::ALL {
                 let ours = OursServer::start(socket, transport).expect("start our server");
@@ -62,6 +73,11 @@ impl Servers {
                 .iter()
                 .find(|s| s.0 == socket && s.1 == t)
                 .map(|s| &s.2),
+            Implementation::ThriftNodelayBoth => self
+                .thrift_nodelay
+                .iter()
+                .find(|s| socket == Socket::Tcp && s.0 == t)
+                .map(|s| &s.1),
         };
         found.expect("every server is started")
     }
@@ -79,13 +95,27 @@ impl Servers {
     }
 }
 
-/// The implementations benchmarked over `socket`.
-fn implementations(socket: Socket) -> &'static [Implementation] {
+/// The implementations whose latency is measured over `socket`.
+fn latency_implementations(socket: Socket) -> &'static [Implementation] {
     match socket {
         Socket::Tcp => &[
             Implementation::Ours,
             Implementation::Thrift,
             Implementation::ThriftNodelay,
+            Implementation::ThriftNodelayBoth,
+        ],
+        Socket::Unix => &[Implementation::Ours, Implementation::Thrift],
+    }
+}
+
+/// The implementations whose throughput is measured over `socket`: `thrift-nodelay` is left
+/// out, as it is still bound by Nagle's algorithm on the server's side (see its latency).
+fn throughput_implementations(socket: Socket) -> &'static [Implementation] {
+    match socket {
+        Socket::Tcp => &[
+            Implementation::Ours,
+            Implementation::Thrift,
+            Implementation::ThriftNodelayBoth,
         ],
         Socket::Unix => &[Implementation::Ours, Implementation::Thrift],
     }
@@ -97,7 +127,7 @@ fn latency(c: &mut Criterion, servers: &Servers) {
     for payload in Payload::ALL {
         for socket in Socket::ALL {
             for transport in Transport::ALL {
-                for &implementation in implementations(socket) {
+                for &implementation in latency_implementations(socket) {
                     let id = format!(
                         "{}/{}/{}/{}",
                         socket.name(),
@@ -142,7 +172,7 @@ fn throughput(c: &mut Criterion, servers: &Servers) {
         for threads in THREADS {
             for socket in Socket::ALL {
                 for transport in Transport::ALL {
-                    for &implementation in implementations(socket) {
+                    for &implementation in throughput_implementations(socket) {
                         let id = format!(
                             "{}/{}/{}/{}/t{threads}",
                             socket.name(),

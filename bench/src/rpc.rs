@@ -7,13 +7,14 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thrift::protocol::{
     TBinaryInputProtocol, TBinaryInputProtocolFactory, TBinaryOutputProtocol,
-    TBinaryOutputProtocolFactory,
+    TBinaryOutputProtocolFactory, TInputProtocolFactory, TOutputProtocolFactory,
 };
-use thrift::server::TServer;
+use thrift::server::{TProcessor, TServer};
 use thrift::transport::{
     TBufferedReadTransport, TBufferedReadTransportFactory, TBufferedWriteTransport,
     TBufferedWriteTransportFactory, TFramedReadTransport, TFramedReadTransportFactory,
@@ -69,6 +70,11 @@ pub enum Implementation {
     /// As [`Thrift`](Self::Thrift), with `TCP_NODELAY` set on the client's socket (the server
     /// is still `TServer`, whose accepted sockets keep Nagle's algorithm on).
     ThriftNodelay,
+    /// The crate with `TCP_NODELAY` on both sockets: the client of
+    /// [`ThriftNodelay`](Self::ThriftNodelay), served by [`start_thrift_nodelay_server`]
+    /// (the crate's own processor, transports and protocol, as `TServer` builds them, behind
+    /// an accept loop of ours, since `TServer` cannot set the option).
+    ThriftNodelayBoth,
 }
 
 impl Implementation {
@@ -78,6 +84,7 @@ impl Implementation {
             Self::Ours => "ours",
             Self::Thrift => "thrift",
             Self::ThriftNodelay => "thrift-nodelay",
+            Self::ThriftNodelayBoth => "thrift-nodelay-both",
         }
     }
 }
@@ -262,6 +269,68 @@ where
     }
 }
 
+/// Serves the crate's processor over TCP with `TCP_NODELAY` on every accepted socket: a
+/// thread per connection running the per-connection stack `TServer` builds (the same
+/// factories, boxed transports and protocols, and its `process` loop). With at most
+/// [`WORKERS`] connections this is what `TServer`'s pool does, less Nagle's algorithm.
+///
+/// Like `TServer`, it cannot be stopped: its threads end with the process (connection threads
+/// when their client closes).
+///
+/// # Errors
+///
+/// When the socket cannot be bound.
+pub fn start_thrift_nodelay_server(transport: Transport) -> Result<Endpoint, BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let endpoint = Endpoint::Tcp(listener.local_addr()?);
+    let processor = Arc::new(EchoSyncProcessor::new(EchoHandler));
+    std::thread::Builder::new()
+        .name("thrift-nodelay-accept".to_owned())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                if stream.set_nodelay(true).is_err() {
+                    continue;
+                }
+                let processor = Arc::clone(&processor);
+                let _ = std::thread::Builder::new()
+                    .name("thrift-nodelay-conn".to_owned())
+                    .spawn(move || {
+                        let _ = match transport {
+                            Transport::Buffered => serve_thrift_connection(
+                                &*processor,
+                                stream,
+                                &TBufferedReadTransportFactory::new(),
+                                &TBufferedWriteTransportFactory::new(),
+                            ),
+                            Transport::Framed => serve_thrift_connection(
+                                &*processor,
+                                stream,
+                                &TFramedReadTransportFactory::new(),
+                                &TFramedWriteTransportFactory::new(),
+                            ),
+                        };
+                    });
+            }
+        })?;
+    Ok(endpoint)
+}
+
+fn serve_thrift_connection(
+    processor: &impl TProcessor,
+    stream: TcpStream,
+    rtf: &impl TReadTransportFactory,
+    wtf: &impl TWriteTransportFactory,
+) -> thrift::Result<()> {
+    let (r, w) = TTcpChannel::with_stream(stream).split()?;
+    let mut i_prot = TBinaryInputProtocolFactory::new().create(rtf.create(Box::new(r)));
+    let mut o_prot = TBinaryOutputProtocolFactory::new().create(wtf.create(Box::new(w)));
+    // Until the client closes (an end-of-file error) or anything fails, as in `TServer`.
+    loop {
+        processor.process(&mut *i_prot, &mut *o_prot)?;
+    }
+}
+
 /// Connects until the server accepts (the probe connections close at once).
 fn wait_until_listening(endpoint: &Endpoint) -> Result<(), BoxError> {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -365,6 +434,8 @@ pub fn connect(
     match implementation {
         Implementation::Ours => connect_ours(endpoint, transport, payload),
         Implementation::Thrift => connect_thrift(endpoint, transport, payload, false),
-        Implementation::ThriftNodelay => connect_thrift(endpoint, transport, payload, true),
+        Implementation::ThriftNodelay | Implementation::ThriftNodelayBoth => {
+            connect_thrift(endpoint, transport, payload, true)
+        }
     }
 }
