@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --release --manifest-path bench/Cargo.toml --example calls
 //! strace -f -qq -c -e trace=read,write,recvfrom,sendto,setsockopt,futex \
-//!     target/release/examples/calls ours unix framed string 10000
+//!     bench/target/release/examples/calls ours unix framed string 10000
 //! ```
 //!
 //! Arguments: `ours|thrift|thrift-nodelay|thrift-nodelay-both|raw` (the last two TCP only), `tcp|unix`, `buffered|framed` (ignored for
