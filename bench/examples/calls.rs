@@ -1,0 +1,84 @@
+//! Makes a number of echo calls on one connection, for counting system calls or profiling
+//! one case outside criterion:
+//!
+//! ```sh
+//! cargo build --release --manifest-path bench/Cargo.toml --example calls
+//! strace -f -qq -c -e trace=read,write,recvfrom,sendto,setsockopt,futex \
+//!     bench/target/release/examples/calls ours unix framed string 10000
+//! ```
+//!
+//! Arguments: `ours|thrift|thrift-nodelay|thrift-nodelay-both|raw` (the last two TCP only), `tcp|unix`, `buffered|framed` (ignored for
+//! `raw`), `string|binary`, the number of calls. Prints the time per call.
+
+use std::time::Instant;
+
+use thrift_bench::rpc::{self, Implementation, OursServer};
+use thrift_bench::{Payload, Socket, Transport, raw};
+
+fn main() -> Result<(), thrift_bench::BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [implementation, socket, transport, payload, calls] = args.as_slice() else {
+        return Err("usage: calls ours|thrift|thrift-nodelay|thrift-nodelay-both|raw tcp|unix buffered|framed \
+                    string|binary CALLS"
+            .into());
+    };
+    let socket = match socket.as_str() {
+        "tcp" => Socket::Tcp,
+        "unix" => Socket::Unix,
+        other => return Err(format!("unknown socket {other}").into()),
+    };
+    let transport = match transport.as_str() {
+        "buffered" => Transport::Buffered,
+        "framed" => Transport::Framed,
+        other => return Err(format!("unknown transport {other}").into()),
+    };
+    let payload = match payload.as_str() {
+        "string" => Payload::String,
+        "binary" => Payload::Binary,
+        other => return Err(format!("unknown payload {other}").into()),
+    };
+    let calls: u32 = calls.parse()?;
+
+    let mut ours = None;
+    let mut caller = match implementation.as_str() {
+        "raw" => raw::connect(&raw::start_server(socket, payload)?, payload)?,
+        "ours" => {
+            let server = ours.insert(OursServer::start(socket, transport)?);
+            rpc::connect(Implementation::Ours, server.endpoint(), transport, payload)?
+        }
+        "thrift-nodelay-both" => {
+            let endpoint = rpc::start_thrift_nodelay_server(transport)?;
+            rpc::connect(
+                Implementation::ThriftNodelayBoth,
+                &endpoint,
+                transport,
+                payload,
+            )?
+        }
+        "thrift" | "thrift-nodelay" => {
+            let endpoint = rpc::start_thrift_server(socket, transport)?;
+            let implementation = if implementation == "thrift" {
+                Implementation::Thrift
+            } else {
+                Implementation::ThriftNodelay
+            };
+            rpc::connect(implementation, &endpoint, transport, payload)?
+        }
+        other => return Err(format!("unknown implementation {other}").into()),
+    };
+    let start = Instant::now();
+    for _ in 0..calls {
+        caller.call()?;
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{calls} calls in {elapsed:?}: {:?} per call",
+        elapsed / calls.max(1)
+    );
+    drop(caller);
+    if let Some(server) = ours {
+        server.shutdown();
+    }
+    thrift_bench::cleanup();
+    Ok(())
+}
