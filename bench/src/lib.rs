@@ -5,8 +5,10 @@
 //! - [`rpc`]: servers and clients of each implementation behind one [`rpc::Caller`] trait.
 //! - [`raw`]: the same bytes as a binary-protocol call and reply, exchanged with plain socket
 //!   reads and writes: what any implementation costs at least.
+//! - [`channels`]: a listening endpoint and callers sharing a connected one.
 //! - [`pool`]: client threads, each with its own connection, for the throughput benchmarks.
 
+pub mod channels;
 pub mod pool;
 pub mod raw;
 pub mod rpc;

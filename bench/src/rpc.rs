@@ -101,13 +101,13 @@ pub trait Caller: Send {
 
 /// The argument of every call a client makes.
 #[derive(Clone, Debug)]
-enum Value {
+pub(crate) enum Value {
     Str(String),
     Bin(Vec<u8>),
 }
 
 impl Value {
-    fn new(payload: Payload) -> Self {
+    pub(crate) fn new(payload: Payload) -> Self {
         match payload {
             Payload::String => Self::Str(crate::SMALL_STRING.to_owned()),
             Payload::Binary => Self::Bin(crate::binary_value()),
@@ -115,7 +115,7 @@ impl Value {
     }
 }
 
-fn check_len(what: &str, got: usize, want: usize) -> Result<(), BoxError> {
+pub(crate) fn check_len(what: &str, got: usize, want: usize) -> Result<(), BoxError> {
     if got == want {
         Ok(())
     } else {
@@ -169,7 +169,7 @@ impl OursServer {
     }
 }
 
-fn transport_kind(transport: Transport) -> TransportKind {
+pub(crate) fn transport_kind(transport: Transport) -> TransportKind {
     match transport {
         Transport::Buffered => TransportKind::Buffered,
         Transport::Framed => TransportKind::Framed,
@@ -177,7 +177,7 @@ fn transport_kind(transport: Transport) -> TransportKind {
 }
 
 struct OursCaller {
-    client: EchoClient<AnyReader, AnyWriter>,
+    client: EchoClient<thrift_rt::Client<AnyReader, AnyWriter>>,
     value: Value,
 }
 
