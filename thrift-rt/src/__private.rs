@@ -11,14 +11,18 @@ pub use crate::codec::{
     ReadThrift, WriteThrift, read_field_value, skip_field, write_field, write_list,
 };
 pub use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result, missing_field};
+#[cfg(unix)]
+pub use crate::fds::FdSet;
 pub use crate::float::OrderedF64;
 pub use crate::processor::{
-    Processor, catch_panic, invalid_message_type, oneway_done, read_args, reply, undeclared_error,
-    unknown_method, write_exception, write_reply,
+    Processor, catch_panic, fds_unsupported, invalid_message_type, oneway_done, read_args, reply,
+    reply_with_fds, undeclared_error, unknown_method, write_exception, write_reply,
 };
 pub use crate::protocol::{ProtocolReader, ProtocolWriter, skip_value};
 pub use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 pub use bytes::Bytes;
+#[cfg(unix)]
+pub use std::os::fd::OwnedFd;
 pub use std::sync::LazyLock;
 
 /// Reads a field into `slot` if the wire type matches (skipping it otherwise), then ends the

@@ -44,4 +44,12 @@ pub trait Caller {
     /// exception or the reply does not answer this call; otherwise whatever the protocol or
     /// transport reports.
     fn receive<T: ReadThrift>(&mut self, method: &str, pending: Self::Pending) -> Result<T>;
+
+    /// Whether calls can carry file descriptors (the IDL type `fd`). Generated clients ask
+    /// before sending arguments that hold descriptors, so such a call fails with
+    /// [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) before anything is
+    /// written.
+    fn can_carry_fds(&self) -> bool {
+        false
+    }
 }

@@ -89,6 +89,10 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
     fn receive<T: ReadThrift>(&mut self, method: &str, seqid: i32) -> Result<T> {
         read_reply(&mut self.reader, method, seqid)
     }
+
+    fn can_carry_fds(&self) -> bool {
+        self.writer.can_carry_fds()
+    }
 }
 
 /// Reads a reply message from `reader`, checking that it answers the call `method` sent

@@ -14,6 +14,7 @@
 //! | `BTreeSet<T>`, `HashSet<T>` | `set<T>` |
 //! | `BTreeMap<K, V>`, `HashMap<K, V>` | `map<K, V>` |
 //! | `Box<T>` | `T` |
+//! | `OwnedFd`, [`FdSet`](crate::fds::FdSet) (Unix) | `fd`, `set<fd>` (see [`fds`](crate::fds)) |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
@@ -101,7 +102,7 @@ fn unexpected(what: &str, expected: TType, got: TType) -> crate::Error {
 }
 
 #[inline]
-fn check_elem(what: &str, expected: TType, got: TType, len: usize) -> Result<()> {
+pub(crate) fn check_elem(what: &str, expected: TType, got: TType, len: usize) -> Result<()> {
     if got != expected && len > 0 {
         Err(unexpected(what, expected, got))
     } else {

@@ -36,6 +36,8 @@ use crate::protocol::{
     ProtocolReader, ProtocolWriter,
 };
 use crate::stack::{ProtocolKind, TransportKind};
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::socket::{self, TcpOptions};
 use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, FramedReader, FramedWriter};
@@ -130,8 +132,12 @@ pub fn connect_unix(
 ///
 /// # Errors
 ///
-/// When the stream cannot be cloned into a read and a write handle.
+/// When the stream cannot be cloned into a read and a write handle; an
+/// [`io::ErrorKind::InvalidInput`] error for the fd transport on a TCP stream.
 pub fn from_stream(stream: Stream, opts: &ClientOptions) -> io::Result<(AnyReader, AnyWriter)> {
+    if opts.transport == TransportKind::Fd && !matches!(stream, Stream::Unix(_)) {
+        return Err(fd_needs_unix());
+    }
     let out = stream.try_clone()?;
     let limits = opts.limits;
     Ok(match opts.transport {
@@ -171,13 +177,44 @@ pub fn from_stream(stream: Stream, opts: &ClientOptions) -> io::Result<(AnyReade
                 ),
             }
         }
+        #[cfg(unix)]
+        TransportKind::Fd => {
+            let src = FdFramedReader::with_limits(stream, &limits);
+            let sink = FdFramedWriter::with_limits(out, &limits);
+            match opts.protocol {
+                ProtocolKind::Binary => (
+                    AnyReader::BinaryFd(BinaryReader::with_limits(src, limits)),
+                    AnyWriter::BinaryFd(BinaryWriter::new(sink)),
+                ),
+                ProtocolKind::Compact => (
+                    AnyReader::CompactFd(CompactReader::with_limits(src, limits)),
+                    AnyWriter::CompactFd(CompactWriter::new(sink)),
+                ),
+                ProtocolKind::Json => (
+                    AnyReader::JsonFd(JsonReader::with_limits(src, limits)),
+                    AnyWriter::JsonFd(JsonWriter::new(sink)),
+                ),
+            }
+        }
     })
+}
+
+/// The error for the fd transport on a socket that cannot carry descriptors.
+pub(crate) fn fd_needs_unix() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the fd transport needs a Unix socket (TCP cannot carry file descriptors)",
+    )
 }
 
 type BufferedSrc = BufferedReader<Stream>;
 type FramedSrc = FramedReader<BufReader<Stream>>;
 type BufferedSink = BufWriter<Stream>;
 type FramedSink = FramedWriter<Stream>;
+#[cfg(unix)]
+type FdSrc = FdFramedReader<Stream>;
+#[cfg(unix)]
+type FdSink = FdFramedWriter<Stream>;
 
 /// A protocol reader over a client [`Stream`], for any protocol and transport.
 #[derive(Debug)]
@@ -189,6 +226,12 @@ pub enum AnyReader {
     CompactFramed(CompactReader<FramedSrc>),
     JsonBuffered(JsonReader<BufferedSrc>),
     JsonFramed(JsonReader<FramedSrc>),
+    #[cfg(unix)]
+    BinaryFd(BinaryReader<FdSrc>),
+    #[cfg(unix)]
+    CompactFd(CompactReader<FdSrc>),
+    #[cfg(unix)]
+    JsonFd(JsonReader<FdSrc>),
 }
 
 /// A protocol writer over a client [`Stream`], for any protocol and transport.
@@ -201,6 +244,12 @@ pub enum AnyWriter {
     CompactFramed(CompactWriter<FramedSink>),
     JsonBuffered(JsonWriter<BufferedSink>),
     JsonFramed(JsonWriter<FramedSink>),
+    #[cfg(unix)]
+    BinaryFd(BinaryWriter<FdSink>),
+    #[cfg(unix)]
+    CompactFd(CompactWriter<FdSink>),
+    #[cfg(unix)]
+    JsonFd(JsonWriter<FdSink>),
 }
 
 macro_rules! each {
@@ -212,6 +261,12 @@ macro_rules! each {
             $ty::CompactFramed($p) => $e,
             $ty::JsonBuffered($p) => $e,
             $ty::JsonFramed($p) => $e,
+            #[cfg(unix)]
+            $ty::BinaryFd($p) => $e,
+            #[cfg(unix)]
+            $ty::CompactFd($p) => $e,
+            #[cfg(unix)]
+            $ty::JsonFd($p) => $e,
         }
     };
 }
@@ -228,6 +283,15 @@ macro_rules! delegate {
 }
 
 impl ProtocolWriter for AnyWriter {
+    fn can_carry_fds(&self) -> bool {
+        each!(AnyWriter, self, p => p.can_carry_fds())
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        each!(AnyWriter, self, p => p.write_fd(fd))
+    }
+
     delegate! { AnyWriter;
         write_message_begin(header: &MessageHeader<&str>) -> Result<()>;
         write_message_end() -> Result<()>;
@@ -300,5 +364,10 @@ impl ProtocolReader for AnyReader {
 
     fn limits(&self) -> &Limits {
         each!(AnyReader, self, p => p.limits())
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        each!(AnyReader, self, p => p.read_fd())
     }
 }

@@ -136,6 +136,9 @@ pub enum TransportErrorKind {
     FdCount,
     /// The kernel dropped ancillary data (file descriptors) because the buffer was too small.
     ControlTruncated,
+    /// A message holds file descriptors and the transport cannot carry them (only the fd
+    /// transport over a Unix socket can).
+    FdUnsupported,
 }
 
 /// The byte stream broke.
@@ -219,6 +222,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::TimedOut => "timed out",
             TransportErrorKind::FdCount => "wrong number of file descriptors",
             TransportErrorKind::ControlTruncated => "file descriptors truncated by the kernel",
+            TransportErrorKind::FdUnsupported => "transport cannot carry file descriptors",
         };
         f.write_str(what)?;
         if let Some(m) = &self.message {
@@ -267,6 +271,10 @@ pub enum ProtocolErrorKind {
     InvalidUnion,
     /// An unknown message type in a message header.
     InvalidMessageType,
+    /// File descriptors that do not fit the message: an `fd` index beyond the descriptors
+    /// received or already taken, descriptors the message left unclaimed, or more
+    /// descriptors than the limit allows.
+    Descriptors,
 }
 
 impl ProtocolErrorKind {
@@ -284,6 +292,7 @@ impl ProtocolErrorKind {
             ProtocolErrorKind::MissingField => "missing required field",
             ProtocolErrorKind::InvalidUnion => "union must have exactly one field",
             ProtocolErrorKind::InvalidMessageType => "invalid message type",
+            ProtocolErrorKind::Descriptors => "file descriptors do not match the message",
         }
     }
 }

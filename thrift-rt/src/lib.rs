@@ -3,14 +3,14 @@
 //!
 //! # Layers
 //!
-//! - [`transport`]: where bytes come from and go to. Writers are plain [`std::io::Write`];
-//!   readers are [`transport::Source`]s, buffered readers that let protocols decode in place
+//! - [`transport`]: where bytes come from and go to. Writers are [`transport::Sink`]s (an
+//!   [`std::io::Write`] that may carry file descriptors); readers are [`transport::Source`]s, buffered readers that let protocols decode in place
 //!   (zero-copy over `&[u8]` and [`bytes::Bytes`]). Framing, TCP and Unix sockets, file
 //!   descriptor passing and message files live here.
 //! - [`protocol`]: [`ProtocolWriter`] / [`ProtocolReader`] and the binary, compact, JSON and
 //!   multiplexed protocols.
 //! - [`codec`]: [`WriteThrift`] / [`ReadThrift`], implemented by generated types and here for
-//!   base types and containers.
+//!   base types and containers; [`fds`]: the IDL type `fd` (file descriptors).
 //! - [`Limits`]: size and depth limits checked before anything is allocated.
 //! - [`Error`]: transport, protocol and application errors, with the struct/field path of a
 //!   decoding failure.
@@ -42,8 +42,12 @@ pub mod codec;
 pub mod connect;
 pub mod endpoint;
 pub mod error;
+#[cfg(unix)]
+pub mod fds;
 pub mod float;
 pub mod limits;
+#[cfg(unix)]
+pub mod peer;
 pub mod processor;
 pub mod protocol;
 pub mod server;
@@ -64,6 +68,8 @@ pub use codec::{ReadThrift, WriteThrift};
 pub use error::{
     Error, ProtocolError, ProtocolErrorKind, Result, TransportError, TransportErrorKind,
 };
+#[cfg(unix)]
+pub use fds::FdSet;
 pub use float::OrderedF64;
 pub use limits::Limits;
 pub use processor::Processor;

@@ -26,6 +26,9 @@ pub struct Limits {
     pub max_string_len: usize,
     /// Most elements in one list, set or map (default 100 Mi).
     pub max_container_len: usize,
+    /// Most file descriptors one message may carry over the fd transport (default 32; the
+    /// kernel's own ceiling is 253). More is an error, and every descriptor is closed.
+    pub max_fds: usize,
 }
 
 impl Limits {
@@ -35,6 +38,8 @@ impl Limits {
     pub const DEFAULT_MAX_FRAME_SIZE: usize = 16_384_000;
     /// Apache Thrift's default recursion limit.
     pub const DEFAULT_MAX_DEPTH: u16 = 64;
+    /// The default of [`Limits::max_fds`].
+    pub const DEFAULT_MAX_FDS: usize = 32;
 
     /// Sets [`Limits::max_message_size`].
     #[must_use]
@@ -68,6 +73,13 @@ impl Limits {
     #[must_use]
     pub fn with_max_container_len(mut self, n: usize) -> Self {
         self.max_container_len = n;
+        self
+    }
+
+    /// Sets [`Limits::max_fds`] (capped at the kernel's 253 by the fd transport).
+    #[must_use]
+    pub fn with_max_fds(mut self, n: usize) -> Self {
+        self.max_fds = n;
         self
     }
 
@@ -133,6 +145,7 @@ impl Default for Limits {
             max_depth: Self::DEFAULT_MAX_DEPTH,
             max_string_len: 100 * 1024 * 1024,
             max_container_len: 100 * 1024 * 1024,
+            max_fds: Self::DEFAULT_MAX_FDS,
         }
     }
 }

@@ -204,6 +204,45 @@ pub fn reply<T: WriteThrift, W: ProtocolWriter + ?Sized>(
     }
 }
 
+/// As [`reply`], for methods whose result can hold file descriptors: when the connection
+/// cannot carry them, an `INTERNAL_ERROR` exception saying so is sent instead, before any
+/// byte of the reply is written.
+///
+/// # Errors
+///
+/// Whatever the protocol or transport reports.
+pub fn reply_with_fds<T: WriteThrift, W: ProtocolWriter + ?Sized>(
+    w: &mut W,
+    header: &MessageHeader,
+    outcome: Result<T, ApplicationError>,
+) -> Result<()> {
+    if outcome.is_ok() && !w.can_carry_fds() {
+        let message = format!(
+            "the reply to `{}` holds file descriptors, which this connection cannot carry \
+             (they need the fd transport over a Unix socket)",
+            header.name
+        );
+        log::warn!("{message}");
+        let exception = ApplicationError::new(ApplicationErrorKind::InternalError, message);
+        return write_exception(w, header, &exception);
+    }
+    reply(w, header, outcome)
+}
+
+/// The error of a generated client whose call holds file descriptors, on a connection
+/// that cannot carry them; returned before anything is written.
+#[cold]
+pub fn fds_unsupported(method: &str) -> Error {
+    crate::error::TransportError::new(
+        crate::TransportErrorKind::FdUnsupported,
+        format!(
+            "`{method}` sends file descriptors, which this connection cannot carry (they need \
+             the fd transport over a Unix socket)"
+        ),
+    )
+    .into()
+}
+
 /// Finishes a oneway call: there is nobody to tell about a failure, so it is logged.
 pub fn oneway_done(method: &str, outcome: Result<Result<()>, ApplicationError>) {
     match outcome {

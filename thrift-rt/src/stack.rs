@@ -27,6 +27,11 @@ pub enum TransportKind {
     Buffered,
     /// `TFramedTransport`: each message preceded by its 4-byte big-endian length.
     Framed,
+    /// The fd transport: framed messages over a Unix socket, carrying file descriptors
+    /// (`SCM_RIGHTS`) with the message they belong to (see
+    /// [`transport::fd`](crate::transport::fd)). Byte-compatible with `Framed` for messages
+    /// without descriptors; needs a Unix socket.
+    Fd,
 }
 
 /// The error for a protocol or transport name that is not known.
@@ -58,11 +63,12 @@ impl FromStr for ProtocolKind {
 impl FromStr for TransportKind {
     type Err = UnknownKind;
 
-    /// Parses `buffered` or `framed`.
+    /// Parses `buffered`, `framed` or `fd`.
     fn from_str(s: &str) -> Result<Self, UnknownKind> {
         match s {
             "buffered" => Ok(Self::Buffered),
             "framed" => Ok(Self::Framed),
+            "fd" => Ok(Self::Fd),
             _ => Err(UnknownKind(s.to_owned())),
         }
     }

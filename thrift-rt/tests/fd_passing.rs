@@ -1,5 +1,5 @@
-//! File descriptors travel with Thrift messages over a Unix socket, bound to the right message,
-//! and none leak (counted in /proc/self/fd).
+//! File descriptors travel with Thrift messages over a Unix socket (the fd transport), bound to
+//! the right message, and none leak (counted in /proc/self/fd).
 #![cfg(target_os = "linux")]
 
 use std::fs::File;
@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use nix::sys::memfd::{MemFdCreateFlag, memfd_create};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 use thrift_rt::protocol::{BinaryReader, BinaryWriter, ProtocolReader, ProtocolWriter};
-use thrift_rt::transport::fd::FdStream;
+use thrift_rt::transport::fd::{FdFramedReader, FdFramedWriter};
+use thrift_rt::{Limits, ProtocolErrorKind};
 use thrift_rt::{MessageHeader, MessageType, TransportErrorKind};
 
 /// Tests in this file count the process's descriptors, so they must not overlap.
@@ -34,13 +35,28 @@ fn pipe_with(content: &[u8]) -> OwnedFd {
     read_end
 }
 
-fn call(idx: i32) -> Vec<u8> {
-    let mut w = BinaryWriter::new(Vec::new());
+type Writer = BinaryWriter<FdFramedWriter<UnixStream>>;
+type Reader = BinaryReader<FdFramedReader<UnixStream>>;
+
+fn ends(limits: &Limits) -> (Writer, Reader) {
+    let (a, b) = UnixStream::pair().unwrap();
+    (
+        BinaryWriter::new(FdFramedWriter::with_limits(a, limits)),
+        BinaryReader::with_limits(FdFramedReader::with_limits(b, limits), *limits),
+    )
+}
+
+/// Sends a call `open` with seqid `idx`: an i32, the number of descriptors, then each
+/// descriptor as an `fd` value.
+fn send_call(w: &mut Writer, idx: i32, fds: &[OwnedFd]) {
     w.write_message_begin(&MessageHeader::new("open", MessageType::Call, idx))
         .unwrap();
-    w.write_i32(idx).unwrap();
+    w.write_i32(fds.len() as i32).unwrap();
+    for fd in fds {
+        w.write_fd(fd.as_fd()).unwrap();
+    }
     w.write_message_end().unwrap();
-    w.into_inner()
+    w.flush().unwrap();
 }
 
 fn read_all(fd: OwnedFd) -> Vec<u8> {
@@ -57,9 +73,8 @@ fn pipe_and_memfd_travel_with_their_messages() {
     let _guard = SERIAL.lock().unwrap();
     let before = open_fds();
     {
-        let (a, b) = UnixStream::pair().unwrap();
+        let (mut w, mut r) = ends(&Limits::default());
         let sender = std::thread::spawn(move || {
-            let mut tx = FdStream::new(a);
             // Several messages in flight before the receiver reads any of them; every message
             // carries a different number of descriptors (0, 2, 4, ...).
             for idx in 0..8 {
@@ -68,30 +83,25 @@ fn pipe_and_memfd_travel_with_their_messages() {
                     fds.push(pipe_with(format!("pipe {idx}.{j}").as_bytes()));
                     fds.push(memfd_with(format!("memfd {idx}.{j}").as_bytes()));
                 }
-                let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
-                tx.send(&call(idx), &borrowed).unwrap();
-                // The sender keeps ownership of its descriptors and closes them here.
+                send_call(&mut w, idx, &fds);
+                // The writer sent duplicates; the originals are closed here.
             }
         });
         sender.join().unwrap();
-        let receiver = std::thread::spawn(move || {
-            let mut rx = FdStream::new(b);
-            for idx in 0..8 {
-                let msg = rx.recv().unwrap().unwrap();
-                let mut r = BinaryReader::new(&msg.payload[..]);
-                let header = r.read_message_begin().unwrap();
-                assert_eq!((header.name.as_str(), header.seqid), ("open", idx));
-                assert_eq!(r.read_i32().unwrap(), idx);
-                assert_eq!(msg.fds.len(), (idx % 3 * 2) as usize);
-                for (k, fd) in msg.fds.into_iter().enumerate() {
-                    let kind = if k % 2 == 0 { "pipe" } else { "memfd" };
-                    let expected = format!("{kind} {idx}.{}", k / 2);
-                    assert_eq!(String::from_utf8(read_all(fd)).unwrap(), expected);
-                }
+        for idx in 0..8 {
+            let header = r.read_message_begin().unwrap();
+            assert_eq!((header.name.as_str(), header.seqid), ("open", idx));
+            let n = r.read_i32().unwrap();
+            assert_eq!(n, idx % 3 * 2);
+            for k in 0..n {
+                let fd = r.read_fd().unwrap();
+                let kind = if k % 2 == 0 { "pipe" } else { "memfd" };
+                let expected = format!("{kind} {idx}.{}", k / 2);
+                assert_eq!(String::from_utf8(read_all(fd)).unwrap(), expected);
             }
-            assert!(rx.recv().unwrap().is_none());
-        });
-        receiver.join().unwrap();
+            r.read_message_end().unwrap();
+        }
+        assert!(!r.has_message().unwrap());
     }
     assert_eq!(open_fds(), before, "descriptors leaked");
 }
@@ -99,12 +109,43 @@ fn pipe_and_memfd_travel_with_their_messages() {
 #[test]
 fn received_descriptors_are_close_on_exec() {
     let _guard = SERIAL.lock().unwrap();
-    let (a, b) = UnixStream::pair().unwrap();
-    let pipe = pipe_with(b"x");
-    FdStream::new(a).send(b"m", &[pipe.as_fd()]).unwrap();
-    let msg = FdStream::new(b).recv().unwrap().unwrap();
-    let flags = nix::fcntl::fcntl(msg.fds[0].as_raw_fd(), nix::fcntl::FcntlArg::F_GETFD).unwrap();
+    let (mut w, mut r) = ends(&Limits::default());
+    send_call(&mut w, 1, &[pipe_with(b"x")]);
+    r.read_message_begin().unwrap();
+    r.read_i32().unwrap();
+    let fd = r.read_fd().unwrap();
+    let flags = nix::fcntl::fcntl(fd.as_raw_fd(), nix::fcntl::FcntlArg::F_GETFD).unwrap();
     assert_ne!(flags & nix::libc::FD_CLOEXEC, 0);
+}
+
+/// Sends `bytes` with `fds` attached in one `sendmsg`, bypassing every check of ours.
+fn send_raw(socket: &UnixStream, bytes: &[u8], fds: &[&OwnedFd]) {
+    let raw: Vec<_> = fds.iter().map(|fd| fd.as_raw_fd()).collect();
+    let rights = [ControlMessage::ScmRights(&raw)];
+    let cmsgs: &[ControlMessage<'_>] = if raw.is_empty() { &[] } else { &rights };
+    sendmsg::<()>(
+        socket.as_raw_fd(),
+        &[std::io::IoSlice::new(bytes)],
+        cmsgs,
+        MsgFlags::empty(),
+        None,
+    )
+    .unwrap();
+}
+
+/// A binary-protocol call `m` whose arguments are the raw i32 values given (as `fd` indexes).
+fn frame_with_indexes(indexes: &[i32]) -> Vec<u8> {
+    let mut w = BinaryWriter::new(Vec::new());
+    w.write_message_begin(&MessageHeader::new("m", MessageType::Call, 1))
+        .unwrap();
+    for &i in indexes {
+        w.write_i32(i).unwrap();
+    }
+    w.write_message_end().unwrap();
+    let payload = w.into_inner();
+    let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&payload);
+    frame
 }
 
 #[test]
@@ -112,90 +153,116 @@ fn error_paths_close_every_descriptor() {
     let _guard = SERIAL.lock().unwrap();
     let before = open_fds();
     {
-        // Two descriptors sent under a header that announces one.
-        let (a, b) = UnixStream::pair().unwrap();
         let (p1, p2) = (pipe_with(b"1"), memfd_with(b"2"));
-        let header = [0u8, 0, 0, 1, 0, 1, b'x'];
-        let raw = [p1.as_raw_fd(), p2.as_raw_fd()];
-        let rights = [ControlMessage::ScmRights(&raw)];
-        sendmsg::<()>(
-            a.as_raw_fd(),
-            &[std::io::IoSlice::new(&header)],
-            &rights,
-            MsgFlags::empty(),
-            None,
-        )
-        .unwrap();
-        let err = FdStream::new(b).recv().unwrap_err();
-        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
+        let limits = Limits::default();
+        let reader = |b| BinaryReader::with_limits(FdFramedReader::with_limits(b, &limits), limits);
 
-        // Descriptors with a message whose payload then turns out truncated.
+        // An index beyond the descriptors received; then the one received is unclaimed.
         let (a, b) = UnixStream::pair().unwrap();
-        let header = [0u8, 0, 0, 9, 0, 2, b'x'];
-        sendmsg::<()>(
-            a.as_raw_fd(),
-            &[std::io::IoSlice::new(&header)],
-            &rights,
-            MsgFlags::empty(),
-            None,
-        )
-        .unwrap();
+        send_raw(&a, &frame_with_indexes(&[1]), &[&p1]);
+        let mut r = reader(b);
+        r.read_message_begin().unwrap();
+        let err = r.read_fd().unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::Descriptors));
+        let err = r.read_message_end().unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::Descriptors));
+
+        // The same index twice.
+        let (a, b) = UnixStream::pair().unwrap();
+        send_raw(&a, &frame_with_indexes(&[0, 0]), &[&p1, &p2]);
+        let mut r = reader(b);
+        r.read_message_begin().unwrap();
+        drop(r.read_fd().unwrap());
+        let err = r.read_fd().unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::Descriptors));
+        drop(r);
+
+        // Descriptors the message never claims, and the reader dropped before the end.
+        let (a, b) = UnixStream::pair().unwrap();
+        send_raw(&a, &frame_with_indexes(&[]), &[&p1, &p2]);
+        let mut r = reader(b);
+        r.read_message_begin().unwrap();
+        drop(r);
+
+        // Descriptors with a frame whose payload then turns out truncated.
+        let (a, b) = UnixStream::pair().unwrap();
+        send_raw(&a, &[0, 0, 0, 9, b'x'], &[&p1, &p2]);
         drop(a);
-        let err = FdStream::new(b).recv().unwrap_err();
+        let err = reader(b).read_message_begin().unwrap_err();
         assert_eq!(
             err.transport_kind(),
             Some(TransportErrorKind::UnexpectedEof)
         );
 
+        // Descriptors with a lone byte and nothing after (no message).
+        let (a, b) = UnixStream::pair().unwrap();
+        send_raw(&a, &[0], &[&p1]);
+        drop(a);
+        assert!(reader(b).read_message_begin().is_err());
+
         // An oversized frame with descriptors.
         let (a, b) = UnixStream::pair().unwrap();
-        let header = [0x7fu8, 0, 0, 0, 0, 2];
-        sendmsg::<()>(
-            a.as_raw_fd(),
-            &[std::io::IoSlice::new(&header)],
-            &rights,
-            MsgFlags::empty(),
-            None,
-        )
-        .unwrap();
-        let err = FdStream::new(b).recv().unwrap_err();
+        send_raw(&a, &[0x7f, 0, 0, 0], &[&p1, &p2]);
+        let err = reader(b).read_message_begin().unwrap_err();
         assert_eq!(
             err.transport_kind(),
             Some(TransportErrorKind::FrameTooLarge)
         );
+
+        // More descriptors than the receiver's limit.
+        let (a, b) = UnixStream::pair().unwrap();
+        send_raw(&a, &frame_with_indexes(&[0, 1]), &[&p1, &p2]);
+        let tight = Limits::default().with_max_fds(1);
+        let mut r = BinaryReader::with_limits(FdFramedReader::with_limits(b, &tight), tight);
+        let err = r.read_message_begin().unwrap_err();
+        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
+
+        // Descriptors that arrive after the frame's first read, inside its payload.
+        let (a, b) = UnixStream::pair().unwrap();
+        let frame = frame_with_indexes(&[0]);
+        (&a).write_all(&frame[..6]).unwrap();
+        send_raw(&a, &frame[6..], &[&p1]);
+        let err = reader(b).read_message_begin().unwrap_err();
+        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
     }
     assert_eq!(open_fds(), before, "descriptors leaked on an error path");
 }
 
 #[test]
-fn many_descriptors_in_one_message() {
+fn many_descriptors_in_one_large_message() {
     let _guard = SERIAL.lock().unwrap();
     let before = open_fds();
     {
-        let (a, b) = UnixStream::pair().unwrap();
+        let limits = Limits::default().with_max_fds(253);
+        let (mut w, mut r) = ends(&limits);
         let fds: Vec<OwnedFd> = (0..253).map(|i| memfd_with(&[i as u8])).collect();
         let payload = vec![7u8; 200_000];
         // The payload is larger than the socket buffer, so sending and receiving overlap.
         let t = std::thread::spawn(move || {
-            let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
-            FdStream::new(a).send(&payload, &borrowed).unwrap();
+            w.write_message_begin(&MessageHeader::new("big", MessageType::Call, 1))
+                .unwrap();
+            w.write_binary(&payload).unwrap();
+            for fd in &fds {
+                w.write_fd(fd.as_fd()).unwrap();
+            }
+            w.write_message_end().unwrap();
+            w.flush().unwrap();
         });
-        let msg = FdStream::new(b).recv().unwrap().unwrap();
-        t.join().unwrap();
-        assert_eq!(msg.payload.len(), 200_000);
-        assert_eq!(msg.fds.len(), 253);
-        for (i, fd) in msg.fds.into_iter().enumerate() {
-            assert_eq!(read_all(fd), [i as u8]);
+        r.read_message_begin().unwrap();
+        assert_eq!(r.read_binary().unwrap().len(), 200_000);
+        for i in 0..253 {
+            assert_eq!(read_all(r.read_fd().unwrap()), [i as u8]);
         }
+        r.read_message_end().unwrap();
+        t.join().unwrap();
     }
     assert_eq!(open_fds(), before);
 }
 
-/// `MSG_CTRUNC`: the receiver's control buffer holds exactly `MAX_FDS_PER_MESSAGE` descriptors.
-/// With `SO_PASSCRED` on the receiving socket the kernel puts an `SCM_CREDENTIALS` message in
-/// front of them, so a full message no longer fits: the kernel installs the descriptors that fit
-/// (246 on Linux x86-64), discards the rest and sets `MSG_CTRUNC`. `recv` must report
-/// `ControlTruncated` and close the descriptors that did arrive.
+/// `MSG_CTRUNC`: with `SO_PASSCRED` on the receiving socket the kernel puts an
+/// `SCM_CREDENTIALS` message in front of the descriptors, so a control buffer sized for the
+/// limit no longer holds them all: the kernel installs those that fit, discards the rest and
+/// sets `MSG_CTRUNC`. The reader must report `ControlTruncated` and close what did arrive.
 #[test]
 fn truncated_control_data_is_an_error_and_closes_what_arrived() {
     use nix::sys::socket::{setsockopt, sockopt};
@@ -209,13 +276,14 @@ fn truncated_control_data_is_an_error_and_closes_what_arrived() {
         let fds: Vec<OwnedFd> = (0..MAX_FDS_PER_MESSAGE)
             .map(|i| memfd_with(&[i as u8]))
             .collect();
-        let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
-        FdStream::new(a).send(b"payload", &borrowed).unwrap();
-        drop(borrowed);
+        let refs: Vec<&OwnedFd> = fds.iter().collect();
+        send_raw(&a, &frame_with_indexes(&[]), &refs);
+        drop(refs);
         drop(fds);
-        let mut receiver = FdStream::new(b);
+        let limits = Limits::default().with_max_fds(MAX_FDS_PER_MESSAGE);
+        let mut r = BinaryReader::with_limits(FdFramedReader::with_limits(b, &limits), limits);
         let with_sent_closed = open_fds();
-        let err = receiver.recv().unwrap_err();
+        let err = r.read_message_begin().unwrap_err();
         assert_eq!(
             err.transport_kind(),
             Some(TransportErrorKind::ControlTruncated),

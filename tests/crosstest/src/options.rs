@@ -149,7 +149,7 @@ pub const SERVER_USAGE: &str = "\
 usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
-  --transport=T           buffered (default) or framed
+  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
   --protocol=P            binary (default), compact, json, multi, multic, multij
   --server-type=S         thread-pool (default), threaded, simple
   -n N, --workers=N       thread-pool size (default 4)
@@ -164,7 +164,7 @@ usage: test_client [options]
   --host=H                server host (default localhost)
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
-  --transport=T           buffered (default) or framed
+  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
   --protocol=P            binary (default), compact, json, multi, multic, multij
   -n N, --testloops=N     run the suite N times (default 1)
   --threads=N             run the loops on N threads at once (default 1)

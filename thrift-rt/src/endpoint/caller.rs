@@ -9,10 +9,10 @@ use crate::client::read_reply;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::protocol::{BinaryReader, BinaryWriter, ProtocolWriter};
-use crate::transport::BytesSource;
 use crate::ttype::{MessageHeader, MessageType};
 
 use super::Handle;
+use super::message::Outgoing;
 use super::pending::ReplySlot;
 
 /// Makes calls through an [`Endpoint`](super::Endpoint): cheap to clone, and each clone may be
@@ -45,7 +45,7 @@ pub struct PendingReply {
 }
 
 impl Caller for EndpointCaller {
-    type Writer = BinaryWriter<Vec<u8>>;
+    type Writer = BinaryWriter<Outgoing>;
     type Pending = PendingReply;
 
     /// Encodes the call into a buffer, registers it (unless oneway), and writes it whole.
@@ -58,7 +58,7 @@ impl Caller for EndpointCaller {
     ) -> Result<PendingReply> {
         let shared = &self.handle.shared;
         let seqid = shared.pending.next_seqid();
-        let mut w = BinaryWriter::new(shared.message_buffer());
+        let mut w = BinaryWriter::new(shared.outgoing());
         w.write_message_begin(&MessageHeader {
             name: method,
             kind,
@@ -67,8 +67,8 @@ impl Caller for EndpointCaller {
         })?;
         write_args(&mut w)?;
         w.write_message_end()?;
-        let mut buf = w.into_inner();
-        shared.finish_message(&mut buf)?;
+        let message = w.get_mut();
+        message.finish(shared.settings.limits.max_frame_size)?;
         // Registered before it is written, so even an instant reply finds its caller.
         let slot = if kind == MessageType::Oneway {
             None
@@ -80,7 +80,7 @@ impl Caller for EndpointCaller {
                     .ok_or_else(|| shared.closed_error())?,
             )
         };
-        if let Err(e) = shared.write_message(&buf) {
+        if let Err(e) = shared.write_message(message) {
             shared.pending.forget(seqid);
             return Err(e);
         }
@@ -109,7 +109,11 @@ impl Caller for EndpointCaller {
             })?,
             None => slot.recv().map_err(|_| shared.closed_error())?,
         };
-        let mut r = BinaryReader::with_limits(BytesSource::new(reply), shared.settings.limits);
+        let mut r = BinaryReader::with_limits(reply.into_source(), shared.settings.limits);
         read_reply(&mut r, method, pending.seqid)
+    }
+
+    fn can_carry_fds(&self) -> bool {
+        self.handle.shared.settings.transport == crate::TransportKind::Fd
     }
 }

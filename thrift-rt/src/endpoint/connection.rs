@@ -13,6 +13,8 @@
 use std::cell::Cell;
 use std::io::{BufReader, Write};
 use std::net::Shutdown;
+#[cfg(unix)]
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -26,12 +28,15 @@ use crate::limits::Limits;
 use crate::processor::write_exception;
 use crate::protocol::{BinaryReader, BinaryWriter, ProtocolReader};
 use crate::stack::TransportKind;
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, MAX_FDS_PER_MESSAGE as MAX_FDS, SendFds};
 use crate::transport::memory::BytesSource;
 use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, FramedReader};
 use crate::ttype::{MessageHeader, MessageType, TType};
 
 use super::Services;
+use super::message::{Incoming, Outgoing};
 use super::pending::{Delivery, Pending};
 use super::recording::Recording;
 use super::workers::{Refused, Workers};
@@ -73,6 +78,10 @@ pub(crate) struct Shared {
     closed: AtomicBool,
     why_closed: Mutex<Option<String>>,
     peer: String,
+    /// The peer's credentials, for Unix sockets; handlers see them through
+    /// [`peer::current`](crate::peer::current).
+    #[cfg(unix)]
+    pub(crate) credentials: Option<Arc<crate::peer::PeerCredentials>>,
 }
 
 impl Shared {
@@ -85,6 +94,8 @@ impl Shared {
         let reader = stream.try_clone()?;
         let control = stream.try_clone()?;
         let peer = stream.peer();
+        #[cfg(unix)]
+        let credentials = crate::peer::of_stream(&stream);
         let shared = Arc::new(Shared {
             workers: Workers::new(settings.max_workers, "thrift-endpoint".to_owned()),
             settings,
@@ -96,6 +107,8 @@ impl Shared {
             closed: AtomicBool::new(false),
             why_closed: Mutex::new(None),
             peer,
+            #[cfg(unix)]
+            credentials,
         });
         let pump_shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
@@ -121,17 +134,24 @@ impl Shared {
         ))
     }
 
-    /// Writes one whole message (frame header included, for the framed transport).
-    pub(crate) fn write_message(&self, message: &[u8]) -> Result<()> {
+    /// Writes one whole message (frame header and descriptors included) with one system
+    /// call where the socket takes it all.
+    pub(crate) fn write_message(&self, message: &Outgoing) -> Result<()> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
-        let result = lock(&self.writer).write_all(message);
-        result.map_err(|e| {
-            let error = Error::from(e);
-            self.close(&format!("write failed: {error}"));
-            error
-        })
+        let mut writer = lock(&self.writer);
+        #[cfg(unix)]
+        let result = if message.fds().is_empty() {
+            writer.write_all(message.bytes()).map_err(Error::from)
+        } else {
+            let fds: Vec<_> = message.fds().iter().map(AsFd::as_fd).collect();
+            writer.send_fds(&[message.bytes()], &fds)
+        };
+        #[cfg(not(unix))]
+        let result = writer.write_all(message.bytes()).map_err(Error::from);
+        drop(writer);
+        result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
     /// Closes the connection: every waiting caller wakes with an error, workers finish what
@@ -160,32 +180,22 @@ impl Shared {
         self.workers.join();
     }
 
-    /// A buffer for one outgoing message: room for the frame header first when framed.
-    pub(crate) fn message_buffer(&self) -> Vec<u8> {
-        let mut buf = Vec::with_capacity(256);
-        if self.settings.transport == TransportKind::Framed {
-            buf.extend_from_slice(&[0; 4]);
+    /// A buffer for one outgoing message, with room for the frame header when framed and
+    /// for descriptors over the fd transport.
+    pub(crate) fn outgoing(&self) -> Outgoing {
+        let settings = &self.settings;
+        match settings.transport {
+            TransportKind::Buffered => Outgoing::new(false, 0),
+            TransportKind::Framed => Outgoing::new(true, 0),
+            TransportKind::Fd => Outgoing::new(true, settings.limits.max_fds.min(MAX_FDS)),
         }
-        buf
     }
 
-    /// Fills in the frame header of a buffer from [`message_buffer`](Self::message_buffer).
-    pub(crate) fn finish_message(&self, buf: &mut [u8]) -> Result<()> {
-        if self.settings.transport == TransportKind::Framed {
-            let len = buf.len() - 4;
-            let too_large = len > self.settings.limits.max_frame_size;
-            let len = i32::try_from(len)
-                .ok()
-                .filter(|_| !too_large)
-                .ok_or_else(|| {
-                    Error::Transport(TransportError::new(
-                        TransportErrorKind::FrameTooLarge,
-                        format!("a message of {len} bytes exceeds the frame size limit"),
-                    ))
-                })?;
-            buf[..4].copy_from_slice(&len.to_be_bytes());
-        }
-        Ok(())
+    /// Fills in the frame header of a message from [`outgoing`](Self::outgoing) and writes
+    /// it.
+    pub(crate) fn send(&self, message: &mut Outgoing) -> Result<()> {
+        message.finish(self.settings.limits.max_frame_size)?;
+        self.write_message(message)
     }
 }
 
@@ -195,37 +205,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Where the pump reads whole messages from.
-enum Incoming {
+enum Reader {
     /// A frame is a message.
     Framed(FramedReader<BufReader<Stream>>),
     /// Messages back to back: skipped through once while recording their bytes.
     Buffered(BinaryReader<Recording<BufferedReader<Stream>>>),
+    /// A frame is a message, and descriptors come with it.
+    #[cfg(unix)]
+    Fd(FdFramedReader<Stream>),
 }
 
-impl Incoming {
+impl Reader {
     fn new(stream: Stream, settings: &Settings) -> Self {
         let limits = settings.limits;
         match settings.transport {
             TransportKind::Framed => {
-                Incoming::Framed(FramedReader::with_limits(BufReader::new(stream), &limits))
+                Reader::Framed(FramedReader::with_limits(BufReader::new(stream), &limits))
             }
-            TransportKind::Buffered => Incoming::Buffered(BinaryReader::with_limits(
+            TransportKind::Buffered => Reader::Buffered(BinaryReader::with_limits(
                 Recording::new(BufferedReader::with_limits(stream, &limits)),
                 limits,
             )),
+            #[cfg(unix)]
+            TransportKind::Fd => Reader::Fd(FdFramedReader::with_limits(stream, &limits)),
         }
     }
 
     /// The next whole message; `None` when the peer closed the stream between messages.
-    fn next_message(&mut self) -> Result<Option<Bytes>> {
+    fn next_message(&mut self) -> Result<Option<Incoming>> {
         match self {
-            Incoming::Framed(r) => {
+            Reader::Framed(r) => {
                 if !r.next_frame()? {
                     return Ok(None);
                 }
-                Ok(Some(Bytes::copy_from_slice(r.frame())))
+                Ok(Some(Incoming::plain(Bytes::copy_from_slice(r.frame()))))
             }
-            Incoming::Buffered(r) => {
+            Reader::Buffered(r) => {
                 if !r.has_message()? {
                     return Ok(None);
                 }
@@ -233,7 +248,18 @@ impl Incoming {
                 r.read_message_begin()?;
                 r.skip(TType::Struct)?;
                 r.read_message_end()?;
-                Ok(Some(r.get_mut().take()))
+                Ok(Some(Incoming::plain(r.get_mut().take())))
+            }
+            #[cfg(unix)]
+            Reader::Fd(r) => {
+                if !r.next_frame()? {
+                    return Ok(None);
+                }
+                let (frame, fds) = r.take_frame();
+                Ok(Some(Incoming {
+                    bytes: Bytes::from(frame),
+                    fds: Some(fds),
+                }))
             }
         }
     }
@@ -242,9 +268,9 @@ impl Incoming {
 /// The read loop: reads messages until the stream ends or breaks, then closes the endpoint.
 fn pump(shared: &Arc<Shared>, stream: Stream) {
     mark_endpoint_thread();
-    let mut incoming = Incoming::new(stream, &shared.settings);
+    let mut reader = Reader::new(stream, &shared.settings);
     let why = loop {
-        match incoming.next_message() {
+        match reader.next_message() {
             Ok(Some(message)) => {
                 if let Err(e) = route(shared, message) {
                     break format!("bad message from the peer: {e}");
@@ -259,10 +285,10 @@ fn pump(shared: &Arc<Shared>, stream: Stream) {
 }
 
 /// Sends one message where it belongs: a reply to its waiting caller, a call to a worker.
-fn route(shared: &Arc<Shared>, message: Bytes) -> Result<()> {
+fn route(shared: &Arc<Shared>, message: Incoming) -> Result<()> {
     let header = {
-        let mut r =
-            BinaryReader::with_limits(BytesSource::new(message.clone()), shared.settings.limits);
+        let source = BytesSource::new(message.bytes.clone());
+        let mut r = BinaryReader::with_limits(source, shared.settings.limits);
         r.read_message_begin()?
     };
     match header.kind {
@@ -309,21 +335,21 @@ fn refuse(shared: &Shared, header: &MessageHeader, why: &str) -> Result<()> {
         return Ok(());
     }
     let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
-    let mut w = BinaryWriter::new(shared.message_buffer());
+    let mut w = BinaryWriter::new(shared.outgoing());
     write_exception(&mut w, header, &exception)?;
-    let mut buf = w.into_inner();
-    shared.finish_message(&mut buf)?;
-    shared.write_message(&buf)
+    shared.send(w.get_mut())
 }
 
 /// Runs on a worker: decodes the call, runs the service of its channel, writes the reply.
-fn serve_call(shared: &Shared, message: Bytes) {
-    let mut r = BinaryReader::with_limits(BytesSource::new(message), shared.settings.limits);
+fn serve_call(shared: &Shared, message: Incoming) {
+    let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,
         Err(e) => return log::warn!("cannot decode a call from {}: {e}", shared.peer),
     };
-    let mut w = BinaryWriter::new(shared.message_buffer());
+    let mut w = BinaryWriter::new(shared.outgoing());
+    #[cfg(unix)]
+    let _peer = crate::peer::enter(shared.credentials.clone());
     let outcome = match shared.services.get(header.channel) {
         Some(service) => service.handle(&header, &mut r, &mut w),
         None => {
@@ -345,17 +371,9 @@ fn serve_call(shared: &Shared, message: Bytes) {
         // already answered it with an exception where it could.
         log::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
     }
-    let mut buf = w.into_inner();
-    let empty = if shared.settings.transport == TransportKind::Framed {
-        4
-    } else {
-        0
-    };
-    if buf.len() > empty {
-        let sent = shared
-            .finish_message(&mut buf)
-            .and_then(|()| shared.write_message(&buf));
-        if let Err(e) = sent {
+    let reply = w.get_mut();
+    if !reply.is_empty() {
+        if let Err(e) = shared.send(reply) {
             log::debug!("reply to `{}` not sent: {e}", header.name);
         }
     }

@@ -44,7 +44,8 @@
 //!
 //! Only the binary protocol has room for the channel id, so [`Builder::connect`] and
 //! [`Builder::listen`] refuse the compact and JSON protocols. Framed and buffered transports
-//! both work, over TCP or a Unix socket.
+//! both work, over TCP or a Unix socket; the fd transport ([`TransportKind::Fd`]) works over
+//! a Unix socket and carries file descriptors (the IDL type `fd`) both ways.
 //!
 //! # Failures
 //!
@@ -81,11 +82,13 @@ use crate::ttype::MessageHeader;
 
 mod caller;
 mod connection;
+mod message;
 mod pending;
 mod recording;
 mod workers;
 
 pub use caller::{EndpointCaller, PendingReply};
+pub use message::Outgoing;
 
 use connection::{Settings, Shared};
 
@@ -96,7 +99,7 @@ trait Service: Send + Sync {
         &self,
         header: &MessageHeader,
         r: &mut BinaryReader<BytesSource>,
-        w: &mut BinaryWriter<Vec<u8>>,
+        w: &mut BinaryWriter<Outgoing>,
     ) -> Result<()>;
 }
 
@@ -105,7 +108,7 @@ impl<P: Processor> Service for P {
         &self,
         header: &MessageHeader,
         r: &mut BinaryReader<BytesSource>,
-        w: &mut BinaryWriter<Vec<u8>>,
+        w: &mut BinaryWriter<Outgoing>,
     ) -> Result<()> {
         self.process(header, r, w)
     }
@@ -279,6 +282,9 @@ impl Builder {
         on_connect: impl Fn(Endpoint) + Send + Sync + 'static,
     ) -> io::Result<EndpointListener> {
         self.check_protocol()?;
+        if self.settings.transport == TransportKind::Fd && listener.local_addr().is_some() {
+            return Err(crate::connect::fd_needs_unix());
+        }
         let shared = Arc::new(ListenerShared {
             stopping: AtomicBool::new(false),
             connections: Mutex::new(Vec::new()),
@@ -370,6 +376,9 @@ impl Builder {
 
     fn start(&self, stream: Stream, close_on_drop: bool) -> io::Result<Endpoint> {
         self.check_protocol()?;
+        if self.settings.transport == TransportKind::Fd && !matches!(stream, Stream::Unix(_)) {
+            return Err(crate::connect::fd_needs_unix());
+        }
         stream.set_read_timeout(None)?;
         let shared = Shared::start(stream, self.settings.clone(), Arc::new(self.services()))?;
         Ok(Endpoint {
@@ -418,6 +427,12 @@ impl Endpoint {
     /// Whether the connection is gone.
     pub fn is_closed(&self) -> bool {
         self.handle.shared.is_closed()
+    }
+
+    /// The peer's credentials, taken when the connection was made (Unix sockets only).
+    #[cfg(unix)]
+    pub fn peer_credentials(&self) -> Option<Arc<crate::peer::PeerCredentials>> {
+        self.handle.shared.credentials.clone()
     }
 
     /// How many calls through this endpoint wait for their replies.

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use bytes::Bytes;
+use super::message::Incoming;
 
 /// A waiting caller's half: the whole reply message arrives here.
-pub(crate) type ReplySlot = Receiver<Bytes>;
+pub(crate) type ReplySlot = Receiver<Incoming>;
 
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
@@ -22,7 +22,7 @@ pub(crate) struct Pending {
 
 #[derive(Debug, Default)]
 struct State {
-    waiting: HashMap<i32, (u8, SyncSender<Bytes>)>,
+    waiting: HashMap<i32, (u8, SyncSender<Incoming>)>,
     /// Set when the connection is gone: no new call may wait.
     closed: bool,
 }
@@ -59,7 +59,7 @@ impl Pending {
     }
 
     /// Hands a reply to the caller waiting for `seqid`.
-    pub(crate) fn complete(&self, seqid: i32, channel: u8, reply: Bytes) -> Delivery {
+    pub(crate) fn complete(&self, seqid: i32, channel: u8, reply: Incoming) -> Delivery {
         let mut state = self.lock();
         match state.waiting.get(&seqid) {
             None => Delivery::Unknown,
@@ -100,6 +100,11 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+
+    fn message(bytes: &'static [u8]) -> Incoming {
+        Incoming::plain(Bytes::from_static(bytes))
+    }
 
     #[test]
     fn routes_by_seqid_and_checks_the_channel() {
@@ -109,16 +114,10 @@ mod tests {
         assert_ne!(a, b);
         let slot_a = p.register(a, 3).unwrap();
         let slot_b = p.register(b, 55).unwrap();
-        assert_eq!(
-            p.complete(b, 3, Bytes::from_static(b"x")),
-            Delivery::WrongChannel(55)
-        );
-        assert_eq!(
-            p.complete(a, 3, Bytes::from_static(b"a")),
-            Delivery::Delivered
-        );
-        assert_eq!(slot_a.recv().unwrap(), "a");
-        assert_eq!(p.complete(a, 3, Bytes::new()), Delivery::Unknown);
+        assert_eq!(p.complete(b, 3, message(b"x")), Delivery::WrongChannel(55));
+        assert_eq!(p.complete(a, 3, message(b"a")), Delivery::Delivered);
+        assert_eq!(slot_a.recv().unwrap().bytes, "a");
+        assert_eq!(p.complete(a, 3, message(b"")), Delivery::Unknown);
         p.close();
         assert!(slot_b.recv().is_err(), "closing wakes the waiting caller");
         assert!(p.register(p.next_seqid(), 0).is_none());

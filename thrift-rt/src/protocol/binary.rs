@@ -4,8 +4,6 @@
 //! told otherwise; readers accept strict and old-style (non-strict) headers unless
 //! [`BinaryReader::strict_read`] is set.
 
-use std::io::Write;
-
 use bytes::Bytes;
 
 use super::{
@@ -13,7 +11,7 @@ use super::{
 };
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::limits::Limits;
-use crate::transport::Source;
+use crate::transport::{Sink, Source};
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
 const VERSION_MASK: u32 = 0xffff_0000;
@@ -33,14 +31,14 @@ pub(crate) fn min_size(ttype: TType) -> usize {
     }
 }
 
-/// Writes the binary protocol to any [`Write`].
+/// Writes the binary protocol to any [`Sink`] (any `io::Write` with an empty `Sink` impl).
 #[derive(Debug)]
 pub struct BinaryWriter<W> {
     w: W,
     strict: bool,
 }
 
-impl<W: Write> BinaryWriter<W> {
+impl<W: Sink> BinaryWriter<W> {
     /// A writer producing strict message headers.
     pub fn new(w: W) -> Self {
         Self { w, strict: true }
@@ -87,7 +85,17 @@ impl<W: Write> BinaryWriter<W> {
     }
 }
 
-impl<W: Write> ProtocolWriter for BinaryWriter<W> {
+impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
+    fn can_carry_fds(&self) -> bool {
+        self.w.can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        let index = self.w.attach_fd(fd)?;
+        self.write_i32(index)
+    }
+
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
         if self.strict {
             self.put(&[0x80, 0x01, header.channel, header.kind as u8])?;
@@ -358,7 +366,13 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
 
     #[inline]
     fn read_message_end(&mut self) -> Result<()> {
-        Ok(())
+        self.src.end_message()
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        let index = self.read_i32()?;
+        self.src.take_fd(index)
     }
 
     #[inline]

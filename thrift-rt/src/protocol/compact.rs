@@ -1,13 +1,11 @@
 //! The compact protocol: zigzag varints, field-id deltas, bools folded into field headers.
 
-use std::io::Write;
-
 use bytes::Bytes;
 
 use super::{Depth, ProtocolReader, ProtocolWriter, read_fixed_width_list, write_fixed_width};
 use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
 use crate::limits::Limits;
-use crate::transport::Source;
+use crate::transport::{Sink, Source};
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
 const PROTOCOL_ID: u8 = 0x82;
@@ -155,7 +153,7 @@ pub(crate) fn min_size(ttype: TType) -> usize {
     }
 }
 
-/// Writes the compact protocol to any [`Write`].
+/// Writes the compact protocol to any [`Sink`] (any `io::Write` with an empty `Sink` impl).
 #[derive(Debug)]
 pub struct CompactWriter<W> {
     w: W,
@@ -164,7 +162,7 @@ pub struct CompactWriter<W> {
     pending_bool_field: Option<i16>,
 }
 
-impl<W: Write> CompactWriter<W> {
+impl<W: Sink> CompactWriter<W> {
     /// A compact writer.
     pub fn new(w: W) -> Self {
         Self {
@@ -258,7 +256,17 @@ impl<W: Write> CompactWriter<W> {
     }
 }
 
-impl<W: Write> ProtocolWriter for CompactWriter<W> {
+impl<W: Sink> ProtocolWriter for CompactWriter<W> {
+    fn can_carry_fds(&self) -> bool {
+        self.w.can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        let index = self.w.attach_fd(fd)?;
+        self.write_i32(index)
+    }
+
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
         self.last_field_id = 0;
         self.field_id_stack.clear();
@@ -597,7 +605,13 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
 
     #[inline]
     fn read_message_end(&mut self) -> Result<()> {
-        Ok(())
+        self.src.end_message()
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        let index = self.read_i32()?;
+        self.src.take_fd(index)
     }
 
     #[inline]

@@ -192,6 +192,26 @@ pub trait ProtocolWriter {
     /// I/O errors from the underlying writer.
     fn flush(&mut self) -> Result<()>;
 
+    /// Whether this writer's transport can carry file descriptors (see
+    /// [`Sink::can_carry_fds`](crate::transport::Sink::can_carry_fds)).
+    fn can_carry_fds(&self) -> bool {
+        false
+    }
+
+    /// Writes an `fd`: attaches a duplicate of `fd` to the message and writes its index in
+    /// the message's descriptor list as an `i32`.
+    ///
+    /// # Errors
+    ///
+    /// [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) when the transport cannot
+    /// carry descriptors; [`FdCount`](crate::TransportErrorKind::FdCount) beyond the
+    /// per-message limit.
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        let _ = fd;
+        Err(crate::transport::sink::fd_unsupported())
+    }
+
     /// Writes the elements of a `list<i64>` (after `write_list_begin`).
     ///
     /// # Errors
@@ -368,6 +388,20 @@ pub trait ProtocolReader {
     fn read_binary_ref(&mut self) -> Result<&[u8]>;
     /// The limits this reader enforces.
     fn limits(&self) -> &Limits;
+
+    /// Reads an `fd`: an `i32` index into the descriptors that came with the message, whose
+    /// descriptor it takes.
+    ///
+    /// # Errors
+    ///
+    /// [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) when the transport never
+    /// carries descriptors; [`Descriptors`](ProtocolErrorKind::Descriptors) for an index
+    /// beyond those received or already taken.
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        let _ = self.read_i32()?;
+        Err(crate::transport::sink::fd_unsupported())
+    }
 
     /// Reads a `string`, borrowing from the input where possible.
     ///

@@ -76,6 +76,15 @@ macro_rules! delegate_write {
 }
 
 impl<P: ProtocolWriter> ProtocolWriter for MultiplexedWriter<P> {
+    fn can_carry_fds(&self) -> bool {
+        self.inner.can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        self.inner.write_fd(fd)
+    }
+
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
         match header.kind {
             MessageType::Call | MessageType::Oneway => {
@@ -211,6 +220,11 @@ impl<R: ProtocolReader> ProtocolReader for StoredMessageReader<R> {
 
     fn skip(&mut self, ttype: TType) -> Result<()> {
         self.inner.skip(ttype)
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        self.inner.read_fd()
     }
 
     fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {

@@ -15,6 +15,8 @@ use crate::protocol::{
     ProtocolReader, ProtocolWriter,
 };
 use crate::stack::{ProtocolKind, TransportKind};
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, FramedReader, FramedWriter};
 
@@ -54,6 +56,9 @@ fn serve<C: ConnectionProcessor + ?Sized>(
     stream: Stream,
 ) -> Result<()> {
     stream.set_write_timeout(config.write_timeout)?;
+    // Handlers on this thread see who is calling (Unix sockets only).
+    #[cfg(unix)]
+    let _peer = crate::peer::enter(crate::peer::of_stream(&stream));
     let out = stream.try_clone()?;
     let deadline = Rc::new(Cell::new(None));
     let input = ReadHalf::new(
@@ -65,6 +70,8 @@ fn serve<C: ConnectionProcessor + ?Sized>(
     let limits = config.limits;
     let buffered = |i| BufferedReader::with_limits(i, &limits);
     let framed = |i| FramedReader::with_limits(BufReader::new(i), &limits);
+    #[cfg(unix)]
+    let fd_in = |i| FdFramedReader::with_limits(i, &limits);
     let mut conn = Conn {
         processor,
         guard,
@@ -100,6 +107,24 @@ fn serve<C: ConnectionProcessor + ?Sized>(
             &mut JsonReader::with_limits(framed(input), limits),
             &mut JsonWriter::new(FramedWriter::with_limits(out, &limits)),
             |r, w| ServerIo::JsonFramed(r, w),
+        ),
+        #[cfg(unix)]
+        (ProtocolKind::Binary, TransportKind::Fd) => conn.serve(
+            &mut BinaryReader::with_limits(fd_in(input), limits),
+            &mut BinaryWriter::new(FdFramedWriter::with_limits(out, &limits)),
+            |r, w| ServerIo::BinaryFd(r, w),
+        ),
+        #[cfg(unix)]
+        (ProtocolKind::Compact, TransportKind::Fd) => conn.serve(
+            &mut CompactReader::with_limits(fd_in(input), limits),
+            &mut CompactWriter::new(FdFramedWriter::with_limits(out, &limits)),
+            |r, w| ServerIo::CompactFd(r, w),
+        ),
+        #[cfg(unix)]
+        (ProtocolKind::Json, TransportKind::Fd) => conn.serve(
+            &mut JsonReader::with_limits(fd_in(input), limits),
+            &mut JsonWriter::new(FdFramedWriter::with_limits(out, &limits)),
+            |r, w| ServerIo::JsonFd(r, w),
         ),
     }
 }

@@ -13,6 +13,8 @@ use std::io::{self, Read};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use crate::transport::fd::RecvFds;
 use crate::transport::stream::Stream;
 
 /// The read side of a server connection (see the module documentation).
@@ -45,8 +47,10 @@ impl ReadHalf {
     }
 }
 
-impl Read for ReadHalf {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl ReadHalf {
+    /// Applies the idle timeout or the message deadline to the socket before a read (see
+    /// the module documentation).
+    fn prepare(&mut self) -> io::Result<()> {
         let wanted = match self.deadline.get() {
             None => self.idle,
             Some(deadline) => {
@@ -67,12 +71,39 @@ impl Read for ReadHalf {
             self.stream.set_read_timeout(wanted)?;
             self.applied = wanted;
         }
-        let n = self.stream.read(buf)?;
+        Ok(())
+    }
+
+    /// Starts the message deadline with the first byte of a message.
+    fn received(&self, n: usize) {
         if n > 0 && self.deadline.get().is_none() {
             if let Some(m) = self.message {
                 self.deadline.set(Some(Instant::now() + m));
             }
         }
+    }
+}
+
+impl Read for ReadHalf {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.prepare()?;
+        let n = self.stream.read(buf)?;
+        self.received(n);
+        Ok(n)
+    }
+}
+
+#[cfg(unix)]
+impl RecvFds for ReadHalf {
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<std::os::fd::OwnedFd>,
+    ) -> crate::Result<usize> {
+        self.prepare()?;
+        let n = self.stream.recv_fds(buf, control, fds)?;
+        self.received(n);
         Ok(n)
     }
 }

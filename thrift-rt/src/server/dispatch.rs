@@ -2,8 +2,8 @@
 //! without giving up static dispatch.
 //!
 //! [`Processor::process`] is generic over the reader and writer, so it cannot be called
-//! through a trait object. A server, though, only ever builds six reader/writer pairs (three
-//! protocols × two transports over a [`Stream`]); [`ServerIo`] names them. A
+//! through a trait object. A server, though, only ever builds nine reader/writer pairs (three
+//! protocols × three transports over a [`Stream`]); [`ServerIo`] names them. A
 //! [`ConnectionProcessor`] takes one `ServerIo` per message: the blanket implementation for
 //! every [`Processor`] matches on it once and calls `process` with the concrete pair, so every
 //! value is read and written with static dispatch. `ConnectionProcessor` is object-safe, which
@@ -17,6 +17,8 @@ use crate::processor::Processor;
 use crate::protocol::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
 };
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, FramedReader, FramedWriter};
 use crate::ttype::MessageHeader;
@@ -31,6 +33,12 @@ pub type BufferedOut = BufWriter<Stream>;
 pub type FramedIn = FramedReader<BufReader<ReadHalf>>;
 /// The sink of a framed connection.
 pub type FramedOut = FramedWriter<Stream>;
+/// The source of an fd-transport connection.
+#[cfg(unix)]
+pub type FdIn = FdFramedReader<ReadHalf>;
+/// The sink of an fd-transport connection.
+#[cfg(unix)]
+pub type FdOut = FdFramedWriter<Stream>;
 
 /// The reader and writer of one server connection, for each protocol and transport.
 #[derive(Debug)]
@@ -57,6 +65,12 @@ pub enum ServerIo<'a> {
         &'a mut JsonWriter<BufferedOut>,
     ),
     JsonFramed(&'a mut JsonReader<FramedIn>, &'a mut JsonWriter<FramedOut>),
+    #[cfg(unix)]
+    BinaryFd(&'a mut BinaryReader<FdIn>, &'a mut BinaryWriter<FdOut>),
+    #[cfg(unix)]
+    CompactFd(&'a mut CompactReader<FdIn>, &'a mut CompactWriter<FdOut>),
+    #[cfg(unix)]
+    JsonFd(&'a mut JsonReader<FdIn>, &'a mut JsonWriter<FdOut>),
 }
 
 /// Runs `$body` with `$r` and `$w` bound to the concrete reader and writer of a [`ServerIo`].
@@ -69,6 +83,12 @@ macro_rules! with_io {
             $crate::server::ServerIo::CompactFramed($r, $w) => $body,
             $crate::server::ServerIo::JsonBuffered($r, $w) => $body,
             $crate::server::ServerIo::JsonFramed($r, $w) => $body,
+            #[cfg(unix)]
+            $crate::server::ServerIo::BinaryFd($r, $w) => $body,
+            #[cfg(unix)]
+            $crate::server::ServerIo::CompactFd($r, $w) => $body,
+            #[cfg(unix)]
+            $crate::server::ServerIo::JsonFd($r, $w) => $body,
         }
     };
 }

@@ -79,6 +79,8 @@ mod threaded;
 
 pub use deadline::ReadHalf;
 pub use dispatch::{BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo};
+#[cfg(unix)]
+pub use dispatch::{FdIn, FdOut};
 pub use listener::Listener;
 pub use multiplexed::MultiplexedProcessor;
 
@@ -235,12 +237,16 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// When a thread cannot be spawned.
+    /// When a thread cannot be spawned; an [`io::ErrorKind::InvalidInput`] error for the fd
+    /// transport on a TCP listener.
     pub fn spawn<C: ConnectionProcessor + 'static>(
         &self,
         listener: Listener,
         processor: C,
     ) -> io::Result<Server> {
+        if self.config.transport == TransportKind::Fd && listener.local_addr().is_some() {
+            return Err(crate::connect::fd_needs_unix());
+        }
         let shared = Arc::new(Shared::default());
         let processor = Arc::new(processor);
         let config = Arc::new(self.config.clone());

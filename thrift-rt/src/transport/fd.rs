@@ -1,28 +1,32 @@
-//! File-descriptor passing over Unix stream sockets (`SCM_RIGHTS`), bound to messages.
+//! The fd transport: framed messages over a Unix stream socket, with file descriptors
+//! (`SCM_RIGHTS`) bound to the message they travel with.
 //!
-//! This file holds all of the crate's `unsafe` code.
+//! This file and `peer.rs` hold all of the crate's `unsafe` code.
 //!
 //! # Wire format
 //!
-//! Each message is `len: u32 BE | n_fds: u16 BE | payload (len bytes)`, sent with one `sendmsg`
-//! whose `SCM_RIGHTS` control message carries the `n_fds` descriptors. The kernel delivers
-//! ancillary data with the first byte of that `sendmsg`, i.e. with the message header.
+//! The bytes are exactly the framed transport's: `len: i32 BE | payload`, so a peer that
+//! never sends descriptors (any Apache framed client or server on a Unix socket) talks to
+//! this transport unchanged. A frame that carries descriptors is sent with one `sendmsg`
+//! whose single `SCM_RIGHTS` control message holds them, in order; the kernel attaches them
+//! to the first byte of that call, i.e. to the frame's length prefix. Inside the payload, an
+//! IDL `fd` value is an `i32` index into that list.
 //!
-//! # How descriptors stay bound to their message
+//! # How descriptors stay bound to their frame
 //!
-//! The receiver never reads past the end of the current message (it asks for exactly the
-//! header, then exactly the payload), so a `recvmsg` cannot return bytes — or descriptors — of
-//! the next message. Descriptors must arrive with the first header byte and their count must
-//! match `n_fds`; descriptors that arrive anywhere else, or a count mismatch, are an
-//! [`FdCount`](TransportErrorKind::FdCount) error, and every descriptor received so far is
-//! closed.
+//! The receiver never reads past the end of the current frame: it asks for exactly the four
+//! length bytes, then exactly the payload. The kernel does not merge a read across the end
+//! of a `sendmsg` that carried descriptors, so descriptors always arrive with the first
+//! `recvmsg` of their frame. Descriptors that arrive with any later read of the frame, more
+//! than [`Limits::max_fds`], or descriptors truncated by the kernel (`MSG_CTRUNC`) are
+//! errors, and every descriptor received is closed. The reader closes descriptors the message
+//! did not claim when it ends ([`Source::end_message`]), and a frame's leftovers when the next
+//! frame is read.
 //!
 //! Received descriptors are wrapped in [`OwnedFd`] right after `recvmsg` returns, with
-//! `MSG_CMSG_CLOEXEC` set; `MSG_CTRUNC` (descriptors dropped by the kernel) is a
-//! [`ControlTruncated`](TransportErrorKind::ControlTruncated) error. At most
-//! [`MAX_FDS_PER_MESSAGE`] (Linux's `SCM_MAX_FD`) descriptors travel with one message.
+//! `MSG_CMSG_CLOEXEC` set.
 
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
@@ -30,249 +34,576 @@ use nix::errno::Errno;
 use nix::libc;
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 
-use crate::error::{Result, TransportError, TransportErrorKind, eof};
+use super::stream::Stream;
+use super::{Sink, Source};
+use crate::error::{
+    ProtocolErrorKind, Result, TransportError, TransportErrorKind, eof, protocol_err,
+};
 use crate::limits::Limits;
 
 /// The most descriptors one message can carry (Linux `SCM_MAX_FD`).
 pub const MAX_FDS_PER_MESSAGE: usize = 253;
 
-const HEADER_LEN: usize = 6;
-
-/// A message received with its descriptors.
-#[derive(Debug)]
-pub struct FdMessage {
-    /// The message bytes (e.g. a binary-protocol message).
-    pub payload: Vec<u8>,
-    /// The descriptors sent with it, in the sender's order.
-    pub fds: Vec<OwnedFd>,
+/// A socket that can receive descriptors with its bytes.
+pub trait RecvFds: Read {
+    /// One `recvmsg` into `buf`; the descriptors that came with the bytes are appended to
+    /// `fds` (as owned descriptors, before anything else can fail). `control` is scratch
+    /// space for the ancillary data; its size bounds how many descriptors can arrive at once.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; [`ControlTruncated`](TransportErrorKind::ControlTruncated) when the kernel
+    /// dropped descriptors that did not fit (those that did are closed too).
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize>;
 }
 
-/// Sends and receives messages with attached file descriptors over a [`UnixStream`].
-#[derive(Debug)]
-pub struct FdStream {
-    stream: UnixStream,
-    limits: Limits,
-    // Control buffer for recvmsg, u64-aligned as cmsghdr requires.
-    control: Vec<u64>,
+/// A socket that can send descriptors with its bytes.
+pub trait SendFds: Write {
+    /// Whether this socket can carry descriptors at all (a Unix socket can, TCP cannot).
+    fn can_send_fds(&self) -> bool;
+
+    /// Sends all of `parts`, with `fds` attached to the first byte.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; [`FdUnsupported`](TransportErrorKind::FdUnsupported) when `fds` is not
+    /// empty and the socket cannot carry them.
+    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()>;
 }
 
-fn fd_error(message: impl Into<String>) -> crate::Error {
+impl RecvFds for UnixStream {
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        recvmsg_fds(self.as_fd(), buf, control, fds)
+    }
+}
+
+impl RecvFds for Stream {
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        match self {
+            Stream::Unix(s) => s.recv_fds(buf, control, fds),
+            Stream::Tcp(s) => loop {
+                match s.read(buf) {
+                    Ok(n) => return Ok(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            },
+        }
+    }
+}
+
+impl SendFds for UnixStream {
+    fn can_send_fds(&self) -> bool {
+        true
+    }
+
+    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        sendmsg_fds(self, parts, fds)
+    }
+}
+
+impl SendFds for Stream {
+    fn can_send_fds(&self) -> bool {
+        matches!(self, Stream::Unix(_))
+    }
+
+    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        match self {
+            Stream::Unix(s) => sendmsg_fds(s, parts, fds),
+            Stream::Tcp(s) => {
+                if !fds.is_empty() {
+                    return Err(super::sink::fd_unsupported());
+                }
+                for part in parts {
+                    s.write_all(part)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Control-buffer words for `n` descriptors (`u64`-aligned, as `cmsghdr` requires).
+pub(crate) fn control_words(n: usize) -> usize {
+    let n = n.clamp(1, MAX_FDS_PER_MESSAGE);
+    // SAFETY: CMSG_SPACE is pure arithmetic on its argument.
+    let space = unsafe { libc::CMSG_SPACE((n * size_of::<RawFd>()) as u32) };
+    (space as usize).div_ceil(size_of::<u64>())
+}
+
+/// Sends `parts` with one `sendmsg` carrying `fds`, then whatever did not fit with plain
+/// writes (the descriptors went with the first byte).
+pub(crate) fn sendmsg_fds(
+    stream: &UnixStream,
+    parts: &[&[u8]],
+    fds: &[BorrowedFd<'_>],
+) -> Result<()> {
+    if fds.len() > MAX_FDS_PER_MESSAGE {
+        return Err(count_error(format!(
+            "{} descriptors exceed the kernel's {MAX_FDS_PER_MESSAGE} per message",
+            fds.len()
+        )));
+    }
+    let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+    let rights = [ControlMessage::ScmRights(&raw)];
+    let cmsgs: &[ControlMessage<'_>] = if raw.is_empty() { &[] } else { &rights };
+    let iov: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+    let sent = loop {
+        match sendmsg::<()>(
+            stream.as_raw_fd(),
+            &iov,
+            cmsgs,
+            MsgFlags::MSG_NOSIGNAL,
+            None,
+        ) {
+            Ok(n) => break n,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(io::Error::from(e).into()),
+        }
+    };
+    let mut skip = sent;
+    let mut writer = stream;
+    for part in parts {
+        if skip >= part.len() {
+            skip -= part.len();
+            continue;
+        }
+        writer.write_all(&part[skip..])?;
+        skip = 0;
+    }
+    Ok(())
+}
+
+/// One `recvmsg` into `buf`, taking ownership of every descriptor that came with it.
+pub(crate) fn recvmsg_fds(
+    socket: BorrowedFd<'_>,
+    buf: &mut [u8],
+    control: &mut [u64],
+    fds: &mut Vec<OwnedFd>,
+) -> Result<usize> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: msghdr is a plain C struct; all-zero (null pointers, zero lengths) is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = size_of_val(control) as _;
+    let n = loop {
+        // SAFETY: `msg` points at `iov` (valid for `buf.len()` writable bytes) and at
+        // `control` (valid for `msg_controllen` bytes); both outlive the call.
+        let r = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        if r >= 0 {
+            break r as usize;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e.into());
+        }
+    };
+    // Take ownership of every installed descriptor before anything else can fail, so that
+    // each error path closes them.
+    let first_new = fds.len();
+    if msg.msg_controllen > 0 {
+        // SAFETY: `msg` was filled in by recvmsg; CMSG_FIRSTHDR only reads its fields.
+        let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+        while !cmsg.is_null() {
+            // SAFETY: a non-null pointer from CMSG_FIRSTHDR/CMSG_NXTHDR points at a complete
+            // cmsghdr inside the u64-aligned control buffer.
+            let hdr = unsafe { &*cmsg };
+            if hdr.cmsg_level == libc::SOL_SOCKET && hdr.cmsg_type == libc::SCM_RIGHTS {
+                // SAFETY: pure arithmetic.
+                let data_len = hdr.cmsg_len as usize - unsafe { libc::CMSG_LEN(0) } as usize;
+                let count = data_len / size_of::<RawFd>();
+                fds.reserve(count);
+                // SAFETY: CMSG_DATA points at `data_len` bytes of this control message.
+                let data = unsafe { libc::CMSG_DATA(cmsg) }.cast::<RawFd>();
+                for i in 0..count {
+                    // SAFETY: `i < count` keeps the read inside the control message; the
+                    // data may be unaligned, hence read_unaligned.
+                    let raw = unsafe { data.add(i).read_unaligned() };
+                    // SAFETY: the kernel just installed `raw` in our table for us; nothing
+                    // else owns it.
+                    fds.push(unsafe { OwnedFd::from_raw_fd(raw) });
+                }
+            }
+            // SAFETY: `cmsg` is a valid header of `msg`; CMSG_NXTHDR bounds-checks against
+            // msg_controllen and returns null at the end.
+            cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+        }
+    }
+    if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+        fds.truncate(first_new);
+        return Err(TransportError::new(
+            TransportErrorKind::ControlTruncated,
+            "more descriptors arrived than the receiver accepts; all were closed",
+        )
+        .into());
+    }
+    Ok(n)
+}
+
+#[cold]
+fn count_error(message: String) -> crate::Error {
     TransportError::new(TransportErrorKind::FdCount, message).into()
 }
 
-impl FdStream {
-    /// Wraps a connected stream with default limits.
-    pub fn new(stream: UnixStream) -> Self {
-        Self::with_limits(stream, Limits::default())
-    }
+#[cold]
+fn descriptors_error(message: String) -> crate::Error {
+    protocol_err(ProtocolErrorKind::Descriptors, message)
+}
 
-    /// Wraps a connected stream; payloads above `limits.max_frame_size` are refused.
-    pub fn with_limits(stream: UnixStream, limits: Limits) -> Self {
-        // SAFETY: CMSG_SPACE is pure arithmetic on its argument.
-        let space = unsafe { libc::CMSG_SPACE((MAX_FDS_PER_MESSAGE * size_of::<RawFd>()) as u32) };
-        let words = (space as usize).div_ceil(size_of::<u64>());
+/// The descriptors that came with the message being read, each claimed at most once.
+#[derive(Debug, Default)]
+pub struct ReceivedFds {
+    slots: Vec<Option<OwnedFd>>,
+}
+
+impl ReceivedFds {
+    /// A table of the descriptors that came with one message, in the sender's order.
+    pub fn new(fds: Vec<OwnedFd>) -> Self {
         Self {
-            stream,
-            limits,
-            control: vec![0; words],
+            slots: fds.into_iter().map(Some).collect(),
         }
     }
 
-    /// The underlying stream.
-    pub fn get_ref(&self) -> &UnixStream {
-        &self.stream
+    /// How many descriptors are left unclaimed.
+    pub fn unclaimed(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
     }
 
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> UnixStream {
-        self.stream
-    }
-
-    /// Sends `payload` with `fds` attached. The caller keeps its descriptors; the receiver gets
-    /// duplicates.
+    /// Takes the descriptor at `index`.
     ///
     /// # Errors
     ///
-    /// [`FdCount`](TransportErrorKind::FdCount) for more than [`MAX_FDS_PER_MESSAGE`],
-    /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge), I/O errors.
-    pub fn send(&mut self, payload: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        if fds.len() > MAX_FDS_PER_MESSAGE {
-            return Err(fd_error(format!(
-                "{} descriptors exceed {MAX_FDS_PER_MESSAGE}",
-                fds.len()
-            )));
-        }
-        if payload.len() > self.limits.max_frame_size || payload.len() > u32::MAX as usize {
-            return Err(TransportError::new(
-                TransportErrorKind::FrameTooLarge,
-                format!("message of {} bytes", payload.len()),
-            )
-            .into());
-        }
-        let mut header = [0u8; HEADER_LEN];
-        header[..4].copy_from_slice(&(payload.len() as u32).to_be_bytes());
-        header[4..].copy_from_slice(&(fds.len() as u16).to_be_bytes());
-        let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
-        let rights = [ControlMessage::ScmRights(&raw)];
-        let cmsgs: &[ControlMessage<'_>] = if raw.is_empty() { &[] } else { &rights };
-        let iov = [IoSlice::new(&header), IoSlice::new(payload)];
-        let sent = loop {
-            match sendmsg::<()>(
-                self.stream.as_raw_fd(),
-                &iov,
-                cmsgs,
-                MsgFlags::MSG_NOSIGNAL,
-                None,
-            ) {
-                Ok(n) => break n,
-                Err(Errno::EINTR) => {}
-                Err(e) => return Err(io::Error::from(e).into()),
-            }
-        };
-        // The descriptors went with the first byte; send whatever did not fit without them.
-        if sent < HEADER_LEN {
-            self.stream.write_all(&header[sent..])?;
-            self.stream.write_all(payload)?;
-        } else if sent < HEADER_LEN + payload.len() {
-            self.stream.write_all(&payload[sent - HEADER_LEN..])?;
-        }
-        Ok(())
+    /// A [`Descriptors`](ProtocolErrorKind::Descriptors) protocol error for an index beyond
+    /// those received or one already taken.
+    pub fn take(&mut self, index: i32) -> Result<OwnedFd> {
+        let received = self.slots.len();
+        let slot = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.slots.get_mut(i))
+            .ok_or_else(|| {
+                descriptors_error(format!(
+                    "fd index {index}, but {received} descriptors came with the message"
+                ))
+            })?;
+        slot.take()
+            .ok_or_else(|| descriptors_error(format!("fd index {index} is used twice")))
     }
 
-    /// Receives the next message and its descriptors; `None` if the peer closed the stream
-    /// between messages.
+    /// Ends the message: closes every descriptor left and reports them.
     ///
     /// # Errors
     ///
-    /// [`FdCount`](TransportErrorKind::FdCount),
-    /// [`ControlTruncated`](TransportErrorKind::ControlTruncated),
-    /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
-    /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a message, I/O errors. On
-    /// every error all descriptors received for the message are closed.
-    pub fn recv(&mut self) -> Result<Option<FdMessage>> {
-        let mut header = [0u8; HEADER_LEN];
-        let (n, fds) = self.recv_chunk(&mut header)?;
-        if n == 0 {
-            return if fds.is_empty() {
-                Ok(None)
-            } else {
-                Err(fd_error("descriptors without data"))
-            };
+    /// A [`Descriptors`](ProtocolErrorKind::Descriptors) protocol error when any were left.
+    pub fn finish(&mut self) -> Result<()> {
+        let left = self.unclaimed();
+        self.slots.clear();
+        if left == 0 {
+            Ok(())
+        } else {
+            Err(descriptors_error(format!(
+                "{left} descriptors came with the message and were not claimed by it (closed)"
+            )))
         }
-        let mut got = n;
-        while got < HEADER_LEN {
-            let (n, stray) = self.recv_chunk(&mut header[got..])?;
-            if !stray.is_empty() {
-                return Err(fd_error("descriptors arrived inside a message header"));
-            }
-            if n == 0 {
-                return Err(eof());
-            }
-            got += n;
-        }
-        let len = u32::from_be_bytes(header[..4].try_into().expect("4 bytes")) as usize;
-        let n_fds = usize::from(u16::from_be_bytes([header[4], header[5]]));
-        if len > self.limits.max_frame_size {
-            return Err(TransportError::new(
-                TransportErrorKind::FrameTooLarge,
-                format!(
-                    "message of {len} bytes exceeds {}",
-                    self.limits.max_frame_size
-                ),
-            )
-            .into());
-        }
-        if n_fds != fds.len() {
-            return Err(fd_error(format!(
-                "{n_fds} descriptors announced, {} arrived",
-                fds.len()
-            )));
-        }
-        // Grow the payload as bytes arrive, so a lying length costs nothing.
-        let mut payload = Vec::new();
-        while payload.len() < len {
-            let start = payload.len();
-            let want = (len - start).min(64 * 1024);
-            payload.resize(start + want, 0);
-            let (n, stray) = self.recv_chunk(&mut payload[start..])?;
-            payload.truncate(start + n);
-            if !stray.is_empty() {
-                return Err(fd_error("descriptors arrived inside a message payload"));
-            }
-            if n == 0 {
-                return Err(eof());
-            }
-        }
-        Ok(Some(FdMessage { payload, fds }))
-    }
-
-    /// One `recvmsg` into `buf`; returns the byte count and the descriptors that came with it.
-    fn recv_chunk(&mut self, buf: &mut [u8]) -> Result<(usize, Vec<OwnedFd>)> {
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: msghdr is a plain C struct; all-zero (null pointers, zero lengths) is valid.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = self.control.as_mut_ptr().cast();
-        msg.msg_controllen = (self.control.len() * size_of::<u64>()) as _;
-        let n = loop {
-            // SAFETY: `msg` points at `iov` (valid for `buf.len()` writable bytes) and at
-            // `self.control` (valid for `msg_controllen` bytes); both outlive the call.
-            let r =
-                unsafe { libc::recvmsg(self.stream.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
-            if r >= 0 {
-                break r as usize;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e.into());
-            }
-        };
-        // Take ownership of every installed descriptor before anything else can fail, so that
-        // each error path below closes them.
-        let mut fds = Vec::new();
-        if msg.msg_controllen > 0 {
-            // SAFETY: `msg` was filled in by recvmsg; CMSG_FIRSTHDR only reads its fields.
-            let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
-            while !cmsg.is_null() {
-                // SAFETY: a non-null pointer from CMSG_FIRSTHDR/CMSG_NXTHDR points at a complete
-                // cmsghdr inside our u64-aligned control buffer.
-                let hdr = unsafe { &*cmsg };
-                if hdr.cmsg_level == libc::SOL_SOCKET && hdr.cmsg_type == libc::SCM_RIGHTS {
-                    // SAFETY: pure arithmetic.
-                    let data_len = hdr.cmsg_len as usize - unsafe { libc::CMSG_LEN(0) } as usize;
-                    let count = data_len / size_of::<RawFd>();
-                    fds.reserve(count);
-                    // SAFETY: CMSG_DATA points at `data_len` bytes of this control message.
-                    let data = unsafe { libc::CMSG_DATA(cmsg) }.cast::<RawFd>();
-                    for i in 0..count {
-                        // SAFETY: `i < count` keeps the read inside the control message; the
-                        // data may be unaligned, hence read_unaligned.
-                        let raw = unsafe { data.add(i).read_unaligned() };
-                        // SAFETY: the kernel just installed `raw` in our table for us; nothing
-                        // else owns it.
-                        fds.push(unsafe { OwnedFd::from_raw_fd(raw) });
-                    }
-                }
-                // SAFETY: `cmsg` is a valid header of `msg`; CMSG_NXTHDR bounds-checks against
-                // msg_controllen and returns null at the end.
-                cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
-            }
-        }
-        if msg.msg_flags & libc::MSG_CTRUNC != 0 {
-            drop(fds);
-            return Err(TransportError::from_kind(TransportErrorKind::ControlTruncated).into());
-        }
-        Ok((n, fds))
     }
 }
 
-impl AsFd for FdStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.stream.as_fd()
+/// Reads frames and their descriptors from a socket; implements [`Source`] over the current
+/// frame's payload (see the [module documentation](self)).
+#[derive(Debug)]
+pub struct FdFramedReader<R> {
+    inner: R,
+    frame: Vec<u8>,
+    pos: usize,
+    fds: ReceivedFds,
+    max_frame_size: usize,
+    max_fds: usize,
+    control: Vec<u64>,
+}
+
+impl<R: RecvFds> FdFramedReader<R> {
+    /// Reads frames from `inner`, refusing frames above `limits.max_frame_size` and more than
+    /// `limits.max_fds` descriptors per frame.
+    pub fn with_limits(inner: R, limits: &Limits) -> Self {
+        let max_fds = limits.max_fds.min(MAX_FDS_PER_MESSAGE);
+        Self {
+            inner,
+            frame: Vec::new(),
+            pos: 0,
+            fds: ReceivedFds::default(),
+            max_frame_size: limits.max_frame_size,
+            max_fds,
+            // Room for one more than allowed, so that "too many" is told apart from the
+            // kernel truncating.
+            control: vec![0; control_words(max_fds + 1)],
+        }
+    }
+
+    /// Reads frames from `inner` with the default limits.
+    pub fn new(inner: R) -> Self {
+        Self::with_limits(inner, &Limits::default())
+    }
+
+    /// The wrapped socket.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Reads the next frame and its descriptors, closing what is left of the current one.
+    /// Returns `Ok(false)` if the stream ended cleanly before a new frame.
+    ///
+    /// # Errors
+    ///
+    /// [`FdCount`](TransportErrorKind::FdCount) for descriptors beyond the limit, without a
+    /// frame, or arriving after a frame's first read;
+    /// [`ControlTruncated`](TransportErrorKind::ControlTruncated);
+    /// [`NegativeFrameSize`](TransportErrorKind::NegativeFrameSize),
+    /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
+    /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame; I/O errors. Every
+    /// descriptor received for the frame is closed on error.
+    pub fn next_frame(&mut self) -> Result<bool> {
+        self.frame.clear();
+        self.pos = 0;
+        self.fds = ReceivedFds::default();
+        let mut fds = Vec::new();
+        let mut header = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            let before = fds.len();
+            let n = self
+                .inner
+                .recv_fds(&mut header[got..], &mut self.control, &mut fds)?;
+            if got > 0 && fds.len() > before {
+                return Err(count_error(
+                    "descriptors arrived inside a frame header".into(),
+                ));
+            }
+            if n == 0 {
+                if !fds.is_empty() {
+                    return Err(count_error("descriptors arrived without a message".into()));
+                }
+                return if got == 0 { Ok(false) } else { Err(eof()) };
+            }
+            got += n;
+        }
+        if fds.len() > self.max_fds {
+            return Err(count_error(format!(
+                "{} descriptors with one message exceed the limit of {}",
+                fds.len(),
+                self.max_fds
+            )));
+        }
+        let len = i32::from_be_bytes(header);
+        if len < 0 {
+            return Err(TransportError::new(
+                TransportErrorKind::NegativeFrameSize,
+                format!("frame size {len}"),
+            )
+            .into());
+        }
+        let len = len as usize;
+        if len > self.max_frame_size {
+            return Err(TransportError::new(
+                TransportErrorKind::FrameTooLarge,
+                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
+            )
+            .into());
+        }
+        // Grow the payload as bytes arrive, so a lying length costs nothing.
+        let mut stray = Vec::new();
+        while self.frame.len() < len {
+            let start = self.frame.len();
+            let want = (len - start).min(64 * 1024);
+            self.frame.resize(start + want, 0);
+            let n = self
+                .inner
+                .recv_fds(&mut self.frame[start..], &mut self.control, &mut stray);
+            let n = n.inspect_err(|_| self.frame.truncate(start))?;
+            self.frame.truncate(start + n);
+            if !stray.is_empty() {
+                return Err(count_error(
+                    "descriptors arrived inside a frame payload".into(),
+                ));
+            }
+            if n == 0 {
+                return Err(eof());
+            }
+        }
+        self.fds = ReceivedFds::new(fds);
+        Ok(true)
+    }
+}
+
+impl<R> FdFramedReader<R> {
+    /// Takes the current frame's payload (all of it) and descriptors, leaving the reader
+    /// between frames: for callers that hand whole messages to other threads.
+    pub fn take_frame(&mut self) -> (Vec<u8>, ReceivedFds) {
+        self.pos = 0;
+        (
+            std::mem::take(&mut self.frame),
+            std::mem::take(&mut self.fds),
+        )
+    }
+}
+
+impl<R: RecvFds> Source for FdFramedReader<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        &self.frame[self.pos..]
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        debug_assert!(self.pos + n <= self.frame.len());
+        self.pos += n;
+    }
+
+    fn fill_buf(&mut self) -> Result<bool> {
+        while self.pos >= self.frame.len() {
+            if !self.next_frame()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.frame.len() - self.pos
+    }
+
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        if self.remaining() >= n {
+            let start = self.pos;
+            self.pos += n;
+            return Ok(&self.frame[start..start + n]);
+        }
+        super::read_into_scratch(self, n, scratch)
+    }
+
+    fn take_fd(&mut self, index: i32) -> Result<OwnedFd> {
+        self.fds.take(index)
+    }
+
+    fn end_message(&mut self) -> Result<()> {
+        self.fds.finish()
+    }
+}
+
+/// Buffers a message and sends it as one frame on [`flush`](Write::flush), with the
+/// descriptors attached to it ([`Sink::attach_fd`]) in the same `sendmsg`.
+#[derive(Debug)]
+pub struct FdFramedWriter<W> {
+    inner: W,
+    buf: Vec<u8>,
+    fds: Vec<OwnedFd>,
+    max_frame_size: usize,
+    max_fds: usize,
+}
+
+impl<W: SendFds> FdFramedWriter<W> {
+    /// Writes frames to `inner`, refusing frames above `limits.max_frame_size` and more than
+    /// `limits.max_fds` descriptors per frame.
+    pub fn with_limits(inner: W, limits: &Limits) -> Self {
+        Self {
+            inner,
+            buf: vec![0; 4],
+            fds: Vec::new(),
+            max_frame_size: limits.max_frame_size,
+            max_fds: limits.max_fds.min(MAX_FDS_PER_MESSAGE),
+        }
+    }
+
+    /// Writes frames to `inner` with the default limits.
+    pub fn new(inner: W) -> Self {
+        Self::with_limits(inner, &Limits::default())
+    }
+
+    /// The wrapped socket.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Drops the buffered message and closes its descriptors.
+    pub fn discard(&mut self) {
+        self.buf.truncate(4);
+        self.fds.clear();
+    }
+}
+
+impl<W: SendFds> Write for FdFramedWriter<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let len = self.buf.len() - 4;
+        if len == 0 && self.fds.is_empty() {
+            return self.inner.flush();
+        }
+        if len > self.max_frame_size {
+            self.discard();
+            return Err(io::Error::other(TransportError::new(
+                TransportErrorKind::FrameTooLarge,
+                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
+            )));
+        }
+        self.buf[..4].copy_from_slice(&(len as u32).to_be_bytes());
+        let fds: Vec<BorrowedFd<'_>> = self.fds.iter().map(AsFd::as_fd).collect();
+        let sent = self.inner.send_fds(&[&self.buf], &fds);
+        drop(fds);
+        // Our duplicates are closed whether or not the send worked; the peer has its own.
+        self.discard();
+        sent.map_err(io::Error::other)?;
+        self.inner.flush()
+    }
+}
+
+impl<W: SendFds> Sink for FdFramedWriter<W> {
+    fn can_carry_fds(&self) -> bool {
+        self.inner.can_send_fds()
+    }
+
+    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+        if !self.inner.can_send_fds() {
+            return Err(super::sink::fd_unsupported());
+        }
+        if self.fds.len() >= self.max_fds {
+            return Err(count_error(format!(
+                "more than {} descriptors in one message",
+                self.max_fds
+            )));
+        }
+        let index = self.fds.len() as i32;
+        self.fds.push(fd.try_clone_to_owned()?);
+        Ok(index)
     }
 }
 
@@ -280,68 +611,97 @@ impl AsFd for FdStream {
 mod tests {
     use super::*;
 
+    fn pair() -> (FdFramedWriter<UnixStream>, FdFramedReader<UnixStream>) {
+        let (a, b) = UnixStream::pair().unwrap();
+        (FdFramedWriter::new(a), FdFramedReader::new(b))
+    }
+
     #[test]
-    fn too_many_descriptors_are_refused() {
-        let (a, _b) = UnixStream::pair().unwrap();
-        let mut s = FdStream::new(a);
-        let fd = s.get_ref().try_clone().unwrap();
-        let fds = vec![fd.as_fd(); MAX_FDS_PER_MESSAGE + 1];
-        let err = s.send(b"x", &fds).unwrap_err();
+    fn frames_without_descriptors_are_plain_framed_bytes() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut w = FdFramedWriter::new(a);
+        w.write_all(b"hello").unwrap();
+        w.flush().unwrap();
+        let mut raw = [0u8; 9];
+        b.read_exact(&mut raw).unwrap();
+        assert_eq!(&raw, b"\0\0\0\x05hello");
+    }
+
+    #[test]
+    fn descriptors_travel_with_their_frame() {
+        let (mut w, mut r) = pair();
+        let file = w.get_ref().try_clone().unwrap();
+        assert_eq!(w.attach_fd(file.as_fd()).unwrap(), 0);
+        assert_eq!(w.attach_fd(file.as_fd()).unwrap(), 1);
+        w.write_all(b"one").unwrap();
+        w.flush().unwrap();
+        w.write_all(b"two").unwrap();
+        w.flush().unwrap();
+        assert!(r.fill_buf().unwrap());
+        assert_eq!(r.buffered(), b"one");
+        r.take_fd(1).unwrap();
+        assert!(r.take_fd(1).is_err(), "taken twice");
+        assert!(r.take_fd(2).is_err(), "beyond the list");
+        assert!(r.end_message().is_err(), "index 0 was left unclaimed");
+        r.consume(3);
+        assert!(r.fill_buf().unwrap());
+        assert_eq!(r.buffered(), b"two");
+        assert!(r.take_fd(0).is_err(), "the second frame carries none");
+        r.end_message().unwrap();
+    }
+
+    #[test]
+    fn more_than_the_limit_is_refused_on_both_sides() {
+        let limits = Limits::default().with_max_fds(1);
+        let (a, b) = UnixStream::pair().unwrap();
+        let mut w = FdFramedWriter::with_limits(a.try_clone().unwrap(), &limits);
+        w.attach_fd(a.as_fd()).unwrap();
+        let err = w.attach_fd(a.as_fd()).unwrap_err();
+        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
+
+        // A sender without our limit: two descriptors at once.
+        let mut loose = FdFramedWriter::new(a.try_clone().unwrap());
+        loose.attach_fd(a.as_fd()).unwrap();
+        loose.attach_fd(a.as_fd()).unwrap();
+        loose.write_all(b"x").unwrap();
+        loose.flush().unwrap();
+        let mut r = FdFramedReader::with_limits(b, &limits);
+        let err = r.fill_buf().unwrap_err();
         assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
     }
 
     #[test]
-    fn announced_count_must_match() {
+    fn descriptors_inside_a_payload_are_an_error() {
         let (a, b) = UnixStream::pair().unwrap();
-        // A header announcing 2 descriptors, sent without any.
-        (&a).write_all(&[0, 0, 0, 1, 0, 2, b'x']).unwrap();
-        let err = FdStream::new(b).recv().unwrap_err();
+        // The header alone, then payload bytes that carry a descriptor of their own.
+        (&a).write_all(&[0, 0, 0, 2]).unwrap();
+        sendmsg_fds(&a, &[b"yz"], &[a.as_fd()]).unwrap();
+        let err = FdFramedReader::new(b).fill_buf().unwrap_err();
         assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
     }
 
     #[test]
-    fn stray_descriptors_are_an_error() {
+    fn descriptors_without_a_message_are_an_error() {
         let (a, b) = UnixStream::pair().unwrap();
-        // Header bytes first, then payload bytes that carry a descriptor of their own.
-        (&a).write_all(&[0, 0, 0, 2, 0, 0]).unwrap();
-        let extra = a.try_clone().unwrap();
-        let fds = [extra.as_raw_fd()];
-        let rights = [ControlMessage::ScmRights(&fds)];
-        sendmsg::<()>(
-            a.as_raw_fd(),
-            &[IoSlice::new(b"yz")],
-            &rights,
-            MsgFlags::empty(),
-            None,
-        )
-        .unwrap();
-        let mut r = FdStream::new(b);
-        let err = r.recv().unwrap_err();
-        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
-    }
-
-    #[test]
-    fn plain_messages_and_eof() {
-        let (a, b) = UnixStream::pair().unwrap();
-        let mut w = FdStream::new(a);
-        w.send(b"hello", &[]).unwrap();
-        w.send(b"", &[]).unwrap();
-        drop(w);
-        let mut r = FdStream::new(b);
-        assert_eq!(r.recv().unwrap().unwrap().payload, b"hello");
-        assert!(r.recv().unwrap().unwrap().payload.is_empty());
-        assert!(r.recv().unwrap().is_none());
-    }
-
-    #[test]
-    fn truncated_message_is_eof() {
-        let (a, b) = UnixStream::pair().unwrap();
-        (&a).write_all(&[0, 0, 0, 5, 0, 0, 1, 2]).unwrap();
+        // Not `a` itself: a socket in flight in its own queue would keep it open.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        sendmsg_fds(&a, &[b"\0"], &[null.as_fd()]).unwrap();
         drop(a);
-        let err = FdStream::new(b).recv().unwrap_err();
+        let err = FdFramedReader::new(b).fill_buf().unwrap_err();
+        assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
+    }
+
+    #[test]
+    fn tcp_cannot_carry_descriptors() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let tcp = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let mut w = FdFramedWriter::new(Stream::Tcp(tcp));
+        assert!(!w.can_carry_fds());
+        let (x, _y) = UnixStream::pair().unwrap();
+        let err = w.attach_fd(x.as_fd()).unwrap_err();
         assert_eq!(
             err.transport_kind(),
-            Some(TransportErrorKind::UnexpectedEof)
+            Some(TransportErrorKind::FdUnsupported)
         );
     }
 }

@@ -205,6 +205,8 @@ impl<W: Write> FramedWriter<W> {
     }
 }
 
+impl<W: Write> super::Sink for FramedWriter<W> {}
+
 impl<W: Write> Write for FramedWriter<W> {
     #[inline]
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {

@@ -43,10 +43,27 @@ macro_rules! whole_buffer_source {
 
 /// A [`Source`] over a [`Bytes`] buffer: strings and binaries read as `Bytes` share the buffer
 /// instead of being copied.
-#[derive(Clone, Debug, Default)]
+///
+/// On Unix it can also hold the descriptors that came with the message
+/// ([`with_fds`](Self::with_fds)), for messages read whole off an fd transport.
+#[derive(Debug, Default)]
 pub struct BytesSource {
     data: Bytes,
     pos: usize,
+    #[cfg(unix)]
+    fds: Option<super::fd::ReceivedFds>,
+}
+
+impl Clone for BytesSource {
+    /// Clones the bytes and position; descriptors stay with the original.
+    fn clone(&self) -> Self {
+        Self {
+            data: self.data.clone(),
+            pos: self.pos,
+            #[cfg(unix)]
+            fds: None,
+        }
+    }
 }
 
 impl BytesSource {
@@ -55,6 +72,18 @@ impl BytesSource {
         Self {
             data: data.into(),
             pos: 0,
+            #[cfg(unix)]
+            fds: None,
+        }
+    }
+
+    /// Reads from `data`, a message that came with the descriptors `fds`.
+    #[cfg(unix)]
+    pub fn with_fds(data: impl Into<Bytes>, fds: super::fd::ReceivedFds) -> Self {
+        Self {
+            data: data.into(),
+            pos: 0,
+            fds: Some(fds),
         }
     }
 
@@ -76,6 +105,22 @@ impl Source for BytesSource {
     fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
         let range = advance(&mut self.pos, self.data.len(), n)?;
         Ok(self.data.slice(range))
+    }
+
+    #[cfg(unix)]
+    fn take_fd(&mut self, index: i32) -> Result<std::os::fd::OwnedFd> {
+        match &mut self.fds {
+            Some(fds) => fds.take(index),
+            None => Err(super::sink::fd_unsupported()),
+        }
+    }
+
+    fn end_message(&mut self) -> Result<()> {
+        #[cfg(unix)]
+        if let Some(fds) = &mut self.fds {
+            return fds.finish();
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +190,8 @@ impl MemoryBuffer {
         }
     }
 }
+
+impl super::Sink for MemoryBuffer {}
 
 impl io::Write for MemoryBuffer {
     #[inline]

@@ -1,7 +1,8 @@
 //! Transports: where protocol bytes come from and go to.
 //!
-//! Writing is plain [`std::io::Write`]: protocol writers take any `W: Write` (a `Vec<u8>`, a
-//! [`FramedWriter`], a `BufWriter<TcpStream>`, ...).
+//! Writing goes through [`Sink`], an [`std::io::Write`] that may also carry file descriptors:
+//! protocol writers take any `W: Sink` (a `Vec<u8>`, a [`FramedWriter`], a
+//! `BufWriter<TcpStream>`, ...; a plain `Write` type becomes a sink with an empty `impl`).
 //!
 //! Reading goes through [`Source`], a buffered-reader trait that lets protocol readers decode
 //! straight out of the buffer. Sources over memory (`&[u8]`, [`BytesSource`],
@@ -23,6 +24,7 @@ pub mod fd;
 pub mod file;
 pub mod framed;
 pub mod memory;
+pub mod sink;
 pub mod socket;
 pub mod stream;
 #[cfg(unix)]
@@ -31,6 +33,7 @@ pub mod unix;
 pub use buffered::BufferedReader;
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
+pub use sink::Sink;
 pub use stream::Stream;
 
 /// A buffered byte source for protocol readers.
@@ -78,6 +81,32 @@ pub trait Source {
 
     /// Tells the source a new message starts, resetting any per-message byte budget.
     fn begin_message(&mut self) {}
+
+    /// Takes the descriptor at `index` in the list that arrived with the current message
+    /// (the IDL type `fd` travels as that index). Each index can be taken once.
+    ///
+    /// # Errors
+    ///
+    /// [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) for sources that never
+    /// receive descriptors; a [`Descriptors`](crate::ProtocolErrorKind::Descriptors) protocol
+    /// error for an index beyond those received or one already taken.
+    #[cfg(unix)]
+    fn take_fd(&mut self, index: i32) -> Result<std::os::fd::OwnedFd> {
+        let _ = index;
+        Err(sink::fd_unsupported())
+    }
+
+    /// Tells the source the current message has been read (from
+    /// [`ProtocolReader::read_message_end`](crate::ProtocolReader::read_message_end)).
+    /// Sources that receive descriptors close any the message did not claim and report them.
+    ///
+    /// # Errors
+    ///
+    /// A [`Descriptors`](crate::ProtocolErrorKind::Descriptors) protocol error for
+    /// descriptors the message did not claim (they are closed).
+    fn end_message(&mut self) -> Result<()> {
+        Ok(())
+    }
 
     /// Reads `n` bytes as [`Bytes`]; sources backed by `Bytes` return a slice without copying.
     ///
@@ -276,6 +305,15 @@ impl<S: Source + ?Sized> Source for &mut S {
 
     fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
         (**self).read_bytes(n)
+    }
+
+    #[cfg(unix)]
+    fn take_fd(&mut self, index: i32) -> Result<std::os::fd::OwnedFd> {
+        (**self).take_fd(index)
+    }
+
+    fn end_message(&mut self) -> Result<()> {
+        (**self).end_message()
     }
 }
 

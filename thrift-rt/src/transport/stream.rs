@@ -89,6 +89,8 @@ impl Read for Stream {
     }
 }
 
+impl super::Sink for Stream {}
+
 impl Write for Stream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {

@@ -52,6 +52,7 @@ fn main() -> ExitCode {
     let transport = match args.transport {
         thrift_rt::TransportKind::Buffered => "buffered",
         thrift_rt::TransportKind::Framed => "framed",
+        thrift_rt::TransportKind::Fd => "fd",
     };
     // The readiness line in the style of Apache's C++ server; the runner itself watches the
     // kernel's socket table.

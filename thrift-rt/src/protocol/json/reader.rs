@@ -370,7 +370,14 @@ impl<S: Source> ProtocolReader for JsonReader<S> {
     }
 
     fn read_message_end(&mut self) -> Result<()> {
-        self.close(b']')
+        self.close(b']')?;
+        self.src.end_message()
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        let index = self.read_i32()?;
+        self.src.take_fd(index)
     }
 
     fn read_struct_begin(&mut self) -> Result<()> {

@@ -1,7 +1,5 @@
 //! The JSON protocol writer.
 
-use std::io::Write;
-
 use super::base64::base64_encode;
 use super::context::{Ctx, CtxStack};
 use super::double::format_double;
@@ -9,9 +7,10 @@ use super::uuid::format_uuid;
 use super::{VERSION, type_name};
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::protocol::ProtocolWriter;
+use crate::transport::Sink;
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader};
 
-/// Writes Apache's JSON protocol to any [`Write`].
+/// Writes Apache's JSON protocol to any [`Sink`] (any `io::Write` with an empty `Sink` impl).
 #[derive(Debug)]
 pub struct JsonWriter<W> {
     w: W,
@@ -19,7 +18,7 @@ pub struct JsonWriter<W> {
     buf: Vec<u8>,
 }
 
-impl<W: Write> JsonWriter<W> {
+impl<W: Sink> JsonWriter<W> {
     /// A JSON writer.
     pub fn new(w: W) -> Self {
         Self {
@@ -153,7 +152,17 @@ impl<W: Write> JsonWriter<W> {
     }
 }
 
-impl<W: Write> ProtocolWriter for JsonWriter<W> {
+impl<W: Sink> ProtocolWriter for JsonWriter<W> {
+    fn can_carry_fds(&self) -> bool {
+        self.w.can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        let index = self.w.attach_fd(fd)?;
+        self.write_i32(index)
+    }
+
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
         self.ctx.0.clear();
         self.open_array()?;

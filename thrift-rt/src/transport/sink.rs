@@ -1,0 +1,88 @@
+//! [`Sink`]: where protocol writers put bytes, and descriptors when the transport can carry
+//! them.
+//!
+//! A sink is an [`io::Write`] plus one capability: attaching file descriptors to the message
+//! being written (the IDL type `fd`). Only transports bound to a Unix socket can carry
+//! descriptors ([`FdFramedWriter`](super::fd::FdFramedWriter), and the channel endpoint's
+//! message buffer when descriptor passing is on); every other sink keeps the default methods,
+//! which refuse. Plain `Write` types used as sinks need one empty line:
+//! `impl thrift_rt::transport::Sink for MyWriter {}`.
+
+use std::io;
+#[cfg(unix)]
+use std::os::fd::BorrowedFd;
+
+use crate::error::Result;
+
+/// A byte sink for protocol writers; see the [module documentation](self).
+pub trait Sink: io::Write {
+    /// Whether descriptors can be attached to the messages written here. Generated code asks
+    /// before writing a message that holds descriptors, so that a transport that cannot carry
+    /// them fails before anything is written.
+    fn can_carry_fds(&self) -> bool {
+        false
+    }
+
+    /// Attaches a duplicate of `fd` to the message being written and returns its index in
+    /// the message's descriptor list (the value an `fd` has on the wire). The descriptors
+    /// leave with the message when it is flushed.
+    ///
+    /// # Errors
+    ///
+    /// [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) for sinks that cannot carry
+    /// descriptors; [`FdCount`](crate::TransportErrorKind::FdCount) beyond the per-message
+    /// limit; an I/O error if the descriptor cannot be duplicated.
+    #[cfg(unix)]
+    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+        let _ = fd;
+        Err(fd_unsupported())
+    }
+}
+
+/// The error of sinks (and readers) without descriptor support.
+#[cold]
+pub(crate) fn fd_unsupported() -> crate::Error {
+    crate::error::TransportError::new(
+        crate::TransportErrorKind::FdUnsupported,
+        "this transport cannot carry file descriptors (they need the fd transport over a Unix socket)",
+    )
+    .into()
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn can_carry_fds(&self) -> bool {
+        (**self).can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+        (**self).attach_fd(fd)
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn can_carry_fds(&self) -> bool {
+        (**self).can_carry_fds()
+    }
+
+    #[cfg(unix)]
+    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+        (**self).attach_fd(fd)
+    }
+}
+
+impl Sink for Vec<u8> {}
+impl Sink for &mut [u8] {}
+impl Sink for io::Sink {}
+impl Sink for io::Stdout {}
+impl Sink for io::Stderr {}
+impl Sink for std::fs::File {}
+impl Sink for std::net::TcpStream {}
+#[cfg(unix)]
+impl Sink for std::os::unix::net::UnixStream {}
+impl<W: io::Write> Sink for io::BufWriter<W> {}
+impl<W: io::Write> Sink for io::LineWriter<W> {}
+impl Sink for io::Cursor<Vec<u8>> {}
+impl Sink for io::Cursor<&mut Vec<u8>> {}
+impl Sink for io::Cursor<&mut [u8]> {}
+impl Sink for io::Cursor<Box<[u8]>> {}
