@@ -322,3 +322,85 @@ fn channel_zero_interoperates_with_plain_clients_and_servers() {
     drop((plain, endpoint));
     server.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn beyond_max_workers_calls_are_refused_not_queued_without_bound() {
+    let (side, _notes) = Side::new("server");
+    let mut builder = Builder::new();
+    // One worker and a queue of one: a third concurrent call has nowhere to go.
+    builder.serve(PingProcessor::new(side)).max_workers(1);
+    let listener = builder
+        .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
+        .unwrap();
+    let client = Builder::new()
+        .connect_tcp(listener.local_addr().unwrap(), &Default::default())
+        .unwrap();
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let mut ping = PingClient::from_caller(client.caller());
+            std::thread::spawn(move || ping.nap(300))
+        })
+        .collect();
+    let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let served = outcomes.iter().filter(|o| matches!(o, Ok(300))).count();
+    let refused: Vec<_> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Err(Error::Application(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert!(served >= 1, "the worker served some calls: {outcomes:?}");
+    assert!(!refused.is_empty(), "some calls were refused: {outcomes:?}");
+    assert_eq!(served + refused.len(), 6, "{outcomes:?}");
+    for e in refused {
+        assert_eq!(e.kind, ApplicationErrorKind::InternalError);
+        assert!(e.message.contains("overloaded"), "{}", e.message);
+    }
+    // Once the burst is over, the endpoint serves again.
+    assert_eq!(PingClient::from_caller(client.caller()).nap(0).unwrap(), 0);
+    drop(client);
+    listener.shutdown();
+}
+
+#[test]
+fn an_undecodable_call_spoils_only_itself() {
+    use std::io::{Read, Write};
+
+    let (side, _notes) = Side::new("server");
+    let mut builder = Builder::new();
+    builder.serve(PingProcessor::new(side));
+    let listener = builder
+        .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
+        .unwrap();
+    let mut raw = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // A framed call `nap` on channel 7 whose argument has the wrong type (string for i32)
+    // and a length that runs past the frame.
+    let mut body = vec![0x80, 0x01, 7, 1];
+    body.extend_from_slice(&3_i32.to_be_bytes());
+    body.extend_from_slice(b"nap");
+    body.extend_from_slice(&1_i32.to_be_bytes());
+    body.extend_from_slice(&[11, 0, 1]);
+    body.extend_from_slice(&1000_i32.to_be_bytes());
+    let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&body);
+    raw.write_all(&frame).unwrap();
+    // The answer is an exception for seqid 1 (the processor reports the decode error).
+    let mut len = [0u8; 4];
+    raw.read_exact(&mut len).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(len) as usize];
+    raw.read_exact(&mut reply).unwrap();
+    assert_eq!(
+        &reply[..4],
+        &[0x80, 0x01, 7, 3],
+        "an exception on channel 7"
+    );
+    // The connection still serves well-formed calls.
+    let client = Builder::new()
+        .connect(thrift_rt::transport::Stream::Tcp(raw))
+        .unwrap();
+    assert_eq!(PingClient::from_caller(client.caller()).nap(1).unwrap(), 1);
+    drop(client);
+    listener.shutdown();
+}
