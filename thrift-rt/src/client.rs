@@ -73,14 +73,22 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
     ) -> Result<i32> {
         self.seqid = self.seqid.wrapping_add(1);
         let seqid = self.seqid;
-        self.writer.write_message_begin(&MessageHeader {
+        let header = MessageHeader {
             name: method,
             kind,
             seqid,
             channel,
-        })?;
-        write_args(&mut self.writer)?;
-        self.writer.write_message_end()?;
+        };
+        let written = self
+            .writer
+            .write_message_begin(&header)
+            .and_then(|()| write_args(&mut self.writer))
+            .and_then(|()| self.writer.write_message_end());
+        if let Err(e) = written {
+            // Nothing of a half-written call may go out in front of the next one.
+            self.writer.discard_message();
+            return Err(e);
+        }
         self.writer.flush()?;
         Ok(seqid)
     }
@@ -221,5 +229,38 @@ mod tests {
             .unwrap();
         assert_eq!((first, second), (i32::MAX, i32::MIN));
         assert_eq!(client.next_seqid(), i32::MIN + 1);
+    }
+
+    #[test]
+    fn a_call_that_fails_half_written_sends_nothing() {
+        use crate::transport::{BufferedWriter, FramedWriter};
+
+        fn two_calls<W: crate::transport::Sink>(sink: W) -> W {
+            let mut client = Client::new(BinaryReader::new(&[][..]), BinaryWriter::new(sink));
+            let failed = client.send("first", MessageType::Call, 0, |w| {
+                w.write_i32(1)?;
+                Err(crate::error::protocol_err(
+                    crate::ProtocolErrorKind::MissingField,
+                    "encoding failed half-way",
+                ))
+            });
+            assert!(failed.is_err());
+            client
+                .send("second", MessageType::Call, 0, |w| w.write_i32(2))
+                .unwrap();
+            client.into_inner().1.into_inner()
+        }
+
+        let mut expected = BinaryWriter::new(Vec::new());
+        expected
+            .write_message_begin(&MessageHeader::new("second", MessageType::Call, 2))
+            .unwrap();
+        expected.write_i32(2).unwrap();
+        let expected = expected.into_inner();
+
+        let framed = two_calls(FramedWriter::new(Vec::new())).into_inner();
+        assert_eq!(&framed[4..], &expected[..], "framed: only the second call");
+        let buffered = two_calls(BufferedWriter::new(Vec::new())).into_inner();
+        assert_eq!(buffered, expected, "buffered: only the second call");
     }
 }

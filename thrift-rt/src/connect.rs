@@ -22,7 +22,7 @@
 //! static dispatch instead (see [`server`](crate::server)). Callers who know the pair at
 //! compile time can build the concrete reader and writer themselves.
 
-use std::io::{self, BufReader, BufWriter};
+use std::io::{self, BufReader};
 #[cfg(unix)]
 use std::path::Path;
 use std::time::Duration;
@@ -40,7 +40,7 @@ use crate::stack::{ProtocolKind, TransportKind};
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::socket::{self, TcpOptions};
 use crate::transport::stream::Stream;
-use crate::transport::{BufferedReader, FramedReader, FramedWriter};
+use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
 
 /// Protocol, transport, limits and socket options for a client connection.
@@ -143,7 +143,7 @@ pub fn from_stream(stream: Stream, opts: &ClientOptions) -> io::Result<(AnyReade
     Ok(match opts.transport {
         TransportKind::Buffered => {
             let src = BufferedReader::with_limits(stream, &limits);
-            let sink = BufWriter::new(out);
+            let sink = BufferedWriter::new(out);
             match opts.protocol {
                 ProtocolKind::Binary => (
                     AnyReader::BinaryBuffered(BinaryReader::with_limits(src, limits)),
@@ -209,7 +209,7 @@ pub(crate) fn fd_needs_unix() -> io::Error {
 
 type BufferedSrc = BufferedReader<Stream>;
 type FramedSrc = FramedReader<BufReader<Stream>>;
-type BufferedSink = BufWriter<Stream>;
+type BufferedSink = BufferedWriter<Stream>;
 type FramedSink = FramedWriter<Stream>;
 #[cfg(unix)]
 type FdSrc = FdFramedReader<Stream>;
@@ -285,6 +285,10 @@ macro_rules! delegate {
 impl ProtocolWriter for AnyWriter {
     fn can_carry_fds(&self) -> bool {
         each!(AnyWriter, self, p => p.can_carry_fds())
+    }
+
+    fn discard_message(&mut self) {
+        each!(AnyWriter, self, p => p.discard_message());
     }
 
     #[cfg(unix)]

@@ -90,6 +90,10 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
         self.w.can_carry_fds()
     }
 
+    fn discard_message(&mut self) {
+        self.w.discard();
+    }
+
     #[cfg(unix)]
     fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
         let index = self.w.attach_fd(fd)?;

@@ -261,6 +261,12 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
         self.w.can_carry_fds()
     }
 
+    fn discard_message(&mut self) {
+        self.last_field_id = 0;
+        self.field_id_stack.clear();
+        self.w.discard();
+    }
+
     #[cfg(unix)]
     fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
         let index = self.w.attach_fd(fd)?;

@@ -192,6 +192,11 @@ pub trait ProtocolWriter {
     /// I/O errors from the underlying writer.
     fn flush(&mut self) -> Result<()>;
 
+    /// Drops a message whose writing failed half-way: the transport's unflushed bytes and
+    /// descriptors ([`Sink::discard`](crate::transport::Sink::discard)) and the protocol's
+    /// own state, so the next message starts clean.
+    fn discard_message(&mut self) {}
+
     /// Whether this writer's transport can carry file descriptors (see
     /// [`Sink::can_carry_fds`](crate::transport::Sink::can_carry_fds)).
     fn can_carry_fds(&self) -> bool {

@@ -80,6 +80,10 @@ impl<P: ProtocolWriter> ProtocolWriter for MultiplexedWriter<P> {
         self.inner.can_carry_fds()
     }
 
+    fn discard_message(&mut self) {
+        self.inner.discard_message();
+    }
+
     #[cfg(unix)]
     fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
         self.inner.write_fd(fd)

@@ -4,7 +4,7 @@
 //! reaches the thread that runs it.
 
 use std::cell::Cell;
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Instant;
@@ -18,7 +18,7 @@ use crate::stack::{ProtocolKind, TransportKind};
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::stream::Stream;
-use crate::transport::{BufferedReader, FramedReader, FramedWriter};
+use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
 
 use super::Config;
 use super::deadline::ReadHalf;
@@ -80,7 +80,7 @@ fn serve<C: ConnectionProcessor + ?Sized>(
     match (config.protocol, config.transport) {
         (ProtocolKind::Binary, TransportKind::Buffered) => conn.serve(
             &mut BinaryReader::with_limits(buffered(input), limits),
-            &mut BinaryWriter::new(BufWriter::new(out)),
+            &mut BinaryWriter::new(BufferedWriter::new(out)),
             |r, w| ServerIo::BinaryBuffered(r, w),
         ),
         (ProtocolKind::Binary, TransportKind::Framed) => conn.serve(
@@ -90,7 +90,7 @@ fn serve<C: ConnectionProcessor + ?Sized>(
         ),
         (ProtocolKind::Compact, TransportKind::Buffered) => conn.serve(
             &mut CompactReader::with_limits(buffered(input), limits),
-            &mut CompactWriter::new(BufWriter::new(out)),
+            &mut CompactWriter::new(BufferedWriter::new(out)),
             |r, w| ServerIo::CompactBuffered(r, w),
         ),
         (ProtocolKind::Compact, TransportKind::Framed) => conn.serve(
@@ -100,7 +100,7 @@ fn serve<C: ConnectionProcessor + ?Sized>(
         ),
         (ProtocolKind::Json, TransportKind::Buffered) => conn.serve(
             &mut JsonReader::with_limits(buffered(input), limits),
-            &mut JsonWriter::new(BufWriter::new(out)),
+            &mut JsonWriter::new(BufferedWriter::new(out)),
             |r, w| ServerIo::JsonBuffered(r, w),
         ),
         (ProtocolKind::Json, TransportKind::Framed) => conn.serve(

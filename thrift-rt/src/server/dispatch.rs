@@ -10,7 +10,7 @@
 //! is what lets the [`MultiplexedProcessor`](super::MultiplexedProcessor) keep processors of
 //! different types in one map: the price is one virtual call and one match per message.
 
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 
 use crate::error::Result;
 use crate::processor::Processor;
@@ -20,7 +20,7 @@ use crate::protocol::{
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::stream::Stream;
-use crate::transport::{BufferedReader, FramedReader, FramedWriter};
+use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
 use crate::ttype::MessageHeader;
 
 use super::deadline::ReadHalf;
@@ -28,7 +28,7 @@ use super::deadline::ReadHalf;
 /// The source of a buffered connection.
 pub type BufferedIn = BufferedReader<ReadHalf>;
 /// The sink of a buffered connection.
-pub type BufferedOut = BufWriter<Stream>;
+pub type BufferedOut = BufferedWriter<Stream>;
 /// The source of a framed connection.
 pub type FramedIn = FramedReader<BufReader<ReadHalf>>;
 /// The sink of a framed connection.

@@ -1,9 +1,7 @@
-//! Buffered reading from any [`std::io::Read`].
-//!
-//! For the write side use [`std::io::BufWriter`]; protocol writers flush it through
-//! [`ProtocolWriter::flush`](crate::protocol::ProtocolWriter::flush).
+//! The buffered transport: [`BufferedReader`], reading from any [`std::io::Read`] through a
+//! buffer, and [`BufferedWriter`], which holds a whole message and writes it at once.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use super::{Source, read_into_scratch};
 use crate::error::{Result, TransportError, TransportErrorKind};
@@ -64,6 +62,75 @@ impl<R: Read> BufferedReader<R> {
     /// Unwraps the reader, dropping buffered bytes.
     pub fn into_inner(self) -> R {
         self.inner
+    }
+}
+
+/// Holds a whole message and writes it with one `write_all` on
+/// [`flush`](Write::flush) (which protocol writers call at the end of each message), so a
+/// message of any size costs one system call where the socket takes it, and a message whose
+/// encoding failed can be dropped ([`Sink::discard`](super::Sink::discard)) before any of it
+/// is sent. Unlike [`std::io::BufWriter`], it never writes part of a message early.
+#[derive(Debug)]
+pub struct BufferedWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> BufferedWriter<W> {
+    /// Writes messages to `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            buf: Vec::with_capacity(DEFAULT_CAPACITY),
+        }
+    }
+
+    /// The bytes of the message buffered so far.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The wrapped writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Unwraps the writer, dropping any unflushed bytes.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for BufferedWriter<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let result = self.inner.write_all(&self.buf);
+            self.buf.clear();
+            // A large message's buffer is not kept for the connection's lifetime.
+            if self.buf.capacity() > 64 * DEFAULT_CAPACITY {
+                self.buf = Vec::with_capacity(DEFAULT_CAPACITY);
+            }
+            result?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> super::Sink for BufferedWriter<W> {
+    fn discard(&mut self) {
+        self.buf.clear();
     }
 }
 

@@ -605,6 +605,10 @@ impl<W: SendFds> Sink for FdFramedWriter<W> {
         self.fds.push(fd.try_clone_to_owned()?);
         Ok(index)
     }
+
+    fn discard(&mut self) {
+        FdFramedWriter::discard(self);
+    }
 }
 
 #[cfg(test)]

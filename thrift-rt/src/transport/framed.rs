@@ -205,7 +205,11 @@ impl<W: Write> FramedWriter<W> {
     }
 }
 
-impl<W: Write> super::Sink for FramedWriter<W> {}
+impl<W: Write> super::Sink for FramedWriter<W> {
+    fn discard(&mut self) {
+        self.buf.truncate(4);
+    }
+}
 
 impl<W: Write> Write for FramedWriter<W> {
     #[inline]

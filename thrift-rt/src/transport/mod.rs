@@ -30,7 +30,7 @@ pub mod stream;
 #[cfg(unix)]
 pub mod unix;
 
-pub use buffered::BufferedReader;
+pub use buffered::{BufferedReader, BufferedWriter};
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
 pub use sink::Sink;

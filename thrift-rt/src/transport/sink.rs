@@ -37,6 +37,12 @@ pub trait Sink: io::Write {
         let _ = fd;
         Err(fd_unsupported())
     }
+
+    /// Drops the bytes (and descriptors) of a message not flushed yet, after writing it
+    /// failed half-way, so the next message does not go out behind a fragment. Sinks that
+    /// hold whole messages (the framed, buffered and fd writers) implement it; for the others
+    /// it does nothing.
+    fn discard(&mut self) {}
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -54,6 +60,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
         (**self).can_carry_fds()
     }
 
+    fn discard(&mut self) {
+        (**self).discard();
+    }
+
     #[cfg(unix)]
     fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
         (**self).attach_fd(fd)
@@ -63,6 +73,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 impl<S: Sink + ?Sized> Sink for Box<S> {
     fn can_carry_fds(&self) -> bool {
         (**self).can_carry_fds()
+    }
+
+    fn discard(&mut self) {
+        (**self).discard();
     }
 
     #[cfg(unix)]

@@ -157,6 +157,11 @@ impl<W: Sink> ProtocolWriter for JsonWriter<W> {
         self.w.can_carry_fds()
     }
 
+    fn discard_message(&mut self) {
+        self.ctx = CtxStack::default();
+        self.w.discard();
+    }
+
     #[cfg(unix)]
     fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
         let index = self.w.attach_fd(fd)?;
