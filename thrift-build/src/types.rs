@@ -121,6 +121,7 @@ impl Context<'_> {
                 BinaryType::Bytes => quote!(_rt::Bytes),
             },
             BaseType::Uuid => quote!([u8; 16]),
+            BaseType::Fd => quote!(_rt::OwnedFd),
         }
     }
 
