@@ -1,6 +1,6 @@
 //! Generates the code under test twice: with the default options into `OUT_DIR`, and with hash
-//! collections and `Bytes` binaries into `OUT_DIR/alt`, so both option sets must compile
-//! warning-free.
+//! collections and `Bytes` binaries into `OUT_DIR/alt` (`constructs.thrift` and, for maps of
+//! descriptors in a `HashMap`, `fds.thrift`), so both option sets must compile warning-free.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ const IDL: &[&str] = &[
     "../../idl/constructs.thrift",
     "../../idl/edge_cases.thrift",
     "../../idl/example.thrift",
+    "../../idl/fds.thrift",
 ];
 
 fn main() {
@@ -20,7 +21,7 @@ fn main() {
         .collections(thrift_build::Collections::Hash)
         .binary_type(thrift_build::BinaryType::Bytes)
         .out_dir(out_dir.join("alt"))
-        .compile(&["../../idl/constructs.thrift"]);
+        .compile(&["../../idl/constructs.thrift", "../../idl/fds.thrift"]);
     if let Err(e) = result {
         panic!("thrift-build (hash collections, Bytes) failed:\n{e:?}");
     }

@@ -4,8 +4,9 @@
 //!   replaces it (`extern_path`);
 //! - the Rust name of every definition, unique within its module;
 //! - which struct fields need a `Box` (only where by-value fields form a cycle);
-//! - which traits each struct, union and exception can derive (`Eq`, `Hash`, `Ord`,
-//!   `Default`), which depends on its fields, recursively.
+//! - which traits each struct, union and exception can derive (`Clone` and `PartialEq` unless
+//!   it can hold a file descriptor, `Eq`, `Hash`, `Ord`, `Default`), which depends on its
+//!   fields, recursively.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -58,6 +59,9 @@ pub(crate) struct FunctionNames {
 /// Which traits a type can derive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Caps {
+    /// It cannot hold a file descriptor (`OwnedFd` is neither `Clone` nor `PartialEq`), so it
+    /// derives `Clone` and `PartialEq`. A type that can hold one derives only `Debug`.
+    pub(crate) no_fds: bool,
     pub(crate) eq: bool,
     pub(crate) hash: bool,
     pub(crate) ord: bool,
@@ -66,14 +70,25 @@ pub(crate) struct Caps {
 
 impl Caps {
     const ALL: Caps = Caps {
+        no_fds: true,
         eq: true,
         hash: true,
         ord: true,
         default: true,
     };
 
+    /// What a file descriptor allows: nothing but `Debug`.
+    pub(crate) const FD: Caps = Caps {
+        no_fds: false,
+        eq: false,
+        hash: false,
+        ord: false,
+        default: false,
+    };
+
     fn and(self, other: Caps) -> Caps {
         Caps {
+            no_fds: self.no_fds && other.no_fds,
             eq: self.eq && other.eq,
             hash: self.hash && other.hash,
             ord: self.ord && other.ord,
@@ -353,10 +368,12 @@ impl<'a> Context<'a> {
 
     /// Computes [`Caps`] for every struct-like definition.
     ///
-    /// `Eq`, `Hash` and `Ord` are a greatest fixpoint: start from "everything derivable" and
-    /// remove what a field forbids until nothing changes (a recursive type can derive `Eq` if
-    /// its other fields can). `Default` is a least fixpoint: a type has a default only if one
-    /// can actually be built, which a required recursive field rules out.
+    /// "Holds no fd", `Eq`, `Hash` and `Ord` are a greatest fixpoint: start from "everything
+    /// derivable" and remove what a field forbids until nothing changes (a recursive type can
+    /// derive `Eq` if its other fields can; it holds a descriptor if a field, or a field of a
+    /// field, does). `Default` is a least fixpoint: a type has a default only if one can
+    /// actually be built, which a required recursive field rules out. A type that can hold a
+    /// descriptor has no `Default`, even when its descriptors sit in `Option`s or `Vec`s.
     fn compute_caps(&mut self) {
         let program = self.program;
         for caps in &mut self.caps {
@@ -379,6 +396,7 @@ impl<'a> Context<'a> {
                 }
                 // A union has no natural default value.
                 caps.default &= strukt.kind != StructKind::Union;
+                caps.default &= caps.no_fds;
                 if caps != self.caps[def.id.index()] {
                     self.caps[def.id.index()] = caps;
                     changed = true;
@@ -414,8 +432,15 @@ impl<'a> Context<'a> {
     fn type_caps_in(&self, ty: &Type, key: bool) -> Caps {
         let hash_collections = self.config.collections == Collections::Hash;
         match self.program.true_type(ty) {
+            Type::Base(BaseType::Fd) => Caps::FD,
+            // `set<fd>` is an `FdSet`: a `Vec` with a set's wire type.
+            Type::Set(elem) if self.is_fd(elem) => Caps {
+                default: true,
+                ..Caps::FD
+            },
             Type::Base(BaseType::Double) if key => Caps::ALL,
             Type::Base(BaseType::Double) => Caps {
+                no_fds: true,
                 eq: false,
                 hash: false,
                 ord: false,
@@ -428,8 +453,9 @@ impl<'a> Context<'a> {
                 ..self.type_caps_in(elem, key)
             },
             // Elements and keys are stored in key form, which is always Eq + Ord + Hash where it
-            // compiles at all.
+            // compiles at all (the resolver keeps descriptors out of set elements and keys).
             Type::Set(_) if hash_collections => Caps {
+                no_fds: true,
                 eq: true,
                 hash: false,
                 ord: false,
@@ -458,6 +484,16 @@ impl<'a> Context<'a> {
                 _ => Caps::ALL,
             },
         }
+    }
+
+    /// True when a value of type `ty` can hold a file descriptor.
+    pub(crate) fn holds_fd(&self, ty: &Type) -> bool {
+        !self.type_caps(ty).no_fds
+    }
+
+    /// True when `ty` is `fd` itself (through typedefs).
+    pub(crate) fn is_fd(&self, ty: &Type) -> bool {
+        matches!(self.program.true_type(ty), Type::Base(BaseType::Fd))
     }
 
     /// True when a field of type `ty` has a value to fall back on when it is missing.

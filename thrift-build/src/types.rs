@@ -79,6 +79,7 @@ impl Context<'_> {
                 let elem = self.rust_type_in(elem, here, key);
                 quote!(::std::vec::Vec<#elem>)
             }
+            Type::Set(elem) if self.is_fd(elem) => quote!(_rt::FdSet),
             Type::Set(elem) => {
                 let elem = self.rust_type_in(elem, here, true);
                 match self.config.collections {
@@ -121,6 +122,7 @@ impl Context<'_> {
                 BinaryType::Bytes => quote!(_rt::Bytes),
             },
             BaseType::Uuid => quote!([u8; 16]),
+            BaseType::Fd => quote!(_rt::OwnedFd),
         }
     }
 

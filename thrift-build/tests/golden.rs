@@ -8,7 +8,12 @@
 use std::path::{Path, PathBuf};
 
 /// The IDL files whose output is pinned; together they use every construct.
-const CASES: &[&str] = &["example.thrift", "constructs.thrift", "edge_cases.thrift"];
+const CASES: &[&str] = &[
+    "example.thrift",
+    "constructs.thrift",
+    "edge_cases.thrift",
+    "fds.thrift",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

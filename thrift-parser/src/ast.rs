@@ -253,6 +253,10 @@ pub enum BaseType {
     String,
     Binary,
     Uuid,
+    /// A file descriptor (our extension). Not a keyword: the parser reads `fd` as a named
+    /// type, and the resolver makes it this built-in type unless the file defines a type
+    /// called `fd`.
+    Fd,
 }
 
 impl BaseType {
@@ -268,6 +272,7 @@ impl BaseType {
             BaseType::String => "string",
             BaseType::Binary => "binary",
             BaseType::Uuid => "uuid",
+            BaseType::Fd => "fd",
         }
     }
 }
@@ -277,7 +282,8 @@ impl BaseType {
 pub enum TypeExprKind {
     /// A built-in type (`byte` is read as `i8`).
     Base(BaseType),
-    /// A named type, possibly qualified by an include (`shared.Thing`).
+    /// A named type, possibly qualified by an include (`shared.Thing`). The built-in `fd` is
+    /// one too until the resolver has seen the file's own names.
     Named(Ident),
     /// `list<T>`.
     List(Box<TypeExpr>),

@@ -124,3 +124,77 @@ fn two_included_files_with_one_name_get_a_warning() {
         "{text}"
     );
 }
+
+/// The types of the fields of struct `name`, through typedefs.
+fn field_types(program: &thrift_parser::Program, name: &str) -> Vec<thrift_parser::ir::Type> {
+    let def = program.defs.iter().find(|d| d.name == name).unwrap();
+    let thrift_parser::ir::DefKind::Struct(strukt) = &def.kind else {
+        panic!("{name} is not a struct")
+    };
+    strukt
+        .fields
+        .iter()
+        .map(|f| program.true_type(&f.ty).clone())
+        .collect()
+}
+
+#[test]
+fn fd_is_the_built_in_unless_the_file_defines_its_own() {
+    use thrift_parser::ir::{BaseType, Type};
+    let mut loader = thrift_parser::Loader::new();
+    loader
+        .add_source(
+            "shadow.thrift",
+            "namespace rs shadow\ntypedef i32 fd\nstruct Own { 1: fd x, 2: list<fd> xs }",
+        )
+        .add_source(
+            "main.thrift",
+            "include \"shadow.thrift\"\n\
+             struct Uses { 1: fd fd, 2: shadow.fd number, 3: set<fd> fds }\n\
+             service Svc { fd fd(1: fd fd) }",
+        );
+    let program = loader.load(&["main.thrift"]).into_result().unwrap();
+    let fd = Type::Base(BaseType::Fd);
+    let i32 = Type::Base(BaseType::I32);
+    let own = field_types(&program, "Own");
+    assert_eq!(own[0], i32);
+    let Type::List(elem) = &own[1] else {
+        panic!("{:?} is not a list", own[1])
+    };
+    assert_eq!(program.true_type(elem), &i32);
+    assert_eq!(
+        field_types(&program, "Uses"),
+        vec![fd.clone(), i32, Type::Set(Box::new(fd.clone()))]
+    );
+    let svc = program.defs.iter().find(|d| d.name == "Svc").unwrap();
+    let thrift_parser::ir::DefKind::Service(service) = &svc.kind else {
+        panic!("Svc is a service")
+    };
+    let function = &service.functions[0];
+    assert_eq!(function.name, "fd");
+    assert_eq!(function.returns, Some(fd.clone()));
+    assert_eq!(
+        (function.params[0].name.as_str(), &function.params[0].ty),
+        ("fd", &fd)
+    );
+    assert_eq!(BaseType::Fd.as_str(), "fd");
+}
+
+#[test]
+fn fd_where_it_cannot_go_is_an_error_with_its_place() {
+    let loaded = thrift_parser::load_str(
+        "bad.thrift",
+        "struct S {\n  1: map<fd, i32> by_fd\n}\nconst fd F = 1\n",
+    );
+    let text = loaded.render_diagnostics();
+    assert_eq!(loaded.diagnostics.error_count(), 2, "{text}");
+    assert!(
+        text.contains("bad.thrift:2:10: error: `fd` cannot be a map key\n"),
+        "{text}"
+    );
+    assert!(text.contains("2 |   1: map<fd, i32> by_fd"), "{text}");
+    assert!(
+        text.contains("bad.thrift:4:7: error: constant `F` cannot be of type `fd`\n"),
+        "{text}"
+    );
+}

@@ -11,6 +11,13 @@
 //! - `StoreClient<R, W>` has one method per function (base services' functions included),
 //!   taking arguments by reference;
 //! - hidden `StoreGetArgs` / `StoreGetResult` structs are the wire format of the call.
+//!
+//! File descriptors (`fd`): a client method whose arguments can hold one first asks its caller
+//! whether the connection can carry them and fails with `FdUnsupported` before writing
+//! anything; it takes a bare `fd` by value, so the caller's descriptor is closed once the call
+//! is sent (a duplicate travels). A processor whose result can hold one answers through
+//! `reply_with_fds`, which sends an `INTERNAL_ERROR` exception instead of a reply the
+//! connection cannot carry.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -22,12 +29,32 @@ use crate::context::{Caps, Context, FunctionNames, ServiceNames};
 use crate::names::{Scope, camel_case, ident, snake_case};
 use crate::types::{COMPLEX_TYPE, Here, has_double};
 
-const NO_CAPS: Caps = Caps {
-    eq: false,
-    hash: false,
-    ord: false,
-    default: false,
-};
+/// Argument and result structs derive `Clone`, `Debug` and `PartialEq` only (`Debug` only
+/// when they can hold a file descriptor).
+fn wire_caps(no_fds: bool) -> Caps {
+    Caps {
+        no_fds,
+        eq: false,
+        hash: false,
+        ord: false,
+        default: false,
+    }
+}
+
+/// True when the arguments of `function` can hold a file descriptor.
+fn args_hold_fds(cx: &Context<'_>, function: &Function) -> bool {
+    function.params.iter().any(|p| cx.holds_fd(&p.ty))
+}
+
+/// True when the result of `function` (its return value or a declared exception) can hold a
+/// file descriptor.
+fn result_holds_fds(cx: &Context<'_>, function: &Function) -> bool {
+    function
+        .returns
+        .iter()
+        .chain(function.throws.iter().map(|e| &e.ty))
+        .any(|ty| cx.holds_fd(ty))
+}
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);
@@ -89,7 +116,7 @@ fn args_model(
         hidden: true,
         attrs: Vec::new(),
         fields,
-        caps: NO_CAPS,
+        caps: wire_caps(!args_hold_fds(cx, function)),
         complex: function
             .params
             .iter()
@@ -126,7 +153,7 @@ fn result_model(
         hidden: true,
         attrs: Vec::new(),
         fields,
-        caps: NO_CAPS,
+        caps: wire_caps(!result_holds_fds(cx, function)),
         complex: function
             .returns
             .iter()
@@ -432,7 +459,7 @@ fn processor(
         .functions
         .iter()
         .enumerate()
-        .map(|(index, function)| dispatch_arm(function, &names.functions[index]));
+        .map(|(index, function)| dispatch_arm(cx, function, &names.functions[index]));
     let fallback = match service.extends {
         Some(base) => {
             let base_processor = sibling_path(cx, base, &cx.services[&base].processor, here);
@@ -517,7 +544,7 @@ fn processor(
     }
 }
 
-fn dispatch_arm(function: &Function, names: &FunctionNames) -> TokenStream {
+fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) -> TokenStream {
     let idl_method = &function.name;
     let method = ident(&names.method);
     let args_ty = ident(&names.args);
@@ -581,6 +608,12 @@ fn dispatch_arm(function: &Function, names: &FunctionNames) -> TokenStream {
             }
         },
     };
+    // A reply that can hold descriptors is replaced by an exception where they cannot travel.
+    let reply = if result_holds_fds(cx, function) {
+        quote!(_rt::reply_with_fds)
+    } else {
+        quote!(_rt::reply)
+    };
     quote! {
         #idl_method => {
             #read_args
@@ -589,7 +622,7 @@ fn dispatch_arm(function: &Function, names: &FunctionNames) -> TokenStream {
                 #error_arms
                 ::core::result::Result::Err(exception) => ::core::result::Result::Err(exception),
             };
-            _rt::reply(w, header, outcome)?;
+            #reply(w, header, outcome)?;
             ::core::result::Result::Ok(true)
         }
     }
@@ -608,8 +641,8 @@ fn result_field_names(function: &Function) -> Vec<Ident> {
     names
 }
 
-/// How a client method takes a parameter: by value (`Copy` scalars) or by reference
-/// (`&str`, `&[u8]`, `&[T]`, `&Struct`).
+/// How a client method takes a parameter: by value (`Copy` scalars, and `fd`, whose
+/// descriptor the call consumes) or by reference (`&str`, `&[u8]`, `&[T]`, `&Struct`).
 fn client_param(cx: &Context<'_>, ty: &Type, here: Here) -> (TokenStream, bool) {
     match cx.program.true_type(ty) {
         Type::Base(BaseType::String) => (quote!(&str), true),
@@ -751,7 +784,7 @@ fn client_method(
     let method = ident(method_name);
     let idl_method = &function.name;
     let args_idl_name = format!("{}_args", function.name);
-    let doc = opt_doc_attrs(function.doc.as_deref());
+    let mut doc = opt_doc_attrs(function.doc.as_deref());
     let params: Vec<(Ident, TokenStream, bool, &Field)> = param_names(function)
         .iter()
         .zip(&function.params)
@@ -777,8 +810,35 @@ fn client_method(
     } else {
         quote!(_rt::MessageType::Call)
     };
+    // Descriptors taken by value are moved into the closure that writes them, and closed
+    // when it returns: a duplicate travels with the message.
+    let consumes = params
+        .iter()
+        .any(|(_, _, by_ref, param)| !by_ref && cx.is_fd(&param.ty));
+    let capture = consumes.then(|| quote!(move));
+    let fd_check = if args_hold_fds(cx, function) {
+        let unsupported = if fn_names.error.is_some() {
+            quote!(_rt::fds_unsupported(#idl_method).into())
+        } else {
+            quote!(_rt::fds_unsupported(#idl_method))
+        };
+        if !doc.is_empty() {
+            doc.extend(quote!(#[doc = ""]));
+        }
+        doc.extend(quote! {
+            #[doc = " The arguments can hold file descriptors: where the connection cannot carry them,"]
+            #[doc = " this fails with `TransportErrorKind::FdUnsupported` before anything is sent."]
+        });
+        quote! {
+            if !_rt::Caller::can_carry_fds(&self.inner) {
+                return ::core::result::Result::Err(#unsupported);
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     let send = quote! {
-        _rt::Caller::send(&mut self.inner, #idl_method, #kind, Self::CHANNEL, |w| {
+        _rt::Caller::send(&mut self.inner, #idl_method, #kind, Self::CHANNEL, #capture |w| {
             use _rt::ProtocolWriter as _;
             w.write_struct_begin(#args_idl_name)?;
             #(#writes)*
@@ -788,6 +848,7 @@ fn client_method(
     };
     let body = if function.oneway {
         quote! {
+            #fd_check
             #send;
             ::core::result::Result::Ok(())
         }
@@ -832,6 +893,7 @@ fn client_method(
             quote!(let result: #result_ty)
         };
         quote! {
+            #fd_check
             let pending = #send;
             #binding = _rt::Caller::receive(&mut self.inner, #idl_method, pending)?;
             #exception_checks

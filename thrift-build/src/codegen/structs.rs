@@ -237,7 +237,12 @@ fn derives_default(model: &StructModel) -> bool {
         })
 }
 
+/// The derive attribute for `caps`; `Default` when `default`. A type that can hold a file
+/// descriptor derives `Debug` only.
 pub(crate) fn derives(caps: Caps, default: bool) -> TokenStream {
+    if !caps.no_fds {
+        return quote!(#[derive(Debug)]);
+    }
     let mut derives = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
     if caps.eq {
         derives.push(quote!(Eq));

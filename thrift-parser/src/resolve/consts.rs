@@ -169,6 +169,10 @@ impl Resolver<'_, '_> {
         states: &mut Vec<State>,
     ) -> Option<ConstValue> {
         let true_type = self.true_type_of(ty)?;
+        // `fd` has no values; pass 4 (`check_fds`) reports the constant or default.
+        if true_type == Type::Base(BaseType::Fd) {
+            return None;
+        }
         // A name stands for another constant's value, unless the target is an enum (whose
         // values are names themselves) or a struct (which Apache Thrift does not allow).
         if let ConstExprKind::Ident(name) = &expr.kind {

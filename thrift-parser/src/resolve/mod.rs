@@ -5,8 +5,8 @@
 //! 2. resolve every type reference and build the definitions (fields get their ids, enum values
 //!    their numbers);
 //! 3. evaluate constants and field defaults against their types (`consts.rs`);
-//! 4. check typedef cycles and services: `extends` chains, function names, `oneway` and
-//!    `throws` rules (`check.rs`).
+//! 4. check typedef cycles, where file descriptors may not go (`fds.rs`), and services:
+//!    `extends` chains, function names, `oneway` and `throws` rules (`check.rs`).
 //!
 //! Every pass runs even after errors, so one run reports as much as possible; a reference that
 //! cannot be resolved becomes [`Type::Error`] and is not reported twice.
@@ -14,16 +14,18 @@
 mod check;
 mod consts;
 mod dump;
+mod fds;
 pub mod ir;
 mod scope;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::ast::{self, DefinitionKind, Header, Requiredness, StructKind, TypeExprKind};
+use crate::ast::{self, BaseType, DefinitionKind, Header, Requiredness, StructKind, TypeExprKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::LoadedFiles;
 use crate::source::{FileId, SourceMap, Span};
+use fds::FdSite;
 use ir::{
     Const, ConstValue, Def, DefId, DefKind, Enum, EnumValue, Field, File, Function, Namespace,
     Program, Service, Struct, Type, Typedef,
@@ -73,6 +75,7 @@ pub(crate) fn resolve(files: LoadedFiles, diagnostics: &mut Diagnostics) -> Prog
             ast_defs: Vec::new(),
             defs: Vec::new(),
             defaults: Vec::new(),
+            fd_sites: Vec::new(),
             const_depth: 0,
             diagnostics,
         };
@@ -80,6 +83,7 @@ pub(crate) fn resolve(files: LoadedFiles, diagnostics: &mut Diagnostics) -> Prog
         resolver.build();
         resolver.evaluate_constants();
         resolver.check_typedef_cycles();
+        resolver.check_fds();
         resolver.check_services();
         (resolver.files(), resolver.defs)
     };
@@ -104,6 +108,8 @@ struct Resolver<'a, 'd> {
     defs: Vec<Def>,
     /// Field defaults to evaluate in pass 3.
     defaults: Vec<(FieldSite, &'a ast::ConstExpr)>,
+    /// Places where a type that can hold a file descriptor is not allowed, checked in pass 4.
+    fd_sites: Vec<FdSite>,
     /// How many constant references are being followed right now (`A = B`, `B = C`, …).
     const_depth: usize,
     diagnostics: &'d mut Diagnostics,
@@ -265,9 +271,15 @@ impl<'a> Resolver<'a, '_> {
             let id = DefId(index as u32);
             let kind = match &definition.kind {
                 DefinitionKind::Const { ty, .. } => {
+                    let resolved = self.resolve_type(file, ty);
+                    self.fd_sites.push(FdSite::Const {
+                        name: definition.name.name.clone(),
+                        ty: resolved.clone(),
+                        span: ty.span,
+                    });
                     // The value is evaluated in pass 3; a placeholder keeps the shape.
                     DefKind::Const(Const {
-                        ty: self.resolve_type(file, ty),
+                        ty: resolved,
                         value: ConstValue::Int(0),
                     })
                 }
@@ -320,19 +332,38 @@ impl<'a> Resolver<'a, '_> {
         match &ty.kind {
             TypeExprKind::Base(base) => Type::Base(*base),
             TypeExprKind::List(elem) => Type::List(Box::new(self.resolve_type(file, elem))),
-            TypeExprKind::Set(elem) => Type::Set(Box::new(self.resolve_type(file, elem))),
-            TypeExprKind::Map(key, value) => Type::Map(
-                Box::new(self.resolve_type(file, key)),
-                Box::new(self.resolve_type(file, value)),
-            ),
+            TypeExprKind::Set(elem) => {
+                let resolved = self.resolve_type(file, elem);
+                self.fd_sites.push(FdSite::SetElement {
+                    ty: resolved.clone(),
+                    span: elem.span,
+                });
+                Type::Set(Box::new(resolved))
+            }
+            TypeExprKind::Map(key, value) => {
+                let resolved_key = self.resolve_type(file, key);
+                self.fd_sites.push(FdSite::MapKey {
+                    ty: resolved_key.clone(),
+                    span: key.span,
+                });
+                Type::Map(
+                    Box::new(resolved_key),
+                    Box::new(self.resolve_type(file, value)),
+                )
+            }
             TypeExprKind::Named(ident) => self.resolve_named_type(file, ident),
         }
     }
 
+    /// A name in a type position: a type of this file or an included one, else the built-in
+    /// `fd` (which is contextual: a file that defines its own `fd` means that one).
     fn resolve_named_type(&mut self, file: FileId, ident: &ast::Ident) -> Type {
         let scope = &self.scopes[file.index()];
         if let Some(&id) = scope.types.get(&ident.name) {
             return Type::Def(id);
+        }
+        if ident.name == BaseType::Fd.as_str() {
+            return Type::Base(BaseType::Fd);
         }
         let name = &ident.name;
         let mut diagnostic = if scope.services.contains_key(name) {
@@ -500,6 +531,12 @@ impl<'a> Resolver<'a, '_> {
             let ty = self.resolve_type(file, &field.ty);
             if let Some(default) = &field.default {
                 self.defaults.push((site(out.len()), default));
+                self.fd_sites.push(FdSite::Default {
+                    field: name.to_string(),
+                    ty: ty.clone(),
+                    type_span: field.ty.span,
+                    span: default.span,
+                });
             }
             out.push(Field {
                 id,
