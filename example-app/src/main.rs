@@ -6,7 +6,9 @@
 //! generated `Store` trait, wraps it in `StoreProcessor` and runs it on thrift-rt's servers; the
 //! client side uses `StoreClient` over connections from `thrift_rt::connect`. Then
 //! [`channels`] shows two-way RPC: both ends of one connection host `EchoServer` and
-//! `RandServer` and call each other. Run it with `cargo run -p example-app`.
+//! `RandServer` and call each other, and [`files`] passes file descriptors (a file service
+//! that checks the caller's uid, and a 64 MiB sealed memfd). Run it with
+//! `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,6 +30,7 @@ mod idl {
 }
 
 mod channels;
+mod files;
 
 use idl::example::{Entry, NotFound, Store, StoreClient, StoreGetError, StoreProcessor, Value};
 
@@ -117,6 +120,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::id()
     ));
     channels::run(&channel_path)?;
+
+    println!("\n== File descriptors over a Unix socket (the fd transport)");
+    let files_dir =
+        std::env::temp_dir().join(format!("thrift-example-files-{}", std::process::id()));
+    let outcome = files::run(&files_dir);
+    let _ = std::fs::remove_dir_all(&files_dir);
+    outcome?;
 
     // Stop accepting, let in-flight calls finish (there are none left), join every thread.
     for server in [tcp_server, unix_server] {
