@@ -1,6 +1,7 @@
 //! Generates the echo service twice: with our generator (thrift_build) into
 //! `$OUT_DIR/ours`, and with Apache's compiler (`thrift --gen rs`, which must be the 0.17
-//! the `thrift` crate dependency matches) into `$OUT_DIR/apache`.
+//! the `thrift` crate dependency matches) into `$OUT_DIR/apache`; and the descriptor-passing
+//! service (`idl/fds.thrift`, ours only) next to ours.
 //!
 //! Apache's file starts with inner attributes (`#![allow(...)]`), which `include!` cannot
 //! take inside a module; they are removed here and `src/lib.rs` puts the allowances on the
@@ -16,7 +17,7 @@ fn main() {
 
     thrift_build::Builder::new()
         .out_dir(out.join("ours"))
-        .compile(&[IDL])
+        .compile(&[IDL, "idl/fds.thrift"])
         .unwrap();
 
     apache(&out.join("apache"));
