@@ -1,18 +1,21 @@
 //! Generated code under test, and the values and helpers the tests share.
 //!
-//! [`idl`] is `idl/constructs.thrift`, `idl/edge_cases.thrift` and `idl/example.thrift` built
-//! with the default options; [`alt`] is `idl/constructs.thrift` built with hash collections and
-//! `Bytes` binaries. The tests live in `tests/`: `roundtrip.rs` (every type through every
-//! protocol), `behaviour.rs` (unknown values, defaults, required fields), `props.rs` (property
-//! tests), `vectors.rs` (bytes written by Apache's Python library) and `rpc.rs` (client,
-//! processor and handler talking in memory).
+//! [`idl`] is `idl/channels.thrift`, `idl/constructs.thrift`, `idl/edge_cases.thrift`,
+//! `idl/example.thrift` and `idl/fds.thrift` (with `idl/fd_shadow.thrift`, which it includes)
+//! built with the default options; [`alt`] is `idl/constructs.thrift` and `idl/fds.thrift` built
+//! with hash collections and `Bytes` binaries. The tests live in `tests/`: `roundtrip.rs` (every
+//! type through every protocol), `behaviour.rs` (unknown values, defaults, required fields),
+//! `props.rs` (property tests), `vectors.rs` (bytes written by Apache's Python library),
+//! `rpc.rs` (client, processor and handler talking in memory) and `fd_codec.rs` (types holding
+//! file descriptors through the fd transport, and where descriptors cannot travel).
 
 /// Code generated with the default options.
 pub mod idl {
     thrift_rt::include_thrift!();
 }
 
-/// `constructs.thrift` generated with `Collections::Hash` and `BinaryType::Bytes`.
+/// `constructs.thrift` and `fds.thrift` generated with `Collections::Hash` and
+/// `BinaryType::Bytes`.
 pub mod alt {
     thrift_rt::include_thrift!(concat!(env!("OUT_DIR"), "/alt"));
 }
