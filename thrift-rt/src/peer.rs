@@ -176,6 +176,38 @@ mod tests {
         assert_eq!(creds.gid(), nix::unistd::getegid().as_raw());
     }
 
+    /// The kernel release as (major, minor), from `uname`.
+    fn kernel() -> (u32, u32) {
+        let release = nix::sys::utsname::uname().unwrap();
+        let release = release.release().to_string_lossy().into_owned();
+        let mut parts = release.split(|c: char| !c.is_ascii_digit());
+        let major = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        (major, minor)
+    }
+
+    #[test]
+    fn the_pidfd_refers_to_the_peer_process_where_the_kernel_has_one() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let creds = PeerCredentials::of(&a).unwrap();
+        if kernel() < (6, 5) {
+            eprintln!(
+                "kernel {:?} has no SO_PEERPIDFD; pidfd not checked",
+                kernel()
+            );
+            return;
+        }
+        let pidfd = creds.pidfd().expect("Linux 6.5+ offers SO_PEERPIDFD");
+        // /proc/self/fdinfo/<pidfd> names the process the pidfd refers to.
+        let info =
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).unwrap();
+        let pid_line = info.lines().find(|l| l.starts_with("Pid:")).unwrap();
+        assert_eq!(
+            pid_line.split_whitespace().nth(1),
+            Some(std::process::id().to_string().as_str())
+        );
+    }
+
     #[test]
     fn current_is_scoped() {
         assert!(current().is_none());
