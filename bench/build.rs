@@ -10,6 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod build_codec;
+
 const IDL: &str = "idl/echo.thrift";
 
 fn main() {
@@ -21,6 +23,8 @@ fn main() {
         .unwrap();
 
     apache(&out.join("apache"));
+
+    build_codec::generate(&out);
 }
 
 /// Runs Apache's compiler (`$THRIFT`, default `thrift` on the `PATH`).
