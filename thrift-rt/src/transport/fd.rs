@@ -368,6 +368,11 @@ impl<R: RecvFds> FdFramedReader<R> {
         &self.inner
     }
 
+    /// The wrapped socket, mutably. Reading from it directly loses the frame boundaries.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
     /// Reads the next frame and its descriptors, closing what is left of the current one.
     /// Returns `Ok(false)` if the stream ended cleanly before a new frame.
     ///

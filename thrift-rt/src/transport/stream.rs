@@ -108,6 +108,13 @@ impl Write for Stream {
     }
 }
 
+#[cfg(unix)]
+impl std::os::fd::AsFd for Stream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        each!(self, s => s.as_fd())
+    }
+}
+
 impl From<TcpStream> for Stream {
     fn from(s: TcpStream) -> Self {
         Self::Tcp(s)
