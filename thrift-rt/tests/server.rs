@@ -511,9 +511,13 @@ fn pool_refuses_beyond_its_queue() {
         .spawn(tcp(), echo.clone())
         .unwrap();
     let a = addr(&server);
-    // The worker holds the first connection; the second waits in the queue.
-    let mut first = client(a, ProtocolKind::Binary, TransportKind::Buffered);
-    assert_eq!(call(&mut first, "first", 0).unwrap(), "first");
+    // The worker is busy with the first call (an idle connection would not hold it); the
+    // second connection waits in the queue.
+    let first = thread::spawn(move || {
+        let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
+        call(&mut c, "first", 400)
+    });
+    wait_for(&echo.0.started, 1);
     let queued = thread::spawn(move || {
         let mut c = client(a, ProtocolKind::Binary, TransportKind::Buffered);
         call(&mut c, "queued", 0)
@@ -522,8 +526,8 @@ fn pool_refuses_beyond_its_queue() {
     // The third is refused: closed without an answer.
     let refused = TcpStream::connect(a).unwrap();
     assert!(time_until_closed(refused) < Duration::from_secs(1));
-    // When the first leaves, the queued one is served.
-    drop(first);
+    // When the first call is done, the queued one is served.
+    assert_eq!(first.join().unwrap().unwrap(), "first");
     assert_eq!(queued.join().unwrap().unwrap(), "queued");
     assert_eq!(
         echo.0.finished.load(Ordering::SeqCst),

@@ -1,16 +1,24 @@
-//! [`ReadHalf`]: the read side of a server connection, with an idle timeout and a
-//! per-message deadline.
+//! [`ReadHalf`]: the read side of a server connection, with an idle timeout, a per-message
+//! deadline, and (on the thread-pool server) a short wait after which an idle connection is
+//! handed to the poller instead of holding its worker.
 //!
 //! Between messages a read may wait up to the idle timeout (the socket's read timeout). The
 //! first byte of a message starts its deadline: from then on, each read waits at most until
 //! the deadline, and a read after it fails with `TimedOut`. So a client that trickles one byte
 //! just before each idle timeout still cannot hold a connection longer than the message
-//! timeout. The socket timeout is only changed when the deadline is nearer than the idle
-//! timeout, so a fast message costs no extra system calls.
+//! timeout. The socket timeout is only changed when the wanted timeout differs from the one
+//! set, so a message that arrives in one read costs no extra system call.
+//!
+//! On the thread-pool server the message loop calls [`ReadHalf::next_message`] with a
+//! *linger*: the read that waits for the next message then waits at most that long, and if it
+//! gives up, [`ReadHalf::gave_up`] says so and the loop parks the connection (see
+//! `server::poller`). The read buffer is empty whenever that read happens (the loop only
+//! lingers when nothing of a further message is buffered), so nothing is lost.
+//!
+//! `ReadHalf` is plain data (no shared cells), so a connection's whole state can move between
+//! threads.
 
-use std::cell::Cell;
 use std::io::{self, Read};
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 #[cfg(unix)]
@@ -23,35 +31,98 @@ pub struct ReadHalf {
     stream: Stream,
     idle: Option<Duration>,
     message: Option<Duration>,
-    /// The current message's deadline; the connection loop clears it between messages.
-    deadline: Rc<Cell<Option<Instant>>>,
+    /// The current message's deadline, from its first byte; cleared between messages.
+    deadline: Option<Instant>,
+    /// While waiting for the next message: give up after this long (thread-pool server).
+    linger: Option<Duration>,
+    /// The last read gave up after `linger`.
+    gave_up: bool,
+    /// When the connection went idle, once it has been parked; cleared by the next byte.
+    idle_since: Option<Instant>,
     /// The read timeout set on the socket now.
     applied: Option<Duration>,
 }
 
 impl ReadHalf {
+    /// A read half whose socket read timeout is set to `initial` (the idle timeout, or the
+    /// linger of a thread-pool server, so the first wait costs no further system call).
     pub(crate) fn new(
         stream: Stream,
         idle: Option<Duration>,
         message: Option<Duration>,
-        deadline: Rc<Cell<Option<Instant>>>,
+        initial: Option<Duration>,
     ) -> io::Result<Self> {
-        stream.set_read_timeout(idle)?;
+        stream.set_read_timeout(initial)?;
         Ok(Self {
             stream,
             idle,
             message,
-            deadline,
-            applied: idle,
+            deadline: None,
+            linger: None,
+            gave_up: false,
+            idle_since: None,
+            applied: initial,
         })
     }
-}
 
-impl ReadHalf {
-    /// Applies the idle timeout or the message deadline to the socket before a read (see
-    /// the module documentation).
+    /// The socket.
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// Called between messages: ends the previous message's deadline; the wait for the next
+    /// message gives up after `linger` when it is `Some` (then [`gave_up`](Self::gave_up)).
+    #[inline]
+    pub(crate) fn next_message(&mut self, linger: Option<Duration>) {
+        self.deadline = None;
+        self.linger = linger;
+        self.gave_up = false;
+    }
+
+    /// Whether the last read gave up waiting for the next message after the linger.
+    pub(crate) fn gave_up(&self) -> bool {
+        self.gave_up
+    }
+
+    /// When the connection went idle: the first call after a message takes it as `waited`
+    /// ago; later calls (a connection parked again without a byte in between) keep it.
+    pub(crate) fn idle_since(&mut self, waited: Duration) -> Instant {
+        *self.idle_since.get_or_insert_with(|| {
+            let now = Instant::now();
+            now.checked_sub(waited).unwrap_or(now)
+        })
+    }
+
+    /// Whether a read would return at once (bytes, end of stream or an error), without
+    /// consuming anything: one `recv(MSG_PEEK | MSG_DONTWAIT)`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn input_ready(&self) -> bool {
+        use nix::errno::Errno;
+        use nix::sys::socket::{MsgFlags, recv};
+        use std::os::fd::{AsFd, AsRawFd};
+        let mut byte = [0u8; 1];
+        let flags = MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT;
+        loop {
+            match recv(self.stream.as_fd().as_raw_fd(), &mut byte, flags) {
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => return false,
+                // Bytes, the end of the stream, or an error the next read reports.
+                Ok(_) | Err(_) => return true,
+            }
+        }
+    }
+
+    /// Elsewhere connections are never parked, so this is never asked.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn input_ready(&self) -> bool {
+        true
+    }
+
+    /// Applies the idle timeout, the linger or the message deadline to the socket before a
+    /// read (see the module documentation).
     fn prepare(&mut self) -> io::Result<()> {
-        let wanted = match self.deadline.get() {
+        let wanted = match self.deadline {
+            None if self.linger.is_some() => self.linger,
             None => self.idle,
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(Instant::now());
@@ -61,8 +132,8 @@ impl ReadHalf {
                         "message not received within the message timeout",
                     ));
                 }
-                match self.applied {
-                    Some(t) if t <= left => self.applied,
+                match self.idle {
+                    Some(idle) if idle <= left => Some(idle),
                     _ => Some(left),
                 }
             }
@@ -74,22 +145,46 @@ impl ReadHalf {
         Ok(())
     }
 
-    /// Starts the message deadline with the first byte of a message.
-    fn received(&self, n: usize) {
-        if n > 0 && self.deadline.get().is_none() {
-            if let Some(m) = self.message {
-                self.deadline.set(Some(Instant::now() + m));
+    /// Bytes arrived: the first byte of a message starts its deadline and ends any linger.
+    #[inline]
+    fn received(&mut self, n: usize) {
+        if n > 0 {
+            self.linger = None;
+            self.idle_since = None;
+            if self.deadline.is_none() {
+                if let Some(m) = self.message {
+                    self.deadline = Some(Instant::now() + m);
+                }
             }
         }
     }
+
+    /// A read failed: was it the linger running out?
+    #[cold]
+    fn failed(&mut self, timed_out: bool) {
+        if timed_out && self.linger.is_some() && self.deadline.is_none() {
+            self.gave_up = true;
+        }
+    }
+}
+
+fn is_timeout(kind: io::ErrorKind) -> bool {
+    matches!(kind, io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
 impl Read for ReadHalf {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.prepare()?;
-        let n = self.stream.read(buf)?;
-        self.received(n);
-        Ok(n)
+        match self.stream.read(buf) {
+            Ok(n) => {
+                self.received(n);
+                Ok(n)
+            }
+            Err(e) => {
+                self.failed(is_timeout(e.kind()));
+                Err(e)
+            }
+        }
     }
 }
 
@@ -102,8 +197,16 @@ impl RecvFds for ReadHalf {
         fds: &mut Vec<std::os::fd::OwnedFd>,
     ) -> crate::Result<usize> {
         self.prepare()?;
-        let n = self.stream.recv_fds(buf, control, fds)?;
-        self.received(n);
-        Ok(n)
+        match self.stream.recv_fds(buf, control, fds) {
+            Ok(n) => {
+                self.received(n);
+                Ok(n)
+            }
+            Err(e) => {
+                let timed_out = e.transport_kind() == Some(crate::TransportErrorKind::TimedOut);
+                self.failed(timed_out);
+                Err(e)
+            }
+        }
     }
 }

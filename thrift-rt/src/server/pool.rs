@@ -1,19 +1,102 @@
-//! The thread-pool server: a fixed set of workers and a bounded queue of accepted
-//! connections.
+//! The thread-pool server: a fixed set of workers, a bounded queue of connections waiting for
+//! one, and a poller thread holding idle connections.
 //!
-//! The accept thread queues each connection; an idle worker takes it and serves it until it
-//! closes. When the queue is full, [`Overload::Wait`] stops accepting until a worker takes one
+//! Workers serve *messages*, not whole connections. The accept thread queues each new
+//! connection; a worker takes it and serves its messages for as long as the next one follows
+//! promptly. When the connection has nothing to read (the read for its next message found
+//! nothing within the linger, or found nothing at once while other connections wait for a
+//! worker), the worker hands the connection's whole state to the poller
+//! ([`Poller`](super::poller::Poller), `epoll`) and takes the next job; when the connection
+//! becomes readable again, the poller queues it for a worker. While others wait, a worker
+//! also yields a connection whose next message is ready after serving one message, so busy
+//! connections take turns. Idle or slow clients therefore cannot occupy the workers: only a
+//! connection inside a message holds one, for at most the message timeout.
+//!
+//! When the queue is full, [`Overload::Wait`] stops accepting until a worker takes a job
 //! (newcomers wait in the listen backlog), and [`Overload::Refuse`] closes the newcomer at
-//! once. Nothing grows without bound: at most `workers` connections are served and `queue`
-//! wait in memory.
+//! once; connections coming back from the poller are always queued (there are at most as many
+//! as are parked). Nothing grows without bound: at most `workers` connections are served,
+//! `queue` new ones wait in memory, and the poller holds at most `max_idle_connections`.
 
+use std::fmt;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
+use super::connection::{self, Connection};
 use super::dispatch::ConnectionProcessor;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::poller::Poller;
 use super::shared::Shared;
-use super::{Config, Overload, connection};
+use super::{Config, Overload};
 use crate::transport::stream::Stream;
+
+/// A connection waiting for a worker.
+pub(crate) enum Job {
+    /// Just accepted.
+    New(Stream),
+    /// Back from the poller (its input is ready), or yielding its turn.
+    Resume(Box<dyn Connection>),
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::New(stream) => f.debug_tuple("New").field(stream).finish(),
+            Self::Resume(conn) => f.debug_tuple("Resume").field(&conn.peer()).finish(),
+        }
+    }
+}
+
+/// Thread-pool settings beyond the worker and queue counts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parking {
+    /// How long a worker waits for a connection's next message before parking it.
+    pub(crate) linger: Duration,
+    /// The most connections parked at once; beyond it, the longest idle one is closed.
+    pub(crate) max_idle: usize,
+}
+
+/// What a pool connection needs besides its own state: where to park, where to queue.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    shared: Arc<Shared>,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    poller: Arc<Poller>,
+}
+
+impl Pool {
+    /// Hands an idle connection (idle since `since`) to the poller.
+    pub(crate) fn park(&self, conn: Box<dyn Connection>, since: Instant) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.poller.park(conn, since);
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            // Workers run connections without a pool here, so nothing parks.
+            let _ = since;
+            drop(conn);
+        }
+    }
+
+    /// Queues a connection again, behind those already waiting.
+    pub(crate) fn requeue(&self, conn: Box<dyn Connection>) {
+        requeue(&self.shared, conn);
+    }
+}
+
+/// Queues a connection whose input is ready (never refused: it was accepted already).
+pub(crate) fn requeue(shared: &Shared, conn: Box<dyn Connection>) {
+    let mut state = shared.lock();
+    if state.stopping {
+        drop(state);
+        // Outside the lock: its guard takes it.
+        drop(conn);
+        return;
+    }
+    state.queue.push_back(Job::Resume(conn));
+    drop(state);
+    shared.notify_work();
+}
 
 /// Queues an accepted connection, waiting or refusing when the queue is full.
 pub(crate) fn enqueue(shared: &Shared, stream: Stream, capacity: usize, overload: Overload) {
@@ -23,56 +106,144 @@ pub(crate) fn enqueue(shared: &Shared, stream: Stream, capacity: usize, overload
             return;
         }
         if state.queue.len() < capacity.max(1) {
-            state.queue.push_back(stream);
+            state.queue.push_back(Job::New(stream));
             drop(state);
-            shared.notify();
+            shared.notify_work();
             return;
         }
         if overload == Overload::Refuse {
             log::warn!("refusing {}: all workers busy, queue full", stream.peer());
             return;
         }
+        state.accept_waiting = true;
         state = shared.wait(state);
+        state.accept_waiting = false;
     }
 }
 
-/// Starts `workers` threads serving queued connections until the server stops.
-pub(crate) fn spawn_workers<C: ConnectionProcessor + ?Sized + 'static>(
+/// The threads of a thread-pool server, and its poller, which shutdown stops.
+pub(crate) struct Started {
+    pub(crate) threads: Vec<JoinHandle<()>>,
+    pub(crate) poller: Option<PollerHandle>,
+}
+
+/// Starts `workers` threads serving queued connections until the server stops, and (on
+/// Linux) the poller thread.
+pub(crate) fn spawn<C: ConnectionProcessor + ?Sized + 'static>(
     workers: usize,
+    parking: Parking,
     shared: &Arc<Shared>,
     processor: &Arc<C>,
     config: &Arc<Config>,
-) -> std::io::Result<Vec<JoinHandle<()>>> {
-    (0..workers.max(1))
-        .map(|i| {
+) -> std::io::Result<Started> {
+    let mut threads = Vec::new();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let (pool, handle) = {
+        let poller = Arc::new(Poller::new(
+            config.read_timeout,
+            parking.linger,
+            parking.max_idle,
+        )?);
+        let thread = {
+            let poller = Arc::clone(&poller);
+            let shared = Arc::clone(shared);
+            std::thread::Builder::new()
+                .name("thrift-poller".to_owned())
+                .spawn(move || poller.run(&shared))?
+        };
+        threads.push(thread);
+        let pool = Arc::new(Pool {
+            shared: Arc::clone(shared),
+            poller: Arc::clone(&poller),
+        });
+        (Some(pool), Some(PollerHandle { poller }))
+    };
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let (pool, handle): (Option<Arc<Pool>>, _) = (None, None);
+    let linger = pool.as_ref().map(|_| parking.linger);
+    for i in 0..workers.max(1) {
+        let spawned = {
             let shared = Arc::clone(shared);
             let processor = Arc::clone(processor);
             let config = Arc::clone(config);
+            let pool = pool.clone();
             std::thread::Builder::new()
                 .name(format!("thrift-worker-{i}"))
-                .spawn(move || work(&shared, &*processor, &config))
-        })
-        .collect()
+                .spawn(move || work(&shared, &processor, &config, pool.as_deref(), linger))
+        };
+        match spawned {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                // Stop what was started, so no thread outlives the failed spawn.
+                shared.stop();
+                if let Some(h) = &handle {
+                    h.stop();
+                }
+                for t in threads {
+                    let _ = t.join();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(Started {
+        threads,
+        poller: handle,
+    })
 }
 
-fn work<C: ConnectionProcessor + ?Sized>(shared: &Arc<Shared>, processor: &C, config: &Config) {
+/// Stops the poller when the server shuts down.
+#[derive(Debug)]
+pub(crate) struct PollerHandle {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    poller: Arc<Poller>,
+}
+
+impl PollerHandle {
+    /// Closes every parked connection and ends the poller thread.
+    pub(crate) fn stop(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.poller.stop();
+    }
+}
+
+fn work<C: ConnectionProcessor + ?Sized + 'static>(
+    shared: &Arc<Shared>,
+    processor: &Arc<C>,
+    config: &Config,
+    pool: Option<&Pool>,
+    linger: Option<Duration>,
+) {
     loop {
         let mut state = shared.lock();
-        let stream = loop {
+        let job = loop {
             if state.stopping {
                 return;
             }
-            if let Some(s) = state.queue.pop_front() {
-                break s;
+            if let Some(job) = state.queue.pop_front() {
+                break job;
             }
-            state = shared.wait(state);
+            state = shared.wait_work(state);
         };
-        let guard = shared.register(&mut state, &stream);
+        let guard = match &job {
+            Job::New(stream) => shared.register(&mut state, stream),
+            Job::Resume(_) => None,
+        };
+        let wake_accept = state.accept_waiting;
         drop(state);
-        // The queue has room again.
-        shared.notify();
-        if let Some(guard) = guard {
-            connection::run(processor, config, guard, stream);
+        if wake_accept {
+            // The queue has room again.
+            shared.notify();
+        }
+        match job {
+            Job::New(stream) => {
+                let Some(guard) = guard else { continue };
+                match connection::open(processor, config, guard, stream, linger) {
+                    Ok(conn) => conn.run(pool),
+                    Err(e) => log::warn!("cannot set up a connection: {e}"),
+                }
+            }
+            Job::Resume(conn) => conn.run(pool),
         }
     }
 }

@@ -1,21 +1,27 @@
 //! The state shared by the accept loop, the connection threads and [`Server::shutdown`]: the
 //! stopping flag, the open connections and whether each is inside a message, and the thread
-//! pool's queue. One mutex and one condition variable guard all of it; every change notifies
-//! all waiters (changes happen once per connection, not per message, so this is cheap).
+//! pool's queue. One mutex guards all of it. Pool workers wait on a condition variable of
+//! their own (`work`), woken one per queued job; everything else (the accept loop, shutdown,
+//! [`Server::wait`]) waits on `changed`, notified when connections open or close, when the
+//! queue gets room while the accept loop waits for it, and on stopping.
 //!
 //! [`Server::shutdown`]: super::Server::shutdown
+//! [`Server::wait`]: super::Server::wait
 
 use std::collections::{HashMap, VecDeque};
 use std::net::Shutdown;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use super::pool::Job;
 use crate::transport::stream::Stream;
 
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// Pool workers waiting for a job.
+    work: Condvar,
 }
 
 #[derive(Debug, Default)]
@@ -25,8 +31,10 @@ pub(crate) struct State {
     pub(crate) stopped: bool,
     next_id: u64,
     conns: HashMap<u64, Conn>,
-    /// Accepted connections waiting for a pool worker.
-    pub(crate) queue: VecDeque<Stream>,
+    /// Connections waiting for a pool worker: newly accepted, or with input again.
+    pub(crate) queue: VecDeque<Job>,
+    /// The accept loop waits for room in the queue.
+    pub(crate) accept_waiting: bool,
 }
 
 #[derive(Debug)]
@@ -64,6 +72,18 @@ impl Shared {
 
     pub(crate) fn notify(&self) {
         self.changed.notify_all();
+    }
+
+    /// Waits for a job (pool workers).
+    pub(crate) fn wait_work<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        self.work
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wakes one worker for a job just queued.
+    pub(crate) fn notify_work(&self) {
+        self.work.notify_one();
     }
 
     pub(crate) fn is_stopping(&self) -> bool {
@@ -107,12 +127,15 @@ impl Shared {
     pub(crate) fn stop(&self) {
         let mut state = self.lock();
         state.stopping = true;
-        state.queue.clear();
+        let queued = std::mem::take(&mut state.queue);
         for conn in state.conns.values().filter(|c| !c.busy) {
             let _ = conn.stream.shutdown(Shutdown::Read);
         }
         drop(state);
         self.notify();
+        self.work.notify_all();
+        // Outside the lock: a queued connection's guard takes it when dropped.
+        drop(queued);
     }
 
     /// Waits until every connection has closed or `deadline` passes; returns how many are
@@ -142,17 +165,18 @@ impl Shared {
 }
 
 impl ConnGuard {
-    /// Marks the connection as waiting for its next message. Returns `false` if the server is
-    /// stopping: the connection should close.
-    pub(crate) fn idle(&self) -> bool {
+    /// Marks the connection as waiting for its next message. Returns `None` if the server is
+    /// stopping (the connection should close), otherwise whether connections are queued for
+    /// a pool worker.
+    pub(crate) fn idle(&self) -> Option<bool> {
         let mut state = self.shared.lock();
         if state.stopping {
-            return false;
+            return None;
         }
         if let Some(c) = state.conns.get_mut(&self.id) {
             c.busy = false;
         }
-        true
+        Some(!state.queue.is_empty())
     }
 
     /// Marks the connection as inside a message: shutdown lets it finish.

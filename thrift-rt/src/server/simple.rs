@@ -8,14 +8,14 @@ use super::shared::Shared;
 use super::{Config, connection};
 use crate::transport::stream::Stream;
 
-pub(crate) fn dispatch<C: ConnectionProcessor + ?Sized>(
+pub(crate) fn dispatch<C: ConnectionProcessor + ?Sized + 'static>(
     shared: &Arc<Shared>,
-    processor: &C,
+    processor: &Arc<C>,
     config: &Config,
     stream: Stream,
 ) {
     let guard = shared.register(&mut shared.lock(), &stream);
     if let Some(guard) = guard {
-        connection::run(processor, config, guard, stream);
+        connection::serve_to_end(processor, config, guard, stream);
     }
 }

@@ -44,7 +44,7 @@ impl<C: ConnectionProcessor + ?Sized + 'static> Threaded<C> {
         let config = Arc::clone(&self.config);
         let spawned = std::thread::Builder::new()
             .name("thrift-conn".to_owned())
-            .spawn(move || connection::run(&*processor, &config, guard, stream));
+            .spawn(move || connection::serve_to_end(&processor, &config, guard, stream));
         match spawned {
             Ok(handle) => self.threads.push(handle),
             Err(e) => log::error!("cannot spawn a connection thread: {e}"),
