@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod echo;
+
 use std::collections::BTreeMap;
 
 use thrift_rt::__private as rt;
