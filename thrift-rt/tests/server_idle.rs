@@ -287,6 +287,59 @@ fn back_to_back_parked_and_pipelined_calls_on_one_connection() {
     assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
 }
 
+/// This process's resident memory, in KiB.
+fn resident_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn parked_connections_keep_no_buffers() {
+    let _serial = serial();
+    assert!(raise_fd_limit() >= 2500, "needs 2500 descriptors");
+    for transport in [TransportKind::Buffered, TransportKind::Framed] {
+        let server = quick()
+            .transport(transport)
+            .spawn(tcp(), Echo::default())
+            .unwrap();
+        let a = addr(&server);
+        let mut call = raw_call("x");
+        if transport == TransportKind::Framed {
+            let mut framed = (call.len() as u32).to_be_bytes().to_vec();
+            framed.append(&mut call);
+            call = framed;
+        }
+        // Warm up: the workers' first allocations are not the idle connections' cost.
+        let warm: Vec<TcpStream> = (0..50).map(|_| connect(a)).collect();
+        for s in &warm {
+            (&*s).write_all(&call).unwrap();
+            assert!(std::io::Read::read(&mut &*s, &mut [0u8; 256]).unwrap() > 0);
+        }
+        drop(warm);
+        thread::sleep(Duration::from_millis(100));
+        let before = resident_kib();
+        // 500 connections that made a call (so their buffers were used), now parked.
+        let idle: Vec<TcpStream> = (0..500)
+            .map(|_| {
+                let s = connect(a);
+                (&s).write_all(&call).unwrap();
+                assert!(std::io::Read::read(&mut &s, &mut [0u8; 256]).unwrap() > 0);
+                s
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(100));
+        let grown = resident_kib().saturating_sub(before);
+        // Reader and writer buffers (8 KiB each) would be 4 MiB and more.
+        assert!(
+            grown < 2048,
+            "{transport:?}: 500 parked connections take {grown} KiB"
+        );
+        assert!(idle.iter().all(still_open));
+        assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    }
+}
+
 #[test]
 fn pipelining_connections_take_turns_on_a_single_worker() {
     let _serial = serial();

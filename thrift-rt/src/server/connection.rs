@@ -9,7 +9,6 @@
 //! until the connection closes or, on the thread-pool server, until it goes idle (it is then
 //! parked with the poller) or other connections wait for a worker (it yields its turn).
 
-use std::io::BufReader;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +78,7 @@ pub(crate) fn open<C: ConnectionProcessor + ?Sized + 'static>(
     )?;
     let limits = config.limits;
     let buffered = |i| BufferedReader::with_limits(i, &limits);
-    let framed = |i| FramedReader::with_limits(BufReader::new(i), &limits);
+    let framed = |i| FramedReader::with_limits(BufferedReader::with_limits(i, &limits), &limits);
     #[cfg(unix)]
     let fd_in = |i| FdFramedReader::with_limits(i, &limits);
     macro_rules! session {
@@ -189,6 +188,9 @@ impl<C: ConnectionProcessor + ?Sized + 'static, R: Input> Connection for Session
         };
         match (next, pool) {
             (Ok(Next::Park), Some(pool)) => {
+                // An idle connection keeps no buffers: they are allocated again when its
+                // next message comes.
+                self.reader.release_idle_buffers(&mut self.writer);
                 let waited = if self.reader.half_ref().gave_up() {
                     self.linger.unwrap_or_default()
                 } else {
@@ -294,6 +296,9 @@ trait Input: ProtocolReader + Send + 'static {
     fn has_buffered(&self) -> bool;
 
     fn io<'a>(&'a mut self, w: &'a mut Self::Output) -> ServerIo<'a>;
+
+    /// Frees the reader's and the writer's buffers while they hold nothing.
+    fn release_idle_buffers(&mut self, w: &mut Self::Output);
 }
 
 /// The three sources of a server connection.
@@ -311,7 +316,7 @@ impl ServerSource for BufferedIn {
         self.get_ref()
     }
     fn has_buffered(&self) -> bool {
-        !self.buffered().is_empty()
+        self.holds_bytes()
     }
 }
 
@@ -323,7 +328,7 @@ impl ServerSource for FramedIn {
         self.get_ref().get_ref()
     }
     fn has_buffered(&self) -> bool {
-        !self.buffered().is_empty() || !self.get_ref().buffer().is_empty()
+        !self.buffered().is_empty() || self.get_ref().holds_bytes()
     }
 }
 
@@ -360,6 +365,10 @@ macro_rules! impl_input {
             #[inline]
             fn io<'a>(&'a mut self, w: &'a mut Self::Output) -> ServerIo<'a> {
                 ServerIo::$variant(self, w)
+            }
+            fn release_idle_buffers(&mut self, w: &mut Self::Output) {
+                self.get_mut().release_idle_buffer();
+                w.get_mut().release_idle_buffer();
             }
         }
     )*};

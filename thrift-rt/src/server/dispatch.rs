@@ -10,8 +10,6 @@
 //! is what lets the [`MultiplexedProcessor`](super::MultiplexedProcessor) keep processors of
 //! different types in one map: the price is one virtual call and one match per message.
 
-use std::io::BufReader;
-
 use crate::error::Result;
 use crate::processor::Processor;
 use crate::protocol::{
@@ -29,8 +27,9 @@ use super::deadline::ReadHalf;
 pub type BufferedIn = BufferedReader<ReadHalf>;
 /// The sink of a buffered connection.
 pub type BufferedOut = BufferedWriter<Stream>;
-/// The source of a framed connection.
-pub type FramedIn = FramedReader<BufReader<ReadHalf>>;
+/// The source of a framed connection (the buffered reader only buffers the frames' bytes;
+/// unlike `std::io::BufReader`, it can free its buffer while the connection is idle).
+pub type FramedIn = FramedReader<BufferedReader<ReadHalf>>;
 /// The sink of a framed connection.
 pub type FramedOut = FramedWriter<Stream>;
 /// The source of an fd-transport connection.

@@ -18,7 +18,9 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct BufferedReader<R> {
     inner: R,
+    /// Empty after [`release_idle_buffer`](Self::release_idle_buffer) until the next read.
     buf: Box<[u8]>,
+    capacity: usize,
     pos: usize,
     filled: usize,
     max_message_size: usize,
@@ -39,9 +41,11 @@ impl<R: Read> BufferedReader<R> {
 
     /// Wraps `inner` with a buffer of `capacity` bytes.
     pub fn with_capacity(capacity: usize, inner: R, limits: &Limits) -> Self {
+        let capacity = capacity.max(16);
         Self {
             inner,
-            buf: vec![0; capacity.max(16)].into_boxed_slice(),
+            buf: vec![0; capacity].into_boxed_slice(),
+            capacity,
             pos: 0,
             filled: 0,
             max_message_size: limits.max_message_size,
@@ -62,6 +66,28 @@ impl<R: Read> BufferedReader<R> {
     /// Unwraps the reader, dropping buffered bytes.
     pub fn into_inner(self) -> R {
         self.inner
+    }
+
+    /// Whether bytes read from the inner reader are still buffered.
+    pub(crate) fn holds_bytes(&self) -> bool {
+        self.pos < self.filled
+    }
+
+    /// Frees the read buffer while it holds nothing (a server parking an idle connection);
+    /// the next read allocates it again.
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.pos == self.filled {
+            self.buf = Box::default();
+            self.pos = 0;
+            self.filled = 0;
+        }
+    }
+
+    /// Allocates the read buffer again after a release.
+    fn allocate(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = vec![0; self.capacity].into_boxed_slice();
+        }
     }
 }
 
@@ -98,6 +124,14 @@ impl<W: Write> BufferedWriter<W> {
     /// Unwraps the writer, dropping any unflushed bytes.
     pub fn into_inner(self) -> W {
         self.inner
+    }
+
+    /// Frees the buffer while it holds nothing (a server parking an idle connection); it
+    /// grows again with the next message.
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
     }
 }
 
@@ -161,6 +195,7 @@ impl<R: Read> Source for BufferedReader<R> {
         }
         self.pos = 0;
         self.filled = 0;
+        self.allocate();
         loop {
             match self.inner.read(&mut self.buf) {
                 Ok(0) => return Ok(false),
@@ -199,13 +234,15 @@ impl<R: Read> Source for BufferedReader<R> {
 
 impl<R: Read> Read for BufferedReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos == self.filled && out.len() >= self.buf.len() {
+        if self.pos == self.filled && out.len() >= self.capacity {
             return self.inner.read(out);
         }
         let available = if self.pos < self.filled {
             &self.buf[self.pos..self.filled]
         } else {
             self.pos = 0;
+            self.filled = 0;
+            self.allocate();
             self.filled = self.inner.read(&mut self.buf)?;
             &self.buf[..self.filled]
         };
@@ -244,6 +281,26 @@ mod tests {
             r.read_u8().unwrap_err().transport_kind(),
             Some(TransportErrorKind::UnexpectedEof)
         );
+    }
+
+    #[test]
+    fn a_released_buffer_is_allocated_again_and_keeps_unread_bytes() {
+        let mut r = BufferedReader::new(Trickle(b"abc"));
+        assert_eq!(r.read_u8().unwrap(), b'a');
+        // Holds nothing: freed.
+        r.release_idle_buffer();
+        assert!(r.buf.is_empty());
+        assert_eq!(r.read_u8().unwrap(), b'b');
+        let mut r = BufferedReader::new(&b"abc"[..]);
+        assert_eq!(r.read_u8().unwrap(), b'a');
+        // Holds "bc": kept.
+        r.release_idle_buffer();
+        assert!(r.holds_bytes());
+        let mut rest = [0u8; 2];
+        assert_eq!(Read::read(&mut r, &mut rest).unwrap(), 2);
+        assert_eq!(&rest, b"bc");
+        r.release_idle_buffer();
+        assert_eq!(Read::read(&mut r, &mut rest).unwrap(), 0);
     }
 
     #[test]

@@ -373,6 +373,15 @@ impl<R: RecvFds> FdFramedReader<R> {
         &mut self.inner
     }
 
+    /// Frees the frame buffer once the frame has been read (a server parking an idle
+    /// connection).
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.pos >= self.frame.len() {
+            self.frame = Vec::new();
+            self.pos = 0;
+        }
+    }
+
     /// Reads the next frame and its descriptors, closing what is left of the current one.
     /// Returns `Ok(false)` if the stream ended cleanly before a new frame.
     ///
@@ -552,6 +561,13 @@ impl<W: SendFds> FdFramedWriter<W> {
     pub fn discard(&mut self) {
         self.buf.truncate(4);
         self.fds.clear();
+    }
+
+    /// Frees the buffer while it holds nothing (a server parking an idle connection).
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.buf.len() == 4 && self.fds.is_empty() {
+            self.buf = vec![0; 4];
+        }
     }
 }
 

@@ -107,6 +107,18 @@ impl<R: Read> FramedReader<R> {
     }
 }
 
+impl<R: Read> FramedReader<super::BufferedReader<R>> {
+    /// Frees the frame buffer once the frame has been read, and the buffer of the reader
+    /// below while it holds nothing (a server parking an idle connection).
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.pos >= self.frame.len() {
+            self.frame = Vec::new();
+            self.pos = 0;
+        }
+        self.inner.release_idle_buffer();
+    }
+}
+
 impl<R: Read> Source for FramedReader<R> {
     #[inline]
     fn buffered(&self) -> &[u8] {
@@ -202,6 +214,13 @@ impl<W: Write> FramedWriter<W> {
     /// Unwraps the writer, dropping any unflushed payload.
     pub fn into_inner(self) -> W {
         self.inner
+    }
+
+    /// Frees the buffer while it holds nothing (a server parking an idle connection).
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.buf.len() == 4 {
+            self.buf = vec![0; 4];
+        }
     }
 }
 
