@@ -19,8 +19,10 @@
 //! # Why a thread-local and not a handler parameter
 //!
 //! Handler traits stay exactly what the IDL says, so handlers that do not care pay nothing
-//! and change nothing; the credentials are set once per connection (servers) or once per call
-//! (endpoint workers) on the thread that runs the handler, and cleared when it is done.
+//! and change nothing; the credentials are set on the thread that runs the handler for as
+//! long as it serves the connection (the whole connection on the simple and threaded servers;
+//! each turn on a thread-pool worker, since a pool connection moves between workers when it
+//! goes idle) or once per call (endpoint workers), and cleared when it is done.
 //! Code that does not run on that thread (work the handler sends elsewhere) must take them
 //! along: `current()` returns an `Arc`.
 //!

@@ -21,12 +21,29 @@
 //!
 //! - [`simple`](Builder::simple): the accept thread serves one connection at a time.
 //! - [`threaded`](Builder::threaded): a thread per connection, at most `max_connections`.
-//! - [`thread_pool`](Builder::thread_pool) (the default): fixed workers and a bounded queue
-//!   of accepted connections.
+//! - [`thread_pool`](Builder::thread_pool) (the default): fixed workers serving messages, a
+//!   bounded queue of connections waiting for a worker, and a poller thread holding idle
+//!   connections.
 //!
 //! Beyond capacity, [`Overload`] chooses between waiting (stop accepting: newcomers wait in
 //! the kernel's listen backlog) and refusing (accept and close at once). Nothing is ever
 //! queued without bound.
+//!
+//! # Idle clients
+//!
+//! On the thread pool, a worker holds a connection only while it has something to read: when
+//! the next message does not follow within [`idle_linger`](Builder::idle_linger) (10 ms), or
+//! at once when other connections wait for a worker, the connection is parked with the
+//! poller (`epoll`, on Linux) and the worker moves on; it comes back to a worker when its
+//! next message arrives. So idle clients, however many, do not keep others from being
+//! served, and a client making back-to-back calls costs no more than on a thread of its own.
+//! At most [`max_idle_connections`](Builder::max_idle_connections) are parked; beyond that,
+//! the connection idle longest is closed. While other connections wait, busy connections take
+//! turns, one message each.
+//!
+//! The simple and threaded servers keep each connection on its thread until it closes: idle
+//! clients hold it until their read timeout. A connection inside a message holds its thread
+//! (or pool worker) until the message has arrived or the message timeout cuts it off.
 //!
 //! # Static dispatch
 //!
@@ -39,23 +56,26 @@
 //! A connection waiting for its next message gives up after the read timeout; a message must
 //! arrive completely within the message timeout from its first byte (a client trickling a
 //! byte at a time is cut off); a reply must be written within the write timeout. All three
-//! close the connection and free its thread.
+//! close the connection and free its thread. On the thread pool, the read timeout also
+//! applies while a connection is parked.
 //!
 //! # Shutdown
 //!
 //! [`Server::shutdown`] (or [`ShutdownHandle::shutdown`]) stops accepting (waking the accept
-//! thread with a connection of its own, see [`Listener`]), closes queued connections, and
-//! closes idle connections by shutting down their read side. A connection inside a message
+//! thread with a connection of its own, see [`Listener`]), closes queued and parked
+//! connections, and closes idle connections by shutting down their read side. A connection
+//! inside a message
 //! (its first byte arrived) finishes it and writes the reply, then closes. After the grace
-//! period, connections still open are shut down in both directions; then every thread is
-//! joined. So every call whose request was read gets its reply unless its handler outlasts
+//! period, connections still open are shut down in both directions; then every thread (the
+//! poller's too) is joined. So every call whose request was read gets its reply unless its handler outlasts
 //! the grace period.
 //!
 //! # Failures
 //!
 //! Errors, timeouts and panics end only their own connection and are logged through the
 //! `log` crate; generated processors already turn a handler panic into an `INTERNAL_ERROR`
-//! exception for that call, and a panic escaping a processor is caught around the connection.
+//! exception for that call, and a panic escaping a processor is caught around the connection
+//! (around each of its turns on a pool worker).
 
 use std::io;
 use std::net::SocketAddr;
@@ -134,8 +154,9 @@ pub(crate) struct Config {
 /// Configures and starts a server.
 ///
 /// Defaults: binary protocol, buffered transport, [`Limits::default`], a thread pool of 16
-/// workers with a queue of 128, [`Overload::Wait`], read (idle) timeout 60 s, message timeout
-/// 30 s, write timeout 30 s.
+/// workers with a queue of 128, at most 10,000 idle connections parked after a linger of
+/// 10 ms, [`Overload::Wait`], read (idle) timeout 60 s, message timeout 30 s, write timeout
+/// 30 s.
 #[derive(Clone, Debug)]
 pub struct Builder {
     config: Config,
@@ -223,7 +244,8 @@ impl Builder {
     }
 
     /// Serves connections with `workers` threads; at most `queue` accepted connections wait
-    /// for a worker.
+    /// for a worker (connections whose next message arrives while they are parked are queued
+    /// regardless: they were accepted already, and at most as many as are parked).
     pub fn thread_pool(&mut self, workers: usize, queue: usize) -> &mut Self {
         self.kind = ServerKind::ThreadPool { workers, queue };
         self

@@ -6,7 +6,7 @@
 //! promptly. When the connection has nothing to read (the read for its next message found
 //! nothing within the linger, or found nothing at once while other connections wait for a
 //! worker), the worker hands the connection's whole state to the poller
-//! ([`Poller`](super::poller::Poller), `epoll`) and takes the next job; when the connection
+//! ([`Poller`], `epoll`) and takes the next job; when the connection
 //! becomes readable again, the poller queues it for a worker. While others wait, a worker
 //! also yields a connection whose next message is ready after serving one message, so busy
 //! connections take turns. Idle or slow clients therefore cannot occupy the workers: only a
