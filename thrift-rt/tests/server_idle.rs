@@ -258,6 +258,18 @@ fn back_to_back_parked_and_pipelined_calls_on_one_connection() {
         assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
     }
 
+    // The shortest linger there is still serves (a zero linger is raised to 1 ms).
+    let server = quick()
+        .idle_linger(Duration::ZERO)
+        .spawn(tcp(), Echo::default())
+        .unwrap();
+    let mut c = buffered_client(addr(&server));
+    for i in 0..5 {
+        thread::sleep(Duration::from_millis(3));
+        assert_eq!(call(&mut c, &format!("z{i}"), 0).unwrap(), format!("z{i}"));
+    }
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+
     // Pipelined calls (buffered binary): five requests in two writes, the second starting
     // in the middle of a message and sent after a pause longer than the linger. The worker
     // must not park a connection whose buffer holds part of a message.

@@ -252,13 +252,14 @@ impl Builder {
     }
 
     /// Thread-pool server: how long a worker waits for a connection's next message before it
-    /// hands the connection to the poller and moves on (default 10 ms).
+    /// hands the connection to the poller and moves on (default 10 ms, at least 1 ms).
     ///
     /// A client whose next call follows within this time is served by the same worker with no
     /// extra system call; longer pauses cost a few (the connection goes through `epoll`). A
     /// worker never waits this long while other connections wait for one.
     pub fn idle_linger(&mut self, linger: Duration) -> &mut Self {
-        self.parking.linger = linger;
+        // It is the socket's read timeout between messages, which cannot be zero.
+        self.parking.linger = linger.max(Duration::from_millis(1));
         self
     }
 
