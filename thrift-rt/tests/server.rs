@@ -604,6 +604,8 @@ fn multiplexed_processor_routes_by_service_name() {
 /// simple or thread-pool server, its thread) for as long as it likes.
 #[test]
 fn slow_reader_is_cut_off_at_the_write_timeout() {
+    // Imports of its own, so the test can move between files.
+    use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
 
     let dir = std::env::temp_dir().join(format!("thrift-rt-slow-{}", std::process::id()));
