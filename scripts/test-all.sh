@@ -3,7 +3,8 @@
 #
 #   ./scripts/test-all.sh
 #
-# Heavy comparison benchmarks and long fuzzing runs are not part of this; see CONTRIBUTING.md.
+# Heavy comparison benchmarks and long fuzzing runs are not part of this (a one-minute fuzz
+# smoke run is); see CONTRIBUTING.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,9 @@ cargo clippy -j"$jobs" --workspace --all-targets -- -D warnings
 
 step "tests (cargo test --workspace)"
 cargo test -j"$jobs" --workspace
+
+step "fuzz smoke run: every fuzz target for a few seconds (scripts/fuzz-smoke.sh)"
+scripts/fuzz-smoke.sh
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc -j"$jobs" --workspace --no-deps --quiet

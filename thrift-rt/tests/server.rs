@@ -391,3 +391,60 @@ fn multiplexed_processor_routes_by_service_name() {
     assert_eq!(named.0.finished.load(Ordering::SeqCst), 2);
     assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
 }
+
+/// Regression test for a slow reader: SECURITY.md and the server docs say a reply must be
+/// written within the write timeout, but the timeout is the socket's `SO_SNDTIMEO`, which
+/// bounds each `send` call, not the reply. A client that reads a large reply a little at a
+/// time, often enough that every `send` makes progress, holds the connection (and, on a
+/// simple or thread-pool server, its thread) for as long as it likes.
+#[test]
+fn slow_reader_is_cut_off_at_the_write_timeout() {
+    // Imports of its own, so the test can move between files.
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    let dir = std::env::temp_dir().join(format!("thrift-rt-slow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("echo.sock");
+    let write_timeout = Duration::from_millis(300);
+    let server = quick()
+        .simple()
+        .write_timeout(Some(write_timeout))
+        .spawn(Listener::unix(&path).unwrap(), Echo::default())
+        .unwrap();
+    // A Unix socket: the sender's buffer (about 200 KiB) bounds what is in flight, so the
+    // 16 MiB echo can only leave the server as fast as the client reads.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(&raw_call(&"r".repeat(16 << 20))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let start = Instant::now();
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 256 * 1024];
+    // Read whatever is there every 100 ms (well within the write timeout, so each blocked
+    // `send` makes progress), for at most 4 s.
+    let cut_off = loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break Some(start.elapsed()),
+            Ok(n) => received += n,
+        }
+        if start.elapsed() > Duration::from_secs(4) {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(100));
+    };
+    drop(s);
+    let _ = server.shutdown(Duration::ZERO);
+    let _ = std::fs::remove_dir_all(&dir);
+    match cut_off {
+        Some(after) => assert!(
+            after < write_timeout * 5,
+            "cut off only after {after:?} ({received} bytes read)"
+        ),
+        None => panic!(
+            "still writing the reply {:?} after it started ({received} of about {} bytes \
+             read); the write timeout is {write_timeout:?}",
+            start.elapsed(),
+            16 << 20
+        ),
+    }
+}

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thrift_rt::{ProtocolKind, TransportKind};
 
@@ -113,6 +114,9 @@ pub struct ServerArgs {
     /// `--endpoint`: serve through a channel-0 endpoint listener (binary protocol only)
     /// instead of a server. Our extension, not part of Apache's contract.
     pub endpoint_mode: bool,
+    /// `--message-timeout-ms`: how long one message may take to arrive from its first byte
+    /// (`None`: the server's default, 30 s). Our extension, for the hostile-client suite.
+    pub message_timeout: Option<Duration>,
 }
 
 /// `test_client`'s options.
@@ -155,6 +159,9 @@ usage: test_server [options]
   -n N, --workers=N       thread-pool size (default 4)
   -v, --verbose           log every connection
   --endpoint              serve through a channel-0 endpoint (binary only; our extension)
+  --message-timeout-ms=N  cut off a client whose message takes longer than N ms to arrive
+                          from its first byte (default 30000; not with --endpoint; our
+                          extension)
   -h, --help              this text
 Stops on SIGHUP, SIGINT or SIGTERM.";
 
@@ -183,8 +190,16 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     let mut common = Common::default();
     let mut server_type = ServerType::ThreadPool;
     let mut workers = 4;
+    let mut message_timeout = None;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("message-timeout-ms", Some(v)) => {
+                let ms: u64 = number(&name, &v)?;
+                if ms == 0 {
+                    return Err("--message-timeout-ms must be at least 1".to_owned());
+                }
+                message_timeout = Some(Duration::from_millis(ms));
+            }
             ("server-type", Some(v)) => {
                 server_type = match v.as_str() {
                     "simple" => ServerType::Simple,
@@ -202,6 +217,9 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         return Err("--workers must be at least 1".to_owned());
     }
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
+    if endpoint_mode && message_timeout.is_some() {
+        return Err("`--message-timeout-ms` does not apply to `--endpoint`".to_owned());
+    }
     Ok(Command::Run(ServerArgs {
         endpoint,
         protocol,
@@ -210,6 +228,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         workers,
         verbose,
         endpoint_mode,
+        message_timeout,
     }))
 }
 
@@ -373,6 +392,19 @@ mod tests {
         );
         assert_eq!(a.transport, TransportKind::Framed);
         assert_eq!(a.server_type, ServerType::ThreadPool);
+        assert_eq!(a.message_timeout, None);
+    }
+
+    #[test]
+    fn message_timeout() {
+        let Command::Run(a) = parse_server(args("--message-timeout-ms=1500")).unwrap() else {
+            panic!("expected options")
+        };
+        assert_eq!(a.message_timeout, Some(Duration::from_millis(1500)));
+        assert!(parse_server(args("--message-timeout-ms=0")).is_err());
+        assert!(parse_server(args("--message-timeout-ms=soon")).is_err());
+        assert!(parse_server(args("--endpoint --message-timeout-ms=5")).is_err());
+        assert!(parse_client(args("--message-timeout-ms=5")).is_err());
     }
 
     #[test]

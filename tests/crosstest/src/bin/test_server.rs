@@ -128,6 +128,9 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
         ServerType::Threaded => builder.threaded(1024),
         ServerType::ThreadPool => builder.thread_pool(args.workers, 256),
     };
+    if let Some(timeout) = args.message_timeout {
+        builder.message_timeout(Some(timeout));
+    }
     if args.protocol.multiplexed {
         let mut processor = MultiplexedProcessor::new();
         processor

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Seeds the fuzz corpora from the repository's own test data (run by scripts/fuzz-smoke.sh).
+
+- parse_idl: every .thrift file under idl/ and thrift-parser/tests/data/.
+- decode_binary, decode_compact, decode_json: the encodings of idl/constructs.thrift values
+  written by Apache's Python library (tests/codegen/vectors/*.txt), each alone and, for the
+  processor path, behind a call header.
+- framed_reader, fd_framed_reader: a few frames holding those encodings.
+
+Files are named by their content's hash, so running it again adds nothing new.
+"""
+import hashlib
+import pathlib
+import struct
+import sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+corpus = root / "fuzz" / "corpus"
+
+
+def put(target, data):
+    folder = corpus / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def vectors(protocol):
+    for line in (root / "tests" / "codegen" / "vectors" / f"{protocol}.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            _, hexdata = line.split()
+            yield bytes.fromhex(hexdata)
+
+
+def call_header(protocol, name, seqid):
+    n = name.encode()
+    if protocol == "binary":
+        return b"\x80\x01\x00\x01" + struct.pack(">i", len(n)) + n + struct.pack(">i", seqid)
+    if protocol == "compact":
+        return bytes([0x82, 0x21, seqid & 0x7F, len(n)]) + n
+    return f'[1,"{name}",1,{seqid},'.encode()
+
+
+for path in sorted(root.glob("idl/*.thrift")) + sorted(root.glob("thrift-parser/tests/data/**/*.thrift")):
+    put("parse_idl", path.read_bytes())
+
+for protocol in ("binary", "compact", "json"):
+    for i, value in enumerate(vectors(protocol)):
+        put(f"decode_{protocol}", value)
+        # The argument struct of `scalars(1: Scalars s)` is `{1: value}`; whatever the value
+        # is, the processor reads it as a call and answers.
+        if protocol == "binary":
+            args = b"\x0c\x00\x01" + value + b"\x00"
+        elif protocol == "compact":
+            args = b"\x1c" + value + b"\x00"
+        else:
+            args = b'{"1":{"rec":' + value + b"}}"
+        tail = b"]" if protocol == "json" else b""
+        put(f"decode_{protocol}", call_header(protocol, "scalars", i) + args + tail)
+
+for i, value in enumerate(vectors("compact")):
+    frame = struct.pack(">i", len(value)) + value
+    put("framed_reader", frame + struct.pack(">i", 0) + frame)
+for i, value in enumerate(vectors("binary")):
+    message = call_header("binary", "open", i) + value
+    frame = struct.pack(">i", len(message)) + message
+    # fd_framed_reader: mode 0 (binary messages), then one chunk per frame with one
+    # descriptor attached when the frame fits a chunk.
+    if len(frame) < 256:
+        put("fd_framed_reader", bytes([0, 1, len(frame)]) + frame)
+
+sys.exit(0)
