@@ -26,7 +26,7 @@ use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
 
 use super::Config;
-use super::deadline::ReadHalf;
+use super::deadline::{ReadHalf, WriteHalf};
 use super::dispatch::{
     BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo,
 };
@@ -65,11 +65,10 @@ pub(crate) fn open<C: ConnectionProcessor + ?Sized + 'static>(
         (Some(l), Some(idle)) => Some(l.min(idle)),
         (l, _) => l,
     };
-    stream.set_write_timeout(config.write_timeout)?;
     // Handlers see who is calling (Unix sockets only).
     #[cfg(unix)]
     let credentials = crate::peer::of_stream(&stream);
-    let out = stream.try_clone()?;
+    let out = WriteHalf::new(stream.try_clone()?, config.write_timeout)?;
     let input = ReadHalf::new(
         stream,
         config.read_timeout,

@@ -18,11 +18,11 @@
 //! `ReadHalf` is plain data (no shared cells), so a connection's whole state can move between
 //! threads.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 #[cfg(unix)]
-use crate::transport::fd::RecvFds;
+use crate::transport::fd::{RecvFds, SendFds};
 use crate::transport::stream::Stream;
 
 /// The read side of a server connection (see the module documentation).
@@ -208,5 +208,102 @@ impl RecvFds for ReadHalf {
                 Err(e)
             }
         }
+    }
+}
+
+/// The most bytes one `send` is asked to take (see [`WriteHalf`]).
+const MAX_SEND: usize = 256 * 1024;
+
+/// The write side of a server connection: the write timeout bounds each whole reply, not
+/// each `send`. The deadline starts with a reply's first write and ends with its flush;
+/// in between, the socket's send timeout is lowered to what is left, so a client that
+/// reads a large reply a little at a time cannot keep the server writing it for longer.
+#[derive(Debug)]
+pub struct WriteHalf {
+    stream: Stream,
+    timeout: Option<Duration>,
+    /// The current reply's deadline.
+    deadline: Option<Instant>,
+    /// The send timeout set on the socket now.
+    applied: Option<Duration>,
+}
+
+impl WriteHalf {
+    pub(crate) fn new(stream: Stream, timeout: Option<Duration>) -> io::Result<Self> {
+        stream.set_write_timeout(timeout)?;
+        Ok(Self {
+            stream,
+            timeout,
+            deadline: None,
+            applied: timeout,
+        })
+    }
+
+    /// Applies the reply's deadline to the socket before a write. A fast reply costs no
+    /// system call: the socket keeps the full timeout until a reply outlasts part of it.
+    fn prepare(&mut self) -> io::Result<()> {
+        let Some(timeout) = self.timeout else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let wanted = match self.deadline {
+            None => {
+                self.deadline = Some(now + timeout);
+                timeout
+            }
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(now);
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "reply not written within the write timeout",
+                    ));
+                }
+                match self.applied {
+                    Some(t) if t <= left => return Ok(()),
+                    _ => left,
+                }
+            }
+        };
+        if self.applied != Some(wanted) {
+            self.stream.set_write_timeout(Some(wanted))?;
+            self.applied = Some(wanted);
+        }
+        Ok(())
+    }
+}
+
+impl Write for WriteHalf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.prepare()?;
+        // A blocking send of a large buffer keeps waiting for room as long as the peer reads
+        // a little now and then, whatever the send timeout; sending at most a slice at a time
+        // lets the deadline be checked between them.
+        let slice = &buf[..buf.len().min(MAX_SEND)];
+        self.stream.write(slice)
+    }
+
+    /// Ends the reply: the next write starts a new deadline.
+    fn flush(&mut self) -> io::Result<()> {
+        self.deadline = None;
+        self.stream.flush()
+    }
+}
+
+impl crate::transport::Sink for WriteHalf {}
+
+#[cfg(unix)]
+impl SendFds for WriteHalf {
+    fn can_send_fds(&self) -> bool {
+        self.stream.can_send_fds()
+    }
+
+    fn send_fds(
+        &mut self,
+        parts: &[&[u8]],
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> crate::Result<()> {
+        self.prepare()?;
+        self.stream.send_fds(parts, fds)
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! [`Processor::process`] is generic over the reader and writer, so it cannot be called
 //! through a trait object. A server, though, only ever builds nine reader/writer pairs (three
-//! protocols × three transports over a [`Stream`]); [`ServerIo`] names them. A
+//! protocols × three transports over a [`Stream`](crate::transport::Stream)); [`ServerIo`] names them. A
 //! [`ConnectionProcessor`] takes one `ServerIo` per message: the blanket implementation for
 //! every [`Processor`] matches on it once and calls `process` with the concrete pair, so every
 //! value is read and written with static dispatch. `ConnectionProcessor` is object-safe, which
@@ -17,27 +17,26 @@ use crate::protocol::{
 };
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
-use crate::transport::stream::Stream;
 use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
 use crate::ttype::MessageHeader;
 
-use super::deadline::ReadHalf;
+use super::deadline::{ReadHalf, WriteHalf};
 
 /// The source of a buffered connection.
 pub type BufferedIn = BufferedReader<ReadHalf>;
 /// The sink of a buffered connection.
-pub type BufferedOut = BufferedWriter<Stream>;
+pub type BufferedOut = BufferedWriter<WriteHalf>;
 /// The source of a framed connection (the buffered reader only buffers the frames' bytes;
 /// unlike `std::io::BufReader`, it can free its buffer while the connection is idle).
 pub type FramedIn = FramedReader<BufferedReader<ReadHalf>>;
 /// The sink of a framed connection.
-pub type FramedOut = FramedWriter<Stream>;
+pub type FramedOut = FramedWriter<WriteHalf>;
 /// The source of an fd-transport connection.
 #[cfg(unix)]
 pub type FdIn = FdFramedReader<ReadHalf>;
 /// The sink of an fd-transport connection.
 #[cfg(unix)]
-pub type FdOut = FdFramedWriter<Stream>;
+pub type FdOut = FdFramedWriter<WriteHalf>;
 
 /// The reader and writer of one server connection, for each protocol and transport.
 #[derive(Debug)]

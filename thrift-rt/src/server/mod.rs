@@ -99,7 +99,7 @@ mod shared;
 mod simple;
 mod threaded;
 
-pub use deadline::ReadHalf;
+pub use deadline::{ReadHalf, WriteHalf};
 pub use dispatch::{BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo};
 #[cfg(unix)]
 pub use dispatch::{FdIn, FdOut};
