@@ -304,6 +304,16 @@ impl SendFds for WriteHalf {
         fds: &[std::os::fd::BorrowedFd<'_>],
     ) -> crate::Result<()> {
         self.prepare()?;
-        self.stream.send_fds(parts, fds)
+        match parts {
+            // The descriptors go with the first slice; the rest is written slice by slice
+            // under the reply's deadline, like any other reply.
+            [whole] if whole.len() > MAX_SEND => {
+                let (first, rest) = whole.split_at(MAX_SEND);
+                self.stream.send_fds(&[first], fds)?;
+                self.write_all(rest)?;
+                Ok(())
+            }
+            _ => self.stream.send_fds(parts, fds),
+        }
     }
 }
