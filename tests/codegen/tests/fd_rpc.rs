@@ -455,6 +455,17 @@ fn transports_that_cannot_carry_descriptors_fail_before_writing() {
         )
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    // Endpoints too, connecting and listening.
+    let mut fd_endpoint = endpoint::Builder::new();
+    fd_endpoint.transport(TransportKind::Fd);
+    let err = fd_endpoint
+        .connect_tcp(listener.local_addr().unwrap(), &Default::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let err = fd_endpoint
+        .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     drop(listener);
     assert_eq!(open_fds(), before, "descriptors leaked");
 }

@@ -146,7 +146,7 @@ impl Shared {
             writer.write_all(message.bytes()).map_err(Error::from)
         } else {
             let fds: Vec<_> = message.fds().iter().map(AsFd::as_fd).collect();
-            writer.send_fds(&[message.bytes()], &fds)
+            writer.send_fds(message.bytes(), &fds)
         };
         #[cfg(not(unix))]
         let result = writer.write_all(message.bytes()).map_err(Error::from);

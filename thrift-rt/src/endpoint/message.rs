@@ -102,16 +102,7 @@ impl Sink for Outgoing {
         if self.max_fds == 0 {
             return Err(crate::transport::sink::fd_unsupported());
         }
-        if self.fds.len() >= self.max_fds {
-            return Err(TransportError::new(
-                TransportErrorKind::FdCount,
-                format!("more than {} descriptors in one message", self.max_fds),
-            )
-            .into());
-        }
-        let index = self.fds.len() as i32;
-        self.fds.push(fd.try_clone_to_owned()?);
-        Ok(index)
+        crate::transport::fd::attach(&mut self.fds, self.max_fds, fd)
     }
 }
 

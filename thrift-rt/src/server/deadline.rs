@@ -298,22 +298,13 @@ impl SendFds for WriteHalf {
         self.stream.can_send_fds()
     }
 
-    fn send_fds(
-        &mut self,
-        parts: &[&[u8]],
-        fds: &[std::os::fd::BorrowedFd<'_>],
-    ) -> crate::Result<()> {
+    fn send_fds(&mut self, bytes: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]) -> crate::Result<()> {
         self.prepare()?;
-        match parts {
-            // The descriptors go with the first slice; the rest is written slice by slice
-            // under the reply's deadline, like any other reply.
-            [whole] if whole.len() > MAX_SEND => {
-                let (first, rest) = whole.split_at(MAX_SEND);
-                self.stream.send_fds(&[first], fds)?;
-                self.write_all(rest)?;
-                Ok(())
-            }
-            _ => self.stream.send_fds(parts, fds),
-        }
+        // The descriptors go with the first slice; the rest is written slice by slice under
+        // the reply's deadline, like any other reply.
+        let (first, rest) = bytes.split_at(bytes.len().min(MAX_SEND));
+        self.stream.send_fds(first, fds)?;
+        self.write_all(rest)?;
+        Ok(())
     }
 }

@@ -67,13 +67,13 @@ pub trait SendFds: Write {
     /// Whether this socket can carry descriptors at all (a Unix socket can, TCP cannot).
     fn can_send_fds(&self) -> bool;
 
-    /// Sends all of `parts`, with `fds` attached to the first byte.
+    /// Sends all of `bytes`, with `fds` attached to the first byte.
     ///
     /// # Errors
     ///
     /// I/O errors; [`FdUnsupported`](TransportErrorKind::FdUnsupported) when `fds` is not
     /// empty and the socket cannot carry them.
-    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()>;
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()>;
 }
 
 impl RecvFds for UnixStream {
@@ -112,8 +112,8 @@ impl SendFds for UnixStream {
         true
     }
 
-    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        sendmsg_fds(self, parts, fds)
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        sendmsg_fds(self, bytes, fds)
     }
 }
 
@@ -122,17 +122,14 @@ impl SendFds for Stream {
         matches!(self, Stream::Unix(_))
     }
 
-    fn send_fds(&mut self, parts: &[&[u8]], fds: &[BorrowedFd<'_>]) -> Result<()> {
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
         match self {
-            Stream::Unix(s) => sendmsg_fds(s, parts, fds),
+            Stream::Unix(s) => sendmsg_fds(s, bytes, fds),
             Stream::Tcp(s) => {
                 if !fds.is_empty() {
                     return Err(super::sink::fd_unsupported());
                 }
-                for part in parts {
-                    s.write_all(part)?;
-                }
-                Ok(())
+                Ok(s.write_all(bytes)?)
             }
         }
     }
@@ -146,13 +143,9 @@ pub(crate) fn control_words(n: usize) -> usize {
     (space as usize).div_ceil(size_of::<u64>())
 }
 
-/// Sends `parts` with one `sendmsg` carrying `fds`, then whatever did not fit with plain
+/// Sends `bytes` with one `sendmsg` carrying `fds`, then whatever did not fit with plain
 /// writes (the descriptors went with the first byte).
-pub(crate) fn sendmsg_fds(
-    stream: &UnixStream,
-    parts: &[&[u8]],
-    fds: &[BorrowedFd<'_>],
-) -> Result<()> {
+pub(crate) fn sendmsg_fds(stream: &UnixStream, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
     if fds.len() > MAX_FDS_PER_MESSAGE {
         return Err(count_error(format!(
             "{} descriptors exceed the kernel's {MAX_FDS_PER_MESSAGE} per message",
@@ -162,7 +155,7 @@ pub(crate) fn sendmsg_fds(
     let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
     let rights = [ControlMessage::ScmRights(&raw)];
     let cmsgs: &[ControlMessage<'_>] = if raw.is_empty() { &[] } else { &rights };
-    let iov: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+    let iov = [IoSlice::new(bytes)];
     let sent = loop {
         match sendmsg::<()>(
             stream.as_raw_fd(),
@@ -176,16 +169,8 @@ pub(crate) fn sendmsg_fds(
             Err(e) => return Err(io::Error::from(e).into()),
         }
     };
-    let mut skip = sent;
     let mut writer = stream;
-    for part in parts {
-        if skip >= part.len() {
-            skip -= part.len();
-            continue;
-        }
-        writer.write_all(&part[skip..])?;
-        skip = 0;
-    }
+    writer.write_all(&bytes[sent..])?;
     Ok(())
 }
 
@@ -258,6 +243,19 @@ pub(crate) fn recvmsg_fds(
         .into());
     }
     Ok(n)
+}
+
+/// Adds a duplicate of `fd` to a message's outgoing descriptors (at most `max`) and returns
+/// its index: what every sink that carries descriptors does in `attach_fd`.
+pub(crate) fn attach(fds: &mut Vec<OwnedFd>, max: usize, fd: BorrowedFd<'_>) -> Result<i32> {
+    if fds.len() >= max {
+        return Err(count_error(format!(
+            "more than {max} descriptors in one message"
+        )));
+    }
+    let index = i32::try_from(fds.len()).expect("at most 253 descriptors");
+    fds.push(fd.try_clone_to_owned()?);
+    Ok(index)
 }
 
 #[cold]
@@ -426,22 +424,7 @@ impl<R: RecvFds> FdFramedReader<R> {
                 self.max_fds
             )));
         }
-        let len = i32::from_be_bytes(header);
-        if len < 0 {
-            return Err(TransportError::new(
-                TransportErrorKind::NegativeFrameSize,
-                format!("frame size {len}"),
-            )
-            .into());
-        }
-        let len = len as usize;
-        if len > self.max_frame_size {
-            return Err(TransportError::new(
-                TransportErrorKind::FrameTooLarge,
-                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
-            )
-            .into());
-        }
+        let len = super::framed::frame_len(header, self.max_frame_size)?;
         // Grow the payload as bytes arrive, so a lying length costs nothing.
         let mut stray = Vec::new();
         while self.frame.len() < len {
@@ -598,7 +581,7 @@ impl<W: SendFds> Write for FdFramedWriter<W> {
         }
         self.buf[..4].copy_from_slice(&(len as u32).to_be_bytes());
         let fds: Vec<BorrowedFd<'_>> = self.fds.iter().map(AsFd::as_fd).collect();
-        let sent = self.inner.send_fds(&[&self.buf], &fds);
+        let sent = self.inner.send_fds(&self.buf, &fds);
         drop(fds);
         // Our duplicates are closed whether or not the send worked; the peer has its own.
         self.discard();
@@ -616,15 +599,7 @@ impl<W: SendFds> Sink for FdFramedWriter<W> {
         if !self.inner.can_send_fds() {
             return Err(super::sink::fd_unsupported());
         }
-        if self.fds.len() >= self.max_fds {
-            return Err(count_error(format!(
-                "more than {} descriptors in one message",
-                self.max_fds
-            )));
-        }
-        let index = self.fds.len() as i32;
-        self.fds.push(fd.try_clone_to_owned()?);
-        Ok(index)
+        attach(&mut self.fds, self.max_fds, fd)
     }
 
     fn discard(&mut self) {
@@ -700,7 +675,7 @@ mod tests {
         let (a, b) = UnixStream::pair().unwrap();
         // The header alone, then payload bytes that carry a descriptor of their own.
         (&a).write_all(&[0, 0, 0, 2]).unwrap();
-        sendmsg_fds(&a, &[b"yz"], &[a.as_fd()]).unwrap();
+        sendmsg_fds(&a, b"yz", &[a.as_fd()]).unwrap();
         let err = FdFramedReader::new(b).fill_buf().unwrap_err();
         assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
     }
@@ -710,7 +685,7 @@ mod tests {
         let (a, b) = UnixStream::pair().unwrap();
         // Not `a` itself: a socket in flight in its own queue would keep it open.
         let null = std::fs::File::open("/dev/null").unwrap();
-        sendmsg_fds(&a, &[b"\0"], &[null.as_fd()]).unwrap();
+        sendmsg_fds(&a, b"\0", &[null.as_fd()]).unwrap();
         drop(a);
         let err = FdFramedReader::new(b).fill_buf().unwrap_err();
         assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));

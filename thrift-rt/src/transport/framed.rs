@@ -11,6 +11,31 @@ use super::Source;
 use crate::error::{Result, TransportError, TransportErrorKind, eof};
 use crate::limits::Limits;
 
+/// Checks a frame's 4-byte length prefix against `max_frame_size` and returns the length.
+///
+/// # Errors
+///
+/// [`NegativeFrameSize`](TransportErrorKind::NegativeFrameSize),
+/// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge).
+pub(crate) fn frame_len(header: [u8; 4], max_frame_size: usize) -> Result<usize> {
+    let len = i32::from_be_bytes(header);
+    let Ok(len) = usize::try_from(len) else {
+        return Err(TransportError::new(
+            TransportErrorKind::NegativeFrameSize,
+            format!("frame size {len}"),
+        )
+        .into());
+    };
+    if len > max_frame_size {
+        return Err(TransportError::new(
+            TransportErrorKind::FrameTooLarge,
+            format!("frame of {len} bytes exceeds {max_frame_size}"),
+        )
+        .into());
+    }
+    Ok(len)
+}
+
 /// Reads frames from a stream; implements [`Source`] over the current frame's payload.
 #[derive(Debug)]
 pub struct FramedReader<R> {
@@ -59,22 +84,7 @@ impl<R: Read> FramedReader<R> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let len = i32::from_be_bytes(header);
-        if len < 0 {
-            return Err(TransportError::new(
-                TransportErrorKind::NegativeFrameSize,
-                format!("frame size {len}"),
-            )
-            .into());
-        }
-        let len = len as usize;
-        if len > self.max_frame_size {
-            return Err(TransportError::new(
-                TransportErrorKind::FrameTooLarge,
-                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
-            )
-            .into());
-        }
+        let len = frame_len(header, self.max_frame_size)?;
         // `take` + `read_to_end` grows the buffer with the data that really arrives.
         self.frame.reserve(len.min(64 * 1024));
         let n = (&mut self.inner)
