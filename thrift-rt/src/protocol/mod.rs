@@ -35,11 +35,13 @@ use bytes::Bytes;
 
 use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
 use crate::limits::Limits;
-use crate::transport::Source;
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
+
+pub(crate) use fixed_width::{read_fixed_width_list, write_fixed_width};
 
 pub mod binary;
 pub mod compact;
+mod fixed_width;
 pub mod json;
 pub mod multiplexed;
 
@@ -610,55 +612,4 @@ pub(crate) fn non_negative(len: i32) -> Result<usize> {
     } else {
         Ok(len as usize)
     }
-}
-
-/// Writes fixed-width encodings of `values` through a stack buffer, 512 bytes per write: the
-/// bulk path of the binary and compact `list<i64>`/`list<double>` writers.
-#[inline]
-pub(crate) fn write_fixed_width<W, T, const N: usize>(
-    w: &mut W,
-    values: &[T],
-    encode: impl Fn(T) -> [u8; N],
-) -> Result<()>
-where
-    W: std::io::Write + ?Sized,
-    T: Copy,
-{
-    let mut buf = [0u8; 512];
-    let per_write = buf.len() / N;
-    for chunk in values.chunks(per_write) {
-        for (out, &v) in buf.chunks_exact_mut(N).zip(chunk) {
-            out.copy_from_slice(&encode(v));
-        }
-        w.write_all(&buf[..chunk.len() * N])?;
-    }
-    Ok(())
-}
-
-/// Reads `len` fixed-width values decoded by `decode` and appends them to `out`: straight out
-/// of the source's buffer when all of them are there, one at a time otherwise.
-#[inline]
-pub(crate) fn read_fixed_width_list<S, T, const N: usize>(
-    src: &mut S,
-    len: usize,
-    out: &mut Vec<T>,
-    decode: impl Fn([u8; N]) -> T,
-) -> Result<()>
-where
-    S: Source,
-{
-    let buf = src.buffered();
-    if let Some(bytes) = len.checked_mul(N).and_then(|n| buf.get(..n)) {
-        out.extend(
-            bytes
-                .chunks_exact(N)
-                .map(|c| decode(c.try_into().expect("chunks of N bytes"))),
-        );
-        src.consume(len * N);
-        return Ok(());
-    }
-    for _ in 0..len {
-        out.push(decode(src.take_array()?));
-    }
-    Ok(())
 }

