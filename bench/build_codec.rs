@@ -1,7 +1,9 @@
 //! Code for the codec benchmark (`benches/codec/`), only with the `codec` feature:
-//! `idl/bench.thrift` generated three times, into `$OUT_DIR/codec/`:
+//! `idl/bench.thrift` generated four times, into `$OUT_DIR/codec/`:
 //!
-//! - `ours/`: thrift_build, default options (`BTreeMap`, `Vec<u8>` for `binary`);
+//! - `ours/`: thrift_build, default options (`BTreeMap`, `String`, `Vec<u8>` for `binary`);
+//! - `ours_shared/`: thrift_build with `StringType::BytesStr` and `BinaryType::Bytes`
+//!   (strings and binaries share the input buffer when decoded from `Bytes`, as pilota's do);
 //! - `apache/bench.rs`: Apache's compiler (`thrift --gen rs`, 0.17), its `#![...]` lines
 //!   removed so that `include!` can take it (as `build.rs` does for the echo service);
 //! - `pilota.rs`: pilota-build, with `ignore_unused(false)` (the IDL has no service, and
@@ -12,7 +14,7 @@ use std::process::Command;
 
 const IDL: &str = "idl/bench.thrift";
 
-/// Generates the three versions of `idl/bench.thrift` if the `codec` feature is on.
+/// Generates the four versions of `idl/bench.thrift` if the `codec` feature is on.
 pub(crate) fn generate(out: &Path) {
     if std::env::var_os("CARGO_FEATURE_CODEC").is_none() {
         return;
@@ -20,6 +22,12 @@ pub(crate) fn generate(out: &Path) {
     let dir = out.join("codec");
     thrift_build::Builder::new()
         .out_dir(dir.join("ours"))
+        .compile(&[IDL])
+        .unwrap();
+    thrift_build::Builder::new()
+        .string_type(thrift_build::StringType::BytesStr)
+        .binary_type(thrift_build::BinaryType::Bytes)
+        .out_dir(dir.join("ours_shared"))
         .compile(&[IDL])
         .unwrap();
     apache(&dir.join("apache"));

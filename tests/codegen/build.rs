@@ -1,5 +1,5 @@
 //! Generates the code under test twice: with the default options into `OUT_DIR`, and with hash
-//! collections and `Bytes` binaries into `OUT_DIR/alt` (`constructs.thrift` and, for maps of
+//! collections, `Bytes` binaries and `BytesStr` strings into `OUT_DIR/alt` (`constructs.thrift` and, for maps of
 //! descriptors in a `HashMap`, `fds.thrift`), so both option sets must compile warning-free.
 
 use std::path::PathBuf;
@@ -20,9 +20,10 @@ fn main() {
     let result = thrift_build::Builder::new()
         .collections(thrift_build::Collections::Hash)
         .binary_type(thrift_build::BinaryType::Bytes)
+        .string_type(thrift_build::StringType::BytesStr)
         .out_dir(out_dir.join("alt"))
         .compile(&["../../idl/constructs.thrift", "../../idl/fds.thrift"]);
     if let Err(e) = result {
-        panic!("thrift-build (hash collections, Bytes) failed:\n{e:?}");
+        panic!("thrift-build (hash collections, Bytes, BytesStr) failed:\n{e:?}");
     }
 }

@@ -30,6 +30,20 @@ pub enum BinaryType {
     Bytes,
 }
 
+/// Which Rust type `string` becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StringType {
+    /// `String`. The default.
+    #[default]
+    String,
+    /// `thrift_rt::BytesStr`: a UTF-8 string sharing a `Bytes` buffer. Decoding from a
+    /// `Bytes` buffer (`thrift_rt::transport::BytesSource`) slices it instead of allocating
+    /// a `String` per string, which on messages of many short strings is most of the
+    /// decoding time. It dereferences to `str`.
+    BytesStr,
+}
+
 /// The options, in one place; [`Builder`] sets them.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -40,6 +54,7 @@ pub(crate) struct Config {
     pub(crate) extern_paths: Vec<(String, String)>,
     pub(crate) collections: Collections,
     pub(crate) binary: BinaryType,
+    pub(crate) string: StringType,
     pub(crate) client: bool,
     pub(crate) server: bool,
     pub(crate) emit_rerun_if_changed: bool,
@@ -70,7 +85,7 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// Default options: output to `OUT_DIR`, `BTreeMap`/`BTreeSet`, `Vec<u8>`, clients and
+    /// Default options: output to `OUT_DIR`, `BTreeMap`/`BTreeSet`, `String`, `Vec<u8>`, clients and
     /// servers, `cargo:rerun-if-changed` lines.
     pub fn new() -> Self {
         Self {
@@ -82,6 +97,7 @@ impl Builder {
                 extern_paths: Vec::new(),
                 collections: Collections::BTree,
                 binary: BinaryType::Vec,
+                string: StringType::String,
                 client: true,
                 server: true,
                 emit_rerun_if_changed: true,
@@ -158,6 +174,14 @@ impl Builder {
     /// Chooses `Vec<u8>` (default) or `Bytes` for `binary`.
     pub fn binary_type(&mut self, binary: BinaryType) -> &mut Self {
         self.config.binary = binary;
+        self
+    }
+
+    /// Chooses `String` (default) or [`thrift_rt::BytesStr`] for `string`.
+    ///
+    /// [`thrift_rt::BytesStr`]: https://docs.rs/thrift-rt/latest/thrift_rt/struct.BytesStr.html
+    pub fn string_type(&mut self, string: StringType) -> &mut Self {
+        self.config.string = string;
         self
     }
 

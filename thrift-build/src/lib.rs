@@ -70,7 +70,7 @@ mod names;
 mod output;
 mod types;
 
-pub use config::{BinaryType, Builder, Collections, Generated};
+pub use config::{BinaryType, Builder, Collections, Generated, StringType};
 pub use error::Error;
 
 /// Generates code for `files` (and their includes) into `OUT_DIR` with default options, and

@@ -8,7 +8,7 @@ use quote::quote;
 use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, StructKind, Type};
 use thrift_parser::source::FileId;
 
-use crate::config::{BinaryType, Collections};
+use crate::config::{BinaryType, Collections, StringType};
 use crate::context::{Context, ModulePath};
 use crate::names::{ident, shouty_case};
 
@@ -116,7 +116,10 @@ impl Context<'_> {
             BaseType::I64 => quote!(i64),
             BaseType::Double if key => quote!(_rt::OrderedF64),
             BaseType::Double => quote!(f64),
-            BaseType::String => quote!(::std::string::String),
+            BaseType::String => match self.config.string {
+                StringType::String => quote!(::std::string::String),
+                StringType::BytesStr => quote!(_rt::BytesStr),
+            },
             BaseType::Binary => match self.config.binary {
                 BinaryType::Vec => quote!(::std::vec::Vec<u8>),
                 BinaryType::Bytes => quote!(_rt::Bytes),
@@ -156,9 +159,10 @@ impl Context<'_> {
                 let v = scalar_expr(true_ty, value);
                 quote!(_rt::OrderedF64(#v))
             }
-            (Type::Base(BaseType::String), ConstValue::String(s)) => {
-                quote!(::std::string::String::from(#s))
-            }
+            (Type::Base(BaseType::String), ConstValue::String(s)) => match self.config.string {
+                StringType::String => quote!(::std::string::String::from(#s)),
+                StringType::BytesStr => quote!(_rt::BytesStr::from_static(#s)),
+            },
             (Type::List(elem), ConstValue::List(items)) => {
                 if items.is_empty() {
                     return quote!(::std::vec::Vec::new());

@@ -625,16 +625,21 @@ struct Blob {
   4: list<binary> chunks,
   5: map<binary, set<string>> index,
   6: optional binary extra,
+  7: string label = "blob",
+  8: optional string note = "none",
 }
+
+const list<string> NAMES = ["a", "b"]
 
 service Store {
   Blob fetch(1: i64 id),
+  string name(1: string key, 2: list<string> aliases),
 }
 "#;
 
 const OPTIONS_BUILD_RS: &str = r##"use std::path::PathBuf;
 
-use thrift_build::{BinaryType, Builder, Collections};
+use thrift_build::{BinaryType, Builder, Collections, StringType};
 
 fn main() {
     Builder::new()
@@ -646,6 +651,7 @@ fn main() {
         .field_attribute(".", "#[allow(clippy::pedantic)]")
         .collections(Collections::Hash)
         .binary_type(BinaryType::Bytes)
+        .string_type(StringType::BytesStr)
         .compile(&["idl/options.thrift"])
         .unwrap();
 
@@ -687,15 +693,24 @@ pub fn copies() {
     is_copy::<Small>();
 }
 
-/// Compiles only if `collections(Hash)` and `binary_type(Bytes)` were applied.
+/// Compiles only if `collections(Hash)`, `binary_type(Bytes)` and `string_type(BytesStr)`
+/// were applied.
 pub fn types(blob: Blob) {
-    let _: std::collections::HashMap<String, i32> = blob.counts;
+    let _: std::collections::HashMap<thrift_rt::BytesStr, i32> = blob.counts;
     let _: std::collections::HashSet<i64> = blob.ids;
     let _: thrift_rt::bytes::Bytes = blob.data;
     let _: Vec<thrift_rt::bytes::Bytes> = blob.chunks;
-    let _: std::collections::HashMap<thrift_rt::bytes::Bytes, std::collections::HashSet<String>> =
-        blob.index;
+    let _: std::collections::HashMap<
+        thrift_rt::bytes::Bytes,
+        std::collections::HashSet<thrift_rt::BytesStr>,
+    > = blob.index;
     let _: Option<thrift_rt::bytes::Bytes> = blob.extra;
+    let _: thrift_rt::BytesStr = blob.label;
+}
+
+/// String defaults and constants are built from static strings.
+pub fn string_defaults() -> bool {
+    Blob::default().label == "blob" && idl::options::NAMES[1] == "b"
 }
 
 /// The default options still give `BTreeMap` and `Vec<u8>`.
@@ -757,11 +772,11 @@ fn builder_options_apply_in_a_real_build() {
             "`.` did not select `{needle}`: {attributes:?}"
         );
     }
-    // Every field and variant the IDL declares (2 + 2 + 6); the hidden argument and result
+    // Every field and variant the IDL declares (2 + 2 + 8); the hidden argument and result
     // structs of services are not IDL types, so selectors do not reach them.
     assert_eq!(
         text.matches("#[allow(clippy::pedantic)]").count(),
-        10,
+        12,
         "`.` did not select exactly the IDL's fields:\n{text}"
     );
     assert_eq!(

@@ -4,6 +4,7 @@
 //! Generated code refers to everything through `::thrift_rt::__private as _rt`, so that IDL
 //! names such as `Result` or `Box` cannot shadow anything.
 
+pub use crate::BytesStr;
 pub use crate::application::{ApplicationError, ApplicationErrorKind};
 pub use crate::caller::Caller;
 pub use crate::client::{Client, missing_result};

@@ -7,7 +7,7 @@
 //! | Rust | Thrift |
 //! |---|---|
 //! | `bool`, `i8`, `i16`, `i32`, `i64`, `f64` | `bool`, `i8`, `i16`, `i32`, `i64`, `double` |
-//! | `String` | `string` |
+//! | `String`, `BytesStr` | `string` |
 //! | `Vec<u8>`, `[u8]` (write only), `bytes::Bytes` | `binary` |
 //! | `[u8; 16]` | `uuid` |
 //! | `Vec<T>` | `list<T>` |
@@ -215,6 +215,22 @@ impl ReadThrift for Bytes {
     #[inline]
     fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
         r.read_bytes()
+    }
+}
+
+impl WriteThrift for crate::BytesStr {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+        w.write_string(self)
+    }
+}
+
+impl ReadThrift for crate::BytesStr {
+    const TTYPE: TType = TType::String;
+    #[inline]
+    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+        r.read_bytes_str()
     }
 }
 

@@ -349,6 +349,7 @@ impl ProtocolReader for AnyReader {
         read_double() -> Result<f64>;
         read_uuid() -> Result<[u8; 16]>;
         read_bytes() -> Result<Bytes>;
+        read_bytes_str() -> Result<crate::BytesStr>;
         skip_binary() -> Result<()>;
         skip(ttype: TType) -> Result<()>;
         read_i64_list(len: usize, out: &mut Vec<i64>) -> Result<()>;

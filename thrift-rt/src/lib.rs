@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod application;
+mod bytes_str;
 pub mod caller;
 pub mod client;
 pub mod codec;
@@ -62,6 +63,7 @@ pub mod __private;
 pub use bytes;
 
 pub use application::{ApplicationError, ApplicationErrorKind};
+pub use bytes_str::BytesStr;
 pub use caller::Caller;
 pub use client::Client;
 pub use codec::{ReadThrift, WriteThrift};

@@ -66,8 +66,9 @@ impl Direction {
 pub(crate) enum Implementation {
     /// Our generated code; decoding from a `&[u8]`.
     Ours,
-    /// Ours decoding from a `BytesSource` over `Bytes` (decode only).
-    OursBytes,
+    /// Ours generated with `BytesStr` strings and `Bytes` binaries; decoding from a
+    /// `BytesSource` over `Bytes`, so strings and binaries share the input.
+    OursShared,
     /// Apache's generated code and the `thrift` crate.
     Thrift,
     /// pilota, `TBinaryProtocol` / `TCompact*Protocol`.
@@ -81,7 +82,7 @@ pub(crate) enum Implementation {
 impl Implementation {
     pub(crate) const ALL: [Self; 6] = [
         Self::Ours,
-        Self::OursBytes,
+        Self::OursShared,
         Self::Thrift,
         Self::PilotaSafe,
         Self::PilotaUnsafe,
@@ -91,7 +92,7 @@ impl Implementation {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ours => "ours",
-            Self::OursBytes => "ours (Bytes)",
+            Self::OursShared => "ours (shared)",
             Self::Thrift => "thrift",
             Self::PilotaSafe => "pilota safe",
             Self::PilotaUnsafe => "pilota unsafe",
@@ -521,13 +522,21 @@ fn shared_bytes(input: &[u8]) -> Bytes {
 }
 
 /// The encode and decode groups of one workload, both protocols: every case checked.
-pub(crate) fn groups<O, A, P>(workload: &'static str, ours: O, apache: A, pilota: P) -> Vec<Group>
+pub(crate) fn groups<O, S, A, P>(
+    workload: &'static str,
+    ours: O,
+    shared: S,
+    apache: A,
+    pilota: P,
+) -> Vec<Group>
 where
     O: WriteThrift + ReadThrift + PartialEq + Debug + 'static,
+    S: WriteThrift + ReadThrift + PartialEq + Debug + 'static,
     A: TSerializable + PartialEq + Debug + 'static,
     P: Message + PartialEq + Debug + 'static,
 {
-    let (ours, apache, pilota) = (Rc::new(ours), Rc::new(apache), Rc::new(pilota));
+    let (ours, shared) = (Rc::new(ours), Rc::new(shared));
+    let (apache, pilota) = (Rc::new(apache), Rc::new(pilota));
     let mut groups = Vec::new();
     for protocol in Protocol::ALL {
         let want = ours_bytes(&*ours, protocol);
@@ -554,7 +563,25 @@ where
                 ),
             },
         ));
-        encode.push((Implementation::OursBytes, Case::NotApplicable));
+        encode.push((
+            Implementation::OursShared,
+            match protocol {
+                Protocol::Binary => encode_case(
+                    OursBinaryEncode {
+                        value: shared.clone(),
+                        w: BinaryWriter::new(Vec::new()),
+                    },
+                    &want,
+                ),
+                Protocol::Compact => encode_case(
+                    OursCompactEncode {
+                        value: shared.clone(),
+                        w: CompactWriter::new(Vec::new()),
+                    },
+                    &want,
+                ),
+            },
+        ));
         encode.push((
             Implementation::Thrift,
             encode_case(
@@ -621,12 +648,12 @@ where
                     &*ours,
                 ),
                 decode_case(
-                    OursBinaryBytesDecode::<O> {
+                    OursBinaryBytesDecode::<S> {
                         input: bytes.clone(),
                         r: BinaryReader::new(BytesSource::default()),
                         _value: std::marker::PhantomData,
                     },
-                    &*ours,
+                    &*shared,
                 ),
             ),
             Protocol::Compact => (
@@ -639,17 +666,17 @@ where
                     &*ours,
                 ),
                 decode_case(
-                    OursCompactBytesDecode::<O> {
+                    OursCompactBytesDecode::<S> {
                         input: bytes.clone(),
                         r: CompactReader::new(BytesSource::default()),
                         _value: std::marker::PhantomData,
                     },
-                    &*ours,
+                    &*shared,
                 ),
             ),
         };
         decode.push((Implementation::Ours, ours_slice));
-        decode.push((Implementation::OursBytes, ours_bytes));
+        decode.push((Implementation::OursShared, ours_bytes));
         decode.push((
             Implementation::Thrift,
             decode_case(

@@ -1,10 +1,16 @@
-//! The three versions of `idl/bench.thrift` (see `build_codec.rs`) and the workload values,
+//! The four versions of `idl/bench.thrift` (see `build_codec.rs`) and the workload values,
 //! built with the same content in each.
 
 /// Ours (thrift-build, default options).
 #[allow(unreachable_pub, dead_code)]
 pub(crate) mod ours {
     thrift_rt::include_thrift!(concat!(env!("OUT_DIR"), "/codec/ours"));
+}
+
+/// Ours with `BytesStr` strings and `Bytes` binaries.
+#[allow(unreachable_pub, dead_code)]
+pub(crate) mod ours_shared {
+    thrift_rt::include_thrift!(concat!(env!("OUT_DIR"), "/codec/ours_shared"));
 }
 
 /// Apache's (`thrift --gen rs` 0.17), for the `thrift` crate. The allowances are those the
@@ -129,69 +135,81 @@ mod content {
 
 use content as c;
 
-/// The workload values for our generated code.
-pub(crate) mod ours_values {
-    use super::c;
-    use super::ours::bench::*;
+/// The workload values for one version of our generated code (`$module`); strings and
+/// binaries are built with `.into()`, which is the identity for `String` and `Vec<u8>`.
+macro_rules! ours_values {
+    ($name:ident, $module:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub(crate) mod $name {
+            use super::c;
+            use super::$module::bench::*;
 
-    pub(crate) fn scalars() -> Scalars {
-        Scalars {
-            flag: c::FLAG,
-            tiny: c::TINY,
-            small: c::SMALL,
-            medium: c::MEDIUM,
-            large: c::LARGE,
-            ratio: c::RATIO,
+            pub(crate) fn scalars() -> Scalars {
+                Scalars {
+                    flag: c::FLAG,
+                    tiny: c::TINY,
+                    small: c::SMALL,
+                    medium: c::MEDIUM,
+                    large: c::LARGE,
+                    ratio: c::RATIO,
+                }
+            }
+
+            pub(crate) fn order() -> Order {
+                Order {
+                    id: c::ORDER_ID,
+                    customer: Customer {
+                        id: c::CUSTOMER_ID,
+                        name: c::CUSTOMER_NAME.into(),
+                        email: c::CUSTOMER_EMAIL.into(),
+                    },
+                    status: c::STATUS,
+                    item_ids: c::item_ids(),
+                    attributes: c::attributes()
+                        .into_iter()
+                        .map(|(k, v)| (k.into(), v.into()))
+                        .collect(),
+                    note: Some(c::NOTE.into()),
+                    priority: None,
+                    discount: Some(c::DISCOUNT),
+                    parent_id: None,
+                    payload: c::payload().into(),
+                    paid: c::PAID,
+                }
+            }
+
+            pub(crate) fn logs() -> LogBatch {
+                LogBatch {
+                    records: (0..c::LOG_RECORDS)
+                        .map(|i| {
+                            let (host, app, message, timestamp, level) = c::log(i);
+                            LogRecord {
+                                host: host.into(),
+                                app: app.into(),
+                                message: message.into(),
+                                timestamp,
+                                level,
+                            }
+                        })
+                        .collect(),
+                }
+            }
+
+            pub(crate) fn doubles() -> Doubles {
+                Doubles {
+                    values: c::doubles(),
+                }
+            }
+
+            pub(crate) fn ints() -> Ints {
+                Ints { values: c::ints() }
+            }
         }
-    }
-
-    pub(crate) fn order() -> Order {
-        Order {
-            id: c::ORDER_ID,
-            customer: Customer {
-                id: c::CUSTOMER_ID,
-                name: c::CUSTOMER_NAME.to_owned(),
-                email: c::CUSTOMER_EMAIL.to_owned(),
-            },
-            status: c::STATUS,
-            item_ids: c::item_ids(),
-            attributes: c::attributes().into_iter().collect(),
-            note: Some(c::NOTE.to_owned()),
-            priority: None,
-            discount: Some(c::DISCOUNT),
-            parent_id: None,
-            payload: c::payload(),
-            paid: c::PAID,
-        }
-    }
-
-    pub(crate) fn logs() -> LogBatch {
-        LogBatch {
-            records: (0..c::LOG_RECORDS)
-                .map(|i| {
-                    let (host, app, message, timestamp, level) = c::log(i);
-                    LogRecord {
-                        host,
-                        app,
-                        message,
-                        timestamp,
-                        level,
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    pub(crate) fn doubles() -> Doubles {
-        Doubles {
-            values: c::doubles(),
-        }
-    }
-
-    pub(crate) fn ints() -> Ints {
-        Ints { values: c::ints() }
-    }
+    };
 }
+
+ours_values!(ours_values, ours);
+ours_values!(shared_values, ours_shared);
 
 /// The workload values for Apache's generated code.
 pub(crate) mod apache_values {

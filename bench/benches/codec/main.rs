@@ -27,7 +27,7 @@ mod report;
 use std::time::{Duration, Instant};
 
 use cases::{Case, Group};
-use idl::{apache_values as a, ours_values as o, pilota_values as p};
+use idl::{apache_values as a, ours_values as o, pilota_values as p, shared_values as s};
 use report::{Measured, Outcome};
 
 #[global_allocator]
@@ -193,18 +193,38 @@ fn main() {
     groups.extend(cases::groups(
         "scalars",
         o::scalars(),
+        s::scalars(),
         a::scalars(),
         p::scalars(),
     ));
-    groups.extend(cases::groups("order", o::order(), a::order(), p::order()));
-    groups.extend(cases::groups("logs", o::logs(), a::logs(), p::logs()));
+    groups.extend(cases::groups(
+        "order",
+        o::order(),
+        s::order(),
+        a::order(),
+        p::order(),
+    ));
+    groups.extend(cases::groups(
+        "logs",
+        o::logs(),
+        s::logs(),
+        a::logs(),
+        p::logs(),
+    ));
     groups.extend(cases::groups(
         "doubles",
         o::doubles(),
+        s::doubles(),
         a::doubles(),
         p::doubles(),
     ));
-    groups.extend(cases::groups("ints", o::ints(), a::ints(), p::ints()));
+    groups.extend(cases::groups(
+        "ints",
+        o::ints(),
+        s::ints(),
+        a::ints(),
+        p::ints(),
+    ));
     groups.retain(|g| options.selects(g));
 
     let mut results = Vec::new();

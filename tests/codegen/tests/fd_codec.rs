@@ -234,9 +234,9 @@ fn descriptors_in_lists_sets_and_maps_arrive_in_their_places() {
         let sent = codegen_tests::alt::fds::Bundle {
             list: Vec::new(),
             set: FdSet::default(),
-            by_name: HashMap::from([("z".to_string(), memfd("hz"))]),
+            by_name: HashMap::from([("z".into(), memfd("hz"))]),
             handles: Vec::new(),
-            groups: Some(HashMap::from([("g".to_string(), vec![memfd("hg")])])),
+            groups: Some(HashMap::from([("g".into(), vec![memfd("hg")])])),
         };
         let back = through_socket(&sent);
         assert_same_file(&sent.by_name["z"], &back.by_name["z"]);

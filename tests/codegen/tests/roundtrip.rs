@@ -337,11 +337,12 @@ fn edge_case_self_recursion() {
 }
 
 /// The same values as `values::scalars_full` and `values::containers_full`, with hash
-/// collections and `Bytes` binaries.
+/// collections, `Bytes` binaries and `BytesStr` strings.
 mod alt {
     use super::*;
     use codegen_tests::alt::base::Point;
     use codegen_tests::alt::constructs::{Color, Containers, Sample, Samples, Scalars};
+    use thrift_rt::BytesStr;
     use thrift_rt::bytes::Bytes;
 
     pub(super) fn scalars_full() -> Scalars {
@@ -353,7 +354,7 @@ mod alt {
             i32v: v.i32v,
             i64v: v.i64v,
             dv: v.dv,
-            s: v.s,
+            s: v.s.into(),
             bin: Bytes::from(v.bin),
             req: v.req,
             opt: v.opt,
@@ -366,12 +367,12 @@ mod alt {
         let v = values::containers_full();
         Containers {
             longs: v.longs,
-            strings: v.strings,
+            strings: v.strings.into_iter().map(BytesStr::from).collect(),
             ints: v.ints.into_iter().collect(),
             points: v
                 .points
                 .into_iter()
-                .map(|(k, p)| (k, Point { x: p.x, y: p.y }))
+                .map(|(k, p)| (k.into(), Point { x: p.x, y: p.y }))
                 .collect(),
             grid: v.grid,
             deep: v
@@ -380,13 +381,15 @@ mod alt {
                 .map(|(k, inner)| {
                     let inner = inner
                         .into_iter()
-                        .map(|(s, colors)| (s, colors.into_iter().map(|c| Color(c.0)).collect()))
+                        .map(|(s, colors)| {
+                            (s.into(), colors.into_iter().map(|c| Color(c.0)).collect())
+                        })
                         .collect();
                     (k, inner)
                 })
                 .collect(),
             reals: v.reals.into_iter().collect(),
-            by_real: v.by_real.into_iter().collect(),
+            by_real: v.by_real.into_iter().map(|(k, s)| (k, s.into())).collect(),
             blobs: v.blobs.into_iter().map(Bytes::from).collect(),
             bools: v.bools,
             doubles: v.doubles,
@@ -430,6 +433,49 @@ mod alt {
         let back = <Scalars as thrift_rt::ReadThrift>::read(&mut r).unwrap();
         let input = bytes.as_ptr_range();
         assert!(input.contains(&back.bin.as_ptr()), "`bin` was copied");
+    }
+
+    #[test]
+    fn string_fields_share_the_input() {
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            let bytes = Bytes::from(encode(protocol, &containers_full()));
+            let source = thrift_rt::transport::BytesSource::new(bytes.clone());
+            let back: Containers = match protocol {
+                Protocol::Binary => {
+                    thrift_rt::ReadThrift::read(&mut thrift_rt::protocol::BinaryReader::new(source))
+                }
+                _ => thrift_rt::ReadThrift::read(&mut thrift_rt::protocol::CompactReader::new(
+                    source,
+                )),
+            }
+            .unwrap();
+            assert_eq!(back, containers_full());
+            let input = bytes.as_ptr_range();
+            assert!(!back.strings.is_empty());
+            for s in back.strings.iter().chain(back.points.keys()) {
+                assert!(
+                    input.contains(&s.as_ptr()),
+                    "{s:?} was copied ({protocol:?})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_shared_string_is_an_error() {
+        let mut value = scalars_full();
+        value.s = BytesStr::from("\u{1F600} ok");
+        let mut bytes = encode(Protocol::Binary, &value);
+        let at = bytes
+            .windows(4)
+            .position(|w| w == "\u{1F600}".as_bytes())
+            .unwrap();
+        bytes[at + 1] = 0xff;
+        let mut r = thrift_rt::protocol::BinaryReader::new(thrift_rt::transport::BytesSource::new(
+            Bytes::from(bytes),
+        ));
+        let err = <Scalars as thrift_rt::ReadThrift>::read(&mut r).unwrap_err();
+        assert!(err.to_string().contains("invalid utf-8"), "{err}");
     }
 
     #[test]

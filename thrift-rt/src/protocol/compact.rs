@@ -774,6 +774,12 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     #[inline]
+    fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
+        let bytes = self.read_bytes()?;
+        crate::BytesStr::from_utf8(bytes).map_err(|e| super::invalid_utf8(&e))
+    }
+
+    #[inline]
     fn limits(&self) -> &Limits {
         &self.limits
     }

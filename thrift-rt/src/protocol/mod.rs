@@ -452,6 +452,17 @@ pub trait ProtocolReader {
         self.read_binary_ref().map(Bytes::copy_from_slice)
     }
 
+    /// Reads a `string` as a [`BytesStr`](crate::BytesStr); the binary and compact readers
+    /// over a `Bytes` buffer share it without copying (checking UTF-8 once).
+    ///
+    /// # Errors
+    ///
+    /// As for [`read_str`](ProtocolReader::read_str).
+    #[inline]
+    fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
+        self.read_string().map(crate::BytesStr::from)
+    }
+
     /// Skips a string or binary without decoding it.
     ///
     /// # Errors

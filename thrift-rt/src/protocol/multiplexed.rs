@@ -205,6 +205,7 @@ impl<R: ProtocolReader> ProtocolReader for StoredMessageReader<R> {
         read_double() -> f64;
         read_uuid() -> [u8; 16];
         read_bytes() -> Bytes;
+        read_bytes_str() -> crate::BytesStr;
         skip_binary() -> ();
     }
 
