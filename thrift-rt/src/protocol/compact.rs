@@ -415,7 +415,7 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     }
 
     fn write_i32_slice(&mut self, values: &[i32]) -> Result<()> {
-        self.put_varints(values.iter().map(|&v| u64::from(zigzag32(v))))
+        super::varint_list::write_zigzag32_list(&mut self.w, values)
     }
 
     fn write_double_slice(&mut self, values: &[f64]) -> Result<()> {

@@ -44,6 +44,7 @@ pub mod compact;
 mod fixed_width;
 pub mod json;
 pub mod multiplexed;
+mod varint_list;
 
 pub use binary::{BinaryReader, BinaryWriter};
 pub use compact::{CompactReader, CompactWriter};
