@@ -50,6 +50,19 @@ pub trait WriteThrift {
     {
         items.iter().try_for_each(|item| item.write(w))
     }
+
+    /// Writes the value as field `id`: header, value, end. Scalars override this with
+    /// [`ProtocolWriter::write_scalar_field`], which the binary protocol does in one write.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the protocol or transport reports.
+    #[inline]
+    fn write_as_field<W: ProtocolWriter + ?Sized>(&self, w: &mut W, id: i16) -> Result<()> {
+        w.write_field_begin(FieldHeader::new(Self::TTYPE, id))?;
+        self.write(w)?;
+        w.write_field_end()
+    }
 }
 
 /// A value that can be read with any [`ProtocolReader`].
@@ -113,12 +126,16 @@ pub(crate) fn check_elem(what: &str, expected: TType, got: TType, len: usize) ->
 /// `WriteThrift`/`ReadThrift` for a scalar type; `bulk:` names the protocol methods that write
 /// and read whole lists of it.
 macro_rules! scalar {
-    ($ty:ty, $ttype:expr, $write:ident, $read:ident $(, bulk: $write_slice:ident, $read_list:ident)?) => {
+    ($ty:ty, $ttype:expr, $scalar:ident, $write:ident, $read:ident $(, bulk: $write_slice:ident, $read_list:ident)?) => {
         impl WriteThrift for $ty {
             const TTYPE: TType = $ttype;
             #[inline]
             fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
                 w.$write(*self)
+            }
+            #[inline]
+            fn write_as_field<W: ProtocolWriter + ?Sized>(&self, w: &mut W, id: i16) -> Result<()> {
+                w.write_scalar_field(id, crate::protocol::Scalar::$scalar(*self))
             }
             $(
                 #[inline]
@@ -147,12 +164,12 @@ macro_rules! scalar {
     };
 }
 
-scalar!(bool, TType::Bool, write_bool, read_bool);
-scalar!(i8, TType::I8, write_i8, read_i8);
-scalar!(i16, TType::I16, write_i16, read_i16);
-scalar!(i32, TType::I32, write_i32, read_i32, bulk: write_i32_slice, read_i32_list);
-scalar!(i64, TType::I64, write_i64, read_i64, bulk: write_i64_slice, read_i64_list);
-scalar!(f64, TType::Double, write_double, read_double, bulk: write_double_slice, read_double_list);
+scalar!(bool, TType::Bool, Bool, write_bool, read_bool);
+scalar!(i8, TType::I8, I8, write_i8, read_i8);
+scalar!(i16, TType::I16, I16, write_i16, read_i16);
+scalar!(i32, TType::I32, I32, write_i32, read_i32, bulk: write_i32_slice, read_i32_list);
+scalar!(i64, TType::I64, I64, write_i64, read_i64, bulk: write_i64_slice, read_i64_list);
+scalar!(f64, TType::Double, Double, write_double, read_double, bulk: write_double_slice, read_double_list);
 
 impl WriteThrift for String {
     const TTYPE: TType = TType::String;
@@ -426,9 +443,7 @@ pub fn write_field<W: ProtocolWriter + ?Sized, T: WriteThrift + ?Sized>(
     id: i16,
     value: &T,
 ) -> Result<()> {
-    w.write_field_begin(FieldHeader::new(T::TTYPE, id))?;
-    value.write(w)?;
-    w.write_field_end()
+    value.write_as_field(w, id)
 }
 
 /// Reads the value of a field whose header was just read, then ends the field.

@@ -323,6 +323,7 @@ impl ProtocolWriter for AnyWriter {
         write_i64_slice(v: &[i64]) -> Result<()>;
         write_i32_slice(v: &[i32]) -> Result<()>;
         write_double_slice(v: &[f64]) -> Result<()>;
+        write_scalar_field(id: i16, value: crate::protocol::Scalar) -> Result<()>;
     }
 }
 

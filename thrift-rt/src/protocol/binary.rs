@@ -7,7 +7,8 @@
 use bytes::Bytes;
 
 use super::{
-    Depth, ProtocolReader, ProtocolWriter, non_negative, read_fixed_width_list, write_fixed_width,
+    Depth, ProtocolReader, ProtocolWriter, Scalar, non_negative, read_fixed_width_list,
+    write_fixed_width,
 };
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::limits::Limits;
@@ -86,6 +87,41 @@ impl<W: Sink> BinaryWriter<W> {
 }
 
 impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
+    #[inline]
+    fn write_scalar_field(&mut self, id: i16, value: Scalar) -> Result<()> {
+        // Header (type byte, id) and value as one write of 4 to 11 bytes.
+        let mut buf = [0u8; 11];
+        buf[0] = value.ttype() as u8;
+        buf[1..3].copy_from_slice(&id.to_be_bytes());
+        let len = match value {
+            Scalar::Bool(v) => {
+                buf[3] = u8::from(v);
+                4
+            }
+            Scalar::I8(v) => {
+                buf[3] = v as u8;
+                4
+            }
+            Scalar::I16(v) => {
+                buf[3..5].copy_from_slice(&v.to_be_bytes());
+                5
+            }
+            Scalar::I32(v) => {
+                buf[3..7].copy_from_slice(&v.to_be_bytes());
+                7
+            }
+            Scalar::I64(v) => {
+                buf[3..11].copy_from_slice(&v.to_be_bytes());
+                11
+            }
+            Scalar::Double(v) => {
+                buf[3..11].copy_from_slice(&v.to_bits().to_be_bytes());
+                11
+            }
+        };
+        self.put(&buf[..len])
+    }
+
     fn can_carry_fds(&self) -> bool {
         self.w.can_carry_fds()
     }
@@ -526,6 +562,36 @@ mod tests {
         let mut w = BinaryWriter::new(Vec::new());
         f(&mut w).unwrap();
         w.into_inner()
+    }
+
+    /// The fused scalar field writes the bytes of header, value and end written apart.
+    #[test]
+    fn scalar_fields_in_one_write_match_the_long_way() {
+        let values = [
+            Scalar::Bool(true),
+            Scalar::Bool(false),
+            Scalar::I8(-7),
+            Scalar::I16(-12_345),
+            Scalar::I32(i32::MIN + 3),
+            Scalar::I64(-(1 << 50) - 5),
+            Scalar::Double(-0.1),
+        ];
+        for (id, value) in (-2i16..).zip(values) {
+            let fused = written(|w| w.write_scalar_field(id * 1000, value));
+            let long = written(|w| {
+                w.write_field_begin(FieldHeader::new(value.ttype(), id * 1000))?;
+                match value {
+                    Scalar::Bool(v) => w.write_bool(v)?,
+                    Scalar::I8(v) => w.write_i8(v)?,
+                    Scalar::I16(v) => w.write_i16(v)?,
+                    Scalar::I32(v) => w.write_i32(v)?,
+                    Scalar::I64(v) => w.write_i64(v)?,
+                    Scalar::Double(v) => w.write_double(v)?,
+                }
+                w.write_field_end()
+            });
+            assert_eq!(fused, long, "{value:?}");
+        }
     }
 
     #[test]

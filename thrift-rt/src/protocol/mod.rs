@@ -39,6 +39,38 @@ use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
 
 pub(crate) use fixed_width::{read_fixed_width_list, write_fixed_width};
 
+/// A scalar field value, for [`ProtocolWriter::write_scalar_field`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    /// `bool`
+    Bool(bool),
+    /// `i8`
+    I8(i8),
+    /// `i16`
+    I16(i16),
+    /// `i32`
+    I32(i32),
+    /// `i64`
+    I64(i64),
+    /// `double`
+    Double(f64),
+}
+
+impl Scalar {
+    /// The wire type of the value.
+    #[inline]
+    pub const fn ttype(self) -> TType {
+        match self {
+            Self::Bool(_) => TType::Bool,
+            Self::I8(_) => TType::I8,
+            Self::I16(_) => TType::I16,
+            Self::I32(_) => TType::I32,
+            Self::I64(_) => TType::I64,
+            Self::Double(_) => TType::Double,
+        }
+    }
+}
+
 pub mod binary;
 pub mod compact;
 mod fixed_width;
@@ -218,6 +250,28 @@ pub trait ProtocolWriter {
     fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
         let _ = fd;
         Err(crate::transport::sink::fd_unsupported())
+    }
+
+    /// Writes a whole field holding a scalar: its header, the value and the field's end.
+    /// Generated code writes every `bool`, integer and `double` field through it, so a
+    /// protocol whose field header is fixed bytes (binary) can emit header and value in one
+    /// write to its sink; the others keep this default.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    #[inline]
+    fn write_scalar_field(&mut self, id: i16, value: Scalar) -> Result<()> {
+        self.write_field_begin(FieldHeader::new(value.ttype(), id))?;
+        match value {
+            Scalar::Bool(v) => self.write_bool(v)?,
+            Scalar::I8(v) => self.write_i8(v)?,
+            Scalar::I16(v) => self.write_i16(v)?,
+            Scalar::I32(v) => self.write_i32(v)?,
+            Scalar::I64(v) => self.write_i64(v)?,
+            Scalar::Double(v) => self.write_double(v)?,
+        }
+        self.write_field_end()
     }
 
     /// Writes the elements of a `list<i64>` (after `write_list_begin`).

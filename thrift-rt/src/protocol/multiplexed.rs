@@ -132,6 +132,7 @@ impl<P: ProtocolWriter> ProtocolWriter for MultiplexedWriter<P> {
         write_i64_slice(v: &[i64]);
         write_i32_slice(v: &[i32]);
         write_double_slice(v: &[f64]);
+        write_scalar_field(id: i16, value: super::Scalar);
     }
 }
 
