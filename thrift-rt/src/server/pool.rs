@@ -93,7 +93,7 @@ pub(crate) fn requeue(shared: &Shared, conn: Box<dyn Connection>) {
         drop(conn);
         return;
     }
-    state.queue.push_back(Job::Resume(conn));
+    shared.push_job(&mut state, Job::Resume(conn));
     drop(state);
     shared.notify_work();
 }
@@ -105,8 +105,8 @@ pub(crate) fn enqueue(shared: &Shared, stream: Stream, capacity: usize, overload
         if state.stopping {
             return;
         }
-        if state.queue.len() < capacity.max(1) {
-            state.queue.push_back(Job::New(stream));
+        if state.queue_len() < capacity.max(1) {
+            shared.push_job(&mut state, Job::New(stream));
             drop(state);
             shared.notify_work();
             return;
@@ -220,7 +220,7 @@ fn work<C: ConnectionProcessor + ?Sized + 'static>(
             if state.stopping {
                 return;
             }
-            if let Some(job) = state.queue.pop_front() {
+            if let Some(job) = shared.pop_job(&mut state) {
                 break job;
             }
             state = shared.wait_work(state);

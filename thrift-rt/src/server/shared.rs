@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -22,6 +23,10 @@ pub(crate) struct Shared {
     changed: Condvar,
     /// Pool workers waiting for a job.
     work: Condvar,
+    /// `State::stopping`, readable without the lock.
+    stopping: AtomicBool,
+    /// `State::queue.len()`, readable without the lock.
+    queued: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -31,8 +36,10 @@ pub(crate) struct State {
     pub(crate) stopped: bool,
     next_id: u64,
     conns: HashMap<u64, Conn>,
-    /// Connections waiting for a pool worker: newly accepted, or with input again.
-    pub(crate) queue: VecDeque<Job>,
+    /// Connections waiting for a pool worker: newly accepted, or with input again. Changed
+    /// only through [`Shared::push_job`], [`Shared::pop_job`] and [`Shared::stop`], which keep
+    /// [`Shared::queued`] in step.
+    queue: VecDeque<Job>,
     /// The accept loop waits for room in the queue.
     pub(crate) accept_waiting: bool,
 }
@@ -42,12 +49,16 @@ struct Conn {
     /// A handle used only to shut the socket down from another thread.
     stream: Stream,
     /// Inside a message: its first byte has arrived and its reply is not written yet.
-    busy: bool,
+    busy: Arc<AtomicBool>,
 }
 
 impl State {
     pub(crate) fn open_connections(&self) -> usize {
         self.conns.len()
+    }
+
+    pub(crate) fn queue_len(&self) -> usize {
+        self.queue.len()
     }
 }
 
@@ -56,6 +67,7 @@ impl State {
 pub(crate) struct ConnGuard {
     shared: Arc<Shared>,
     id: u64,
+    busy: Arc<AtomicBool>,
 }
 
 impl Shared {
@@ -87,7 +99,20 @@ impl Shared {
     }
 
     pub(crate) fn is_stopping(&self) -> bool {
-        self.lock().stopping
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Queues a job (the caller wakes a worker).
+    pub(crate) fn push_job(&self, state: &mut State, job: Job) {
+        state.queue.push_back(job);
+        self.queued.store(state.queue.len(), Ordering::Relaxed);
+    }
+
+    /// Takes the first queued job.
+    pub(crate) fn pop_job(&self, state: &mut State) -> Option<Job> {
+        let job = state.queue.pop_front();
+        self.queued.store(state.queue.len(), Ordering::Relaxed);
+        job
     }
 
     /// Registers a connection, unless the server is stopping (then the stream is dropped).
@@ -108,16 +133,18 @@ impl Shared {
         };
         let id = state.next_id;
         state.next_id += 1;
+        let busy = Arc::new(AtomicBool::new(false));
         state.conns.insert(
             id,
             Conn {
                 stream: handle,
-                busy: false,
+                busy: Arc::clone(&busy),
             },
         );
         Some(ConnGuard {
             shared: Arc::clone(self),
             id,
+            busy,
         })
     }
 
@@ -127,8 +154,13 @@ impl Shared {
     pub(crate) fn stop(&self) {
         let mut state = self.lock();
         state.stopping = true;
+        self.stopping.store(true, Ordering::SeqCst);
         let queued = std::mem::take(&mut state.queue);
-        for conn in state.conns.values().filter(|c| !c.busy) {
+        self.queued.store(0, Ordering::Relaxed);
+        for conn in state.conns.values() {
+            if conn.busy.load(Ordering::SeqCst) {
+                continue;
+            }
             let _ = conn.stream.shutdown(Shutdown::Read);
         }
         drop(state);
@@ -169,21 +201,16 @@ impl ConnGuard {
     /// stopping (the connection should close), otherwise whether connections are queued for
     /// a pool worker.
     pub(crate) fn idle(&self) -> Option<bool> {
-        let mut state = self.shared.lock();
-        if state.stopping {
+        self.busy.store(false, Ordering::SeqCst);
+        if self.shared.stopping.load(Ordering::SeqCst) {
             return None;
         }
-        if let Some(c) = state.conns.get_mut(&self.id) {
-            c.busy = false;
-        }
-        Some(!state.queue.is_empty())
+        Some(self.shared.queued.load(Ordering::Relaxed) > 0)
     }
 
     /// Marks the connection as inside a message: shutdown lets it finish.
     pub(crate) fn busy(&self) {
-        if let Some(c) = self.shared.lock().conns.get_mut(&self.id) {
-            c.busy = true;
-        }
+        self.busy.store(true, Ordering::SeqCst);
     }
 }
 
