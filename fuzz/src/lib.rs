@@ -6,13 +6,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use thrift_rt::bytes::Bytes;
 use thrift_rt::protocol::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
     ProtocolReader, ProtocolWriter,
 };
-use thrift_rt::{ApplicationError, Limits, ReadThrift, TType, WriteThrift};
+use thrift_rt::transport::BytesSource;
+use thrift_rt::{ApplicationError, BytesStr, Limits, ReadThrift, TType, WriteThrift};
 
-#[allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
 #[allow(clippy::all)]
 pub mod idl {
     thrift_rt::include_thrift!();
@@ -36,12 +43,16 @@ pub fn limits() -> Limits {
 pub trait Protocol {
     /// The reader over a byte slice.
     type Reader<'a>: ProtocolReader;
+    /// The reader over a `Bytes` buffer (strings and binaries read as slices of it).
+    type SharedReader: ProtocolReader;
     /// The writer into a vector.
     type Writer: ProtocolWriter;
     /// Whether doubles survive a round trip bit for bit (JSON writes every NaN as `"NaN"`).
     const EXACT_DOUBLES: bool = true;
     /// A reader over `data`.
     fn reader(data: &[u8]) -> Self::Reader<'_>;
+    /// A reader over a `Bytes` copy of `data`.
+    fn shared_reader(data: &[u8]) -> Self::SharedReader;
     /// An empty writer.
     fn writer() -> Self::Writer;
     /// The bytes written.
@@ -60,9 +71,13 @@ pub struct Json;
 
 impl Protocol for Binary {
     type Reader<'a> = BinaryReader<&'a [u8]>;
+    type SharedReader = BinaryReader<BytesSource>;
     type Writer = BinaryWriter<Vec<u8>>;
     fn reader(data: &[u8]) -> Self::Reader<'_> {
         BinaryReader::with_limits(data, limits())
+    }
+    fn shared_reader(data: &[u8]) -> Self::SharedReader {
+        BinaryReader::with_limits(BytesSource::new(Bytes::copy_from_slice(data)), limits())
     }
     fn writer() -> Self::Writer {
         BinaryWriter::new(Vec::new())
@@ -74,9 +89,13 @@ impl Protocol for Binary {
 
 impl Protocol for Compact {
     type Reader<'a> = CompactReader<&'a [u8]>;
+    type SharedReader = CompactReader<BytesSource>;
     type Writer = CompactWriter<Vec<u8>>;
     fn reader(data: &[u8]) -> Self::Reader<'_> {
         CompactReader::with_limits(data, limits())
+    }
+    fn shared_reader(data: &[u8]) -> Self::SharedReader {
+        CompactReader::with_limits(BytesSource::new(Bytes::copy_from_slice(data)), limits())
     }
     fn writer() -> Self::Writer {
         CompactWriter::new(Vec::new())
@@ -88,10 +107,14 @@ impl Protocol for Compact {
 
 impl Protocol for Json {
     type Reader<'a> = JsonReader<&'a [u8]>;
+    type SharedReader = JsonReader<BytesSource>;
     type Writer = JsonWriter<Vec<u8>>;
     const EXACT_DOUBLES: bool = false;
     fn reader(data: &[u8]) -> Self::Reader<'_> {
         JsonReader::with_limits(data, limits())
+    }
+    fn shared_reader(data: &[u8]) -> Self::SharedReader {
+        JsonReader::with_limits(BytesSource::new(Bytes::copy_from_slice(data)), limits())
     }
     fn writer() -> Self::Writer {
         JsonWriter::new(Vec::new())
@@ -172,9 +195,39 @@ pub fn check<P: Protocol>(data: &[u8]) {
     roundtrip::<P, Vec<BTreeMap<String, Vec<i64>>>>(data);
     roundtrip::<P, BTreeMap<i16, Vec<bool>>>(data);
     roundtrip::<P, Vec<Vec<u8>>>(data);
+    shared_agrees::<P>(data);
 
     // A processor serving the input as a connection's messages.
     serve::<P>(data);
+}
+
+/// Strings and binaries read as slices of a `Bytes` buffer (`BytesStr`, `Bytes`) must decode
+/// exactly what reading them into `String` and `Vec<u8>` from a slice does: the same values,
+/// and an error (invalid UTF-8 included) for the same inputs.
+pub fn shared_agrees<P: Protocol>(data: &[u8]) {
+    type Owned = Vec<BTreeMap<String, Vec<Vec<u8>>>>;
+    type Shared = Vec<BTreeMap<BytesStr, Vec<Bytes>>>;
+    let owned = Owned::read(&mut P::reader(data));
+    let shared = Shared::read(&mut P::shared_reader(data));
+    match (owned, shared) {
+        (Ok(owned), Ok(shared)) => {
+            let shared: Owned = shared
+                .into_iter()
+                .map(|map| {
+                    map.into_iter()
+                        .map(|(k, v)| (String::from(k), v.into_iter().map(Vec::from).collect()))
+                        .collect()
+                })
+                .collect();
+            assert_eq!(owned, shared, "shared and owned decoding disagree");
+        }
+        (Err(_), Err(_)) => {}
+        (owned, shared) => panic!(
+            "shared and owned decoding disagree: {:?} against {:?}",
+            owned.map(|_| "decoded"),
+            shared.map(|_| "decoded")
+        ),
+    }
 }
 
 /// Serves `data` as a connection's stream of messages with the generated processor, as a
