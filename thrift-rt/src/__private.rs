@@ -19,7 +19,7 @@ pub use crate::processor::{
     Processor, catch_panic, fds_unsupported, invalid_message_type, oneway_done, read_args, reply,
     reply_with_fds, undeclared_error, unknown_method, write_exception, write_reply,
 };
-pub use crate::protocol::{ProtocolReader, ProtocolWriter, skip_value};
+pub use crate::protocol::{ProtocolReader, ProtocolWriter, Scalar, skip_value};
 pub use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 pub use bytes::Bytes;
 #[cfg(unix)]

@@ -20,9 +20,11 @@ use std::ops::Deref;
 
 use bytes::Bytes;
 
-/// An immutable UTF-8 string backed by [`Bytes`]: cloning and slicing share the buffer.
+/// An immutable UTF-8 string backed by [`Bytes`]: clones share the buffer.
 ///
-/// It dereferences to `str`, and compares, orders and hashes as its `str` does, so a
+/// A string decoded from a message keeps that message's whole buffer alive; convert it
+/// (`String::from`) before storing it for long if the messages are large. It dereferences to
+/// `str`, and compares, orders and hashes as its `str` does, so a
 /// `HashMap<BytesStr, V>` can be looked up with a `&str`.
 ///
 /// ```

@@ -273,6 +273,10 @@ impl<T: WriteThrift + ?Sized> WriteThrift for Box<T> {
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
         (**self).write(w)
     }
+    #[inline]
+    fn write_as_field<W: ProtocolWriter + ?Sized>(&self, w: &mut W, id: i16) -> Result<()> {
+        (**self).write_as_field(w, id)
+    }
 }
 
 impl<T: ReadThrift> ReadThrift for Box<T> {

@@ -253,7 +253,7 @@ pub trait ProtocolWriter {
     }
 
     /// Writes a whole field holding a scalar: its header, the value and the field's end.
-    /// Generated code writes every `bool`, integer and `double` field through it, so a
+    /// Generated code writes every `bool`, integer, `double` and enum field through it, so a
     /// protocol whose field header is fixed bytes (binary) can emit header and value in one
     /// write to its sink; the others keep this default.
     ///

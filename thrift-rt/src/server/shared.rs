@@ -1,9 +1,23 @@
 //! The state shared by the accept loop, the connection threads and [`Server::shutdown`]: the
 //! stopping flag, the open connections and whether each is inside a message, and the thread
-//! pool's queue. One mutex guards all of it. Pool workers wait on a condition variable of
-//! their own (`work`), woken one per queued job; everything else (the accept loop, shutdown,
-//! [`Server::wait`]) waits on `changed`, notified when connections open or close, when the
-//! queue gets room while the accept loop waits for it, and on stopping.
+//! pool's queue. One mutex guards the registry, the queue and the flags; pool workers wait on
+//! a condition variable of their own (`work`), woken one per queued job; everything else (the
+//! accept loop, shutdown, [`Server::wait`]) waits on `changed`, notified when connections
+//! open or close, when the queue gets room while the accept loop waits for it, and on
+//! stopping.
+//!
+//! What a connection does around every message takes no lock: marking itself busy, and when
+//! idle again, asking whether the server stops and whether other connections wait for a
+//! worker. Each connection's busy flag is an atomic shared with the registry, and the
+//! stopping flag and the queue's length are mirrored in atomics, written under the lock
+//! (only [`Shared::stop`], [`Shared::push_job`] and [`Shared::pop_job`] write them) and read
+//! without it. (A global lock taken twice per call made workers queue behind one another
+//! when many connections shared two cores.) Shutdown stays exact because of one pairing:
+//! [`Shared::stop`] stores `stopping` and then loads each busy flag, and
+//! [`ConnGuard::idle`] stores its busy flag and then loads `stopping`, all sequentially
+//! consistent, so at least one side sees the other: either `stop` shuts the read side of the
+//! idle connection, or the connection sees `stopping` and closes itself. A busy connection
+//! finishes its message first. Weakening any of these four orderings would break that.
 //!
 //! [`Server::shutdown`]: super::Server::shutdown
 //! [`Server::wait`]: super::Server::wait

@@ -319,6 +319,14 @@ impl _rt::WriteThrift for Weird {
     fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
         w.write_i32(self.0)
     }
+    #[inline]
+    fn write_as_field<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+        id: i16,
+    ) -> _rt::Result<()> {
+        w.write_scalar_field(id, _rt::Scalar::I32(self.0))
+    }
 }
 impl _rt::ReadThrift for Weird {
     const TTYPE: _rt::TType = _rt::TType::I32;
