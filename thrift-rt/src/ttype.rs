@@ -64,10 +64,7 @@ impl TType {
     pub fn try_from_binary_id(id: u8) -> Result<TType> {
         match TType::from_binary_id(id) {
             Some(t) => Ok(t),
-            None => Err(protocol_err(
-                ProtocolErrorKind::UnknownType,
-                format!("type id {id}"),
-            )),
+            None => Err(unknown_type(id)),
         }
     }
 
@@ -76,6 +73,14 @@ impl TType {
     pub fn binary_id(self) -> u8 {
         self as u8
     }
+}
+
+/// Out of line, so that the field-header readers that call [`TType::try_from_binary_id`]
+/// stay small enough to inline.
+#[cold]
+#[inline(never)]
+fn unknown_type(id: u8) -> crate::Error {
+    protocol_err(ProtocolErrorKind::UnknownType, format!("type id {id}"))
 }
 
 /// The kind of a message, byte 3 of a strict binary header.
