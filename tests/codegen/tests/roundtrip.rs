@@ -435,20 +435,25 @@ mod alt {
         assert!(input.contains(&back.bin.as_ptr()), "`bin` was copied");
     }
 
+    /// Decodes `bytes` from a `BytesSource`, so that strings and binaries can share them
+    /// (binary or compact: the protocols whose strings are plain bytes).
+    fn decode_shared<T: thrift_rt::ReadThrift>(
+        protocol: Protocol,
+        bytes: Bytes,
+    ) -> thrift_rt::Result<T> {
+        let source = thrift_rt::transport::BytesSource::new(bytes);
+        match protocol {
+            Protocol::Binary => T::read(&mut thrift_rt::protocol::BinaryReader::new(source)),
+            Protocol::Compact => T::read(&mut thrift_rt::protocol::CompactReader::new(source)),
+            Protocol::Json => unreachable!("JSON strings are escaped text, never shared"),
+        }
+    }
+
     #[test]
     fn string_fields_share_the_input() {
         for protocol in [Protocol::Binary, Protocol::Compact] {
             let bytes = Bytes::from(encode(protocol, &containers_full()));
-            let source = thrift_rt::transport::BytesSource::new(bytes.clone());
-            let back: Containers = match protocol {
-                Protocol::Binary => {
-                    thrift_rt::ReadThrift::read(&mut thrift_rt::protocol::BinaryReader::new(source))
-                }
-                _ => thrift_rt::ReadThrift::read(&mut thrift_rt::protocol::CompactReader::new(
-                    source,
-                )),
-            }
-            .unwrap();
+            let back: Containers = decode_shared(protocol, bytes.clone()).unwrap();
             assert_eq!(back, containers_full());
             let input = bytes.as_ptr_range();
             assert!(!back.strings.is_empty());
@@ -465,17 +470,19 @@ mod alt {
     fn invalid_utf8_in_a_shared_string_is_an_error() {
         let mut value = scalars_full();
         value.s = BytesStr::from("\u{1F600} ok");
-        let mut bytes = encode(Protocol::Binary, &value);
-        let at = bytes
-            .windows(4)
-            .position(|w| w == "\u{1F600}".as_bytes())
-            .unwrap();
-        bytes[at + 1] = 0xff;
-        let mut r = thrift_rt::protocol::BinaryReader::new(thrift_rt::transport::BytesSource::new(
-            Bytes::from(bytes),
-        ));
-        let err = <Scalars as thrift_rt::ReadThrift>::read(&mut r).unwrap_err();
-        assert!(err.to_string().contains("invalid utf-8"), "{err}");
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            let mut bytes = encode(protocol, &value);
+            let at = bytes
+                .windows(4)
+                .position(|w| w == "\u{1F600}".as_bytes())
+                .unwrap();
+            bytes[at + 1] = 0xff;
+            let err = decode_shared::<Scalars>(protocol, Bytes::from(bytes)).unwrap_err();
+            assert!(
+                err.to_string().contains("invalid utf-8"),
+                "{protocol:?}: {err}"
+            );
+        }
     }
 
     #[test]

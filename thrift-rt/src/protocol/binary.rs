@@ -529,8 +529,7 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
 
     #[inline]
     fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
-        let bytes = self.read_bytes()?;
-        crate::BytesStr::from_utf8(bytes).map_err(|e| super::invalid_utf8(&e))
+        super::bytes_str(self.read_bytes()?)
     }
 
     #[inline]
@@ -580,14 +579,7 @@ mod tests {
             let fused = written(|w| w.write_scalar_field(id * 1000, value));
             let long = written(|w| {
                 w.write_field_begin(FieldHeader::new(value.ttype(), id * 1000))?;
-                match value {
-                    Scalar::Bool(v) => w.write_bool(v)?,
-                    Scalar::I8(v) => w.write_i8(v)?,
-                    Scalar::I16(v) => w.write_i16(v)?,
-                    Scalar::I32(v) => w.write_i32(v)?,
-                    Scalar::I64(v) => w.write_i64(v)?,
-                    Scalar::Double(v) => w.write_double(v)?,
-                }
+                value.write_value(w)?;
                 w.write_field_end()
             });
             assert_eq!(fused, long, "{value:?}");

@@ -201,22 +201,6 @@ impl<W: Sink> CompactWriter<W> {
         self.put(&buf[..n])
     }
 
-    /// Writes many varints through a stack buffer, about a kilobyte per write.
-    #[inline]
-    fn put_varints(&mut self, values: impl Iterator<Item = u64>) -> Result<()> {
-        let mut buf = [0u8; 1024];
-        let mut pos = 0;
-        for v in values {
-            if pos > buf.len() - 10 {
-                self.put(&buf[..pos])?;
-                pos = 0;
-            }
-            let slot: &mut [u8; 10] = (&mut buf[pos..pos + 10]).try_into().expect("10 bytes");
-            pos += encode_varint(v, slot);
-        }
-        self.put(&buf[..pos])
-    }
-
     #[inline]
     fn put_len(&mut self, len: usize) -> Result<()> {
         match u32::try_from(len) {
@@ -411,7 +395,7 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     }
 
     fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
-        self.put_varints(values.iter().map(|&v| zigzag64(v)))
+        super::varint_list::write_varints(&mut self.w, values.iter().map(|&v| zigzag64(v)))
     }
 
     fn write_i32_slice(&mut self, values: &[i32]) -> Result<()> {
@@ -775,8 +759,7 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
 
     #[inline]
     fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
-        let bytes = self.read_bytes()?;
-        crate::BytesStr::from_utf8(bytes).map_err(|e| super::invalid_utf8(&e))
+        super::bytes_str(self.read_bytes()?)
     }
 
     #[inline]

@@ -12,8 +12,9 @@
 //!
 //! The only `unsafe` here is calling a `#[target_feature]` function, whose one requirement is
 //! that the CPU has the feature; each call sits right behind the check. (They are `unsafe fn`
-//! so that the crate keeps building on Rust 1.85: safe `#[target_feature]` functions need 1.86.) The functions do no
-//! pointer arithmetic of their own: the same safe, bounds-checked loop is inlined into each.
+//! so that the crate keeps building on Rust 1.85: safe `#[target_feature]` functions need
+//! 1.86.) The functions do no pointer arithmetic of their own: the same safe, bounds-checked
+//! loop is inlined into each.
 //! `tests::every_variant_agrees` runs every variant the CPU supports against a plain loop.
 
 use crate::error::Result;
@@ -127,10 +128,10 @@ mod x86 {
     use super::{decode_portable, write_portable};
     use crate::error::Result;
 
-    #[target_feature(enable = "avx2")]
     /// # Safety
     ///
     /// The CPU must support the feature enabled on this function.
+    #[target_feature(enable = "avx2")]
     pub(super) unsafe fn write_avx2<W, T, const N: usize>(
         w: &mut W,
         values: &[T],
@@ -143,10 +144,10 @@ mod x86 {
         write_portable(w, values, encode)
     }
 
-    #[target_feature(enable = "ssse3")]
     /// # Safety
     ///
     /// The CPU must support the feature enabled on this function.
+    #[target_feature(enable = "ssse3")]
     pub(super) unsafe fn write_ssse3<W, T, const N: usize>(
         w: &mut W,
         values: &[T],
@@ -159,10 +160,10 @@ mod x86 {
         write_portable(w, values, encode)
     }
 
-    #[target_feature(enable = "avx2")]
     /// # Safety
     ///
     /// The CPU must support the feature enabled on this function.
+    #[target_feature(enable = "avx2")]
     pub(super) unsafe fn decode_avx2<T, const N: usize>(
         bytes: &[u8],
         out: &mut Vec<T>,
@@ -171,10 +172,10 @@ mod x86 {
         decode_portable(bytes, out, decode);
     }
 
-    #[target_feature(enable = "ssse3")]
     /// # Safety
     ///
     /// The CPU must support the feature enabled on this function.
+    #[target_feature(enable = "ssse3")]
     pub(super) unsafe fn decode_ssse3<T, const N: usize>(
         bytes: &[u8],
         out: &mut Vec<T>,

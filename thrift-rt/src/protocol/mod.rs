@@ -69,6 +69,23 @@ impl Scalar {
             Self::Double(_) => TType::Double,
         }
     }
+
+    /// Writes the value alone (no field header) with the matching `write_*` method.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors from the underlying writer.
+    #[inline]
+    pub fn write_value<W: ProtocolWriter + ?Sized>(self, w: &mut W) -> Result<()> {
+        match self {
+            Self::Bool(v) => w.write_bool(v),
+            Self::I8(v) => w.write_i8(v),
+            Self::I16(v) => w.write_i16(v),
+            Self::I32(v) => w.write_i32(v),
+            Self::I64(v) => w.write_i64(v),
+            Self::Double(v) => w.write_double(v),
+        }
+    }
 }
 
 pub mod binary;
@@ -263,14 +280,7 @@ pub trait ProtocolWriter {
     #[inline]
     fn write_scalar_field(&mut self, id: i16, value: Scalar) -> Result<()> {
         self.write_field_begin(FieldHeader::new(value.ttype(), id))?;
-        match value {
-            Scalar::Bool(v) => self.write_bool(v)?,
-            Scalar::I8(v) => self.write_i8(v)?,
-            Scalar::I16(v) => self.write_i16(v)?,
-            Scalar::I32(v) => self.write_i32(v)?,
-            Scalar::I64(v) => self.write_i64(v)?,
-            Scalar::Double(v) => self.write_double(v)?,
-        }
+        value.write_value(self)?;
         self.write_field_end()
     }
 
@@ -627,6 +637,13 @@ pub fn skip_value<R: ProtocolReader + ?Sized>(r: &mut R, ttype: TType) -> Result
             "cannot skip a stop",
         )),
     }
+}
+
+/// A `string` read as `bytes` made a [`BytesStr`](crate::BytesStr): for the readers whose
+/// strings are plain length-prefixed bytes (binary, compact).
+#[inline]
+pub(crate) fn bytes_str(bytes: Bytes) -> Result<crate::BytesStr> {
+    crate::BytesStr::from_utf8(bytes).map_err(|e| invalid_utf8(&e))
 }
 
 #[cold]

@@ -1,4 +1,6 @@
-//! `list<i32>` in the compact protocol, in bulk: zigzag varints of up to five bytes.
+//! Lists of varints in the compact protocol, in bulk: [`write_varints`] for any of them
+//! (`list<i64>`, and `list<i32>` on CPUs without AVX2), and the faster two-pass encoder for
+//! `list<i32>`, whose zigzag varints take at most five bytes.
 //!
 //! One value at a time, a varint costs a loop with a data-dependent exit per byte. In bulk,
 //! the work splits into two passes over chunks of 64 values:
@@ -36,20 +38,25 @@ pub(crate) fn write_zigzag32_list<W: Write + ?Sized>(w: &mut W, values: &[i32]) 
         // SAFETY: the CPU supports AVX2, checked just above.
         return unsafe { write_two_pass_avx2(w, values) };
     }
-    write_one_at_a_time(w, values)
+    write_varints(w, values.iter().map(|&v| u64::from(zigzag32(v))))
 }
 
-/// The byte loop, through a stack buffer of about a kilobyte per write.
-fn write_one_at_a_time<W: Write + ?Sized>(w: &mut W, values: &[i32]) -> Result<()> {
+/// Writes `values` as varints one at a time (the byte loop), through a stack buffer of about
+/// a kilobyte per write.
+#[inline]
+pub(crate) fn write_varints<W: Write + ?Sized>(
+    w: &mut W,
+    values: impl Iterator<Item = u64>,
+) -> Result<()> {
     let mut buf = [0u8; 1024];
     let mut pos = 0;
-    for &v in values {
+    for v in values {
         if pos > buf.len() - 10 {
             w.write_all(&buf[..pos])?;
             pos = 0;
         }
         let slot: &mut [u8; 10] = (&mut buf[pos..pos + 10]).try_into().expect("10 bytes");
-        pos += encode_varint(u64::from(zigzag32(v)), slot);
+        pos += encode_varint(v, slot);
     }
     w.write_all(&buf[..pos])?;
     Ok(())
@@ -127,7 +134,7 @@ mod tests {
             for values in [&edges[..len.min(edges.len())], &mixed[..len]] {
                 let want = one_by_one(values);
                 let mut got = Vec::new();
-                write_one_at_a_time(&mut got, values).unwrap();
+                write_varints(&mut got, values.iter().map(|&v| u64::from(zigzag32(v)))).unwrap();
                 assert_eq!(got, want, "byte loop, {values:?}");
                 let mut got = Vec::new();
                 write_two_pass(&mut got, values).unwrap();
