@@ -24,8 +24,10 @@ use thrift::protocol::{
     TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol, TCompactOutputProtocol,
     TSerializable,
 };
-use thrift_rt::protocol::{BinaryReader, BinaryWriter, CompactReader, CompactWriter};
-use thrift_rt::transport::BytesSource;
+use thrift_rt::protocol::{
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, ProtocolReader, ProtocolWriter,
+};
+use thrift_rt::transport::{BytesSource, Source};
 use thrift_rt::{ReadThrift, WriteThrift};
 
 /// The two protocols compared.
@@ -239,91 +241,142 @@ fn leak<T>(value: T) -> &'static mut T {
 
 // ---- ours ----------------------------------------------------------------------------------
 
-struct OursBinaryEncode<T> {
-    value: Rc<T>,
-    w: BinaryWriter<Vec<u8>>,
+/// Our writers over a kept vector (binary and compact alike).
+trait KeptBuffer: ProtocolWriter + 'static {
+    fn buffer(&mut self) -> &mut Vec<u8>;
 }
 
-impl<T: WriteThrift + 'static> Encode for OursBinaryEncode<T> {
+impl KeptBuffer for BinaryWriter<Vec<u8>> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        self.get_mut()
+    }
+}
+
+impl KeptBuffer for CompactWriter<Vec<u8>> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        self.get_mut()
+    }
+}
+
+struct OursEncode<T, W> {
+    value: Rc<T>,
+    w: W,
+}
+
+impl<T: WriteThrift + 'static, W: KeptBuffer> Encode for OursEncode<T, W> {
     #[inline]
     fn encode(&mut self) -> Result<&[u8], String> {
-        self.w.get_mut().clear();
+        self.w.buffer().clear();
         self.value.write(&mut self.w).map_err(err)?;
-        Ok(self.w.get_ref().as_slice())
+        Ok(self.w.buffer().as_slice())
     }
 }
 
-struct OursCompactEncode<T> {
+/// Ours encoding `value` with `protocol`.
+fn ours_encode_case<T: WriteThrift + 'static>(
     value: Rc<T>,
-    w: CompactWriter<Vec<u8>>,
-}
-
-impl<T: WriteThrift + 'static> Encode for OursCompactEncode<T> {
-    #[inline]
-    fn encode(&mut self) -> Result<&[u8], String> {
-        self.w.get_mut().clear();
-        self.value.write(&mut self.w).map_err(err)?;
-        Ok(self.w.get_ref().as_slice())
+    protocol: Protocol,
+    want: &[u8],
+) -> Case {
+    match protocol {
+        Protocol::Binary => encode_case(
+            OursEncode {
+                value,
+                w: BinaryWriter::new(Vec::new()),
+            },
+            want,
+        ),
+        Protocol::Compact => encode_case(
+            OursEncode {
+                value,
+                w: CompactWriter::new(Vec::new()),
+            },
+            want,
+        ),
     }
 }
 
-struct OursBinaryDecode<T> {
-    input: &'static [u8],
-    r: BinaryReader<&'static [u8]>,
+/// A source our decoders read from, made afresh over the input before each operation.
+trait Rewind: Source + 'static {
+    type Input: 'static;
+    fn over(input: &Self::Input) -> Self;
+}
+
+impl Rewind for &'static [u8] {
+    type Input = &'static [u8];
+    fn over(input: &&'static [u8]) -> Self {
+        input
+    }
+}
+
+impl Rewind for BytesSource {
+    type Input = Bytes;
+    fn over(input: &Bytes) -> Self {
+        BytesSource::new(input.clone())
+    }
+}
+
+/// Our readers, for putting a fresh source in (binary and compact alike).
+trait OverSource<S>: ProtocolReader + 'static {
+    fn source(&mut self) -> &mut S;
+}
+
+impl<S: Source + 'static> OverSource<S> for BinaryReader<S> {
+    fn source(&mut self) -> &mut S {
+        self.get_mut()
+    }
+}
+
+impl<S: Source + 'static> OverSource<S> for CompactReader<S> {
+    fn source(&mut self) -> &mut S {
+        self.get_mut()
+    }
+}
+
+struct OursDecode<T, S: Rewind, R> {
+    input: S::Input,
+    r: R,
     _value: std::marker::PhantomData<T>,
 }
 
-impl<T: ReadThrift + PartialEq + Debug + 'static> Decode for OursBinaryDecode<T> {
+impl<T, S, R> Decode for OursDecode<T, S, R>
+where
+    T: ReadThrift + PartialEq + Debug + 'static,
+    S: Rewind,
+    R: OverSource<S>,
+{
     type Value = T;
     #[inline]
     fn decode(&mut self) -> Result<T, String> {
-        *self.r.get_mut() = self.input;
+        *self.r.source() = S::over(&self.input);
         T::read(&mut self.r).map_err(err)
     }
 }
 
-struct OursCompactDecode<T> {
-    input: &'static [u8],
-    r: CompactReader<&'static [u8]>,
-    _value: std::marker::PhantomData<T>,
-}
-
-impl<T: ReadThrift + PartialEq + Debug + 'static> Decode for OursCompactDecode<T> {
-    type Value = T;
-    #[inline]
-    fn decode(&mut self) -> Result<T, String> {
-        *self.r.get_mut() = self.input;
-        T::read(&mut self.r).map_err(err)
-    }
-}
-
-struct OursBinaryBytesDecode<T> {
-    input: Bytes,
-    r: BinaryReader<BytesSource>,
-    _value: std::marker::PhantomData<T>,
-}
-
-impl<T: ReadThrift + PartialEq + Debug + 'static> Decode for OursBinaryBytesDecode<T> {
-    type Value = T;
-    #[inline]
-    fn decode(&mut self) -> Result<T, String> {
-        *self.r.get_mut() = BytesSource::new(self.input.clone());
-        T::read(&mut self.r).map_err(err)
-    }
-}
-
-struct OursCompactBytesDecode<T> {
-    input: Bytes,
-    r: CompactReader<BytesSource>,
-    _value: std::marker::PhantomData<T>,
-}
-
-impl<T: ReadThrift + PartialEq + Debug + 'static> Decode for OursCompactBytesDecode<T> {
-    type Value = T;
-    #[inline]
-    fn decode(&mut self) -> Result<T, String> {
-        *self.r.get_mut() = BytesSource::new(self.input.clone());
-        T::read(&mut self.r).map_err(err)
+/// Ours decoding `input` (through a source of type `S`) with `protocol`, checked against `want`.
+fn ours_decode_case<T, S>(protocol: Protocol, input: S::Input, want: &T) -> Case
+where
+    T: ReadThrift + PartialEq + Debug + 'static,
+    S: Rewind,
+{
+    let source = S::over(&input);
+    match protocol {
+        Protocol::Binary => decode_case(
+            OursDecode::<T, S, _> {
+                input,
+                r: BinaryReader::new(source),
+                _value: std::marker::PhantomData,
+            },
+            want,
+        ),
+        Protocol::Compact => decode_case(
+            OursDecode::<T, S, _> {
+                input,
+                r: CompactReader::new(source),
+                _value: std::marker::PhantomData,
+            },
+            want,
+        ),
     }
 }
 
@@ -546,41 +599,11 @@ where
         let mut encode = Vec::new();
         encode.push((
             Implementation::Ours,
-            match protocol {
-                Protocol::Binary => encode_case(
-                    OursBinaryEncode {
-                        value: ours.clone(),
-                        w: BinaryWriter::new(Vec::new()),
-                    },
-                    &want,
-                ),
-                Protocol::Compact => encode_case(
-                    OursCompactEncode {
-                        value: ours.clone(),
-                        w: CompactWriter::new(Vec::new()),
-                    },
-                    &want,
-                ),
-            },
+            ours_encode_case(ours.clone(), protocol, &want),
         ));
         encode.push((
             Implementation::OursShared,
-            match protocol {
-                Protocol::Binary => encode_case(
-                    OursBinaryEncode {
-                        value: shared.clone(),
-                        w: BinaryWriter::new(Vec::new()),
-                    },
-                    &want,
-                ),
-                Protocol::Compact => encode_case(
-                    OursCompactEncode {
-                        value: shared.clone(),
-                        w: CompactWriter::new(Vec::new()),
-                    },
-                    &want,
-                ),
-            },
+            ours_encode_case(shared.clone(), protocol, &want),
         ));
         encode.push((
             Implementation::Thrift,
@@ -637,44 +660,8 @@ where
 
         let bytes = shared_bytes(&want);
         let mut decode = Vec::new();
-        let (ours_slice, ours_bytes) = match protocol {
-            Protocol::Binary => (
-                decode_case(
-                    OursBinaryDecode::<O> {
-                        input,
-                        r: BinaryReader::new(input),
-                        _value: std::marker::PhantomData,
-                    },
-                    &*ours,
-                ),
-                decode_case(
-                    OursBinaryBytesDecode::<S> {
-                        input: bytes.clone(),
-                        r: BinaryReader::new(BytesSource::default()),
-                        _value: std::marker::PhantomData,
-                    },
-                    &*shared,
-                ),
-            ),
-            Protocol::Compact => (
-                decode_case(
-                    OursCompactDecode::<O> {
-                        input,
-                        r: CompactReader::new(input),
-                        _value: std::marker::PhantomData,
-                    },
-                    &*ours,
-                ),
-                decode_case(
-                    OursCompactBytesDecode::<S> {
-                        input: bytes.clone(),
-                        r: CompactReader::new(BytesSource::default()),
-                        _value: std::marker::PhantomData,
-                    },
-                    &*shared,
-                ),
-            ),
-        };
+        let ours_slice = ours_decode_case::<O, &'static [u8]>(protocol, input, &*ours);
+        let ours_bytes = ours_decode_case::<S, BytesSource>(protocol, bytes.clone(), &*shared);
         decode.push((Implementation::Ours, ours_slice));
         decode.push((Implementation::OursShared, ours_bytes));
         decode.push((
