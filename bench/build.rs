@@ -22,21 +22,22 @@ fn main() {
         .compile(&[IDL, "idl/fds.thrift"])
         .unwrap();
 
-    apache(&out.join("apache"));
+    apache(IDL, &out.join("apache"));
 
     build_codec::generate(&out);
 }
 
-/// Runs Apache's compiler (`$THRIFT`, default `thrift` on the `PATH`).
-fn apache(dir: &Path) {
-    println!("cargo:rerun-if-changed={IDL}");
+/// Runs Apache's compiler (`$THRIFT`, default `thrift` on the `PATH`) on `idl`, into `dir`,
+/// and strips the inner attributes from the file it writes.
+fn apache(idl: &str, dir: &Path) {
+    println!("cargo:rerun-if-changed={idl}");
     println!("cargo:rerun-if-env-changed=THRIFT");
     let compiler = std::env::var("THRIFT").unwrap_or_else(|_| "thrift".to_owned());
     std::fs::create_dir_all(dir).unwrap();
     let output = Command::new(&compiler)
         .args(["--gen", "rs", "-out"])
         .arg(dir)
-        .arg(IDL)
+        .arg(idl)
         .output();
     let output = match output {
         Ok(o) => o,
@@ -49,13 +50,14 @@ fn apache(dir: &Path) {
     };
     if !output.status.success() {
         panic!(
-            "`{compiler} --gen rs {IDL}` failed ({}):\n{}{}",
+            "`{compiler} --gen rs {idl}` failed ({}):\n{}{}",
             output.status,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let file = dir.join("echo.rs");
+    let stem = Path::new(idl).file_stem().expect("an IDL file name");
+    let file = dir.join(stem).with_extension("rs");
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("`{compiler}` wrote no {}: {e}", file.display()));
     let text: String = text

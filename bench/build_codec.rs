@@ -5,12 +5,11 @@
 //! - `ours_shared/`: thrift_build with `StringType::BytesStr` and `BinaryType::Bytes`
 //!   (strings and binaries share the input buffer when decoded from `Bytes`, as pilota's do);
 //! - `apache/bench.rs`: Apache's compiler (`thrift --gen rs`, 0.17), its `#![...]` lines
-//!   removed so that `include!` can take it (as `build.rs` does for the echo service);
+//!   removed so that `include!` can take it (by `build.rs`'s `apache`, as for the echo service);
 //! - `pilota.rs`: pilota-build, with `ignore_unused(false)` (the IDL has no service, and
 //!   pilota-build otherwise generates only what services use).
 
 use std::path::Path;
-use std::process::Command;
 
 const IDL: &str = "idl/bench.thrift";
 
@@ -30,7 +29,7 @@ pub(crate) fn generate(out: &Path) {
         .out_dir(dir.join("ours_shared"))
         .compile(&[IDL])
         .unwrap();
-    apache(&dir.join("apache"));
+    super::apache(IDL, &dir.join("apache"));
     pilota(&dir.join("pilota.rs"));
 }
 
@@ -44,36 +43,3 @@ fn pilota(file: &Path) {
 
 #[cfg(not(feature = "codec"))]
 fn pilota(_file: &Path) {}
-
-/// Runs Apache's compiler (`$THRIFT`, default `thrift`) on [`IDL`] into `dir`.
-fn apache(dir: &Path) {
-    println!("cargo:rerun-if-changed={IDL}");
-    println!("cargo:rerun-if-env-changed=THRIFT");
-    let compiler = std::env::var("THRIFT").unwrap_or_else(|_| "thrift".to_owned());
-    std::fs::create_dir_all(dir).unwrap();
-    let output = Command::new(&compiler)
-        .args(["--gen", "rs", "-out"])
-        .arg(dir)
-        .arg(IDL)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run Apache Thrift's compiler `{compiler}` ({e}); see README.md")
-        });
-    if !output.status.success() {
-        panic!(
-            "`{compiler} --gen rs {IDL}` failed ({}):\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let file = dir.join("bench.rs");
-    let text = std::fs::read_to_string(&file)
-        .unwrap_or_else(|e| panic!("`{compiler}` wrote no {}: {e}", file.display()));
-    let text: String = text
-        .lines()
-        .filter(|line| !line.starts_with("#!["))
-        .flat_map(|line| [line, "\n"])
-        .collect();
-    std::fs::write(&file, text).unwrap();
-}
