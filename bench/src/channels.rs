@@ -62,12 +62,10 @@ impl Drop for EndpointServer {
 }
 
 fn builder(transport: Transport) -> endpoint::Builder {
-    let mut builder = endpoint::Builder::new();
-    builder
+    endpoint::Builder::new()
         .serve(EchoProcessor::new(EchoHandler))
         .transport(transport_kind(transport))
-        .call_timeout(Some(Duration::from_secs(30)));
-    builder
+        .call_timeout(Some(Duration::from_secs(30)))
 }
 
 /// Connects an endpoint (hosting nothing itself) to `endpoint`. Its
@@ -77,8 +75,7 @@ fn builder(transport: Transport) -> endpoint::Builder {
 ///
 /// When the connection fails.
 pub fn connect(endpoint: &Endpoint, transport: Transport) -> io::Result<endpoint::Endpoint> {
-    let mut builder = endpoint::Builder::new();
-    builder.transport(transport_kind(transport));
+    let builder = endpoint::Builder::new().transport(transport_kind(transport));
     match endpoint {
         Endpoint::Tcp(addr) => builder.connect_tcp(addr, &TcpOptions::default()),
         Endpoint::Unix(path) => builder.connect_unix(path),

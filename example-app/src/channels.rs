@@ -39,12 +39,10 @@ impl Side {
     /// An endpoint builder hosting both services with these handlers.
     fn builder(name: &'static str, seed: u64) -> Builder {
         let side = Side::new(name, seed);
-        let mut builder = Builder::new();
-        builder
+        Builder::new()
             .call_timeout(Some(Duration::from_secs(5)))
             .serve(EchoServerProcessor::new(side.clone()))
-            .serve(RandServerProcessor::new(side));
-        builder
+            .serve(RandServerProcessor::new(side))
     }
 }
 

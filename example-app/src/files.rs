@@ -132,11 +132,7 @@ pub(crate) fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
     // The fd transport: framed bytes, descriptors attached to their message.
     let options = ClientOptions::default().transport(TransportKind::Fd);
-    let builder = || {
-        let mut b = server::Builder::new();
-        b.transport(TransportKind::Fd);
-        b
-    };
+    let builder = || server::Builder::new().transport(TransportKind::Fd);
 
     println!(
         "-- file service (policy: our uid {me} may open files under {})",

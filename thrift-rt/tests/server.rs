@@ -358,8 +358,8 @@ fn threaded_connection_limit_waits_or_refuses() {
 fn multiplexed_processor_routes_by_service_name() {
     let named = Echo::default();
     let default = Echo::default();
-    let mut mux = MultiplexedProcessor::new();
-    mux.register("Echo", named.clone())
+    let mux = MultiplexedProcessor::new()
+        .register("Echo", named.clone())
         .default_service(default.clone());
     let server = quick().spawn(tcp(), mux).unwrap();
     let a = addr(&server);

@@ -25,8 +25,7 @@ fn threads() -> usize {
 #[test]
 fn no_thread_outlives_its_connection() {
     let before = threads();
-    let mut builder = Builder::new();
-    builder.serve(PongProcessor::new(Adder));
+    let builder = Builder::new().serve(PongProcessor::new(Adder));
     let (tx, rx) = std::sync::mpsc::channel();
     let listener = builder
         .listen(Listener::tcp("127.0.0.1:0").unwrap(), move |e| {

@@ -12,7 +12,7 @@ use codegen_tests::idl::channels::{
 };
 use thrift_rt::endpoint::{Builder, Endpoint, EndpointCaller, EndpointListener};
 use thrift_rt::server::Listener;
-use thrift_rt::{ApplicationErrorKind, Error, ProtocolKind, TransportKind};
+use thrift_rt::{ApplicationErrorKind, Error, TransportKind};
 
 /// One side's handlers. `peer` is set once the connection exists, so handlers can call back.
 #[derive(Clone)]
@@ -34,13 +34,11 @@ impl Side {
     }
 
     fn builder(&self, transport: TransportKind) -> Builder {
-        let mut builder = Builder::new();
-        builder
+        Builder::new()
             .transport(transport)
             .call_timeout(Some(Duration::from_secs(10)))
             .serve(PingProcessor::new(self.clone()))
-            .serve(PongProcessor::new(self.clone()));
-        builder
+            .serve(PongProcessor::new(self.clone()))
     }
 }
 
@@ -169,8 +167,7 @@ fn many_threads_share_one_endpoint() {
 #[test]
 fn a_channel_the_peer_does_not_serve_gets_an_exception() {
     let (side, _notes) = Side::new("server");
-    let mut builder = Builder::new();
-    builder.serve(PingProcessor::new(side));
+    let builder = Builder::new().serve(PingProcessor::new(side));
     let listener = builder
         .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
         .unwrap();
@@ -267,19 +264,6 @@ fn call_timeouts_and_late_replies() {
     pair.finish();
 }
 
-#[test]
-fn compact_and_json_are_refused() {
-    for protocol in [ProtocolKind::Compact, ProtocolKind::Json] {
-        let mut builder = Builder::new();
-        builder.protocol(protocol);
-        let err = builder
-            .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
-            .unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("binary protocol"), "{err}");
-    }
-}
-
 /// Channel 0 is plain Thrift: an ordinary generated client and server talk to endpoints.
 #[test]
 fn channel_zero_interoperates_with_plain_clients_and_servers() {
@@ -291,8 +275,7 @@ fn channel_zero_interoperates_with_plain_clients_and_servers() {
         }
     }
     // An endpoint serving channel 0, called by an ordinary client.
-    let mut builder = Builder::new();
-    builder
+    let builder = Builder::new()
         .transport(TransportKind::Buffered)
         .serve(PlainProcessor::new(Hello));
     let listener = builder
@@ -312,8 +295,7 @@ fn channel_zero_interoperates_with_plain_clients_and_servers() {
             PlainProcessor::new(Hello),
         )
         .unwrap();
-    let mut builder = Builder::new();
-    builder.transport(TransportKind::Buffered);
+    let builder = Builder::new().transport(TransportKind::Buffered);
     let endpoint = builder
         .connect_tcp(server.local_addr().unwrap(), &Default::default())
         .unwrap();
@@ -326,9 +308,10 @@ fn channel_zero_interoperates_with_plain_clients_and_servers() {
 #[test]
 fn beyond_max_workers_calls_are_refused_not_queued_without_bound() {
     let (side, _notes) = Side::new("server");
-    let mut builder = Builder::new();
     // One worker and a queue of one: a third concurrent call has nowhere to go.
-    builder.serve(PingProcessor::new(side)).max_workers(1);
+    let builder = Builder::new()
+        .serve(PingProcessor::new(side))
+        .max_workers(1);
     let listener = builder
         .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
         .unwrap();
@@ -368,8 +351,7 @@ fn an_undecodable_call_spoils_only_itself() {
     use std::io::{Read, Write};
 
     let (side, _notes) = Side::new("server");
-    let mut builder = Builder::new();
-    builder.serve(PingProcessor::new(side));
+    let builder = Builder::new().serve(PingProcessor::new(side));
     let listener = builder
         .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
         .unwrap();

@@ -456,8 +456,7 @@ fn transports_that_cannot_carry_descriptors_fail_before_writing() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     // Endpoints too, connecting and listening.
-    let mut fd_endpoint = endpoint::Builder::new();
-    fd_endpoint.transport(TransportKind::Fd);
+    let fd_endpoint = endpoint::Builder::new().transport(TransportKind::Fd);
     let err = fd_endpoint
         .connect_tcp(listener.local_addr().unwrap(), &Default::default())
         .unwrap_err();
@@ -669,11 +668,10 @@ fn descriptors_both_ways_over_a_channel_endpoint() {
             seen: Arc::default(),
         };
         let builder = |peer: &Peer| {
-            let mut b = endpoint::Builder::new();
-            b.transport(TransportKind::Fd)
+            endpoint::Builder::new()
+                .transport(TransportKind::Fd)
                 .call_timeout(Some(Duration::from_secs(10)))
-                .serve(FdPeerProcessor::new(peer.clone()));
-            b
+                .serve(FdPeerProcessor::new(peer.clone()))
         };
         let accepted: Arc<OnceLock<EndpointCaller>> = Arc::default();
         let slot = Arc::clone(&accepted);

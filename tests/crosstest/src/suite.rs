@@ -163,9 +163,8 @@ impl Link for EndpointLink {
     type Caller = EndpointCaller;
 
     fn open(args: &ClientArgs, _: i32) -> std::io::Result<ThriftTestClient<EndpointCaller>> {
-        let mut builder = endpoint::Builder::new();
-        builder
-            .protocol(args.protocol.kind)
+        // The options parser allows `--endpoint` with the binary protocol only.
+        let builder = endpoint::Builder::new()
             .transport(args.transport)
             .call_timeout(Some(CALL_TIMEOUT));
         let endpoint = match &args.endpoint {

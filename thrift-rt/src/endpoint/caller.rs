@@ -67,8 +67,7 @@ impl Caller for EndpointCaller {
         })?;
         write_args(&mut w)?;
         w.write_message_end()?;
-        let message = w.get_mut();
-        message.finish(shared.settings.limits.max_frame_size)?;
+        let message = w.get_ref();
         // Registered before it is written, so even an instant reply finds its caller.
         let slot = if kind == MessageType::Oneway {
             None
@@ -114,6 +113,6 @@ impl Caller for EndpointCaller {
     }
 
     fn can_carry_fds(&self) -> bool {
-        self.handle.shared.settings.transport == crate::TransportKind::Fd
+        self.handle.shared.carries_fds
     }
 }

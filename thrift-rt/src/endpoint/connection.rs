@@ -11,7 +11,6 @@
 //! caller that gave up never leaves the stream in the middle of a message.
 
 use std::cell::Cell;
-use std::io::{BufReader, Write};
 use std::net::Shutdown;
 #[cfg(unix)]
 use std::os::fd::AsFd;
@@ -20,19 +19,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use crate::application::{ApplicationError, ApplicationErrorKind};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 use crate::processor::write_exception;
 use crate::protocol::{BinaryReader, BinaryWriter, ProtocolReader};
-use crate::stack::TransportKind;
-#[cfg(unix)]
-use crate::transport::fd::{FdFramedReader, MAX_FDS_PER_MESSAGE as MAX_FDS, SendFds};
+use crate::stack::{Layer, Transport};
 use crate::transport::memory::BytesSource;
 use crate::transport::stream::Stream;
-use crate::transport::{BufferedReader, FramedReader};
+use crate::transport::{Sink, Source};
 use crate::ttype::{MessageHeader, MessageType, TType};
 
 use super::Services;
@@ -58,7 +53,6 @@ fn on_endpoint_thread() -> bool {
 /// Settings of one connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    pub(crate) transport: TransportKind,
     pub(crate) limits: Limits,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) max_workers: usize,
@@ -70,7 +64,9 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) pending: Pending,
     services: Arc<Services>,
-    writer: Mutex<Stream>,
+    writer: Mutex<Box<dyn Sender>>,
+    /// Whether the transport carries descriptors.
+    pub(crate) carries_fds: bool,
     /// A handle kept only to shut the socket down.
     control: Stream,
     workers: Workers,
@@ -85,9 +81,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Starts serving `stream`: spawns the read pump.
-    pub(crate) fn start(
+    /// Starts serving `stream` over `transport` and `layer`: spawns the read pump.
+    pub(crate) fn start<T: Transport, L: Layer>(
         stream: Stream,
+        transport: &T,
+        layer: &L,
         settings: Settings,
         services: Arc<Services>,
     ) -> std::io::Result<Arc<Shared>> {
@@ -96,12 +94,16 @@ impl Shared {
         let peer = stream.peer();
         #[cfg(unix)]
         let credentials = crate::peer::of_stream(&stream);
+        let (reader, writer) = layer.wrap(reader, stream)?;
+        let sink = transport.sink(writer, &settings.limits)?;
+        let source = transport.source(reader, &settings.limits);
         let shared = Arc::new(Shared {
             workers: Workers::new(settings.max_workers, "thrift-endpoint".to_owned()),
+            carries_fds: sink.can_carry_fds(),
+            writer: Mutex::new(Box::new(sink)),
             settings,
             pending: Pending::default(),
             services,
-            writer: Mutex::new(stream),
             control,
             pump: Mutex::new(None),
             closed: AtomicBool::new(false),
@@ -113,7 +115,7 @@ impl Shared {
         let pump_shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("thrift-endpoint-pump".to_owned())
-            .spawn(move || pump(&pump_shared, reader))?;
+            .spawn(move || pump(&pump_shared, source))?;
         *lock(&shared.pump) = Some(handle);
         Ok(shared)
     }
@@ -140,17 +142,7 @@ impl Shared {
         if self.is_closed() {
             return Err(self.closed_error());
         }
-        let mut writer = lock(&self.writer);
-        #[cfg(unix)]
-        let result = if message.fds().is_empty() {
-            writer.write_all(message.bytes()).map_err(Error::from)
-        } else {
-            let fds: Vec<_> = message.fds().iter().map(AsFd::as_fd).collect();
-            writer.send_fds(message.bytes(), &fds)
-        };
-        #[cfg(not(unix))]
-        let result = writer.write_all(message.bytes()).map_err(Error::from);
-        drop(writer);
+        let result = lock(&self.writer).send(message);
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
@@ -180,22 +172,41 @@ impl Shared {
         self.workers.join();
     }
 
-    /// A buffer for one outgoing message, with room for the frame header when framed and
-    /// for descriptors over the fd transport.
+    /// A buffer for one outgoing message.
     pub(crate) fn outgoing(&self) -> Outgoing {
-        let settings = &self.settings;
-        match settings.transport {
-            TransportKind::Buffered => Outgoing::new(false, 0),
-            TransportKind::Framed => Outgoing::new(true, 0),
-            TransportKind::Fd => Outgoing::new(true, settings.limits.max_fds.min(MAX_FDS)),
-        }
+        Outgoing::new(self.carries_fds, &self.settings.limits)
     }
 
-    /// Fills in the frame header of a message from [`outgoing`](Self::outgoing) and writes
-    /// it.
-    pub(crate) fn send(&self, message: &mut Outgoing) -> Result<()> {
-        message.finish(self.settings.limits.max_frame_size)?;
+    /// Writes a message from [`outgoing`](Self::outgoing).
+    pub(crate) fn send(&self, message: &Outgoing) -> Result<()> {
         self.write_message(message)
+    }
+}
+
+/// Sends whole messages: the connection's transport sink over its layers over the socket.
+/// One virtual call per message, behind the write lock.
+pub(crate) trait Sender: Send {
+    /// Frames `message` and writes it with its descriptors.
+    fn send(&mut self, message: &Outgoing) -> Result<()>;
+}
+
+impl std::fmt::Debug for dyn Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sender")
+    }
+}
+
+impl<S: Sink + Send> Sender for S {
+    fn send(&mut self, message: &Outgoing) -> Result<()> {
+        self.write_all(message.bytes())?;
+        #[cfg(unix)]
+        for fd in message.fds() {
+            if let Err(e) = self.attach_fd(fd.as_fd()) {
+                self.discard();
+                return Err(e);
+            }
+        }
+        Ok(self.flush()?)
     }
 }
 
@@ -204,84 +215,68 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Where the pump reads whole messages from.
-enum Reader {
-    /// A frame is a message.
-    Framed(FramedReader<BufReader<Stream>>),
-    /// Messages back to back: skipped through once while recording their bytes.
-    Buffered(BinaryReader<Recording<BufferedReader<Stream>>>),
-    /// A frame is a message, and descriptors come with it.
-    #[cfg(unix)]
-    Fd(FdFramedReader<Stream>),
-}
-
-impl Reader {
-    fn new(stream: Stream, settings: &Settings) -> Self {
-        let limits = settings.limits;
-        match settings.transport {
-            TransportKind::Framed => {
-                Reader::Framed(FramedReader::with_limits(BufReader::new(stream), &limits))
-            }
-            TransportKind::Buffered => Reader::Buffered(BinaryReader::with_limits(
-                Recording::new(BufferedReader::with_limits(stream, &limits)),
-                limits,
-            )),
-            #[cfg(unix)]
-            TransportKind::Fd => Reader::Fd(FdFramedReader::with_limits(stream, &limits)),
-        }
-    }
-
-    /// The next whole message; `None` when the peer closed the stream between messages.
-    fn next_message(&mut self) -> Result<Option<Incoming>> {
-        match self {
-            Reader::Framed(r) => {
-                if !r.next_frame()? {
-                    return Ok(None);
-                }
-                Ok(Some(Incoming::plain(Bytes::copy_from_slice(r.frame()))))
-            }
-            Reader::Buffered(r) => {
-                if !r.has_message()? {
-                    return Ok(None);
-                }
-                r.get_mut().start();
-                r.read_message_begin()?;
-                r.skip(TType::Struct)?;
-                r.read_message_end()?;
-                Ok(Some(Incoming::plain(r.get_mut().take())))
-            }
-            #[cfg(unix)]
-            Reader::Fd(r) => {
-                if !r.next_frame()? {
-                    return Ok(None);
-                }
-                let (frame, fds) = r.take_frame();
-                Ok(Some(Incoming {
-                    bytes: Bytes::from(frame),
-                    fds: Some(fds),
-                }))
-            }
-        }
-    }
-}
-
 /// The read loop: reads messages until the stream ends or breaks, then closes the endpoint.
-fn pump(shared: &Arc<Shared>, stream: Stream) {
+fn pump<S: Source>(shared: &Arc<Shared>, mut source: S) {
     mark_endpoint_thread();
-    let mut reader = Reader::new(stream, &shared.settings);
-    let why = loop {
-        match reader.next_message() {
-            Ok(Some(message)) => {
-                if let Err(e) = route(shared, message) {
-                    break format!("bad message from the peer: {e}");
-                }
-            }
-            Ok(None) => break "the peer closed the connection".to_owned(),
-            Err(e) if shared.is_closed() => break format!("closed locally ({e})"),
-            Err(e) => break format!("read failed: {e}"),
-        }
+    let why = if source.frames_messages() {
+        // A frame is a message: taken whole, decoded (and judged) by whoever receives it.
+        serve_messages(shared, || next_frame(&mut source))
+    } else {
+        let limits = shared.settings.limits;
+        let mut reader = BinaryReader::with_limits(Recording::new(source), limits);
+        serve_messages(shared, || next_message(&mut reader))
     };
     shared.close(&why);
+}
+
+/// Routes each message `next` reads; returns why the loop ended.
+fn serve_messages(
+    shared: &Arc<Shared>,
+    mut next: impl FnMut() -> Result<Option<Incoming>>,
+) -> String {
+    loop {
+        match next() {
+            Ok(Some(message)) => {
+                if let Err(e) = route(shared, message) {
+                    return format!("bad message from the peer: {e}");
+                }
+            }
+            Ok(None) => return "the peer closed the connection".to_owned(),
+            Err(e) if shared.is_closed() => return format!("closed locally ({e})"),
+            Err(e) => return format!("read failed: {e}"),
+        }
+    }
+}
+
+/// The next frame, with its descriptors; `None` when the peer closed the stream between
+/// frames.
+fn next_frame<S: Source>(source: &mut S) -> Result<Option<Incoming>> {
+    let Some(bytes) = source.take_frame()? else {
+        return Ok(None);
+    };
+    Ok(Some(Incoming {
+        bytes,
+        #[cfg(unix)]
+        fds: source.take_received_fds(),
+    }))
+}
+
+/// The next whole message of a stream that does not frame messages, with its descriptors:
+/// skipped through once (checking every limit) while its bytes are recorded; `None` when
+/// the peer closed the stream between messages.
+fn next_message<S: Source>(r: &mut BinaryReader<Recording<S>>) -> Result<Option<Incoming>> {
+    if !r.has_message()? {
+        return Ok(None);
+    }
+    r.get_mut().start();
+    r.read_message_begin()?;
+    r.skip(TType::Struct)?;
+    r.read_message_end()?;
+    Ok(Some(Incoming {
+        bytes: r.get_mut().take(),
+        #[cfg(unix)]
+        fds: r.get_mut().take_received_fds(),
+    }))
 }
 
 /// Sends one message where it belongs: a reply to its waiting caller, a call to a worker.
@@ -337,7 +332,7 @@ fn refuse(shared: &Shared, header: &MessageHeader, why: &str) -> Result<()> {
     let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
     let mut w = BinaryWriter::new(shared.outgoing());
     write_exception(&mut w, header, &exception)?;
-    shared.send(w.get_mut())
+    shared.send(w.get_ref())
 }
 
 /// Runs on a worker: decodes the call, runs the service of its channel, writes the reply.
@@ -371,7 +366,7 @@ fn serve_call(shared: &Shared, message: Incoming) {
         // already answered it with an exception where it could.
         log::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
     }
-    let reply = w.get_mut();
+    let reply = w.get_ref();
     if !reply.is_empty() {
         if let Err(e) = shared.send(reply) {
             log::debug!("reply to `{}` not sent: {e}", header.name);

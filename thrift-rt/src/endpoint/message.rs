@@ -8,82 +8,55 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 
 use bytes::Bytes;
 
-use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::transport::Sink;
+use crate::error::Result;
+use crate::limits::Limits;
 use crate::transport::memory::BytesSource;
+use crate::transport::{MessageBuffer, Sink};
 
-/// One message being encoded: the frame header's room (framed and fd transports), the
-/// bytes, and, over the fd transport, the descriptors attached to it.
+/// One message being encoded: its bytes and, over a transport that carries them, the
+/// descriptors attached to it. The connection's transport frames it when it is sent (see
+/// [`Sender`](super::connection::Sender)).
 #[derive(Debug)]
 pub struct Outgoing {
-    buf: Vec<u8>,
-    header_len: usize,
-    #[cfg(unix)]
-    fds: Vec<OwnedFd>,
-    /// How many descriptors may be attached: 0 when the transport cannot carry any.
-    max_fds: usize,
+    message: MessageBuffer,
+    carries_fds: bool,
 }
 
 impl Outgoing {
-    pub(crate) fn new(framed: bool, max_fds: usize) -> Self {
-        let header_len = if framed { 4 } else { 0 };
-        let mut buf = Vec::with_capacity(256);
-        buf.resize(header_len, 0);
+    pub(crate) fn new(carries_fds: bool, limits: &Limits) -> Self {
         Self {
-            buf,
-            header_len,
-            #[cfg(unix)]
-            fds: Vec::new(),
-            max_fds,
+            message: MessageBuffer::new(0, limits),
+            carries_fds,
         }
     }
 
-    /// Whether anything was written after the frame header's room.
+    /// Whether anything was written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.buf.len() == self.header_len
+        self.message.is_empty()
     }
 
-    /// Fills in the frame header, checking the frame size limit.
-    pub(crate) fn finish(&mut self, max_frame_size: usize) -> Result<()> {
-        if self.header_len == 0 {
-            return Ok(());
-        }
-        let len = self.buf.len() - self.header_len;
-        let len = i32::try_from(len)
-            .ok()
-            .filter(|&n| n as usize <= max_frame_size)
-            .ok_or_else(|| {
-                Error::Transport(TransportError::new(
-                    TransportErrorKind::FrameTooLarge,
-                    format!("a message of {len} bytes exceeds the frame size limit"),
-                ))
-            })?;
-        self.buf[..4].copy_from_slice(&len.to_be_bytes());
-        Ok(())
-    }
-
-    /// The bytes to send, frame header included.
+    /// The message's bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buf
+        self.message.payload()
     }
 
     /// The descriptors to send with the message.
     #[cfg(unix)]
     pub(crate) fn fds(&self) -> &[OwnedFd] {
-        &self.fds
+        self.message.fds()
     }
 }
 
 impl io::Write for Outgoing {
     #[inline]
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
+        self.message.extend(data);
         Ok(data.len())
     }
 
     #[inline]
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(data);
+        self.message.extend(data);
         Ok(())
     }
 
@@ -94,15 +67,19 @@ impl io::Write for Outgoing {
 
 impl Sink for Outgoing {
     fn can_carry_fds(&self) -> bool {
-        self.max_fds > 0
+        self.carries_fds
     }
 
     #[cfg(unix)]
     fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
-        if self.max_fds == 0 {
+        if !self.carries_fds {
             return Err(crate::transport::sink::fd_unsupported());
         }
-        crate::transport::fd::attach(&mut self.fds, self.max_fds, fd)
+        self.message.attach_fd(fd)
+    }
+
+    fn discard(&mut self) {
+        self.message.clear();
     }
 }
 
@@ -115,7 +92,8 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    /// A message without descriptors (buffered and framed transports).
+    /// A message without descriptors.
+    #[cfg(test)]
     pub(crate) fn plain(bytes: Bytes) -> Self {
         Self {
             bytes,

@@ -14,8 +14,9 @@
 //! use thrift_rt::server::Listener;
 //!
 //! // Both sides register the services they host, then listen or connect.
-//! let mut builder = Builder::new();
-//! builder.serve(echo_processor).call_timeout(Some(Duration::from_secs(5)));
+//! let builder = Builder::new()
+//!     .serve(echo_processor)
+//!     .call_timeout(Some(Duration::from_secs(5)));
 //! let listener = builder.listen(Listener::tcp("127.0.0.1:9090")?, |peer| {
 //!     // A new connection: keep `peer` to call the client back later.
 //!     # let _ = peer;
@@ -40,12 +41,15 @@
 //! [`EndpointCaller`] is cheap to clone, and many threads may call through one connection at
 //! once, each getting its own reply.
 //!
-//! # Protocol and transport
+//! # Protocol, transport and layers
 //!
-//! Only the binary protocol has room for the channel id, so [`Builder::connect`] and
-//! [`Builder::listen`] refuse the compact and JSON protocols. Framed and buffered transports
-//! both work, over TCP or a Unix socket; the fd transport ([`TransportKind::Fd`]) works over
-//! a Unix socket and carries file descriptors (the IDL type `fd`) both ways.
+//! Only the binary protocol has room for the channel id, so endpoints always speak it (the
+//! compact and JSON message headers have no spare byte). Any transport and any layers work
+//! ([`Builder::stack`], [`Builder::transport`]): framed and buffered, over TCP or a Unix
+//! socket; the fd transport ([`TransportKind::Fd`]) works over a Unix socket and carries
+//! file descriptors (the IDL type `fd`) both ways. Each message is encoded into a buffer
+//! outside the write lock and handed to the transport (one virtual call per message), so
+//! `Endpoint` has no type parameters whatever the stack.
 //!
 //! # Failures
 //!
@@ -74,7 +78,7 @@ use crate::processor::Processor;
 use crate::protocol::{BinaryReader, BinaryWriter};
 use crate::server::Listener;
 use crate::server::listener::WakeAddr;
-use crate::stack::{ProtocolKind, TransportKind};
+use crate::stack::{Binary, Layer, Protocol, Stack, Transport, TransportKind, WithStack};
 use crate::transport::BytesSource;
 use crate::transport::socket::{self, TcpOptions};
 use crate::transport::stream::Stream;
@@ -143,8 +147,60 @@ impl fmt::Debug for Services {
 #[derive(Clone)]
 pub struct Builder {
     settings: Settings,
-    protocol: ProtocolKind,
+    starter: Arc<dyn Starter>,
     services: Vec<Option<Arc<dyn Service>>>,
+}
+
+/// Starts connections over the builder's stack, resolved to concrete types once.
+trait Starter: Send + Sync + fmt::Debug {
+    fn start(
+        &self,
+        stream: Stream,
+        settings: Settings,
+        services: Arc<Services>,
+    ) -> io::Result<Arc<Shared>>;
+
+    fn carries_fds(&self) -> bool;
+}
+
+struct StackStarter<T, L> {
+    transport: T,
+    layer: L,
+}
+
+impl<T, L> fmt::Debug for StackStarter<T, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::any::type_name::<Stack<Binary, T, L>>())
+    }
+}
+
+impl<T: Transport, L: Layer> Starter for StackStarter<T, L> {
+    fn start(
+        &self,
+        stream: Stream,
+        settings: Settings,
+        services: Arc<Services>,
+    ) -> io::Result<Arc<Shared>> {
+        Shared::start(stream, &self.transport, &self.layer, settings, services)
+    }
+
+    fn carries_fds(&self) -> bool {
+        self.transport.carries_fds()
+    }
+}
+
+/// Makes the [`Starter`] of a stack (whose protocol is binary whatever it says).
+struct MakeStarter;
+
+impl WithStack for MakeStarter {
+    type Output = Arc<dyn Starter>;
+
+    fn with<P: Protocol, T: Transport, L: Layer>(self, stack: Stack<P, T, L>) -> Self::Output {
+        Arc::new(StackStarter {
+            transport: stack.transport,
+            layer: stack.layer,
+        })
+    }
 }
 
 impl fmt::Debug for Builder {
@@ -154,7 +210,7 @@ impl fmt::Debug for Builder {
             .collect();
         f.debug_struct("Builder")
             .field("settings", &self.settings)
-            .field("protocol", &self.protocol)
+            .field("stack", &self.starter)
             .field("channels", &channels)
             .finish()
     }
@@ -171,24 +227,25 @@ impl Builder {
     pub fn new() -> Self {
         Self {
             settings: Settings {
-                transport: TransportKind::Framed,
                 limits: Limits::default(),
                 call_timeout: None,
                 max_workers: 64,
             },
-            protocol: ProtocolKind::Binary,
+            starter: Stack::new(Binary, TransportKind::Framed).resolve(MakeStarter),
             services: vec![None; 256],
         }
     }
 
     /// Hosts `processor` on the channel its service declares (`P::CHANNEL`), replacing any
     /// service registered there before.
-    pub fn serve<P: Processor + 'static>(&mut self, processor: P) -> &mut Self {
+    #[must_use]
+    pub fn serve<P: Processor + 'static>(self, processor: P) -> Self {
         self.serve_on(P::CHANNEL, processor)
     }
 
     /// Hosts `processor` on `channel`, whatever its IDL says.
-    pub fn serve_on<P: Processor + 'static>(&mut self, channel: u8, processor: P) -> &mut Self {
+    #[must_use]
+    pub fn serve_on<P: Processor + 'static>(mut self, channel: u8, processor: P) -> Self {
         if self.services[usize::from(channel)].is_some() {
             log::warn!("endpoint: channel {channel} registered twice; the later service wins");
         }
@@ -196,33 +253,42 @@ impl Builder {
         self
     }
 
-    /// Sets the transport (default framed).
-    pub fn transport(&mut self, transport: TransportKind) -> &mut Self {
-        self.settings.transport = transport;
-        self
+    /// Sets the transport (default framed), without layers; replaces the stack.
+    #[must_use]
+    pub fn transport(self, transport: TransportKind) -> Self {
+        self.stack(Stack::new(Binary, transport))
     }
 
-    /// Sets the protocol. Only [`ProtocolKind::Binary`] can carry a channel id; the others are
-    /// refused when connecting or listening.
-    pub fn protocol(&mut self, protocol: ProtocolKind) -> &mut Self {
-        self.protocol = protocol;
+    /// Sets the transport and the layers under it: any [`Stack`] whose protocol is binary
+    /// (the only one with room for the channel id); another protocol does not compile:
+    ///
+    /// ```compile_fail
+    /// use thrift_rt::stack::{Compact, Framed, Stack};
+    /// let _ = thrift_rt::endpoint::Builder::new().stack(Stack::new(Compact, Framed));
+    /// ```
+    #[must_use]
+    pub fn stack<T: Transport, L: Layer>(mut self, stack: Stack<Binary, T, L>) -> Self {
+        self.starter = stack.resolve(MakeStarter);
         self
     }
 
     /// Sets the decoding limits (also the frame size limit).
-    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
         self.settings.limits = limits;
         self
     }
 
     /// How long a call waits for its reply by default (`None`: forever).
-    pub fn call_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+    #[must_use]
+    pub fn call_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.settings.call_timeout = timeout;
         self
     }
 
     /// The most handler threads per connection (at least 1).
-    pub fn max_workers(&mut self, n: usize) -> &mut Self {
+    #[must_use]
+    pub fn max_workers(mut self, n: usize) -> Self {
         self.settings.max_workers = n.max(1);
         self
     }
@@ -232,8 +298,8 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// An [`io::ErrorKind::InvalidInput`] error for a protocol other than binary; errors
-    /// from configuring the socket or starting the pump thread.
+    /// An [`io::ErrorKind::InvalidInput`] error for the fd transport on a TCP stream; errors
+    /// from configuring the socket, setting up a layer or starting the pump thread.
     pub fn connect(&self, stream: Stream) -> io::Result<Endpoint> {
         self.start(stream, true)
     }
@@ -249,7 +315,6 @@ impl Builder {
         addr: impl std::net::ToSocketAddrs,
         options: &TcpOptions,
     ) -> io::Result<Endpoint> {
-        self.check_protocol()?;
         let stream = socket::connect(addr, options)?;
         self.connect(Stream::Tcp(stream))
     }
@@ -261,7 +326,6 @@ impl Builder {
     /// As for [`connect`](Self::connect), and errors from connecting.
     #[cfg(unix)]
     pub fn connect_unix(&self, path: impl AsRef<Path>) -> io::Result<Endpoint> {
-        self.check_protocol()?;
         let stream = std::os::unix::net::UnixStream::connect(path)?;
         self.connect(Stream::Unix(stream))
     }
@@ -274,16 +338,15 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// An [`io::ErrorKind::InvalidInput`] error for a protocol other than binary; errors from
-    /// starting the accept thread.
+    /// An [`io::ErrorKind::InvalidInput`] error for the fd transport on a TCP listener; errors
+    /// from starting the accept thread.
     pub fn listen(
         &self,
         listener: Listener,
         on_connect: impl Fn(Endpoint) + Send + Sync + 'static,
     ) -> io::Result<EndpointListener> {
-        self.check_protocol()?;
-        if self.settings.transport == TransportKind::Fd && listener.local_addr().is_some() {
-            return Err(crate::connect::fd_needs_unix());
+        if self.starter.carries_fds() && listener.local_addr().is_some() {
+            return Err(crate::stack::fd_needs_unix());
         }
         let shared = Arc::new(ListenerShared {
             stopping: AtomicBool::new(false),
@@ -324,9 +387,10 @@ impl Builder {
                     continue;
                 }
             };
-            let started = stream
-                .set_read_timeout(None)
-                .and_then(|()| Shared::start(stream, self.settings.clone(), Arc::clone(&services)));
+            let started = stream.set_read_timeout(None).and_then(|()| {
+                self.starter
+                    .start(stream, self.settings.clone(), Arc::clone(&services))
+            });
             match started {
                 Ok(connection) => {
                     {
@@ -353,21 +417,6 @@ impl Builder {
         }
     }
 
-    fn check_protocol(&self) -> io::Result<()> {
-        if self.protocol == ProtocolKind::Binary {
-            Ok(())
-        } else {
-            Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "channel endpoints need the binary protocol: only its message header has a \
-                     spare byte for the channel id ({:?} has none)",
-                    self.protocol
-                ),
-            ))
-        }
-    }
-
     fn services(&self) -> Services {
         Services {
             by_channel: self.services.clone(),
@@ -375,12 +424,10 @@ impl Builder {
     }
 
     fn start(&self, stream: Stream, close_on_drop: bool) -> io::Result<Endpoint> {
-        self.check_protocol()?;
-        if self.settings.transport == TransportKind::Fd && !matches!(stream, Stream::Unix(_)) {
-            return Err(crate::connect::fd_needs_unix());
-        }
         stream.set_read_timeout(None)?;
-        let shared = Shared::start(stream, self.settings.clone(), Arc::new(self.services()))?;
+        let shared =
+            self.starter
+                .start(stream, self.settings.clone(), Arc::new(self.services()))?;
         Ok(Endpoint {
             handle: Arc::new(Handle {
                 shared,

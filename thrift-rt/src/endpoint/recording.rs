@@ -1,8 +1,9 @@
 //! [`Recording`]: a source that keeps a copy of every byte read through it.
 //!
-//! Over the buffered transport nothing marks where a message ends, so the pump skips through
-//! each message once (checking every limit) while this records it; the recorded bytes are the
-//! whole message, handed to a worker or a waiting caller to decode.
+//! The pump skips through each message once (checking every limit) while this records it; the
+//! recorded bytes are the whole message, handed to a worker or a waiting caller to decode.
+//! That works over any transport, including those where nothing but the protocol marks where
+//! a message ends (buffered).
 
 use bytes::Bytes;
 
@@ -66,6 +67,14 @@ impl<S: Source> Source for Recording<S> {
 
     fn begin_message(&mut self) {
         self.inner.begin_message();
+    }
+
+    // `end_message` is not passed on: the skip pass claims no descriptor, and the message's
+    // descriptors go with its bytes to whoever decodes it (`take_received_fds`).
+
+    #[cfg(unix)]
+    fn take_received_fds(&mut self) -> Option<crate::transport::fd::ReceivedFds> {
+        self.inner.take_received_fds()
     }
 }
 

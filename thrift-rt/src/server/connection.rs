@@ -1,5 +1,5 @@
-//! Serving one accepted connection: build the reader and writer for the configured protocol
-//! and transport (one `match`, then everything is generic), loop over messages, and make sure
+//! Serving one accepted connection: build the reader and writer of the server's stack
+//! (resolved to concrete types once per server), loop over messages, and make sure
 //! nothing that happens on the connection — errors, timeouts, a panic escaping the processor —
 //! reaches the thread that runs it.
 //!
@@ -14,24 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result, TransportErrorKind};
-use crate::protocol::{
-    BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
-    ProtocolReader, ProtocolWriter,
-};
-use crate::stack::{ProtocolKind, TransportKind};
-use crate::transport::Source;
-#[cfg(unix)]
-use crate::transport::fd::{FdFramedReader, FdFramedWriter};
+use crate::processor::Processor;
+use crate::protocol::ProtocolReader;
+use crate::stack::{Layer, Protocol, Stack, StackReader, StackWriter, Transport, WithStack};
 use crate::transport::stream::Stream;
-use crate::transport::{BufferedReader, BufferedWriter, FramedReader, FramedWriter};
+use crate::transport::{Sink, Source};
 
 use super::Config;
 use super::deadline::{ReadHalf, WriteHalf};
-use super::dispatch::{
-    BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo,
-};
-#[cfg(unix)]
-use super::dispatch::{FdIn, FdOut};
 use super::pool::Pool;
 use super::shared::ConnGuard;
 
@@ -49,11 +39,33 @@ pub(crate) trait Connection: Send {
     fn peer(&self) -> &str;
 }
 
+/// Opens accepted sockets for serving: the server's processor, settings and stack, resolved
+/// to concrete types once when the server starts. `linger` is `Some` on the thread-pool
+/// server (see [`ReadHalf::next_message`]).
+pub(crate) type Opener =
+    Arc<dyn Fn(ConnGuard, Stream, Option<Duration>) -> Result<Box<dyn Connection>> + Send + Sync>;
+
+/// Makes the [`Opener`] of a server: `stack.resolve(MakeOpener { .. })`.
+pub(crate) struct MakeOpener<C> {
+    pub(crate) processor: Arc<C>,
+    pub(crate) config: Arc<Config>,
+}
+
+impl<C: Processor + 'static> WithStack for MakeOpener<C> {
+    type Output = Opener;
+
+    fn with<P: Protocol, T: Transport, L: Layer>(self, stack: Stack<P, T, L>) -> Opener {
+        Arc::new(move |guard, stream, linger| {
+            open(&self.processor, &self.config, &stack, guard, stream, linger)
+        })
+    }
+}
+
 /// Opens `stream` for serving: sets its timeouts and builds its reader and writer.
-/// `linger` is `Some` on the thread-pool server (see [`ReadHalf::next_message`]).
-pub(crate) fn open<C: ConnectionProcessor + ?Sized + 'static>(
+fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     processor: &Arc<C>,
     config: &Config,
+    stack: &Stack<P, T, L>,
     guard: ConnGuard,
     stream: Stream,
     linger: Option<Duration>,
@@ -75,83 +87,29 @@ pub(crate) fn open<C: ConnectionProcessor + ?Sized + 'static>(
         config.message_timeout,
         linger.or(config.read_timeout),
     )?;
-    let limits = config.limits;
-    let buffered = |i| BufferedReader::with_limits(i, &limits);
-    let framed = |i| FramedReader::with_limits(BufferedReader::with_limits(i, &limits), &limits);
-    #[cfg(unix)]
-    let fd_in = |i| FdFramedReader::with_limits(i, &limits);
-    macro_rules! session {
-        ($reader:expr, $writer:expr) => {
-            Box::new(Session {
-                processor: Arc::clone(processor),
-                guard,
-                #[cfg(unix)]
-                credentials,
-                peer,
-                linger,
-                reader: $reader,
-                writer: $writer,
-            })
-        };
-    }
-    Ok(match (config.protocol, config.transport) {
-        (ProtocolKind::Binary, TransportKind::Buffered) => session!(
-            BinaryReader::with_limits(buffered(input), limits),
-            BinaryWriter::new(BufferedWriter::new(out))
-        ),
-        (ProtocolKind::Binary, TransportKind::Framed) => session!(
-            BinaryReader::with_limits(framed(input), limits),
-            BinaryWriter::new(FramedWriter::with_limits(out, &limits))
-        ),
-        (ProtocolKind::Compact, TransportKind::Buffered) => session!(
-            CompactReader::with_limits(buffered(input), limits),
-            CompactWriter::new(BufferedWriter::new(out))
-        ),
-        (ProtocolKind::Compact, TransportKind::Framed) => session!(
-            CompactReader::with_limits(framed(input), limits),
-            CompactWriter::new(FramedWriter::with_limits(out, &limits))
-        ),
-        (ProtocolKind::Json, TransportKind::Buffered) => session!(
-            JsonReader::with_limits(buffered(input), limits),
-            JsonWriter::new(BufferedWriter::new(out))
-        ),
-        (ProtocolKind::Json, TransportKind::Framed) => session!(
-            JsonReader::with_limits(framed(input), limits),
-            JsonWriter::new(FramedWriter::with_limits(out, &limits))
-        ),
+    let (reader, writer) = stack.open(input, out, &config.limits)?;
+    Ok(Box::new(Session::<C, P, T, L> {
+        processor: Arc::clone(processor),
+        guard,
         #[cfg(unix)]
-        (ProtocolKind::Binary, TransportKind::Fd) => session!(
-            BinaryReader::with_limits(fd_in(input), limits),
-            BinaryWriter::new(FdFramedWriter::with_limits(out, &limits))
-        ),
-        #[cfg(unix)]
-        (ProtocolKind::Compact, TransportKind::Fd) => session!(
-            CompactReader::with_limits(fd_in(input), limits),
-            CompactWriter::new(FdFramedWriter::with_limits(out, &limits))
-        ),
-        #[cfg(unix)]
-        (ProtocolKind::Json, TransportKind::Fd) => session!(
-            JsonReader::with_limits(fd_in(input), limits),
-            JsonWriter::new(FdFramedWriter::with_limits(out, &limits))
-        ),
-    })
+        credentials,
+        peer,
+        linger,
+        reader,
+        writer,
+    }))
 }
 
 /// Opens `stream` and serves it to the end on this thread (simple and threaded servers).
-pub(crate) fn serve_to_end<C: ConnectionProcessor + ?Sized + 'static>(
-    processor: &Arc<C>,
-    config: &Config,
-    guard: ConnGuard,
-    stream: Stream,
-) {
-    match open(processor, config, guard, stream, None) {
+pub(crate) fn serve_to_end(opener: &Opener, guard: ConnGuard, stream: Stream) {
+    match opener(guard, stream, None) {
         Ok(conn) => conn.run(None),
         Err(e) => log::warn!("cannot set up a connection: {e}"),
     }
 }
 
 /// One connection's state.
-struct Session<C: ?Sized, R: Input> {
+struct Session<C, P: Protocol, T: Transport, L: Layer> {
     processor: Arc<C>,
     guard: ConnGuard,
     #[cfg(unix)]
@@ -159,8 +117,8 @@ struct Session<C: ?Sized, R: Input> {
     peer: String,
     /// `Some` on the thread-pool server: how long to wait for the next message before parking.
     linger: Option<Duration>,
-    reader: R,
-    writer: R::Output,
+    reader: StackReader<P, T, L, ReadHalf>,
+    writer: StackWriter<P, T, L, WriteHalf>,
 }
 
 /// What ends a turn of [`Session::serve`].
@@ -173,7 +131,9 @@ enum Next {
     Yield,
 }
 
-impl<C: ConnectionProcessor + ?Sized + 'static, R: Input> Connection for Session<C, R> {
+impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
+    for Session<C, P, T, L>
+{
     fn run(mut self: Box<Self>, pool: Option<&Pool>) {
         let parking = pool.is_some() && self.linger.is_some();
         let next = {
@@ -189,13 +149,14 @@ impl<C: ConnectionProcessor + ?Sized + 'static, R: Input> Connection for Session
             (Ok(Next::Park), Some(pool)) => {
                 // An idle connection keeps no buffers: they are allocated again when its
                 // next message comes.
-                self.reader.release_idle_buffers(&mut self.writer);
-                let waited = if self.reader.half_ref().gave_up() {
+                P::source_mut(&mut self.reader).release_idle_buffer();
+                P::sink_mut(&mut self.writer).release_idle_buffer();
+                let waited = if self.half_ref().gave_up() {
                     self.linger.unwrap_or_default()
                 } else {
                     Duration::ZERO
                 };
-                let since = self.reader.half().idle_since(waited);
+                let since = self.half().idle_since(waited);
                 pool.park(self, since);
             }
             (Ok(Next::Yield), Some(pool)) => pool.requeue(self),
@@ -212,7 +173,7 @@ impl<C: ConnectionProcessor + ?Sized + 'static, R: Input> Connection for Session
     }
 
     fn stream(&self) -> &Stream {
-        self.reader.half_ref().stream()
+        self.half_ref().stream()
     }
 
     fn peer(&self) -> &str {
@@ -224,7 +185,16 @@ fn is_timeout(e: &Error) -> bool {
     e.transport_kind() == Some(TransportErrorKind::TimedOut)
 }
 
-impl<C: ConnectionProcessor + ?Sized, R: Input> Session<C, R> {
+impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
+    /// The socket's read half, under the protocol, the transport and the layers.
+    fn half(&mut self) -> &mut ReadHalf {
+        Stack::<P, T, L>::read_end_mut(&mut self.reader)
+    }
+
+    fn half_ref(&self) -> &ReadHalf {
+        Stack::<P, T, L>::read_end(&self.reader)
+    }
+
     /// The message loop, generic over the concrete reader and writer.
     ///
     /// With `parking` (thread-pool server), between messages: when nothing of a further
@@ -245,13 +215,13 @@ impl<C: ConnectionProcessor + ?Sized, R: Input> Session<C, R> {
             let mut linger = None;
             if parking {
                 let contended = others_waiting && served;
-                if self.reader.has_buffered() {
+                if P::source(&self.reader).holds_bytes() {
                     if contended {
                         return Next::Yield;
                     }
                 } else {
                     if others_waiting {
-                        if !self.reader.half_ref().input_ready() {
+                        if !self.half_ref().input_ready() {
                             return Next::Park;
                         }
                         if contended {
@@ -261,17 +231,17 @@ impl<C: ConnectionProcessor + ?Sized, R: Input> Session<C, R> {
                     linger = self.linger;
                 }
             }
-            self.reader.half().next_message(linger);
+            self.half().next_message(linger);
             match self.reader.has_message() {
                 Ok(true) => {}
                 Ok(false) => return Next::Close(Ok(())),
-                Err(_) if self.reader.half_ref().gave_up() => return Next::Park,
+                Err(_) if self.half_ref().gave_up() => return Next::Park,
                 Err(e) => return Next::Close(Err(e)),
             }
             self.guard.busy();
             let result = self.reader.read_message_begin().and_then(|header| {
-                let io = self.reader.io(&mut self.writer);
-                self.processor.process_message(&header, io)
+                self.processor
+                    .process(&header, &mut self.reader, &mut self.writer)
             });
             if let Err(e) = result {
                 return Next::Close(Err(e));
@@ -279,111 +249,4 @@ impl<C: ConnectionProcessor + ?Sized, R: Input> Session<C, R> {
             served = true;
         }
     }
-}
-
-/// One of the nine concrete readers of a server connection, with what the message loop needs
-/// besides reading: its [`ReadHalf`], whether bytes of a further message are buffered, and
-/// the [`ServerIo`] pair it forms with its writer.
-trait Input: ProtocolReader + Send + 'static {
-    type Output: ProtocolWriter + Send + 'static;
-
-    fn half(&mut self) -> &mut ReadHalf;
-
-    fn half_ref(&self) -> &ReadHalf;
-
-    /// Bytes not consumed yet are buffered (a client pipelining its next message).
-    fn has_buffered(&self) -> bool;
-
-    fn io<'a>(&'a mut self, w: &'a mut Self::Output) -> ServerIo<'a>;
-
-    /// Frees the reader's and the writer's buffers while they hold nothing.
-    fn release_idle_buffers(&mut self, w: &mut Self::Output);
-}
-
-/// The three sources of a server connection.
-trait ServerSource: Source {
-    fn half(&mut self) -> &mut ReadHalf;
-    fn half_ref(&self) -> &ReadHalf;
-    fn has_buffered(&self) -> bool;
-}
-
-impl ServerSource for BufferedIn {
-    fn half(&mut self) -> &mut ReadHalf {
-        self.get_mut()
-    }
-    fn half_ref(&self) -> &ReadHalf {
-        self.get_ref()
-    }
-    fn has_buffered(&self) -> bool {
-        self.holds_bytes()
-    }
-}
-
-impl ServerSource for FramedIn {
-    fn half(&mut self) -> &mut ReadHalf {
-        self.get_mut().get_mut()
-    }
-    fn half_ref(&self) -> &ReadHalf {
-        self.get_ref().get_ref()
-    }
-    fn has_buffered(&self) -> bool {
-        !self.buffered().is_empty() || self.get_ref().holds_bytes()
-    }
-}
-
-#[cfg(unix)]
-impl ServerSource for FdIn {
-    fn half(&mut self) -> &mut ReadHalf {
-        self.get_mut()
-    }
-    fn half_ref(&self) -> &ReadHalf {
-        self.get_ref()
-    }
-    fn has_buffered(&self) -> bool {
-        !self.buffered().is_empty()
-    }
-}
-
-macro_rules! impl_input {
-    ($($(#[$cfg:meta])* $variant:ident: $reader:ident<$in:ty>, $writer:ident<$out:ty>;)*) => {$(
-        $(#[$cfg])*
-        impl Input for $reader<$in> {
-            type Output = $writer<$out>;
-            #[inline]
-            fn half(&mut self) -> &mut ReadHalf {
-                self.get_mut().half()
-            }
-            #[inline]
-            fn half_ref(&self) -> &ReadHalf {
-                self.get_ref().half_ref()
-            }
-            #[inline]
-            fn has_buffered(&self) -> bool {
-                self.get_ref().has_buffered()
-            }
-            #[inline]
-            fn io<'a>(&'a mut self, w: &'a mut Self::Output) -> ServerIo<'a> {
-                ServerIo::$variant(self, w)
-            }
-            fn release_idle_buffers(&mut self, w: &mut Self::Output) {
-                self.get_mut().release_idle_buffer();
-                w.get_mut().release_idle_buffer();
-            }
-        }
-    )*};
-}
-
-impl_input! {
-    BinaryBuffered: BinaryReader<BufferedIn>, BinaryWriter<BufferedOut>;
-    BinaryFramed: BinaryReader<FramedIn>, BinaryWriter<FramedOut>;
-    CompactBuffered: CompactReader<BufferedIn>, CompactWriter<BufferedOut>;
-    CompactFramed: CompactReader<FramedIn>, CompactWriter<FramedOut>;
-    JsonBuffered: JsonReader<BufferedIn>, JsonWriter<BufferedOut>;
-    JsonFramed: JsonReader<FramedIn>, JsonWriter<FramedOut>;
-    #[cfg(unix)]
-    BinaryFd: BinaryReader<FdIn>, BinaryWriter<FdOut>;
-    #[cfg(unix)]
-    CompactFd: CompactReader<FdIn>, CompactWriter<FdOut>;
-    #[cfg(unix)]
-    JsonFd: JsonReader<FdIn>, JsonWriter<FdOut>;
 }

@@ -21,9 +21,8 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-#[cfg(unix)]
-use crate::transport::fd::{RecvFds, SendFds};
 use crate::transport::stream::Stream;
+use crate::transport::{ReadEnd, WriteEnd};
 
 /// The read side of a server connection (see the module documentation).
 #[derive(Debug)]
@@ -188,8 +187,8 @@ impl Read for ReadHalf {
     }
 }
 
-#[cfg(unix)]
-impl RecvFds for ReadHalf {
+impl ReadEnd for ReadHalf {
+    #[cfg(unix)]
     fn recv_fds(
         &mut self,
         buf: &mut [u8],
@@ -292,12 +291,12 @@ impl Write for WriteHalf {
 
 impl crate::transport::Sink for WriteHalf {}
 
-#[cfg(unix)]
-impl SendFds for WriteHalf {
+impl WriteEnd for WriteHalf {
     fn can_send_fds(&self) -> bool {
         self.stream.can_send_fds()
     }
 
+    #[cfg(unix)]
     fn send_fds(&mut self, bytes: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]) -> crate::Result<()> {
         self.prepare()?;
         // The descriptors go with the first slice; the rest is written slice by slice under

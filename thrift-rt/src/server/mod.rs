@@ -47,9 +47,11 @@
 //!
 //! # Static dispatch
 //!
-//! The protocol and transport are chosen at run time; each connection matches on the pair
-//! once and then runs a loop generic over the concrete reader and writer (see
-//! [`ServerIo`]).
+//! A server runs over a [`Stack`]: the protocol and transport chosen at run time, or a stack
+//! of fixed types with layers of your own ([`Builder::stack`], [`Builder::layer`]). Run-time
+//! choices are resolved to the concrete types once, when the server starts
+//! ([`Stack::resolve`]); each connection then runs a loop generic over its concrete reader
+//! and writer.
 //!
 //! # Timeouts
 //!
@@ -84,12 +86,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::limits::Limits;
-use crate::stack::{ProtocolKind, TransportKind};
+use crate::processor::Processor;
+use crate::stack::{Layer, Plain, Protocol, ProtocolKind, Stack, Transport, TransportKind};
 use crate::transport::stream::Stream;
 
 mod connection;
 mod deadline;
-mod dispatch;
 pub(crate) mod listener;
 mod multiplexed;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -100,11 +102,8 @@ mod simple;
 mod threaded;
 
 pub use deadline::{ReadHalf, WriteHalf};
-pub use dispatch::{BufferedIn, BufferedOut, ConnectionProcessor, FramedIn, FramedOut, ServerIo};
-#[cfg(unix)]
-pub use dispatch::{FdIn, FdOut};
 pub use listener::Listener;
-pub use multiplexed::MultiplexedProcessor;
+pub use multiplexed::{MultiplexedProcessor, NoService, Routes, Service};
 
 use listener::WakeAddr;
 use pool::{Parking, PollerHandle};
@@ -143,8 +142,6 @@ pub enum ServerKind {
 /// Settings every connection uses.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
-    pub(crate) protocol: ProtocolKind,
-    pub(crate) transport: TransportKind,
     pub(crate) limits: Limits,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
@@ -157,8 +154,13 @@ pub(crate) struct Config {
 /// workers with a queue of 128, at most 10,000 idle connections parked after a linger of
 /// 10 ms, [`Overload::Wait`], read (idle) timeout 60 s, message timeout 30 s, write timeout
 /// 30 s.
+///
+/// The protocol and transport are run-time choices ([`protocol`](Builder::protocol),
+/// [`transport`](Builder::transport)) until [`stack`](Builder::stack) sets a stack of fixed
+/// types, or [`layer`](Builder::layer) adds a layer under the transport.
 #[derive(Clone, Debug)]
-pub struct Builder {
+pub struct Builder<P = ProtocolKind, T = TransportKind, L = Plain> {
+    stack: Stack<P, T, L>,
     config: Config,
     kind: ServerKind,
     overload: Overload,
@@ -175,9 +177,8 @@ impl Builder {
     /// A builder with the defaults above.
     pub fn new() -> Self {
         Self {
+            stack: Stack::new(ProtocolKind::Binary, TransportKind::Buffered),
             config: Config {
-                protocol: ProtocolKind::Binary,
-                transport: TransportKind::Buffered,
                 limits: Limits::default(),
                 read_timeout: Some(Duration::from_secs(60)),
                 write_timeout: Some(Duration::from_secs(30)),
@@ -194,51 +195,84 @@ impl Builder {
             },
         }
     }
+}
 
+impl<T, L> Builder<ProtocolKind, T, L> {
     /// Sets the protocol.
-    pub fn protocol(&mut self, protocol: ProtocolKind) -> &mut Self {
-        self.config.protocol = protocol;
+    #[must_use]
+    pub fn protocol(mut self, protocol: ProtocolKind) -> Self {
+        self.stack.protocol = protocol;
         self
     }
+}
 
+impl<P, L> Builder<P, TransportKind, L> {
     /// Sets the transport.
-    pub fn transport(&mut self, transport: TransportKind) -> &mut Self {
-        self.config.transport = transport;
+    #[must_use]
+    pub fn transport(mut self, transport: TransportKind) -> Self {
+        self.stack.transport = transport;
         self
+    }
+}
+
+impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
+    /// Serves with `stack`, replacing the protocol, transport and layers set so far.
+    #[must_use]
+    pub fn stack<P2, T2, L2>(self, stack: Stack<P2, T2, L2>) -> Builder<P2, T2, L2> {
+        Builder {
+            stack,
+            config: self.config,
+            kind: self.kind,
+            overload: self.overload,
+            parking: self.parking,
+        }
+    }
+
+    /// Adds `layer` under the transport (over the layers already added).
+    #[must_use]
+    pub fn layer<L2: Layer>(self, layer: L2) -> Builder<P, T, (L, L2)> {
+        let stack = self.stack.clone().layer(layer);
+        self.stack(stack)
     }
 
     /// Sets the decoding limits (also the frame size limit of the framed transport).
-    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
         self
     }
 
     /// How long a connection may wait for its next message (`None`: forever).
-    pub fn read_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+    #[must_use]
+    pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
         self.config.read_timeout = t.filter(|t| !t.is_zero());
         self
     }
 
     /// How long a message may take to arrive, from its first byte (`None`: no limit).
-    pub fn message_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+    #[must_use]
+    pub fn message_timeout(mut self, t: Option<Duration>) -> Self {
         self.config.message_timeout = t.filter(|t| !t.is_zero());
         self
     }
 
     /// How long writing a reply may block (`None`: forever).
-    pub fn write_timeout(&mut self, t: Option<Duration>) -> &mut Self {
+    #[must_use]
+    pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
         self.config.write_timeout = t.filter(|t| !t.is_zero());
         self
     }
 
     /// Serves one connection at a time.
-    pub fn simple(&mut self) -> &mut Self {
+    #[must_use]
+    pub fn simple(mut self) -> Self {
         self.kind = ServerKind::Simple;
         self
     }
 
     /// Serves each connection on a thread of its own, at most `max_connections` at once.
-    pub fn threaded(&mut self, max_connections: usize) -> &mut Self {
+    #[must_use]
+    pub fn threaded(mut self, max_connections: usize) -> Self {
         self.kind = ServerKind::Threaded { max_connections };
         self
     }
@@ -246,7 +280,8 @@ impl Builder {
     /// Serves connections with `workers` threads; at most `queue` accepted connections wait
     /// for a worker (connections whose next message arrives while they are parked are queued
     /// regardless: they were accepted already, and at most as many as are parked).
-    pub fn thread_pool(&mut self, workers: usize, queue: usize) -> &mut Self {
+    #[must_use]
+    pub fn thread_pool(mut self, workers: usize, queue: usize) -> Self {
         self.kind = ServerKind::ThreadPool { workers, queue };
         self
     }
@@ -257,7 +292,8 @@ impl Builder {
     /// A client whose next call follows within this time is served by the same worker with no
     /// extra system call; longer pauses cost a few (the connection goes through `epoll`). A
     /// worker never waits this long while other connections wait for one.
-    pub fn idle_linger(&mut self, linger: Duration) -> &mut Self {
+    #[must_use]
+    pub fn idle_linger(mut self, linger: Duration) -> Self {
         // It is the socket's read timeout between messages, which cannot be zero.
         self.parking.linger = linger.max(Duration::from_millis(1));
         self
@@ -265,19 +301,22 @@ impl Builder {
 
     /// Thread-pool server: the most idle connections held by the poller at once (default
     /// 10,000; at least 1). When one more goes idle, the connection idle for longest is closed.
-    pub fn max_idle_connections(&mut self, max: usize) -> &mut Self {
+    #[must_use]
+    pub fn max_idle_connections(mut self, max: usize) -> Self {
         self.parking.max_idle = max.max(1);
         self
     }
 
     /// Sets the kind of server.
-    pub fn kind(&mut self, kind: ServerKind) -> &mut Self {
+    #[must_use]
+    pub fn kind(mut self, kind: ServerKind) -> Self {
         self.kind = kind;
         self
     }
 
     /// What to do with connections beyond capacity (threaded and thread-pool servers).
-    pub fn overload(&mut self, overload: Overload) -> &mut Self {
+    #[must_use]
+    pub fn overload(mut self, overload: Overload) -> Self {
         self.overload = overload;
         self
     }
@@ -288,17 +327,20 @@ impl Builder {
     ///
     /// When a thread cannot be spawned; an [`io::ErrorKind::InvalidInput`] error for the fd
     /// transport on a TCP listener.
-    pub fn spawn<C: ConnectionProcessor + 'static>(
+    pub fn spawn<C: Processor + 'static>(
         &self,
         listener: Listener,
         processor: C,
     ) -> io::Result<Server> {
-        if self.config.transport == TransportKind::Fd && listener.local_addr().is_some() {
-            return Err(crate::connect::fd_needs_unix());
+        if self.stack.transport.carries_fds() && listener.local_addr().is_some() {
+            return Err(crate::stack::fd_needs_unix());
         }
         let shared = Arc::new(Shared::default());
-        let processor = Arc::new(processor);
         let config = Arc::new(self.config.clone());
+        let opener = self.stack.clone().resolve(connection::MakeOpener {
+            processor: Arc::new(processor),
+            config: Arc::clone(&config),
+        });
         let local_addr = listener.local_addr();
         let wake = listener.wake_addr();
         log::info!("serving on {}", listener.describe());
@@ -306,17 +348,14 @@ impl Builder {
         let mut poller = None;
         let accept = {
             let shared = Arc::clone(&shared);
-            let processor = Arc::clone(&processor);
-            let config = Arc::clone(&config);
             match self.kind {
                 ServerKind::Simple => spawn_accept(listener, shared, move |shared, stream| {
-                    simple::dispatch(shared, &processor, &config, stream);
+                    simple::dispatch(shared, &opener, stream);
                 })?,
                 ServerKind::Threaded { max_connections } => {
                     let mut threaded = threaded::Threaded {
                         shared: Arc::clone(&shared),
-                        processor,
-                        config,
+                        opener,
                         max_connections,
                         overload: self.overload,
                         threads: Vec::new(),
@@ -324,7 +363,7 @@ impl Builder {
                     spawn_accept(listener, shared, move |_, stream| threaded.dispatch(stream))?
                 }
                 ServerKind::ThreadPool { workers, queue } => {
-                    let started = pool::spawn(workers, self.parking, &shared, &processor, &config)?;
+                    let started = pool::spawn(workers, self.parking, &shared, &opener, &config)?;
                     threads = started.threads;
                     poller = started.poller;
                     let overload = self.overload;

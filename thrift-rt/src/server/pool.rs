@@ -23,8 +23,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::connection::{self, Connection};
-use super::dispatch::ConnectionProcessor;
+use super::connection::{Connection, Opener};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::poller::Poller;
 use super::shared::Shared;
@@ -129,12 +128,12 @@ pub(crate) struct Started {
 
 /// Starts `workers` threads serving queued connections until the server stops, and (on
 /// Linux) the poller thread.
-pub(crate) fn spawn<C: ConnectionProcessor + ?Sized + 'static>(
+pub(crate) fn spawn(
     workers: usize,
     parking: Parking,
     shared: &Arc<Shared>,
-    processor: &Arc<C>,
-    config: &Arc<Config>,
+    opener: &Opener,
+    config: &Config,
 ) -> std::io::Result<Started> {
     let mut threads = Vec::new();
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -164,12 +163,11 @@ pub(crate) fn spawn<C: ConnectionProcessor + ?Sized + 'static>(
     for i in 0..workers.max(1) {
         let spawned = {
             let shared = Arc::clone(shared);
-            let processor = Arc::clone(processor);
-            let config = Arc::clone(config);
+            let opener = Arc::clone(opener);
             let pool = pool.clone();
             std::thread::Builder::new()
                 .name(format!("thrift-worker-{i}"))
-                .spawn(move || work(&shared, &processor, &config, pool.as_deref(), linger))
+                .spawn(move || work(&shared, &opener, pool.as_deref(), linger))
         };
         match spawned {
             Ok(t) => threads.push(t),
@@ -207,13 +205,7 @@ impl PollerHandle {
     }
 }
 
-fn work<C: ConnectionProcessor + ?Sized + 'static>(
-    shared: &Arc<Shared>,
-    processor: &Arc<C>,
-    config: &Config,
-    pool: Option<&Pool>,
-    linger: Option<Duration>,
-) {
+fn work(shared: &Arc<Shared>, opener: &Opener, pool: Option<&Pool>, linger: Option<Duration>) {
     loop {
         let mut state = shared.lock();
         let job = loop {
@@ -238,7 +230,7 @@ fn work<C: ConnectionProcessor + ?Sized + 'static>(
         match job {
             Job::New(stream) => {
                 let Some(guard) = guard else { continue };
-                match connection::open(processor, config, guard, stream, linger) {
+                match opener(guard, stream, linger) {
                     Ok(conn) => conn.run(pool),
                     Err(e) => log::warn!("cannot set up a connection: {e}"),
                 }

@@ -3,19 +3,13 @@
 
 use std::sync::Arc;
 
-use super::dispatch::ConnectionProcessor;
+use super::connection::{self, Opener};
 use super::shared::Shared;
-use super::{Config, connection};
 use crate::transport::stream::Stream;
 
-pub(crate) fn dispatch<C: ConnectionProcessor + ?Sized + 'static>(
-    shared: &Arc<Shared>,
-    processor: &Arc<C>,
-    config: &Config,
-    stream: Stream,
-) {
+pub(crate) fn dispatch(shared: &Arc<Shared>, opener: &Opener, stream: Stream) {
     let guard = shared.register(&mut shared.lock(), &stream);
     if let Some(guard) = guard {
-        connection::serve_to_end(processor, config, guard, stream);
+        connection::serve_to_end(opener, guard, stream);
     }
 }

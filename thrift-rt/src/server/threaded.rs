@@ -7,22 +7,20 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::dispatch::ConnectionProcessor;
+use super::Overload;
+use super::connection::{self, Opener};
 use super::shared::Shared;
-use super::{Config, Overload, connection};
 use crate::transport::stream::Stream;
 
-#[derive(Debug)]
-pub(crate) struct Threaded<C: ?Sized> {
+pub(crate) struct Threaded {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) processor: Arc<C>,
-    pub(crate) config: Arc<Config>,
+    pub(crate) opener: Opener,
     pub(crate) max_connections: usize,
     pub(crate) overload: Overload,
     pub(crate) threads: Vec<JoinHandle<()>>,
 }
 
-impl<C: ConnectionProcessor + ?Sized + 'static> Threaded<C> {
+impl Threaded {
     pub(crate) fn dispatch(&mut self, stream: Stream) {
         let mut state = self.shared.lock();
         while state.open_connections() >= self.max_connections.max(1) && !state.stopping {
@@ -40,11 +38,10 @@ impl<C: ConnectionProcessor + ?Sized + 'static> Threaded<C> {
             return;
         };
         drop(state);
-        let processor = Arc::clone(&self.processor);
-        let config = Arc::clone(&self.config);
+        let opener = Arc::clone(&self.opener);
         let spawned = std::thread::Builder::new()
             .name("thrift-conn".to_owned())
-            .spawn(move || connection::serve_to_end(&processor, &config, guard, stream));
+            .spawn(move || connection::serve_to_end(&opener, guard, stream));
         match spawned {
             Ok(handle) => self.threads.push(handle),
             Err(e) => log::error!("cannot spawn a connection thread: {e}"),
@@ -56,7 +53,7 @@ impl<C: ConnectionProcessor + ?Sized + 'static> Threaded<C> {
 }
 
 /// Dropped when the accept loop ends: waits for every connection thread.
-impl<C: ?Sized> Drop for Threaded<C> {
+impl Drop for Threaded {
     fn drop(&mut self) {
         for t in self.threads.drain(..) {
             let _ = t.join();

@@ -1,9 +1,9 @@
 //! The buffered transport: [`BufferedReader`], reading from any [`std::io::Read`] through a
 //! buffer, and [`BufferedWriter`], which holds a whole message and writes it at once.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
-use super::{Source, read_into_scratch};
+use super::{ReadEnd, Source, read_into_scratch};
 use crate::error::{Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 
@@ -68,11 +68,6 @@ impl<R: Read> BufferedReader<R> {
         self.inner
     }
 
-    /// Whether bytes read from the inner reader are still buffered.
-    pub(crate) fn holds_bytes(&self) -> bool {
-        self.pos < self.filled
-    }
-
     /// Frees the read buffer while it holds nothing (a server parking an idle connection);
     /// the next read allocates it again.
     pub(crate) fn release_idle_buffer(&mut self) {
@@ -91,84 +86,13 @@ impl<R: Read> BufferedReader<R> {
     }
 }
 
-/// Holds a whole message and writes it with one `write_all` on
-/// [`flush`](Write::flush) (which protocol writers call at the end of each message), so a
-/// message of any size costs one system call where the socket takes it, and a message whose
-/// encoding failed can be dropped ([`Sink::discard`](super::Sink::discard)) before any of it
-/// is sent. Unlike [`std::io::BufWriter`], it never writes part of a message early.
-#[derive(Debug)]
-pub struct BufferedWriter<W: Write> {
-    inner: W,
-    buf: Vec<u8>,
-}
+/// The buffered transport's writer: holds a whole message and writes it with one
+/// `write_all` when the protocol writer flushes it at the message's end, so a message of any
+/// size costs one system call where the socket takes it. Unlike [`std::io::BufWriter`], it
+/// never writes part of a message early. See [`MessageWriter`](super::MessageWriter).
+pub type BufferedWriter<W> = super::MessageWriter<W, crate::stack::Buffered>;
 
-impl<W: Write> BufferedWriter<W> {
-    /// Writes messages to `inner`.
-    pub fn new(inner: W) -> Self {
-        Self {
-            inner,
-            buf: Vec::with_capacity(DEFAULT_CAPACITY),
-        }
-    }
-
-    /// The bytes of the message buffered so far.
-    pub fn pending(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// The wrapped writer.
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
-    /// Unwraps the writer, dropping any unflushed bytes.
-    pub fn into_inner(self) -> W {
-        self.inner
-    }
-
-    /// Frees the buffer while it holds nothing (a server parking an idle connection); it
-    /// grows again with the next message.
-    pub(crate) fn release_idle_buffer(&mut self) {
-        if self.buf.is_empty() {
-            self.buf = Vec::new();
-        }
-    }
-}
-
-impl<W: Write> Write for BufferedWriter<W> {
-    #[inline]
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            let result = self.inner.write_all(&self.buf);
-            self.buf.clear();
-            // A large message's buffer is not kept for the connection's lifetime.
-            if self.buf.capacity() > 64 * DEFAULT_CAPACITY {
-                self.buf = Vec::with_capacity(DEFAULT_CAPACITY);
-            }
-            result?;
-        }
-        self.inner.flush()
-    }
-}
-
-impl<W: Write> super::Sink for BufferedWriter<W> {
-    fn discard(&mut self) {
-        self.buf.clear();
-    }
-}
-
-impl<R: Read> Source for BufferedReader<R> {
+impl<R: ReadEnd> Source for BufferedReader<R> {
     #[inline]
     fn buffered(&self) -> &[u8] {
         let n = (self.filled - self.pos).min(self.budget);
@@ -230,6 +154,24 @@ impl<R: Read> Source for BufferedReader<R> {
     fn shortfall(&self) -> TransportErrorKind {
         TransportErrorKind::MessageTooLarge
     }
+
+    fn holds_bytes(&self) -> bool {
+        self.pos < self.filled || self.inner.holds_bytes()
+    }
+
+    fn release_idle_buffer(&mut self) {
+        BufferedReader::release_idle_buffer(self);
+    }
+}
+
+impl<R: ReadEnd> ReadEnd for BufferedReader<R> {
+    fn holds_bytes(&self) -> bool {
+        Source::holds_bytes(self)
+    }
+
+    fn release_idle_buffer(&mut self) {
+        BufferedReader::release_idle_buffer(self);
+    }
 }
 
 impl<R: Read> Read for BufferedReader<R> {
@@ -259,6 +201,8 @@ mod tests {
 
     /// A reader that returns one byte per call, to exercise refills.
     struct Trickle<'a>(&'a [u8]);
+
+    impl ReadEnd for Trickle<'static> {}
 
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -295,7 +239,7 @@ mod tests {
         assert_eq!(r.read_u8().unwrap(), b'a');
         // Holds "bc": kept.
         r.release_idle_buffer();
-        assert!(r.holds_bytes());
+        assert!(Source::holds_bytes(&r));
         let mut rest = [0u8; 2];
         assert_eq!(Read::read(&mut r, &mut rest).unwrap(), 2);
         assert_eq!(&rest, b"bc");

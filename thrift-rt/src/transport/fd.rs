@@ -26,16 +26,15 @@
 //! Received descriptors are wrapped in [`OwnedFd`] right after `recvmsg` returns, with
 //! `MSG_CMSG_CLOEXEC` set.
 
-use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{self, IoSlice, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use nix::errno::Errno;
 use nix::libc;
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 
-use super::stream::Stream;
-use super::{Sink, Source};
+use super::{ReadEnd, Source};
 use crate::error::{
     ProtocolErrorKind, Result, TransportError, TransportErrorKind, eof, protocol_err,
 };
@@ -43,97 +42,6 @@ use crate::limits::Limits;
 
 /// The most descriptors one message can carry (Linux `SCM_MAX_FD`).
 pub const MAX_FDS_PER_MESSAGE: usize = 253;
-
-/// A socket that can receive descriptors with its bytes.
-pub trait RecvFds: Read {
-    /// One `recvmsg` into `buf`; the descriptors that came with the bytes are appended to
-    /// `fds` (as owned descriptors, before anything else can fail). `control` is scratch
-    /// space for the ancillary data; its size bounds how many descriptors can arrive at once.
-    ///
-    /// # Errors
-    ///
-    /// I/O errors; [`ControlTruncated`](TransportErrorKind::ControlTruncated) when the kernel
-    /// dropped descriptors that did not fit (those that did are closed too).
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize>;
-}
-
-/// A socket that can send descriptors with its bytes.
-pub trait SendFds: Write {
-    /// Whether this socket can carry descriptors at all (a Unix socket can, TCP cannot).
-    fn can_send_fds(&self) -> bool;
-
-    /// Sends all of `bytes`, with `fds` attached to the first byte.
-    ///
-    /// # Errors
-    ///
-    /// I/O errors; [`FdUnsupported`](TransportErrorKind::FdUnsupported) when `fds` is not
-    /// empty and the socket cannot carry them.
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()>;
-}
-
-impl RecvFds for UnixStream {
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        recvmsg_fds(self.as_fd(), buf, control, fds)
-    }
-}
-
-impl RecvFds for Stream {
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        match self {
-            Stream::Unix(s) => s.recv_fds(buf, control, fds),
-            Stream::Tcp(s) => loop {
-                match s.read(buf) {
-                    Ok(n) => return Ok(n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e.into()),
-                }
-            },
-        }
-    }
-}
-
-impl SendFds for UnixStream {
-    fn can_send_fds(&self) -> bool {
-        true
-    }
-
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        sendmsg_fds(self, bytes, fds)
-    }
-}
-
-impl SendFds for Stream {
-    fn can_send_fds(&self) -> bool {
-        matches!(self, Stream::Unix(_))
-    }
-
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        match self {
-            Stream::Unix(s) => sendmsg_fds(s, bytes, fds),
-            Stream::Tcp(s) => {
-                if !fds.is_empty() {
-                    return Err(super::sink::fd_unsupported());
-                }
-                Ok(s.write_all(bytes)?)
-            }
-        }
-    }
-}
 
 /// Control-buffer words for `n` descriptors (`u64`-aligned, as `cmsghdr` requires).
 pub(crate) fn control_words(n: usize) -> usize {
@@ -338,7 +246,7 @@ pub struct FdFramedReader<R> {
     control: Vec<u64>,
 }
 
-impl<R: RecvFds> FdFramedReader<R> {
+impl<R: ReadEnd> FdFramedReader<R> {
     /// Reads frames from `inner`, refusing frames above `limits.max_frame_size` and more than
     /// `limits.max_fds` descriptors per frame.
     pub fn with_limits(inner: R, limits: &Limits) -> Self {
@@ -450,19 +358,7 @@ impl<R: RecvFds> FdFramedReader<R> {
     }
 }
 
-impl<R> FdFramedReader<R> {
-    /// Takes the current frame's payload (all of it) and descriptors, leaving the reader
-    /// between frames: for callers that hand whole messages to other threads.
-    pub fn take_frame(&mut self) -> (Vec<u8>, ReceivedFds) {
-        self.pos = 0;
-        (
-            std::mem::take(&mut self.frame),
-            std::mem::take(&mut self.fds),
-        )
-    }
-}
-
-impl<R: RecvFds> Source for FdFramedReader<R> {
+impl<R: ReadEnd> Source for FdFramedReader<R> {
     #[inline]
     fn buffered(&self) -> &[u8] {
         &self.frame[self.pos..]
@@ -504,112 +400,39 @@ impl<R: RecvFds> Source for FdFramedReader<R> {
     fn end_message(&mut self) -> Result<()> {
         self.fds.finish()
     }
-}
 
-/// Buffers a message and sends it as one frame on [`flush`](Write::flush), with the
-/// descriptors attached to it ([`Sink::attach_fd`]) in the same `sendmsg`.
-#[derive(Debug)]
-pub struct FdFramedWriter<W> {
-    inner: W,
-    buf: Vec<u8>,
-    fds: Vec<OwnedFd>,
-    max_frame_size: usize,
-    max_fds: usize,
-}
+    fn release_idle_buffer(&mut self) {
+        FdFramedReader::release_idle_buffer(self);
+    }
 
-impl<W: SendFds> FdFramedWriter<W> {
-    /// Writes frames to `inner`, refusing frames above `limits.max_frame_size` and more than
-    /// `limits.max_fds` descriptors per frame.
-    pub fn with_limits(inner: W, limits: &Limits) -> Self {
-        Self {
-            inner,
-            buf: vec![0; 4],
-            fds: Vec::new(),
-            max_frame_size: limits.max_frame_size,
-            max_fds: limits.max_fds.min(MAX_FDS_PER_MESSAGE),
+    fn take_received_fds(&mut self) -> Option<ReceivedFds> {
+        Some(std::mem::take(&mut self.fds))
+    }
+
+    fn frames_messages(&self) -> bool {
+        true
+    }
+
+    fn take_frame(&mut self) -> Result<Option<bytes::Bytes>> {
+        if !self.next_frame()? {
+            return Ok(None);
         }
-    }
-
-    /// Writes frames to `inner` with the default limits.
-    pub fn new(inner: W) -> Self {
-        Self::with_limits(inner, &Limits::default())
-    }
-
-    /// The wrapped socket.
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
-    /// Drops the buffered message and closes its descriptors.
-    pub fn discard(&mut self) {
-        self.buf.truncate(4);
-        self.fds.clear();
-    }
-
-    /// Frees the buffer while it holds nothing (a server parking an idle connection).
-    pub(crate) fn release_idle_buffer(&mut self) {
-        if self.buf.len() == 4 && self.fds.is_empty() {
-            self.buf = vec![0; 4];
-        }
+        self.pos = 0;
+        Ok(Some(std::mem::take(&mut self.frame).into()))
     }
 }
 
-impl<W: SendFds> Write for FdFramedWriter<W> {
-    #[inline]
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let len = self.buf.len() - 4;
-        if len == 0 && self.fds.is_empty() {
-            return self.inner.flush();
-        }
-        if len > self.max_frame_size {
-            self.discard();
-            return Err(io::Error::other(TransportError::new(
-                TransportErrorKind::FrameTooLarge,
-                format!("frame of {len} bytes exceeds {}", self.max_frame_size),
-            )));
-        }
-        self.buf[..4].copy_from_slice(&(len as u32).to_be_bytes());
-        let fds: Vec<BorrowedFd<'_>> = self.fds.iter().map(AsFd::as_fd).collect();
-        let sent = self.inner.send_fds(&self.buf, &fds);
-        drop(fds);
-        // Our duplicates are closed whether or not the send worked; the peer has its own.
-        self.discard();
-        sent.map_err(io::Error::other)?;
-        self.inner.flush()
-    }
-}
-
-impl<W: SendFds> Sink for FdFramedWriter<W> {
-    fn can_carry_fds(&self) -> bool {
-        self.inner.can_send_fds()
-    }
-
-    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
-        if !self.inner.can_send_fds() {
-            return Err(super::sink::fd_unsupported());
-        }
-        attach(&mut self.fds, self.max_fds, fd)
-    }
-
-    fn discard(&mut self) {
-        FdFramedWriter::discard(self);
-    }
-}
+/// The fd transport's writer: buffers a message and sends it as one frame when the protocol
+/// writer flushes it, with the descriptors attached to it ([`Sink::attach_fd`]) in the same
+/// `sendmsg`. See [`MessageWriter`](super::MessageWriter).
+pub type FdFramedWriter<W> = super::MessageWriter<W, crate::stack::Fd>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Sink;
+    use std::io::Read;
+    use std::os::fd::AsFd;
 
     fn pair() -> (FdFramedWriter<UnixStream>, FdFramedReader<UnixStream>) {
         let (a, b) = UnixStream::pair().unwrap();
@@ -695,7 +518,7 @@ mod tests {
     fn tcp_cannot_carry_descriptors() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let tcp = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let mut w = FdFramedWriter::new(Stream::Tcp(tcp));
+        let mut w = FdFramedWriter::new(crate::transport::Stream::Tcp(tcp));
         assert!(!w.can_carry_fds());
         let (x, _y) = UnixStream::pair().unwrap();
         let err = w.attach_fd(x.as_fd()).unwrap_err();

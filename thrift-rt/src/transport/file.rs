@@ -4,19 +4,23 @@
 //! is a sequence of frames. Each message is appended with a single `write` on a file opened with
 //! `O_APPEND`, so concurrent appenders do not interleave partial messages on local file
 //! systems. This is not Apache's `TFileTransport` chunked format.
+//!
+//! A file is an end point like a socket ([`ReadEnd`](super::ReadEnd) and
+//! [`WriteEnd`](super::WriteEnd)), so any [`Stack`](crate::stack::Stack), layers included,
+//! can be opened over one; these helpers are the framed stack without layers.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader};
+use std::io;
 use std::path::Path;
 
-use super::{FramedReader, FramedWriter};
+use super::{BufferedReader, FramedReader, FramedWriter};
 use crate::limits::Limits;
 
 /// Appends one message per [`flush`](std::io::Write::flush).
 pub type FileWriter = FramedWriter<File>;
 
 /// Reads the messages of a file in order; the source ends cleanly after the last one.
-pub type FileReader = FramedReader<BufReader<File>>;
+pub type FileReader = FramedReader<BufferedReader<File>>;
 
 /// Opens `path` for appending messages, creating it if needed.
 ///
@@ -35,7 +39,7 @@ pub fn append(path: impl AsRef<Path>, limits: &Limits) -> io::Result<FileWriter>
 /// Errors from `open`.
 pub fn open(path: impl AsRef<Path>, limits: &Limits) -> io::Result<FileReader> {
     Ok(FramedReader::with_limits(
-        BufReader::new(File::open(path)?),
+        BufferedReader::with_limits(File::open(path)?, limits),
         limits,
     ))
 }

@@ -5,9 +5,9 @@
 //! excluding the length prefix). Readers check the announced length before reading, and grow
 //! their buffer only as bytes actually arrive, so a lying header costs nothing.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
-use super::Source;
+use super::{ReadEnd, Source};
 use crate::error::{Result, TransportError, TransportErrorKind, eof};
 use crate::limits::Limits;
 
@@ -117,19 +117,7 @@ impl<R: Read> FramedReader<R> {
     }
 }
 
-impl<R: Read> FramedReader<super::BufferedReader<R>> {
-    /// Frees the frame buffer once the frame has been read, and the buffer of the reader
-    /// below while it holds nothing (a server parking an idle connection).
-    pub(crate) fn release_idle_buffer(&mut self) {
-        if self.pos >= self.frame.len() {
-            self.frame = Vec::new();
-            self.pos = 0;
-        }
-        self.inner.release_idle_buffer();
-    }
-}
-
-impl<R: Read> Source for FramedReader<R> {
+impl<R: ReadEnd> Source for FramedReader<R> {
     #[inline]
     fn buffered(&self) -> &[u8] {
         &self.frame[self.pos..]
@@ -163,9 +151,35 @@ impl<R: Read> Source for FramedReader<R> {
         }
         super::read_into_scratch(self, n, scratch)
     }
+
+    fn holds_bytes(&self) -> bool {
+        self.pos < self.frame.len() || self.inner.holds_bytes()
+    }
+
+    fn frames_messages(&self) -> bool {
+        true
+    }
+
+    fn take_frame(&mut self) -> Result<Option<bytes::Bytes>> {
+        if !self.next_frame()? {
+            return Ok(None);
+        }
+        self.pos = 0;
+        Ok(Some(std::mem::take(&mut self.frame).into()))
+    }
+
+    /// Frees the frame buffer once the frame has been read, and the buffer of the reader
+    /// below while it holds nothing.
+    fn release_idle_buffer(&mut self) {
+        if self.pos >= self.frame.len() {
+            self.frame = Vec::new();
+            self.pos = 0;
+        }
+        self.inner.release_idle_buffer();
+    }
 }
 
-impl<R: Read> Read for FramedReader<R> {
+impl<R: ReadEnd> Read for FramedReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.frame.len() {
             let more = self.fill_buf().map_err(io::Error::other)?;
@@ -181,104 +195,22 @@ impl<R: Read> Read for FramedReader<R> {
     }
 }
 
-/// Buffers a message and writes it as one frame on [`flush`](Write::flush): the length prefix
-/// and the payload go out in a single `write_all` call.
-#[derive(Debug)]
-pub struct FramedWriter<W: Write> {
-    inner: W,
-    // Starts with 4 placeholder bytes for the length, patched on flush.
-    buf: Vec<u8>,
-    max_frame_size: usize,
-}
-
-impl<W: Write> FramedWriter<W> {
-    /// Writes frames to `inner` with the default limits.
-    pub fn new(inner: W) -> Self {
-        Self::with_limits(inner, &Limits::default())
-    }
-
-    /// Writes frames to `inner`, refusing to send frames above `limits.max_frame_size`.
-    pub fn with_limits(inner: W, limits: &Limits) -> Self {
-        Self {
-            inner,
-            buf: vec![0; 4],
-            max_frame_size: limits.max_frame_size,
-        }
-    }
-
-    /// The payload buffered so far.
-    pub fn pending(&self) -> &[u8] {
-        &self.buf[4..]
-    }
-
-    /// The wrapped writer.
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
-    /// The wrapped writer, mutably.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
-    }
-
-    /// Unwraps the writer, dropping any unflushed payload.
-    pub fn into_inner(self) -> W {
-        self.inner
-    }
-
-    /// Frees the buffer while it holds nothing (a server parking an idle connection).
-    pub(crate) fn release_idle_buffer(&mut self) {
-        if self.buf.len() == 4 {
-            self.buf = vec![0; 4];
-        }
-    }
-}
-
-impl<W: Write> super::Sink for FramedWriter<W> {
-    fn discard(&mut self) {
-        self.buf.truncate(4);
-    }
-}
-
-impl<W: Write> Write for FramedWriter<W> {
-    #[inline]
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.buf.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let len = self.buf.len() - 4;
-        if len > 0 {
-            if len > self.max_frame_size {
-                self.buf.truncate(4);
-                return Err(io::Error::other(TransportError::new(
-                    TransportErrorKind::FrameTooLarge,
-                    format!("frame of {len} bytes exceeds {}", self.max_frame_size),
-                )));
-            }
-            self.buf[..4].copy_from_slice(&(len as u32).to_be_bytes());
-            let res = self.inner.write_all(&self.buf);
-            self.buf.truncate(4);
-            res?;
-        }
-        self.inner.flush()
-    }
-}
+/// The framed transport's writer: buffers a message and writes it as one frame when the
+/// protocol writer flushes it, the length prefix and the payload in a single `write_all`,
+/// refusing frames above [`Limits::max_frame_size`]. See
+/// [`MessageWriter`](super::MessageWriter).
+pub type FramedWriter<W> = super::MessageWriter<W, crate::stack::Framed>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     /// Records each write call separately.
     #[derive(Default)]
     struct Calls(Vec<Vec<u8>>);
+
+    impl crate::transport::WriteEnd for Calls {}
 
     impl Write for Calls {
         fn write(&mut self, data: &[u8]) -> io::Result<usize> {

@@ -19,11 +19,13 @@ use bytes::Bytes;
 use crate::error::{Result, eof};
 
 pub mod buffered;
+pub mod end;
 #[cfg(unix)]
 pub mod fd;
 pub mod file;
 pub mod framed;
 pub mod memory;
+pub mod message;
 pub mod sink;
 pub mod socket;
 pub mod stream;
@@ -31,8 +33,10 @@ pub mod stream;
 pub mod unix;
 
 pub use buffered::{BufferedReader, BufferedWriter};
+pub use end::{ReadEnd, WriteEnd};
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
+pub use message::{Framing, MessageBuffer, MessageWriter};
 pub use sink::Sink;
 pub use stream::Stream;
 
@@ -82,6 +86,16 @@ pub trait Source {
     /// Tells the source a new message starts, resetting any per-message byte budget.
     fn begin_message(&mut self) {}
 
+    /// Whether bytes beyond those consumed are held here or in the layers below (a client
+    /// pipelining its next message). Servers ask before parking an idle connection.
+    fn holds_bytes(&self) -> bool {
+        !self.buffered().is_empty()
+    }
+
+    /// Frees buffers while they hold nothing (a server parking an idle connection); the next
+    /// read allocates them again.
+    fn release_idle_buffer(&mut self) {}
+
     /// Takes the descriptor at `index` in the list that arrived with the current message
     /// (the IDL type `fd` travels as that index). Each index can be taken once.
     ///
@@ -106,6 +120,37 @@ pub trait Source {
     /// descriptors the message did not claim (they are closed).
     fn end_message(&mut self) -> Result<()> {
         Ok(())
+    }
+
+    /// Whether each message arrives in a frame of its own, so that
+    /// [`take_frame`](Source::take_frame) can read it whole without decoding it.
+    fn frames_messages(&self) -> bool {
+        false
+    }
+
+    /// Reads the next frame and takes all of it (what is left of the current one is
+    /// dropped), for a reader that hands whole messages to other threads; `Ok(None)` when
+    /// the stream ended cleanly between frames. Only for sources whose
+    /// [`frames_messages`](Source::frames_messages) is true; the others fail.
+    ///
+    /// # Errors
+    ///
+    /// The frame errors of the transport; an I/O error for sources that do not frame
+    /// messages.
+    fn take_frame(&mut self) -> Result<Option<Bytes>> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this source does not frame messages",
+        )
+        .into())
+    }
+
+    /// Takes every descriptor that arrived with the current message and is not claimed yet,
+    /// for a reader that hands the message to another thread to decode (channel endpoints);
+    /// `None` for sources that never receive descriptors.
+    #[cfg(unix)]
+    fn take_received_fds(&mut self) -> Option<fd::ReceivedFds> {
+        None
     }
 
     /// Reads `n` bytes as [`Bytes`]; sources backed by `Bytes` return a slice without copying.
@@ -299,6 +344,14 @@ impl<S: Source + ?Sized> Source for &mut S {
         (**self).begin_message();
     }
 
+    fn holds_bytes(&self) -> bool {
+        (**self).holds_bytes()
+    }
+
+    fn release_idle_buffer(&mut self) {
+        (**self).release_idle_buffer();
+    }
+
     fn shortfall(&self) -> crate::TransportErrorKind {
         (**self).shortfall()
     }
@@ -314,6 +367,19 @@ impl<S: Source + ?Sized> Source for &mut S {
 
     fn end_message(&mut self) -> Result<()> {
         (**self).end_message()
+    }
+
+    #[cfg(unix)]
+    fn take_received_fds(&mut self) -> Option<fd::ReceivedFds> {
+        (**self).take_received_fds()
+    }
+
+    fn frames_messages(&self) -> bool {
+        (**self).frames_messages()
+    }
+
+    fn take_frame(&mut self) -> Result<Option<Bytes>> {
+        (**self).take_frame()
     }
 }
 

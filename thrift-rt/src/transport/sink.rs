@@ -43,6 +43,10 @@ pub trait Sink: io::Write {
     /// hold whole messages (the framed, buffered and fd writers) implement it; for the others
     /// it does nothing.
     fn discard(&mut self) {}
+
+    /// Frees buffers while no message is being written (a server parking an idle
+    /// connection); they are allocated again with the next message.
+    fn release_idle_buffer(&mut self) {}
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -64,6 +68,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
         (**self).discard();
     }
 
+    fn release_idle_buffer(&mut self) {
+        (**self).release_idle_buffer();
+    }
+
     #[cfg(unix)]
     fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
         (**self).attach_fd(fd)
@@ -77,6 +85,10 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 
     fn discard(&mut self) {
         (**self).discard();
+    }
+
+    fn release_idle_buffer(&mut self) {
+        (**self).release_idle_buffer();
     }
 
     #[cfg(unix)]

@@ -127,3 +127,35 @@ impl From<UnixStream> for Stream {
         Self::Unix(s)
     }
 }
+
+impl super::ReadEnd for Stream {
+    #[cfg(unix)]
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<std::os::fd::OwnedFd>,
+    ) -> crate::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.recv_fds(buf, control, fds),
+            Stream::Tcp(s) => super::end::read_retrying(s, buf),
+        }
+    }
+}
+
+impl super::WriteEnd for Stream {
+    fn can_send_fds(&self) -> bool {
+        #[cfg(unix)]
+        return matches!(self, Stream::Unix(_));
+        #[cfg(not(unix))]
+        false
+    }
+
+    #[cfg(unix)]
+    fn send_fds(&mut self, bytes: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]) -> crate::Result<()> {
+        match self {
+            Stream::Unix(s) => s.send_fds(bytes, fds),
+            Stream::Tcp(s) => s.send_fds(bytes, fds),
+        }
+    }
+}

@@ -171,11 +171,10 @@ pub fn call(c: &mut TestClient, msg: &str, delay_ms: i32) -> Result<String> {
 }
 
 pub fn quick() -> Builder {
-    let mut b = Builder::new();
-    b.read_timeout(Some(Duration::from_secs(5)))
+    Builder::new()
+        .read_timeout(Some(Duration::from_secs(5)))
         .message_timeout(Some(Duration::from_secs(5)))
-        .write_timeout(Some(Duration::from_secs(5)));
-    b
+        .write_timeout(Some(Duration::from_secs(5)))
 }
 
 pub fn tcp() -> Listener {

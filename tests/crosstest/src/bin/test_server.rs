@@ -111,29 +111,26 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
     };
     if args.endpoint_mode {
         // ThriftTest has no channel in the IDL, so it lands on channel 0: plain Thrift.
-        let mut builder = endpoint::Builder::new();
-        builder
-            .protocol(args.protocol.kind)
+        // The options parser allows `--endpoint` with the binary protocol only.
+        let builder = endpoint::Builder::new()
             .transport(args.transport)
             .max_workers(args.workers.max(4))
             .serve(ThriftTestProcessor::new(Handler));
         return builder.listen(listener, |_| {}).map(Running::Endpoint);
     }
-    let mut builder = Builder::new();
-    builder
+    let mut builder = Builder::new()
         .protocol(args.protocol.kind)
         .transport(args.transport);
-    match args.server_type {
+    builder = match args.server_type {
         ServerType::Simple => builder.simple(),
         ServerType::Threaded => builder.threaded(1024),
         ServerType::ThreadPool => builder.thread_pool(args.workers, 256),
     };
     if let Some(timeout) = args.message_timeout {
-        builder.message_timeout(Some(timeout));
+        builder = builder.message_timeout(Some(timeout));
     }
     if args.protocol.multiplexed {
-        let mut processor = MultiplexedProcessor::new();
-        processor
+        let processor = MultiplexedProcessor::new()
             .register("ThriftTest", ThriftTestProcessor::new(Handler))
             .register("SecondService", SecondServiceProcessor::new(Handler))
             .default_service(ThriftTestProcessor::new(Handler));

@@ -1,0 +1,323 @@
+//! The readers, writers, sources and sinks of run-time choices ([`ProtocolKind`],
+//! [`TransportKind`]): enums over the built-in ones that match on the variant for every call.
+//!
+//! [`ProtocolKind`]: super::ProtocolKind
+//! [`TransportKind`]: super::TransportKind
+
+use std::io;
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::protocol::{
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
+    ProtocolReader, ProtocolWriter, Scalar,
+};
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, FdFramedWriter};
+use crate::transport::{
+    BufferedReader, BufferedWriter, FramedReader, FramedWriter, ReadEnd, Sink, Source, WriteEnd,
+};
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
+
+/// A protocol reader chosen at run time.
+#[derive(Debug)]
+#[allow(missing_docs)] // Each variant is named after its protocol.
+pub enum AnyProtocolReader<S> {
+    Binary(BinaryReader<S>),
+    Compact(CompactReader<S>),
+    Json(JsonReader<S>),
+}
+
+/// A protocol writer chosen at run time.
+#[derive(Debug)]
+#[allow(missing_docs)] // Each variant is named after its protocol.
+pub enum AnyProtocolWriter<W> {
+    Binary(BinaryWriter<W>),
+    Compact(CompactWriter<W>),
+    Json(JsonWriter<W>),
+}
+
+/// A transport's source chosen at run time.
+#[derive(Debug)]
+#[allow(missing_docs)] // Each variant is named after its transport.
+pub enum AnySource<R> {
+    Buffered(BufferedReader<R>),
+    Framed(FramedReader<BufferedReader<R>>),
+    #[cfg(unix)]
+    Fd(FdFramedReader<R>),
+}
+
+/// A transport's sink chosen at run time.
+#[derive(Debug)]
+#[allow(missing_docs)] // Each variant is named after its transport.
+pub enum AnySink<W> {
+    Buffered(BufferedWriter<W>),
+    Framed(FramedWriter<W>),
+    #[cfg(unix)]
+    Fd(FdFramedWriter<W>),
+}
+
+macro_rules! each_protocol {
+    ($ty:ident, $self:expr, $p:ident => $e:expr) => {
+        match $self {
+            $ty::Binary($p) => $e,
+            $ty::Compact($p) => $e,
+            $ty::Json($p) => $e,
+        }
+    };
+}
+
+macro_rules! each_transport {
+    ($ty:ident, $self:expr, $p:ident => $e:expr) => {
+        match $self {
+            $ty::Buffered($p) => $e,
+            $ty::Framed($p) => $e,
+            #[cfg(unix)]
+            $ty::Fd($p) => $e,
+        }
+    };
+}
+
+macro_rules! delegate {
+    ($each:ident, $ty:ident; $($name:ident($($arg:ident: $argty:ty),*) -> $ret:ty;)*) => {
+        $(
+            #[inline]
+            fn $name(&mut self, $($arg: $argty),*) -> $ret {
+                $each!($ty, self, p => p.$name($($arg),*))
+            }
+        )*
+    };
+}
+
+impl<S: Source> AnyProtocolReader<S> {
+    /// The source under the reader.
+    pub fn get_ref(&self) -> &S {
+        each_protocol!(Self, self, p => p.get_ref())
+    }
+
+    /// The source under the reader, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        each_protocol!(Self, self, p => p.get_mut())
+    }
+}
+
+impl<W: Sink> AnyProtocolWriter<W> {
+    /// The sink under the writer.
+    pub fn get_ref(&self) -> &W {
+        each_protocol!(Self, self, p => p.get_ref())
+    }
+
+    /// The sink under the writer, mutably.
+    pub fn get_mut(&mut self) -> &mut W {
+        each_protocol!(Self, self, p => p.get_mut())
+    }
+}
+
+impl<W: Sink> ProtocolWriter for AnyProtocolWriter<W> {
+    fn can_carry_fds(&self) -> bool {
+        each_protocol!(Self, self, p => p.can_carry_fds())
+    }
+
+    fn discard_message(&mut self) {
+        each_protocol!(Self, self, p => p.discard_message());
+    }
+
+    #[cfg(unix)]
+    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        each_protocol!(Self, self, p => p.write_fd(fd))
+    }
+
+    delegate! { each_protocol, Self;
+        write_message_begin(header: &MessageHeader<&str>) -> Result<()>;
+        write_message_end() -> Result<()>;
+        write_struct_begin(name: &str) -> Result<()>;
+        write_struct_end() -> Result<()>;
+        write_field_begin(header: FieldHeader) -> Result<()>;
+        write_field_end() -> Result<()>;
+        write_field_stop() -> Result<()>;
+        write_list_begin(header: ListHeader) -> Result<()>;
+        write_list_end() -> Result<()>;
+        write_set_begin(header: ListHeader) -> Result<()>;
+        write_set_end() -> Result<()>;
+        write_map_begin(header: MapHeader) -> Result<()>;
+        write_map_end() -> Result<()>;
+        write_bool(v: bool) -> Result<()>;
+        write_i8(v: i8) -> Result<()>;
+        write_i16(v: i16) -> Result<()>;
+        write_i32(v: i32) -> Result<()>;
+        write_i64(v: i64) -> Result<()>;
+        write_double(v: f64) -> Result<()>;
+        write_uuid(v: &[u8; 16]) -> Result<()>;
+        write_string(v: &str) -> Result<()>;
+        write_binary(v: &[u8]) -> Result<()>;
+        flush() -> Result<()>;
+        write_i64_slice(v: &[i64]) -> Result<()>;
+        write_i32_slice(v: &[i32]) -> Result<()>;
+        write_double_slice(v: &[f64]) -> Result<()>;
+        write_scalar_field(id: i16, value: Scalar) -> Result<()>;
+    }
+}
+
+impl<S: Source> ProtocolReader for AnyProtocolReader<S> {
+    delegate! { each_protocol, Self;
+        read_message_begin() -> Result<MessageHeader>;
+        has_message() -> Result<bool>;
+        read_message_end() -> Result<()>;
+        read_struct_begin() -> Result<()>;
+        read_struct_end() -> Result<()>;
+        read_field_begin() -> Result<Option<FieldHeader>>;
+        read_field_end() -> Result<()>;
+        read_list_begin() -> Result<ListHeader>;
+        read_list_end() -> Result<()>;
+        read_set_begin() -> Result<ListHeader>;
+        read_set_end() -> Result<()>;
+        read_map_begin() -> Result<MapHeader>;
+        read_map_end() -> Result<()>;
+        read_bool() -> Result<bool>;
+        read_i8() -> Result<i8>;
+        read_i16() -> Result<i16>;
+        read_i32() -> Result<i32>;
+        read_i64() -> Result<i64>;
+        read_double() -> Result<f64>;
+        read_uuid() -> Result<[u8; 16]>;
+        read_bytes() -> Result<Bytes>;
+        read_bytes_str() -> Result<crate::BytesStr>;
+        skip_binary() -> Result<()>;
+        skip(ttype: TType) -> Result<()>;
+        read_i64_list(len: usize, out: &mut Vec<i64>) -> Result<()>;
+        read_i32_list(len: usize, out: &mut Vec<i32>) -> Result<()>;
+        read_double_list(len: usize, out: &mut Vec<f64>) -> Result<()>;
+    }
+
+    #[inline]
+    fn read_binary_ref(&mut self) -> Result<&[u8]> {
+        each_protocol!(Self, self, p => p.read_binary_ref())
+    }
+
+    #[inline]
+    fn read_str(&mut self) -> Result<&str> {
+        each_protocol!(Self, self, p => p.read_str())
+    }
+
+    fn limits(&self) -> &Limits {
+        each_protocol!(Self, self, p => p.limits())
+    }
+
+    #[cfg(unix)]
+    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+        each_protocol!(Self, self, p => p.read_fd())
+    }
+}
+
+impl<R: ReadEnd> AnySource<R> {
+    /// The read end under the source.
+    pub fn end(&self) -> &R {
+        match self {
+            Self::Buffered(s) => s.get_ref(),
+            Self::Framed(s) => s.get_ref().get_ref(),
+            #[cfg(unix)]
+            Self::Fd(s) => s.get_ref(),
+        }
+    }
+
+    /// The read end under the source, mutably.
+    pub fn end_mut(&mut self) -> &mut R {
+        match self {
+            Self::Buffered(s) => s.get_mut(),
+            Self::Framed(s) => s.get_mut().get_mut(),
+            #[cfg(unix)]
+            Self::Fd(s) => s.get_mut(),
+        }
+    }
+}
+
+impl<R: ReadEnd> Source for AnySource<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        each_transport!(Self, self, s => s.buffered())
+    }
+
+    #[inline]
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        each_transport!(Self, self, s => s.read_slice(n, scratch))
+    }
+
+    fn remaining(&self) -> usize {
+        each_transport!(Self, self, s => s.remaining())
+    }
+
+    fn shortfall(&self) -> crate::TransportErrorKind {
+        each_transport!(Self, self, s => s.shortfall())
+    }
+
+    fn holds_bytes(&self) -> bool {
+        each_transport!(Self, self, s => Source::holds_bytes(s))
+    }
+
+    #[cfg(unix)]
+    fn take_fd(&mut self, index: i32) -> Result<std::os::fd::OwnedFd> {
+        each_transport!(Self, self, s => s.take_fd(index))
+    }
+
+    #[cfg(unix)]
+    fn take_received_fds(&mut self) -> Option<crate::transport::fd::ReceivedFds> {
+        each_transport!(Self, self, s => s.take_received_fds())
+    }
+
+    fn frames_messages(&self) -> bool {
+        each_transport!(Self, self, s => s.frames_messages())
+    }
+
+    fn take_frame(&mut self) -> Result<Option<Bytes>> {
+        each_transport!(Self, self, s => s.take_frame())
+    }
+
+    delegate! { each_transport, Self;
+        consume(n: usize) -> ();
+        fill_buf() -> Result<bool>;
+        begin_message() -> ();
+        end_message() -> Result<()>;
+        read_bytes(n: usize) -> Result<Bytes>;
+    }
+
+    fn release_idle_buffer(&mut self) {
+        each_transport!(Self, self, s => Source::release_idle_buffer(s));
+    }
+}
+
+impl<W: WriteEnd> io::Write for AnySink<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        each_transport!(Self, self, s => s.write(data))
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        each_transport!(Self, self, s => s.write_all(data))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        each_transport!(Self, self, s => s.flush())
+    }
+}
+
+impl<W: WriteEnd> Sink for AnySink<W> {
+    fn can_carry_fds(&self) -> bool {
+        each_transport!(Self, self, s => s.can_carry_fds())
+    }
+
+    #[cfg(unix)]
+    fn attach_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<i32> {
+        each_transport!(Self, self, s => s.attach_fd(fd))
+    }
+
+    fn discard(&mut self) {
+        each_transport!(Self, self, s => Sink::discard(s));
+    }
+
+    fn release_idle_buffer(&mut self) {
+        each_transport!(Self, self, s => s.release_idle_buffer());
+    }
+}

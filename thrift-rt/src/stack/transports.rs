@@ -1,0 +1,182 @@
+//! The built-in transports as [`Transport`]s, and [`TransportKind`]: the one place that maps
+//! the run-time choice to them.
+
+use std::io;
+
+use super::any::{AnySink, AnySource};
+use super::{Transport, TransportKind, WithTransport};
+use crate::limits::Limits;
+#[cfg(unix)]
+use crate::transport::fd::{FdFramedReader, FdFramedWriter};
+use crate::transport::{
+    BufferedReader, BufferedWriter, FramedReader, FramedWriter, Framing, ReadEnd, WriteEnd,
+};
+
+/// `TBufferedTransport`: messages back to back, read through a buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Buffered;
+
+/// `TFramedTransport`: each message preceded by its 4-byte big-endian length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Framed;
+
+/// The fd transport: framed messages over a Unix socket, carrying file descriptors with the
+/// message they belong to (see [`transport::fd`](crate::transport::fd)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fd;
+
+impl Framing for Buffered {
+    const HEADER: usize = 0;
+    const CARRIES_FDS: bool = false;
+}
+
+impl Framing for Framed {
+    const HEADER: usize = 4;
+    const CARRIES_FDS: bool = false;
+
+    #[inline]
+    fn write_header(header: &mut [u8], len: usize) {
+        // `MessageBuffer::finish` checked `len` against the frame limit (an i32).
+        header.copy_from_slice(&(len as u32).to_be_bytes());
+    }
+}
+
+impl Framing for Fd {
+    const HEADER: usize = 4;
+    const CARRIES_FDS: bool = true;
+
+    #[inline]
+    fn write_header(header: &mut [u8], len: usize) {
+        Framed::write_header(header, len);
+    }
+}
+
+impl Transport for Buffered {
+    type Source<R: ReadEnd> = BufferedReader<R>;
+    type Sink<W: WriteEnd> = BufferedWriter<W>;
+
+    fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> BufferedReader<R> {
+        BufferedReader::with_limits(end, limits)
+    }
+
+    fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<BufferedWriter<W>> {
+        Ok(BufferedWriter::with_limits(end, limits))
+    }
+
+    fn end<R: ReadEnd>(source: &BufferedReader<R>) -> &R {
+        source.get_ref()
+    }
+
+    fn end_mut<R: ReadEnd>(source: &mut BufferedReader<R>) -> &mut R {
+        source.get_mut()
+    }
+}
+
+impl Transport for Framed {
+    // The buffered reader below only buffers the frames' bytes; unlike `std::io::BufReader`,
+    // it can free its buffer while the connection is idle.
+    type Source<R: ReadEnd> = FramedReader<BufferedReader<R>>;
+    type Sink<W: WriteEnd> = FramedWriter<W>;
+
+    fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> Self::Source<R> {
+        FramedReader::with_limits(BufferedReader::with_limits(end, limits), limits)
+    }
+
+    fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<FramedWriter<W>> {
+        Ok(FramedWriter::with_limits(end, limits))
+    }
+
+    fn end<R: ReadEnd>(source: &Self::Source<R>) -> &R {
+        source.get_ref().get_ref()
+    }
+
+    fn end_mut<R: ReadEnd>(source: &mut Self::Source<R>) -> &mut R {
+        source.get_mut().get_mut()
+    }
+}
+
+#[cfg(unix)]
+impl Transport for Fd {
+    type Source<R: ReadEnd> = FdFramedReader<R>;
+    type Sink<W: WriteEnd> = FdFramedWriter<W>;
+
+    fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> FdFramedReader<R> {
+        FdFramedReader::with_limits(end, limits)
+    }
+
+    fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<FdFramedWriter<W>> {
+        if !end.can_send_fds() {
+            return Err(fd_needs_unix());
+        }
+        Ok(FdFramedWriter::with_limits(end, limits))
+    }
+
+    fn carries_fds(&self) -> bool {
+        true
+    }
+
+    fn end<R: ReadEnd>(source: &FdFramedReader<R>) -> &R {
+        source.get_ref()
+    }
+
+    fn end_mut<R: ReadEnd>(source: &mut FdFramedReader<R>) -> &mut R {
+        source.get_mut()
+    }
+}
+
+/// The error for the fd transport over an end that cannot carry descriptors.
+pub(crate) fn fd_needs_unix() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the fd transport needs a Unix socket (TCP and byte layers cannot carry file descriptors)",
+    )
+}
+
+/// The transport chosen at run time: its sources and sinks match on the choice for every
+/// call; [`resolve`](Transport::resolve) gives the concrete transport instead.
+impl Transport for TransportKind {
+    type Source<R: ReadEnd> = AnySource<R>;
+    type Sink<W: WriteEnd> = AnySink<W>;
+
+    fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> AnySource<R> {
+        match self {
+            Self::Buffered => AnySource::Buffered(Buffered.source(end, limits)),
+            Self::Framed => AnySource::Framed(Framed.source(end, limits)),
+            #[cfg(unix)]
+            Self::Fd => AnySource::Fd(Fd.source(end, limits)),
+        }
+    }
+
+    fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<AnySink<W>> {
+        Ok(match self {
+            Self::Buffered => AnySink::Buffered(Buffered.sink(end, limits)?),
+            Self::Framed => AnySink::Framed(Framed.sink(end, limits)?),
+            #[cfg(unix)]
+            Self::Fd => AnySink::Fd(Fd.sink(end, limits)?),
+        })
+    }
+
+    fn carries_fds(&self) -> bool {
+        #[cfg(unix)]
+        return *self == Self::Fd;
+        #[cfg(not(unix))]
+        false
+    }
+
+    fn end<R: ReadEnd>(source: &AnySource<R>) -> &R {
+        source.end()
+    }
+
+    fn end_mut<R: ReadEnd>(source: &mut AnySource<R>) -> &mut R {
+        source.end_mut()
+    }
+
+    fn resolve<V: WithTransport>(&self, v: V) -> V::Output {
+        match self {
+            Self::Buffered => v.with(Buffered),
+            Self::Framed => v.with(Framed),
+            #[cfg(unix)]
+            Self::Fd => v.with(Fd),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! [`ReadEnd`] and [`WriteEnd`]: the two halves of a connection as transports see them.
+//!
+//! An end point (a socket, a file, an in-memory pipe) or a byte layer over one
+//! ([`Layer`](crate::stack::Layer)) is a plain [`io::Read`] / [`io::Write`] plus two
+//! optional capabilities: carrying file descriptors with the bytes (Unix sockets only), and
+//! telling whether it holds bytes it has read but not yet handed out. Both have defaults, so
+//! any reader or writer becomes an end with an empty `impl`:
+//!
+//! ```
+//! use thrift_rt::transport::{ReadEnd, WriteEnd};
+//!
+//! struct Tape(std::collections::VecDeque<u8>);
+//! impl std::io::Read for Tape {
+//!     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+//!         std::io::Read::read(&mut self.0, buf)
+//!     }
+//! }
+//! impl ReadEnd for Tape {}
+//! ```
+
+use std::io::{self, Read, Write};
+#[cfg(unix)]
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+
+use crate::error::Result;
+
+/// The read half of a connection, below the transport.
+pub trait ReadEnd: Read + Send {
+    /// One read into `buf` that may also receive descriptors: those that came with the bytes
+    /// are appended to `fds` (as owned descriptors, before anything else can fail).
+    /// `control` is scratch space for the ancillary data; its size bounds how many
+    /// descriptors can arrive at once. The default is a plain read, for ends that never
+    /// receive descriptors.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; [`ControlTruncated`](crate::TransportErrorKind::ControlTruncated) when the
+    /// kernel dropped descriptors that did not fit (those that did are closed too).
+    #[cfg(unix)]
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        let _ = (control, fds);
+        read_retrying(self, buf)
+    }
+
+    /// Whether bytes already read from below are held here, not yet handed out (a layer's
+    /// decoded or decrypted data). Servers ask before parking an idle connection.
+    fn holds_bytes(&self) -> bool {
+        false
+    }
+
+    /// Frees buffers while they hold nothing (a server parking an idle connection).
+    fn release_idle_buffer(&mut self) {}
+}
+
+/// The write half of a connection, below the transport.
+pub trait WriteEnd: Write + Send {
+    /// Whether descriptors can travel here at all (a Unix socket can; TCP, files and byte
+    /// layers cannot).
+    fn can_send_fds(&self) -> bool {
+        false
+    }
+
+    /// Sends all of `bytes`, with `fds` attached to the first byte.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors; [`FdUnsupported`](crate::TransportErrorKind::FdUnsupported) when `fds` is
+    /// not empty and this end cannot carry them.
+    #[cfg(unix)]
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        if !fds.is_empty() {
+            return Err(super::sink::fd_unsupported());
+        }
+        Ok(self.write_all(bytes)?)
+    }
+}
+
+/// One `read`, retried on `EINTR`.
+pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
+    loop {
+        match r.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+impl ReadEnd for std::net::TcpStream {}
+impl WriteEnd for std::net::TcpStream {}
+impl ReadEnd for std::fs::File {}
+impl WriteEnd for std::fs::File {}
+impl ReadEnd for io::Empty {}
+impl WriteEnd for io::Sink {}
+impl WriteEnd for Vec<u8> {}
+impl ReadEnd for io::Cursor<Vec<u8>> {}
+impl ReadEnd for io::Cursor<bytes::Bytes> {}
+impl ReadEnd for &[u8] {}
+
+#[cfg(unix)]
+impl ReadEnd for UnixStream {
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
+    }
+}
+
+#[cfg(unix)]
+impl WriteEnd for UnixStream {
+    fn can_send_fds(&self) -> bool {
+        true
+    }
+
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        super::fd::sendmsg_fds(self, bytes, fds)
+    }
+}
+
+impl<R: ReadEnd + ?Sized> ReadEnd for Box<R> {
+    #[cfg(unix)]
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        (**self).recv_fds(buf, control, fds)
+    }
+
+    fn holds_bytes(&self) -> bool {
+        (**self).holds_bytes()
+    }
+
+    fn release_idle_buffer(&mut self) {
+        (**self).release_idle_buffer();
+    }
+}
+
+impl<W: WriteEnd + ?Sized> WriteEnd for Box<W> {
+    fn can_send_fds(&self) -> bool {
+        (**self).can_send_fds()
+    }
+
+    #[cfg(unix)]
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        (**self).send_fds(bytes, fds)
+    }
+}
+
+impl ReadEnd for &std::net::TcpStream {}
+impl WriteEnd for &std::net::TcpStream {}
+impl ReadEnd for &std::fs::File {}
+impl WriteEnd for &std::fs::File {}
+
+#[cfg(unix)]
+impl ReadEnd for &UnixStream {
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
+    }
+}
+
+#[cfg(unix)]
+impl WriteEnd for &UnixStream {
+    fn can_send_fds(&self) -> bool {
+        true
+    }
+
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        super::fd::sendmsg_fds(self, bytes, fds)
+    }
+}
+
+impl<R: ReadEnd + ?Sized> ReadEnd for &mut R {
+    #[cfg(unix)]
+    fn recv_fds(
+        &mut self,
+        buf: &mut [u8],
+        control: &mut [u64],
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<usize> {
+        (**self).recv_fds(buf, control, fds)
+    }
+
+    fn holds_bytes(&self) -> bool {
+        (**self).holds_bytes()
+    }
+
+    fn release_idle_buffer(&mut self) {
+        (**self).release_idle_buffer();
+    }
+}
+
+impl<W: WriteEnd + ?Sized> WriteEnd for &mut W {
+    fn can_send_fds(&self) -> bool {
+        (**self).can_send_fds()
+    }
+
+    #[cfg(unix)]
+    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+        (**self).send_fds(bytes, fds)
+    }
+}
