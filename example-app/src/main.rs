@@ -2,82 +2,33 @@
 //! and called over TCP (framed transport, binary protocol) and over a Unix socket (buffered
 //! transport, compact protocol).
 //!
-//! `build.rs` generates the code; `idl` below pulls it in. The server side implements the
+//! `build.rs` generates the code; the library's `idl` module pulls it in. The server side implements the
 //! generated `Store` trait, wraps it in `StoreProcessor` and runs it on thrift-rt's servers; the
 //! client side uses `StoreClient` over connections from `thrift_rt::connect`. Then
 //! [`channels`] shows two-way RPC: both ends of one connection host `EchoServer` and
-//! `RandServer` and call each other, and [`files`] passes file descriptors (a file service
+//! `RandServer` and call each other, [`Xor`] is a layer of our own under the transport, and
+//! [`files`] passes file descriptors (a file service
 //! that checks the caller's uid, and a 64 MiB sealed memfd). Run it with
 //! `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use thrift_rt::connect::{self, ClientOptions};
 use thrift_rt::server::{self, Listener};
-use thrift_rt::{Caller, Error, ProtocolKind, TransportKind};
+use thrift_rt::stack::{Compact, Framed, Stack};
+use thrift_rt::{Caller, ProtocolKind, TransportKind};
 
-/// The code generated from `idl/example.thrift` and `idl/common.thrift`.
-///
-/// A binary uses only part of the generated API (this one ignores the channel services), and
-/// in a binary every unused `pub` item is dead code, so those two lints are off for this
-/// module only. A library that exports the module needs no such allowance.
-#[allow(dead_code, unreachable_pub)]
-mod idl {
-    thrift_rt::include_thrift!();
-}
+use example_app::idl;
+use example_app::store::MemoryStore;
+use example_app::xor::Xor;
 
 mod channels;
 mod files;
 
-use idl::example::{Entry, NotFound, Store, StoreClient, StoreGetError, StoreProcessor, Value};
-
-/// The server side: an in-memory map behind a lock (handlers take `&self` and may run on
-/// several connections at once).
-#[derive(Debug, Default)]
-struct MemoryStore {
-    entries: Mutex<BTreeMap<String, Entry>>,
-}
-
-impl MemoryStore {
-    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
-        // A handler that panicked while holding the lock cannot leave the map half-written
-        // (every change is a single insert or remove), so a poisoned lock is still usable.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Store for MemoryStore {
-    fn put(&self, entry: Entry) -> Result<(), Error> {
-        self.entries().insert(entry.key.clone(), entry);
-        Ok(())
-    }
-
-    fn get(&self, key: String) -> Result<Entry, StoreGetError> {
-        match self.entries().get(&key) {
-            Some(entry) => Ok(entry.clone()),
-            None => Err(NotFound {
-                key,
-                ..NotFound::default()
-            }
-            .into()),
-        }
-    }
-
-    fn keys(&self, prefix: String, limit: i32) -> Result<Vec<String>, Error> {
-        let limit = usize::try_from(limit).unwrap_or(0);
-        let entries = self.entries();
-        let keys = entries.keys().filter(|k| k.starts_with(&prefix));
-        Ok(keys.take(limit).cloned().collect())
-    }
-
-    fn forget(&self, key: String) -> Result<(), Error> {
-        self.entries().remove(&key);
-        Ok(())
-    }
-}
+use idl::example::{Entry, StoreClient, StoreGetError, StoreProcessor, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One handler, shared by both servers.
@@ -114,6 +65,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (r, w) = connect::connect_unix(&path, &options)?;
     demo(&mut StoreClient::new(r, w), "unix")?;
 
+    println!("\n== A layer of our own: XOR under framed compact, over TCP (a toy, not security)");
+    let xor = Stack::new(Compact, Framed).layer(Xor::new(b"example key"));
+    let xor_server = server::Builder::new()
+        .stack(xor.clone())
+        .spawn(Listener::tcp("127.0.0.1:0")?, Arc::clone(&processor))?;
+    let xor_addr = xor_server
+        .local_addr()
+        .ok_or("the XOR server has no address")?;
+    let stream = connect::tcp(xor_addr, &Default::default())?;
+    let (r, w) = connect::with_stack(stream, &xor, &Default::default())?;
+    demo(&mut StoreClient::new(r, w), "xor")?;
+
     println!("\n== Channels over a Unix socket (binary, framed): both ends serve and call");
     let channel_path = std::env::temp_dir().join(format!(
         "thrift-example-channels-{}.sock",
@@ -129,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     outcome?;
 
     // Stop accepting, let in-flight calls finish (there are none left), join every thread.
-    for server in [tcp_server, unix_server] {
+    for server in [tcp_server, unix_server, xor_server] {
         let report = server.shutdown(Duration::from_secs(1));
         println!(
             "\nserver shut down ({} connection(s) cut off)",

@@ -26,6 +26,7 @@ pub mod file;
 pub mod framed;
 pub mod memory;
 pub mod message;
+pub mod pipe;
 pub mod sink;
 pub mod socket;
 pub mod stream;
@@ -37,6 +38,7 @@ pub use end::{ReadEnd, WriteEnd};
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
 pub use message::{Framing, MessageBuffer, MessageWriter};
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use sink::Sink;
 pub use stream::Stream;
 
