@@ -21,6 +21,7 @@ use nix::errno::Errno;
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 use thrift_fuzz::idl::fds::{Bundle, Dir, Failed, Named, Nested, Opened, Source};
 use thrift_rt::protocol::{BinaryReader, CompactReader, ProtocolReader};
+use thrift_rt::transport::Source as _;
 use thrift_rt::transport::fd::FdFramedReader;
 use thrift_rt::{Limits, ReadThrift, TType};
 
@@ -111,11 +112,11 @@ fn messages<R: ProtocolReader>(r: &mut R) {
 /// read pump and workers do.
 fn frames(reader: &mut FdFramedReader<UnixStream>) {
     for i in 0..MAX_READS {
-        match reader.next_frame() {
-            Ok(true) => {}
-            Ok(false) | Err(_) => return,
-        }
-        let (payload, mut fds) = reader.take_frame();
+        let payload = match reader.take_frame() {
+            Ok(Some(payload)) => payload,
+            Ok(None) | Err(_) => return,
+        };
+        let mut fds = reader.take_received_fds().unwrap_or_default();
         // Claim indices named by the payload's first bytes, some twice or out of range.
         for &b in payload.iter().take(4) {
             let _ = fds.take(i32::from(b as i8));

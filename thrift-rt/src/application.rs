@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::codec::{ReadThrift, WriteThrift, read_field_value, skip_field, write_field};
+use crate::__private::{read_field_value, skip_field, write_field};
+use crate::codec::{ReadThrift, WriteThrift};
 use crate::error::Result;
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::ttype::TType;

@@ -405,7 +405,7 @@ pub(crate) fn eof() -> Error {
 /// The error generated code returns when a required field is missing.
 #[cold]
 #[inline(never)]
-pub fn missing_field(strukt: &'static str, field: &'static str) -> Error {
+pub(crate) fn missing_field(strukt: &'static str, field: &'static str) -> Error {
     Error::Protocol(ProtocolError {
         inner: Box::new(ProtocolErrorInner {
             kind: ProtocolErrorKind::MissingField,

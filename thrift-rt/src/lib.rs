@@ -36,16 +36,10 @@
 #![warn(missing_docs)]
 
 pub mod application;
-mod bytes_str;
-pub mod caller;
 pub mod client;
 pub mod codec;
-pub mod connect;
 pub mod endpoint;
 pub mod error;
-#[cfg(unix)]
-pub mod fds;
-pub mod float;
 pub mod limits;
 #[cfg(unix)]
 pub mod peer;
@@ -63,16 +57,13 @@ pub mod __private;
 pub use bytes;
 
 pub use application::{ApplicationError, ApplicationErrorKind};
-pub use bytes_str::BytesStr;
-pub use caller::Caller;
-pub use client::Client;
-pub use codec::{ReadThrift, WriteThrift};
+pub use client::{Caller, Client, connect};
+#[cfg(unix)]
+pub use codec::FdSet;
+pub use codec::{BytesStr, OrderedF64, ReadThrift, WriteThrift};
 pub use error::{
     Error, ProtocolError, ProtocolErrorKind, Result, TransportError, TransportErrorKind,
 };
-#[cfg(unix)]
-pub use fds::FdSet;
-pub use float::OrderedF64;
 pub use limits::Limits;
 pub use processor::Processor;
 pub use protocol::{ProtocolReader, ProtocolWriter};

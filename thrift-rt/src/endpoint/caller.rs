@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crate::caller::Caller;
+use crate::client::Caller;
 use crate::client::read_reply;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};

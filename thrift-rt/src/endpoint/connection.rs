@@ -19,10 +19,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::__private::write_exception;
 use crate::application::{ApplicationError, ApplicationErrorKind};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
-use crate::processor::write_exception;
 use crate::protocol::{BinaryReader, BinaryWriter, ProtocolReader};
 use crate::stack::{Layer, Transport};
 use crate::transport::memory::BytesSource;

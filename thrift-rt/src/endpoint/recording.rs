@@ -96,7 +96,7 @@ mod tests {
             ))
             .unwrap();
             w.write_struct_begin("args").unwrap();
-            crate::codec::write_field(&mut w, 1, payload).unwrap();
+            crate::__private::write_field(&mut w, 1, payload).unwrap();
             w.write_field_stop().unwrap();
             w.write_struct_end().unwrap();
             w.write_message_end().unwrap();

@@ -18,7 +18,7 @@ const CT_BOOL_FALSE: u8 = 2;
 
 /// Zigzag-encodes a 64-bit integer.
 #[inline]
-pub fn zigzag64(n: i64) -> u64 {
+pub(crate) fn zigzag64(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
@@ -30,7 +30,7 @@ pub fn zigzag32(n: i32) -> u32 {
 
 /// Decodes a zigzag-encoded 64-bit integer.
 #[inline]
-pub fn unzigzag64(n: u64) -> i64 {
+pub(crate) fn unzigzag64(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
 }
 

@@ -3,9 +3,10 @@
 
 use std::fmt;
 
+use crate::__private::write_exception;
 use crate::application::{ApplicationError, ApplicationErrorKind};
 use crate::error::Result;
-use crate::processor::{Processor, write_exception};
+use crate::processor::Processor;
 use crate::protocol::multiplexed::split_service_name;
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::ttype::{MessageHeader, MessageType, TType};

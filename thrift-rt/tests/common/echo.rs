@@ -9,7 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use thrift_rt::connect::{AnyReader, AnyWriter, ClientOptions, connect_tcp};
-use thrift_rt::processor::{self, catch_panic};
+// The helpers generated processors use (not public API; shaped like generated code).
+use thrift_rt::__private::{self as processor, catch_panic};
 use thrift_rt::protocol::BinaryWriter;
 use thrift_rt::server::{Builder, Listener, Server};
 use thrift_rt::{
@@ -27,8 +28,8 @@ impl WriteThrift for EchoArgs {
     const TTYPE: TType = TType::Struct;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
         w.write_struct_begin("echo_args")?;
-        thrift_rt::codec::write_field(w, 1, self.msg.as_str())?;
-        thrift_rt::codec::write_field(w, 2, &self.delay_ms)?;
+        processor::write_field(w, 1, self.msg.as_str())?;
+        processor::write_field(w, 2, &self.delay_ms)?;
         w.write_field_stop()?;
         w.write_struct_end()
     }
@@ -44,11 +45,11 @@ impl ReadThrift for EchoArgs {
         r.read_struct_begin()?;
         while let Some(field) = r.read_field_begin()? {
             match field.id {
-                1 => args.msg = thrift_rt::codec::read_field_value(r, field)?.unwrap_or_default(),
+                1 => args.msg = processor::read_field_value(r, field)?.unwrap_or_default(),
                 2 => {
-                    args.delay_ms = thrift_rt::codec::read_field_value(r, field)?.unwrap_or(0);
+                    args.delay_ms = processor::read_field_value(r, field)?.unwrap_or(0);
                 }
-                _ => thrift_rt::codec::skip_field(r, field)?,
+                _ => processor::skip_field(r, field)?,
             }
         }
         r.read_struct_end()?;
@@ -63,7 +64,7 @@ impl WriteThrift for EchoResult {
     const TTYPE: TType = TType::Struct;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
         w.write_struct_begin("echo_result")?;
-        thrift_rt::codec::write_field(w, 0, self.0.as_str())?;
+        processor::write_field(w, 0, self.0.as_str())?;
         w.write_field_stop()?;
         w.write_struct_end()
     }
@@ -76,13 +77,13 @@ impl ReadThrift for EchoResult {
         r.read_struct_begin()?;
         while let Some(field) = r.read_field_begin()? {
             match field.id {
-                0 => out = thrift_rt::codec::read_field_value(r, field)?,
-                _ => thrift_rt::codec::skip_field(r, field)?,
+                0 => out = processor::read_field_value(r, field)?,
+                _ => processor::skip_field(r, field)?,
             }
         }
         r.read_struct_end()?;
         out.map(EchoResult)
-            .ok_or_else(|| thrift_rt::client::missing_result("echo"))
+            .ok_or_else(|| processor::missing_result("echo"))
     }
 }
 

@@ -14,7 +14,20 @@
 //! | `BTreeSet<T>`, `HashSet<T>` | `set<T>` |
 //! | `BTreeMap<K, V>`, `HashMap<K, V>` | `map<K, V>` |
 //! | `Box<T>` | `T` |
-//! | `OwnedFd`, [`FdSet`](crate::fds::FdSet) (Unix) | `fd`, `set<fd>` (see [`fds`](crate::fds)) |
+//! | `OwnedFd`, [`FdSet`] (Unix) | `fd`, `set<fd>` (see [`fds`]) |
+//!
+//! Besides the traits: [`OrderedF64`], a `double` usable as a map key or set element;
+//! [`BytesStr`], a string sharing the message's buffer; [`fds`], the IDL type `fd`.
+
+mod bytes_str;
+#[cfg(unix)]
+pub mod fds;
+mod float;
+
+pub use bytes_str::BytesStr;
+#[cfg(unix)]
+pub use fds::FdSet;
+pub use float::OrderedF64;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
@@ -291,7 +304,7 @@ impl<T: WriteThrift> WriteThrift for Vec<T> {
     const TTYPE: TType = TType::List;
     #[inline]
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        write_list(w, self)
+        crate::__private::write_list(w, self)
     }
 }
 
@@ -299,22 +312,8 @@ impl<T: WriteThrift> WriteThrift for [T] {
     const TTYPE: TType = TType::List;
     #[inline]
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        write_list(w, self)
+        crate::__private::write_list(w, self)
     }
-}
-
-/// Writes `items` as a `list<T>`.
-///
-/// # Errors
-///
-/// Whatever the protocol or transport reports.
-pub fn write_list<W: ProtocolWriter + ?Sized, T: WriteThrift>(
-    w: &mut W,
-    items: &[T],
-) -> Result<()> {
-    w.write_list_begin(ListHeader::new(T::TTYPE, items.len()))?;
-    T::write_slice(items, w)?;
-    w.write_list_end()
 }
 
 impl<T: ReadThrift> ReadThrift for Vec<T> {
@@ -436,54 +435,6 @@ impl<K: ReadThrift + Eq + Hash, V: ReadThrift, S: BuildHasher + Default> ReadThr
     }
 }
 
-/// Writes one field: header, value, end.
-///
-/// # Errors
-///
-/// Whatever the protocol or transport reports.
-#[inline]
-pub fn write_field<W: ProtocolWriter + ?Sized, T: WriteThrift + ?Sized>(
-    w: &mut W,
-    id: i16,
-    value: &T,
-) -> Result<()> {
-    value.write_as_field(w, id)
-}
-
-/// Reads the value of a field whose header was just read, then ends the field.
-///
-/// Returns `None` (after skipping the value) if the wire type is not `T`'s, as other Thrift
-/// implementations do for fields whose type changed.
-///
-/// # Errors
-///
-/// Whatever the protocol or transport reports.
-#[inline]
-pub fn read_field_value<R: ProtocolReader + ?Sized, T: ReadThrift>(
-    r: &mut R,
-    field: FieldHeader,
-) -> Result<Option<T>> {
-    let value = if field.ttype == T::TTYPE {
-        Some(T::read(r)?)
-    } else {
-        r.skip(field.ttype)?;
-        None
-    };
-    r.read_field_end()?;
-    Ok(value)
-}
-
-/// Skips the value of a field whose header was just read, then ends the field.
-///
-/// # Errors
-///
-/// Whatever the protocol or transport reports.
-#[inline]
-pub fn skip_field<R: ProtocolReader + ?Sized>(r: &mut R, field: FieldHeader) -> Result<()> {
-    r.skip(field.ttype)?;
-    r.read_field_end()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,13 +477,13 @@ mod tests {
     fn dyn_dispatch_works() {
         let mut w = BinaryWriter::new(Vec::new());
         let dw: &mut dyn ProtocolWriter = &mut w;
-        write_field(dw, 3, &vec!["x".to_string()]).unwrap();
+        crate::__private::write_field(dw, 3, &vec!["x".to_string()]).unwrap();
         let bytes = w.into_inner();
         let mut r = BinaryReader::new(&bytes[..]);
         let dr: &mut dyn ProtocolReader = &mut r;
         let field = dr.read_field_begin().unwrap().unwrap();
         assert_eq!(field, FieldHeader::new(TType::List, 3));
-        let v: Option<Vec<String>> = read_field_value(dr, field).unwrap();
+        let v: Option<Vec<String>> = crate::__private::read_field_value(dr, field).unwrap();
         assert_eq!(v, Some(vec!["x".to_string()]));
     }
 }

@@ -1,12 +1,22 @@
-//! [`Client`]: the protocol pair and sequence ids behind every generated client.
+//! The client side: how generated clients send calls and receive replies.
 //!
-//! A generated `FooClient` wraps one `Client` (a [`Caller`]): it writes a call with
-//! [`Caller::send`], then reads the reply with [`Caller::receive`], which checks that the reply answers this call
+//! - [`Caller`] (in [`caller`]): what a generated `FooClient` is generic over: send a call,
+//!   receive its reply. [`Client`] (here) is the caller over one connection; an
+//!   [`EndpointCaller`](crate::endpoint::EndpointCaller) is the caller over a channel endpoint.
+//! - [`connect`]: opening a connection over TCP or a Unix socket with a
+//!   [`Stack`](crate::stack::Stack), run-time choices or your own layers.
+//!
+//! A generated `FooClient` wraps one `Client`: it writes a call with [`Caller::send`], then
+//! reads the reply with [`Caller::receive`], which checks that the reply answers this call
 //! (same method, same sequence id) and turns an `Exception` message into
 //! [`Error::Application`].
 
+pub mod caller;
+pub mod connect;
+
+pub use caller::Caller;
+
 use crate::application::{ApplicationError, ApplicationErrorKind};
-use crate::caller::Caller;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result};
 use crate::protocol::{ProtocolReader, ProtocolWriter};
@@ -112,7 +122,7 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
 /// another method (`WRONG_METHOD_NAME`), carries another sequence id (`BAD_SEQUENCE_ID`) or
 /// is not a reply (`INVALID_MESSAGE_TYPE`); otherwise whatever the protocol or transport
 /// reports.
-pub fn read_reply<T: ReadThrift, R: ProtocolReader + ?Sized>(
+pub(crate) fn read_reply<T: ReadThrift, R: ProtocolReader + ?Sized>(
     reader: &mut R,
     method: &str,
     seqid: i32,
@@ -157,17 +167,8 @@ pub fn read_reply<T: ReadThrift, R: ProtocolReader + ?Sized>(
 }
 
 #[cold]
-fn mismatch(kind: ApplicationErrorKind, message: String) -> Error {
+pub(crate) fn mismatch(kind: ApplicationErrorKind, message: String) -> Error {
     Error::Application(ApplicationError::new(kind, message))
-}
-
-/// The error for a reply that carried neither a result nor a declared exception.
-#[cold]
-pub fn missing_result(method: &str) -> Error {
-    mismatch(
-        ApplicationErrorKind::MissingResult,
-        format!("the reply to `{method}` carried no result"),
-    )
 }
 
 #[cfg(test)]

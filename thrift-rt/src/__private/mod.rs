@@ -1,0 +1,31 @@
+//! What generated code may name. **Not public API**: exempt from semver, may change in any
+//! release together with `thrift-build`.
+//!
+//! Generated code refers to everything through `::thrift_rt::__private as _rt`, so that IDL
+//! names such as `Result` or `Box` cannot shadow anything.
+
+mod fields;
+mod service;
+
+pub use fields::{
+    invalid_union, missing_field, read_field_into, read_field_value, skip_field, write_field,
+    write_list,
+};
+pub use service::{
+    catch_panic, fds_unsupported, invalid_message_type, missing_result, oneway_done, read_args,
+    reply, reply_with_fds, undeclared_error, unknown_method, write_exception, write_reply,
+};
+
+pub use crate::application::{ApplicationError, ApplicationErrorKind};
+pub use crate::client::{Caller, Client};
+#[cfg(unix)]
+pub use crate::codec::fds::FdSet;
+pub use crate::codec::{BytesStr, OrderedF64, ReadThrift, WriteThrift};
+pub use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result};
+pub use crate::processor::Processor;
+pub use crate::protocol::{ProtocolReader, ProtocolWriter, Scalar, skip_value};
+pub use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
+pub use bytes::Bytes;
+#[cfg(unix)]
+pub use std::os::fd::OwnedFd;
+pub use std::sync::LazyLock;
