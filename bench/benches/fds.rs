@@ -82,7 +82,7 @@ fn sealed_memfd(bytes: &[u8]) -> OwnedFd {
 }
 
 fn main() {
-    let limits = Limits::default().with_max_frame_size(BULK_LEN + 4096);
+    let limits = Limits::default().max_frame_size(BULK_LEN + 4096);
     let path = thrift_bench::socket_path("fds");
     let server = server::Builder::new()
         .transport(TransportKind::Fd)

@@ -187,7 +187,7 @@ pub(crate) fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
     println!("-- bulk transfer of {} MiB", BULK_LEN >> 20);
     // A binary field of 64 MiB needs a frame size limit above Apache's default 16 MB.
-    let limits = Limits::default().with_max_frame_size(BULK_LEN + 1024);
+    let limits = Limits::default().max_frame_size(BULK_LEN + 1024);
     let bulk_path = dir.join("bulk.sock");
     let server = builder()
         .limits(limits)

@@ -34,10 +34,10 @@ const MAX_READS: usize = 64;
 
 fn limits() -> Limits {
     Limits::default()
-        .with_max_frame_size(4096)
-        .with_max_fds(4)
-        .with_max_depth(16)
-        .with_max_container_len(1024)
+        .max_frame_size(4096)
+        .max_fds(4)
+        .max_depth(16)
+        .max_container_len(1024)
 }
 
 fn open_fds() -> usize {

@@ -8,7 +8,7 @@ use thrift_rt::transport::{BufferedReader, FramedReader, Source};
 use thrift_rt::{Limits, TType};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits::default().with_max_frame_size(4096);
+    let limits = Limits::default().max_frame_size(4096);
     let buffered = BufferedReader::with_capacity(16, data, &limits);
     let mut framed = FramedReader::with_limits(buffered, &limits);
     for _ in 0..64 {

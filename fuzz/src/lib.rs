@@ -34,9 +34,9 @@ use idl::constructs::{
 /// The limits every target decodes with: a low depth, so deep inputs hit it quickly.
 pub fn limits() -> Limits {
     Limits::default()
-        .with_max_depth(32)
-        .with_max_string_len(64 * 1024)
-        .with_max_container_len(64 * 1024)
+        .max_depth(32)
+        .max_string_len(64 * 1024)
+        .max_container_len(64 * 1024)
 }
 
 /// A protocol: how to read fuzz input and how to write values back.

@@ -9,7 +9,7 @@ use crate::transport::Source;
 /// Decoding limits. The defaults are Apache Thrift's `TConfiguration` defaults.
 ///
 /// ```
-/// let limits = thrift_rt::Limits::default().with_max_depth(16);
+/// let limits = thrift_rt::Limits::default().max_depth(16);
 /// assert_eq!(limits.max_depth, 16);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,42 +43,42 @@ impl Limits {
 
     /// Sets [`Limits::max_message_size`].
     #[must_use]
-    pub fn with_max_message_size(mut self, n: usize) -> Self {
+    pub fn max_message_size(mut self, n: usize) -> Self {
         self.max_message_size = n;
         self
     }
 
     /// Sets [`Limits::max_frame_size`].
     #[must_use]
-    pub fn with_max_frame_size(mut self, n: usize) -> Self {
+    pub fn max_frame_size(mut self, n: usize) -> Self {
         self.max_frame_size = n;
         self
     }
 
     /// Sets [`Limits::max_depth`].
     #[must_use]
-    pub fn with_max_depth(mut self, n: u16) -> Self {
+    pub fn max_depth(mut self, n: u16) -> Self {
         self.max_depth = n;
         self
     }
 
     /// Sets [`Limits::max_string_len`].
     #[must_use]
-    pub fn with_max_string_len(mut self, n: usize) -> Self {
+    pub fn max_string_len(mut self, n: usize) -> Self {
         self.max_string_len = n;
         self
     }
 
     /// Sets [`Limits::max_container_len`].
     #[must_use]
-    pub fn with_max_container_len(mut self, n: usize) -> Self {
+    pub fn max_container_len(mut self, n: usize) -> Self {
         self.max_container_len = n;
         self
     }
 
     /// Sets [`Limits::max_fds`] (capped at the kernel's 253 by the fd transport).
     #[must_use]
-    pub fn with_max_fds(mut self, n: usize) -> Self {
+    pub fn max_fds(mut self, n: usize) -> Self {
         self.max_fds = n;
         self
     }

@@ -212,7 +212,7 @@ fn error_paths_close_every_descriptor() {
         // More descriptors than the receiver's limit.
         let (a, b) = UnixStream::pair().unwrap();
         send_raw(&a, &frame_with_indexes(&[0, 1]), &[&p1, &p2]);
-        let tight = Limits::default().with_max_fds(1);
+        let tight = Limits::default().max_fds(1);
         let mut r = BinaryReader::with_limits(FdFramedReader::with_limits(b, &tight), tight);
         let err = r.read_message_begin().unwrap_err();
         assert_eq!(err.transport_kind(), Some(TransportErrorKind::FdCount));
@@ -233,7 +233,7 @@ fn many_descriptors_in_one_large_message() {
     let _guard = SERIAL.lock().unwrap();
     let before = open_fds();
     {
-        let limits = Limits::default().with_max_fds(253);
+        let limits = Limits::default().max_fds(253);
         let (mut w, mut r) = ends(&limits);
         let fds: Vec<OwnedFd> = (0..253).map(|i| memfd_with(&[i as u8])).collect();
         let payload = vec![7u8; 200_000];
@@ -280,7 +280,7 @@ fn truncated_control_data_is_an_error_and_closes_what_arrived() {
         send_raw(&a, &frame_with_indexes(&[]), &refs);
         drop(refs);
         drop(fds);
-        let limits = Limits::default().with_max_fds(MAX_FDS_PER_MESSAGE);
+        let limits = Limits::default().max_fds(MAX_FDS_PER_MESSAGE);
         let mut r = BinaryReader::with_limits(FdFramedReader::with_limits(b, &limits), limits);
         let with_sent_closed = open_fds();
         let err = r.read_message_begin().unwrap_err();

@@ -184,7 +184,7 @@ fn negative_and_huge_lengths() {
         assert_fails(protocol, &string_field(protocol, 3), EOF);
     }
     // A string longer than the configured limit, even though the bytes are all there.
-    let limits = Limits::default().with_max_string_len(4);
+    let limits = Limits::default().max_string_len(4);
     let mut input = vec![0, 0, 0, 5];
     input.extend_from_slice(b"hello");
     let err = BinaryReader::with_limits(&input[..], limits)
@@ -248,7 +248,7 @@ fn huge_container_counts() {
         Expected::Protocol(ProtocolErrorKind::SizeLimit),
     );
     // The configured element limit applies even when the bytes are there.
-    let limits = Limits::default().with_max_container_len(2);
+    let limits = Limits::default().max_container_len(2);
     let bytes = encode("compact", &vec![1i64, 2, 3]);
     let err = with_reader("compact", &bytes, limits, |r| Vec::<i64>::read(r)).unwrap_err();
     assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::SizeLimit));
@@ -342,7 +342,7 @@ fn deep_nesting_hits_the_depth_limit() {
         }
         let bytes = encode(protocol, &node);
         assert_eq!(decode::<Node>(protocol, &bytes).unwrap(), node);
-        let limits = Limits::default().with_max_depth(10);
+        let limits = Limits::default().max_depth(10);
         let err = with_reader(protocol, &bytes, limits, |r| Node::read(r)).unwrap_err();
         assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::DepthLimit));
     }
@@ -544,7 +544,7 @@ fn random_garbage_never_panics_or_overallocates() {
 #[test]
 fn stream_message_budget() {
     // Over a stream the per-message budget bounds what a reader will accept.
-    let limits = Limits::default().with_max_message_size(64);
+    let limits = Limits::default().max_message_size(64);
     let bytes = encode(
         "binary",
         &Node {

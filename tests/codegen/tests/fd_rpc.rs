@@ -758,7 +758,7 @@ fn limits_apply_to_outgoing_descriptors() {
     let fx = Fixture::start("limit", TransportKind::Fd);
     let options = ClientOptions::default()
         .transport(TransportKind::Fd)
-        .limits(Limits::default().with_max_fds(2));
+        .limits(Limits::default().max_fds(2));
     let (r, w) = connect::connect_unix(&fx.socket, &options).unwrap();
     let mut client = FdServiceClient::new(r, w);
     let files = vec![memfd("a"), memfd("b"), memfd("c")];

@@ -15,7 +15,7 @@ use crate::transport::{MessageBuffer, Sink};
 
 /// One message being encoded: its bytes and, over a transport that carries them, the
 /// descriptors attached to it. The connection's transport frames it when it is sent (see
-/// [`Sender`](super::connection::Sender)).
+/// `Sender`).
 #[derive(Debug)]
 pub struct Outgoing {
     message: MessageBuffer,

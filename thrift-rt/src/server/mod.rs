@@ -1,4 +1,4 @@
-//! Blocking servers over TCP and Unix sockets, for any [`Processor`](crate::Processor).
+//! Blocking servers over TCP and Unix sockets, for any [`Processor`].
 //!
 //! ```no_run
 //! # fn demo<P: thrift_rt::Processor + 'static>(processor: P) -> std::io::Result<()> {

@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn budget_limits_a_message() {
-        let limits = Limits::default().with_max_message_size(3);
+        let limits = Limits::default().max_message_size(3);
         let mut r = BufferedReader::with_limits(&b"abcdef"[..], &limits);
         assert_eq!(r.take_array::<3>().unwrap(), *b"abc");
         assert_eq!(

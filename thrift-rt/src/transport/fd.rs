@@ -423,7 +423,7 @@ impl<R: ReadEnd> Source for FdFramedReader<R> {
 }
 
 /// The fd transport's writer: buffers a message and sends it as one frame when the protocol
-/// writer flushes it, with the descriptors attached to it ([`Sink::attach_fd`]) in the same
+/// writer flushes it, with the descriptors attached to it ([`Sink::attach_fd`](super::Sink::attach_fd)) in the same
 /// `sendmsg`. See [`MessageWriter`](super::MessageWriter).
 pub type FdFramedWriter<W> = super::MessageWriter<W, crate::stack::Fd>;
 
@@ -475,7 +475,7 @@ mod tests {
 
     #[test]
     fn more_than_the_limit_is_refused_on_both_sides() {
-        let limits = Limits::default().with_max_fds(1);
+        let limits = Limits::default().max_fds(1);
         let (a, b) = UnixStream::pair().unwrap();
         let mut w = FdFramedWriter::with_limits(a.try_clone().unwrap(), &limits);
         w.attach_fd(a.as_fd()).unwrap();

@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn oversized_write_is_refused() {
-        let limits = Limits::default().with_max_frame_size(2);
+        let limits = Limits::default().max_frame_size(2);
         let mut w = FramedWriter::with_limits(Vec::new(), &limits);
         w.write_all(b"abc").unwrap();
         let err = crate::Error::from(w.flush().unwrap_err());
