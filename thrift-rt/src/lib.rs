@@ -140,6 +140,9 @@
 //!   failure.
 #![warn(missing_docs)]
 
+#[macro_use]
+mod macros;
+
 pub mod application;
 pub mod client;
 pub mod codec;

@@ -174,7 +174,7 @@ impl Shared {
 
     /// A buffer for one outgoing message.
     pub(crate) fn outgoing(&self) -> Outgoing {
-        Outgoing::new(self.carries_fds, &self.settings.limits)
+        Outgoing::new(0, &self.settings.limits).allow_fds(self.carries_fds)
     }
 
     /// Writes a message from [`outgoing`](Self::outgoing).
@@ -198,7 +198,7 @@ impl std::fmt::Debug for dyn Sender {
 
 impl<S: Sink + Send> Sender for S {
     fn send(&mut self, message: &Outgoing) -> Result<()> {
-        self.write_all(message.bytes())?;
+        self.write_all(message.payload())?;
         #[cfg(unix)]
         for fd in message.fds() {
             if let Err(e) = self.attach_fd(fd.as_fd()) {

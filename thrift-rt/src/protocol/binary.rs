@@ -53,20 +53,7 @@ impl<W: Sink> BinaryWriter<W> {
         self
     }
 
-    /// The underlying writer.
-    pub fn get_ref(&self) -> &W {
-        &self.w
-    }
-
-    /// The underlying writer, mutably.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.w
-    }
-
-    /// Unwraps the underlying writer.
-    pub fn into_inner(self) -> W {
-        self.w
-    }
+    accessors!("sink", w: W);
 
     #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
@@ -309,20 +296,7 @@ impl<S: Source> BinaryReader<S> {
         self
     }
 
-    /// The underlying source.
-    pub fn get_ref(&self) -> &S {
-        &self.src
-    }
-
-    /// The underlying source, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.src
-    }
-
-    /// Unwraps the underlying source.
-    pub fn into_inner(self) -> S {
-        self.src
-    }
+    accessors!("source", src: S);
 
     #[inline]
     fn read_len(&mut self) -> Result<usize> {
@@ -354,6 +328,8 @@ impl<S: Source> BinaryReader<S> {
 }
 
 impl<S: Source> ProtocolReader for BinaryReader<S> {
+    binary_like_reader_methods!();
+
     fn has_message(&mut self) -> Result<bool> {
         self.src.fill_buf()
     }
@@ -405,17 +381,6 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     #[inline]
-    fn read_message_end(&mut self) -> Result<()> {
-        self.src.end_message()
-    }
-
-    #[cfg(unix)]
-    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
-        let index = self.read_i32()?;
-        self.src.take_fd(index)
-    }
-
-    #[inline]
     fn read_struct_begin(&mut self) -> Result<()> {
         self.depth.enter(&self.limits)
     }
@@ -447,20 +412,8 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     #[inline]
-    fn read_list_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
-    }
-
-    #[inline]
     fn read_set_begin(&mut self) -> Result<ListHeader> {
         self.read_list_header()
-    }
-
-    #[inline]
-    fn read_set_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
     }
 
     #[inline]
@@ -475,19 +428,8 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     #[inline]
-    fn read_map_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
-    }
-
-    #[inline]
     fn read_bool(&mut self) -> Result<bool> {
         Ok(self.src.read_u8()? != 0)
-    }
-
-    #[inline]
-    fn read_i8(&mut self) -> Result<i8> {
-        Ok(self.src.read_u8()? as i8)
     }
 
     #[inline]
@@ -508,33 +450,6 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     #[inline]
     fn read_double(&mut self) -> Result<f64> {
         Ok(f64::from_bits(u64::from_be_bytes(self.src.take_array()?)))
-    }
-
-    #[inline]
-    fn read_uuid(&mut self) -> Result<[u8; 16]> {
-        self.src.take_array()
-    }
-
-    #[inline]
-    fn read_binary_ref(&mut self) -> Result<&[u8]> {
-        let len = self.binary_len()?;
-        self.src.read_slice(len, &mut self.scratch)
-    }
-
-    #[inline]
-    fn read_bytes(&mut self) -> Result<Bytes> {
-        let len = self.binary_len()?;
-        self.src.read_bytes(len)
-    }
-
-    #[inline]
-    fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
-        super::bytes_str(self.read_bytes()?)
-    }
-
-    #[inline]
-    fn limits(&self) -> &Limits {
-        &self.limits
     }
 
     fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {

@@ -173,20 +173,7 @@ impl<W: Sink> CompactWriter<W> {
         }
     }
 
-    /// The underlying writer.
-    pub fn get_ref(&self) -> &W {
-        &self.w
-    }
-
-    /// The underlying writer, mutably.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.w
-    }
-
-    /// Unwraps the underlying writer.
-    pub fn into_inner(self) -> W {
-        self.w
-    }
+    accessors!("sink", w: W);
 
     #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
@@ -438,20 +425,7 @@ impl<S: Source> CompactReader<S> {
         }
     }
 
-    /// The underlying source.
-    pub fn get_ref(&self) -> &S {
-        &self.src
-    }
-
-    /// The underlying source, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.src
-    }
-
-    /// Unwraps the underlying source.
-    pub fn into_inner(self) -> S {
-        self.src
-    }
+    accessors!("source", src: S);
 
     #[inline]
     fn read_varint<const MAX: usize>(&mut self) -> Result<u64> {
@@ -558,6 +532,8 @@ impl<S: Source> CompactReader<S> {
 }
 
 impl<S: Source> ProtocolReader for CompactReader<S> {
+    binary_like_reader_methods!();
+
     fn has_message(&mut self) -> Result<bool> {
         self.src.fill_buf()
     }
@@ -591,17 +567,6 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
             seqid,
             channel: 0,
         })
-    }
-
-    #[inline]
-    fn read_message_end(&mut self) -> Result<()> {
-        self.src.end_message()
-    }
-
-    #[cfg(unix)]
-    fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
-        let index = self.read_i32()?;
-        self.src.take_fd(index)
     }
 
     #[inline]
@@ -653,20 +618,8 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     #[inline]
-    fn read_list_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
-    }
-
-    #[inline]
     fn read_set_begin(&mut self) -> Result<ListHeader> {
         self.read_collection_header()
-    }
-
-    #[inline]
-    fn read_set_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
     }
 
     #[inline]
@@ -693,12 +646,6 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     #[inline]
-    fn read_map_end(&mut self) -> Result<()> {
-        self.depth.leave();
-        Ok(())
-    }
-
-    #[inline]
     fn read_bool(&mut self) -> Result<bool> {
         if let Some(v) = self.pending_bool.take() {
             return Ok(v);
@@ -711,11 +658,6 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
                 format!("bool byte {b}"),
             )),
         }
-    }
-
-    #[inline]
-    fn read_i8(&mut self) -> Result<i8> {
-        Ok(self.src.read_u8()? as i8)
     }
 
     #[inline]
@@ -738,33 +680,6 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     #[inline]
     fn read_double(&mut self) -> Result<f64> {
         Ok(f64::from_bits(u64::from_le_bytes(self.src.take_array()?)))
-    }
-
-    #[inline]
-    fn read_uuid(&mut self) -> Result<[u8; 16]> {
-        self.src.take_array()
-    }
-
-    #[inline]
-    fn read_binary_ref(&mut self) -> Result<&[u8]> {
-        let len = self.binary_len()?;
-        self.src.read_slice(len, &mut self.scratch)
-    }
-
-    #[inline]
-    fn read_bytes(&mut self) -> Result<Bytes> {
-        let len = self.binary_len()?;
-        self.src.read_bytes(len)
-    }
-
-    #[inline]
-    fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
-        super::bytes_str(self.read_bytes()?)
-    }
-
-    #[inline]
-    fn limits(&self) -> &Limits {
-        &self.limits
     }
 
     fn read_i64_list(&mut self, len: usize, out: &mut Vec<i64>) -> Result<()> {

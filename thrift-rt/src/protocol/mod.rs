@@ -88,6 +88,74 @@ impl Scalar {
     }
 }
 
+/// The `ProtocolReader` methods the binary and compact readers share, word for word: both
+/// have `src`, `limits`, `depth` and `scratch` fields and a `binary_len` method, and read
+/// uuids, binaries, bytes and descriptor indexes the same way.
+macro_rules! binary_like_reader_methods {
+    () => {
+        #[inline]
+        fn read_message_end(&mut self) -> Result<()> {
+            self.src.end_message()
+        }
+
+        #[cfg(unix)]
+        fn read_fd(&mut self) -> Result<std::os::fd::OwnedFd> {
+            let index = self.read_i32()?;
+            self.src.take_fd(index)
+        }
+
+        #[inline]
+        fn read_list_end(&mut self) -> Result<()> {
+            self.depth.leave();
+            Ok(())
+        }
+
+        #[inline]
+        fn read_set_end(&mut self) -> Result<()> {
+            self.depth.leave();
+            Ok(())
+        }
+
+        #[inline]
+        fn read_map_end(&mut self) -> Result<()> {
+            self.depth.leave();
+            Ok(())
+        }
+
+        #[inline]
+        fn read_i8(&mut self) -> Result<i8> {
+            Ok(self.src.read_u8()? as i8)
+        }
+
+        #[inline]
+        fn read_uuid(&mut self) -> Result<[u8; 16]> {
+            self.src.take_array()
+        }
+
+        #[inline]
+        fn read_binary_ref(&mut self) -> Result<&[u8]> {
+            let len = self.binary_len()?;
+            self.src.read_slice(len, &mut self.scratch)
+        }
+
+        #[inline]
+        fn read_bytes(&mut self) -> Result<Bytes> {
+            let len = self.binary_len()?;
+            self.src.read_bytes(len)
+        }
+
+        #[inline]
+        fn read_bytes_str(&mut self) -> Result<crate::BytesStr> {
+            super::bytes_str(self.read_bytes()?)
+        }
+
+        #[inline]
+        fn limits(&self) -> &Limits {
+            &self.limits
+        }
+    };
+}
+
 pub mod binary;
 pub mod compact;
 mod fixed_width;

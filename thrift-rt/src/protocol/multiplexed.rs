@@ -48,20 +48,7 @@ impl<P: ProtocolWriter> MultiplexedWriter<P> {
         }
     }
 
-    /// The wrapped writer.
-    pub fn get_ref(&self) -> &P {
-        &self.inner
-    }
-
-    /// The wrapped writer, mutably.
-    pub fn get_mut(&mut self) -> &mut P {
-        &mut self.inner
-    }
-
-    /// Unwraps the writer.
-    pub fn into_inner(self) -> P {
-        self.inner
-    }
+    accessors!("value", inner: P);
 }
 
 macro_rules! delegate_write {

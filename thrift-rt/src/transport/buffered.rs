@@ -53,20 +53,7 @@ impl<R: Read> BufferedReader<R> {
         }
     }
 
-    /// The wrapped reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The wrapped reader, mutably. Reading from it directly loses buffered bytes' order.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// Unwraps the reader, dropping buffered bytes.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
+    accessors!("reader", inner: R);
 
     /// Frees the read buffer while it holds nothing (a server parking an idle connection);
     /// the next read allocates it again.

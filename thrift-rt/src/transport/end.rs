@@ -104,115 +104,80 @@ impl ReadEnd for io::Cursor<Vec<u8>> {}
 impl ReadEnd for io::Cursor<bytes::Bytes> {}
 impl ReadEnd for &[u8] {}
 
-#[cfg(unix)]
-impl ReadEnd for UnixStream {
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
-    }
-}
-
-#[cfg(unix)]
-impl WriteEnd for UnixStream {
-    fn can_send_fds(&self) -> bool {
-        true
-    }
-
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        super::fd::sendmsg_fds(self, bytes, fds)
-    }
-}
-
-impl<R: ReadEnd + ?Sized> ReadEnd for Box<R> {
-    #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        (**self).recv_fds(buf, control, fds)
-    }
-
-    fn holds_bytes(&self) -> bool {
-        (**self).holds_bytes()
-    }
-
-    fn release_idle_buffer(&mut self) {
-        (**self).release_idle_buffer();
-    }
-}
-
-impl<W: WriteEnd + ?Sized> WriteEnd for Box<W> {
-    fn can_send_fds(&self) -> bool {
-        (**self).can_send_fds()
-    }
-
-    #[cfg(unix)]
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        (**self).send_fds(bytes, fds)
-    }
-}
-
 impl ReadEnd for &std::net::TcpStream {}
 impl WriteEnd for &std::net::TcpStream {}
 impl ReadEnd for &std::fs::File {}
 impl WriteEnd for &std::fs::File {}
 
-#[cfg(unix)]
-impl ReadEnd for &UnixStream {
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
-    }
+/// A Unix socket, owned or borrowed, carries descriptors.
+macro_rules! unix_socket_end {
+    ($($ty:ty),*) => {$(
+        #[cfg(unix)]
+        impl ReadEnd for $ty {
+            fn recv_fds(
+                &mut self,
+                buf: &mut [u8],
+                control: &mut [u64],
+                fds: &mut Vec<OwnedFd>,
+            ) -> Result<usize> {
+                super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
+            }
+        }
+
+        #[cfg(unix)]
+        impl WriteEnd for $ty {
+            fn can_send_fds(&self) -> bool {
+                true
+            }
+
+            fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+                super::fd::sendmsg_fds(self, bytes, fds)
+            }
+        }
+    )*};
 }
 
-#[cfg(unix)]
-impl WriteEnd for &UnixStream {
-    fn can_send_fds(&self) -> bool {
-        true
-    }
+unix_socket_end!(UnixStream, &UnixStream);
 
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        super::fd::sendmsg_fds(self, bytes, fds)
-    }
+/// Boxes and mutable references are ends when what they point to is.
+macro_rules! forward_end {
+    ($($ptr:ident),*) => {$(
+        forward_end!(@impl $ptr);
+    )*};
+    (@impl Box) => { forward_end!(@both [R] Box<R>, [W] Box<W>); };
+    (@impl RefMut) => { forward_end!(@both [R] &mut R, [W] &mut W); };
+    (@both [$r:ident] $rt:ty, [$w:ident] $wt:ty) => {
+        impl<$r: ReadEnd + ?Sized> ReadEnd for $rt {
+            #[cfg(unix)]
+            fn recv_fds(
+                &mut self,
+                buf: &mut [u8],
+                control: &mut [u64],
+                fds: &mut Vec<OwnedFd>,
+            ) -> Result<usize> {
+                (**self).recv_fds(buf, control, fds)
+            }
+
+            fn holds_bytes(&self) -> bool {
+                (**self).holds_bytes()
+            }
+
+            fn release_idle_buffer(&mut self) {
+                (**self).release_idle_buffer();
+            }
+        }
+
+        impl<$w: WriteEnd + ?Sized> WriteEnd for $wt {
+            fn can_send_fds(&self) -> bool {
+                (**self).can_send_fds()
+            }
+
+            #[cfg(unix)]
+            fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
+                (**self).send_fds(bytes, fds)
+            }
+        }
+    };
 }
 
-impl<R: ReadEnd + ?Sized> ReadEnd for &mut R {
-    #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        (**self).recv_fds(buf, control, fds)
-    }
-
-    fn holds_bytes(&self) -> bool {
-        (**self).holds_bytes()
-    }
-
-    fn release_idle_buffer(&mut self) {
-        (**self).release_idle_buffer();
-    }
-}
-
-impl<W: WriteEnd + ?Sized> WriteEnd for &mut W {
-    fn can_send_fds(&self) -> bool {
-        (**self).can_send_fds()
-    }
-
-    #[cfg(unix)]
-    fn send_fds(&mut self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
-        (**self).send_fds(bytes, fds)
-    }
-}
+forward_end!(Box, RefMut);

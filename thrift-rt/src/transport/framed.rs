@@ -101,71 +101,14 @@ impl<R: Read> FramedReader<R> {
         &self.frame[self.pos..]
     }
 
-    /// The wrapped reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The wrapped reader, mutably.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// Unwraps the reader, dropping the current frame.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
+    accessors!("reader", inner: R);
 }
 
 impl<R: ReadEnd> Source for FramedReader<R> {
-    #[inline]
-    fn buffered(&self) -> &[u8] {
-        &self.frame[self.pos..]
-    }
-
-    #[inline]
-    fn consume(&mut self, n: usize) {
-        debug_assert!(self.pos + n <= self.frame.len());
-        self.pos += n;
-    }
-
-    fn fill_buf(&mut self) -> Result<bool> {
-        while self.pos >= self.frame.len() {
-            if !self.next_frame()? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.frame.len() - self.pos
-    }
-
-    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
-        if self.remaining() >= n {
-            let start = self.pos;
-            self.pos += n;
-            return Ok(&self.frame[start..start + n]);
-        }
-        super::read_into_scratch(self, n, scratch)
-    }
+    frame_source_methods!();
 
     fn holds_bytes(&self) -> bool {
         self.pos < self.frame.len() || self.inner.holds_bytes()
-    }
-
-    fn frames_messages(&self) -> bool {
-        true
-    }
-
-    fn take_frame(&mut self) -> Result<Option<bytes::Bytes>> {
-        if !self.next_frame()? {
-            return Ok(None);
-        }
-        self.pos = 0;
-        Ok(Some(std::mem::take(&mut self.frame).into()))
     }
 
     /// Frees the frame buffer once the frame has been read, and the buffer of the reader

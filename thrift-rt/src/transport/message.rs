@@ -45,6 +45,8 @@ pub struct MessageBuffer {
     max_frame_size: usize,
     #[cfg(unix)]
     max_fds: usize,
+    /// Whether descriptors may be attached (as a [`Sink`] of its own).
+    fds_allowed: bool,
 }
 
 impl MessageBuffer {
@@ -60,7 +62,16 @@ impl MessageBuffer {
             max_frame_size: limits.max_frame_size,
             #[cfg(unix)]
             max_fds: limits.max_fds.min(super::fd::MAX_FDS_PER_MESSAGE),
+            fds_allowed: false,
         }
+    }
+
+    /// Lets descriptors be attached through the buffer's own [`Sink::attach_fd`] (a buffer
+    /// whose message will travel over a transport that carries them).
+    #[must_use]
+    pub fn allow_fds(mut self, allowed: bool) -> Self {
+        self.fds_allowed = allowed;
+        self
     }
 
     /// The payload written so far.
@@ -147,6 +158,48 @@ impl MessageBuffer {
     }
 }
 
+/// A message buffer is a sink of its own, for encoding a message to send later: writes
+/// append, `flush` does nothing.
+impl Write for MessageBuffer {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.extend(data);
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.extend(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink for MessageBuffer {
+    fn can_carry_fds(&self) -> bool {
+        self.fds_allowed
+    }
+
+    #[cfg(unix)]
+    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+        if !self.fds_allowed {
+            return Err(super::sink::fd_unsupported());
+        }
+        MessageBuffer::attach_fd(self, fd)
+    }
+
+    fn discard(&mut self) {
+        self.clear();
+    }
+
+    fn release_idle_buffer(&mut self) {
+        self.release_idle();
+    }
+}
+
 /// Holds a whole message and sends it on [`flush`](Write::flush) (protocol writers call it
 /// at the end of each message), framed by `F`; see the [module documentation](self).
 ///
@@ -179,20 +232,7 @@ impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
         self.message.payload()
     }
 
-    /// The wrapped writer.
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
-    /// The wrapped writer, mutably. Writing to it directly may interleave with a message.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
-    }
-
-    /// Unwraps the writer, dropping any unsent message.
-    pub fn into_inner(self) -> W {
-        self.inner
-    }
+    accessors!("writer", inner: W);
 
     /// Drops the unsent message and closes its descriptors.
     pub fn discard(&mut self) {
@@ -203,14 +243,12 @@ impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
 impl<W: WriteEnd, F: Framing> Write for MessageWriter<W, F> {
     #[inline]
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.message.extend(data);
-        Ok(data.len())
+        self.message.write(data)
     }
 
     #[inline]
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.message.extend(data);
-        Ok(())
+        self.message.write_all(data)
     }
 
     fn flush(&mut self) -> io::Result<()> {

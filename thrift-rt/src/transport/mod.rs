@@ -18,6 +18,58 @@ use bytes::Bytes;
 
 use crate::error::{Result, eof};
 
+/// The [`Source`] methods of a reader whose messages come in frames (framed and fd
+/// transports): the current frame is `frame[pos..]`, and `next_frame()` reads the next one.
+macro_rules! frame_source_methods {
+    () => {
+        #[inline]
+        fn buffered(&self) -> &[u8] {
+            &self.frame[self.pos..]
+        }
+
+        #[inline]
+        fn consume(&mut self, n: usize) {
+            debug_assert!(self.pos + n <= self.frame.len());
+            self.pos += n;
+        }
+
+        fn fill_buf(&mut self) -> Result<bool> {
+            while self.pos >= self.frame.len() {
+                if !self.next_frame()? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+
+        #[inline]
+        fn remaining(&self) -> usize {
+            self.frame.len() - self.pos
+        }
+
+        fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+            if self.remaining() >= n {
+                let start = self.pos;
+                self.pos += n;
+                return Ok(&self.frame[start..start + n]);
+            }
+            super::read_into_scratch(self, n, scratch)
+        }
+
+        fn frames_messages(&self) -> bool {
+            true
+        }
+
+        fn take_frame(&mut self) -> Result<Option<bytes::Bytes>> {
+            if !self.next_frame()? {
+                return Ok(None);
+            }
+            self.pos = 0;
+            Ok(Some(std::mem::take(&mut self.frame).into()))
+        }
+    };
+}
+
 pub mod buffered;
 pub mod end;
 #[cfg(unix)]

@@ -59,43 +59,31 @@ pub(crate) fn fd_unsupported() -> crate::Error {
     .into()
 }
 
-impl<S: Sink + ?Sized> Sink for &mut S {
-    fn can_carry_fds(&self) -> bool {
-        (**self).can_carry_fds()
-    }
+/// Boxes and mutable references are sinks when what they point to is.
+macro_rules! forward_sink {
+    ($($ty:ty),*) => {$(
+        impl<S: Sink + ?Sized> Sink for $ty {
+            fn can_carry_fds(&self) -> bool {
+                (**self).can_carry_fds()
+            }
 
-    fn discard(&mut self) {
-        (**self).discard();
-    }
+            fn discard(&mut self) {
+                (**self).discard();
+            }
 
-    fn release_idle_buffer(&mut self) {
-        (**self).release_idle_buffer();
-    }
+            fn release_idle_buffer(&mut self) {
+                (**self).release_idle_buffer();
+            }
 
-    #[cfg(unix)]
-    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
-        (**self).attach_fd(fd)
-    }
+            #[cfg(unix)]
+            fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
+                (**self).attach_fd(fd)
+            }
+        }
+    )*};
 }
 
-impl<S: Sink + ?Sized> Sink for Box<S> {
-    fn can_carry_fds(&self) -> bool {
-        (**self).can_carry_fds()
-    }
-
-    fn discard(&mut self) {
-        (**self).discard();
-    }
-
-    fn release_idle_buffer(&mut self) {
-        (**self).release_idle_buffer();
-    }
-
-    #[cfg(unix)]
-    fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
-        (**self).attach_fd(fd)
-    }
-}
+forward_sink!(&mut S, Box<S>);
 
 impl Sink for Vec<u8> {}
 impl Sink for &mut [u8] {}

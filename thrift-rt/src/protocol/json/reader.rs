@@ -54,20 +54,7 @@ impl<S: Source> JsonReader<S> {
         }
     }
 
-    /// The underlying source.
-    pub fn get_ref(&self) -> &S {
-        &self.src
-    }
-
-    /// The underlying source, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.src
-    }
-
-    /// Unwraps the underlying source.
-    pub fn into_inner(self) -> S {
-        self.src
-    }
+    accessors!("source", src: S);
 
     /// The next non-whitespace byte, not consumed.
     fn peek(&mut self) -> Result<Option<u8>> {

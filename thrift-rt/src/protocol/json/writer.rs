@@ -28,20 +28,7 @@ impl<W: Sink> JsonWriter<W> {
         }
     }
 
-    /// The underlying writer.
-    pub fn get_ref(&self) -> &W {
-        &self.w
-    }
-
-    /// The underlying writer, mutably.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.w
-    }
-
-    /// Unwraps the underlying writer.
-    pub fn into_inner(self) -> W {
-        self.w
-    }
+    accessors!("sink", w: W);
 
     #[inline]
     fn separator(&mut self) -> Result<()> {
