@@ -184,85 +184,34 @@ scalar!(i32, TType::I32, I32, write_i32, read_i32, bulk: write_i32_slice, read_i
 scalar!(i64, TType::I64, I64, write_i64, read_i64, bulk: write_i64_slice, read_i64_list);
 scalar!(f64, TType::Double, Double, write_double, read_double, bulk: write_double_slice, read_double_list);
 
-impl WriteThrift for String {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_string(self)
-    }
+/// Strings and binaries (wire type `string`): written with `$write`, read with `$read`.
+macro_rules! string_like {
+    (write $write:ident: $($ty:ty),*) => {$(
+        impl WriteThrift for $ty {
+            const TTYPE: TType = TType::String;
+            #[inline]
+            fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
+                w.$write(self)
+            }
+        }
+    )*};
+    (read $read:ident: $ty:ty) => {
+        impl ReadThrift for $ty {
+            const TTYPE: TType = TType::String;
+            #[inline]
+            fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
+                r.$read()
+            }
+        }
+    };
 }
 
-impl WriteThrift for str {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_string(self)
-    }
-}
-
-impl ReadThrift for String {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_string()
-    }
-}
-
-impl WriteThrift for Vec<u8> {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_binary(self)
-    }
-}
-
-impl WriteThrift for [u8] {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_binary(self)
-    }
-}
-
-impl ReadThrift for Vec<u8> {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_binary()
-    }
-}
-
-impl WriteThrift for Bytes {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_binary(self)
-    }
-}
-
-impl ReadThrift for Bytes {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_bytes()
-    }
-}
-
-impl WriteThrift for crate::BytesStr {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_string(self)
-    }
-}
-
-impl ReadThrift for crate::BytesStr {
-    const TTYPE: TType = TType::String;
-    #[inline]
-    fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        r.read_bytes_str()
-    }
-}
+string_like!(write write_string: String, str, crate::BytesStr);
+string_like!(write write_binary: Vec<u8>, [u8], Bytes);
+string_like!(read read_string: String);
+string_like!(read read_binary: Vec<u8>);
+string_like!(read read_bytes: Bytes);
+string_like!(read read_bytes_str: crate::BytesStr);
 
 impl WriteThrift for [u8; 16] {
     const TTYPE: TType = TType::Uuid;

@@ -74,6 +74,8 @@ impl<W: Sink> BinaryWriter<W> {
 }
 
 impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
+    binary_like_writer_methods!();
+
     #[inline]
     fn write_scalar_field(&mut self, id: i16, value: Scalar) -> Result<()> {
         // Header (type byte, id) and value as one write of 4 to 11 bytes.
@@ -109,18 +111,8 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
         self.put(&buf[..len])
     }
 
-    fn can_carry_fds(&self) -> bool {
-        self.w.can_carry_fds()
-    }
-
     fn discard_message(&mut self) {
         self.w.discard();
-    }
-
-    #[cfg(unix)]
-    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
-        let index = self.w.attach_fd(fd)?;
-        self.write_i32(index)
     }
 
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
@@ -132,11 +124,6 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
             self.put(&[header.kind as u8])?;
         }
         self.write_i32(header.seqid)
-    }
-
-    #[inline]
-    fn write_message_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
@@ -156,11 +143,6 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
     }
 
     #[inline]
-    fn write_field_end(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    #[inline]
     fn write_field_stop(&mut self) -> Result<()> {
         self.put(&[0])
     }
@@ -172,29 +154,14 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
     }
 
     #[inline]
-    fn write_list_end(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    #[inline]
     fn write_set_begin(&mut self, header: ListHeader) -> Result<()> {
         self.write_list_begin(header)
-    }
-
-    #[inline]
-    fn write_set_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
     fn write_map_begin(&mut self, header: MapHeader) -> Result<()> {
         self.put(&[header.key.binary_id(), header.value.binary_id()])?;
         self.put_len(header.len)
-    }
-
-    #[inline]
-    fn write_map_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
@@ -225,27 +192,6 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
     #[inline]
     fn write_double(&mut self, v: f64) -> Result<()> {
         self.put(&v.to_bits().to_be_bytes())
-    }
-
-    #[inline]
-    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
-        self.put(v)
-    }
-
-    #[inline]
-    fn write_string(&mut self, v: &str) -> Result<()> {
-        self.write_binary(v.as_bytes())
-    }
-
-    #[inline]
-    fn write_binary(&mut self, v: &[u8]) -> Result<()> {
-        self.put_len(v.len())?;
-        self.put(v)
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.w.flush()?;
-        Ok(())
     }
 
     fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
@@ -329,10 +275,6 @@ impl<S: Source> BinaryReader<S> {
 
 impl<S: Source> ProtocolReader for BinaryReader<S> {
     binary_like_reader_methods!();
-
-    fn has_message(&mut self) -> Result<bool> {
-        self.src.fill_buf()
-    }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();

@@ -228,20 +228,12 @@ impl<W: Sink> CompactWriter<W> {
 }
 
 impl<W: Sink> ProtocolWriter for CompactWriter<W> {
-    fn can_carry_fds(&self) -> bool {
-        self.w.can_carry_fds()
-    }
+    binary_like_writer_methods!();
 
     fn discard_message(&mut self) {
         self.last_field_id = 0;
         self.field_id_stack.clear();
         self.w.discard();
-    }
-
-    #[cfg(unix)]
-    fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
-        let index = self.w.attach_fd(fd)?;
-        self.write_i32(index)
     }
 
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
@@ -250,11 +242,6 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
         self.put(&[PROTOCOL_ID, VERSION | ((header.kind as u8) << TYPE_SHIFT)])?;
         self.put_varint(u64::from(header.seqid as u32))?;
         self.write_string(header.name)
-    }
-
-    #[inline]
-    fn write_message_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
@@ -282,11 +269,6 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     }
 
     #[inline]
-    fn write_field_end(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    #[inline]
     fn write_field_stop(&mut self) -> Result<()> {
         self.put(&[0])
     }
@@ -297,18 +279,8 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     }
 
     #[inline]
-    fn write_list_end(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    #[inline]
     fn write_set_begin(&mut self, header: ListHeader) -> Result<()> {
         self.write_collection_begin(header.elem, header.len)
-    }
-
-    #[inline]
-    fn write_set_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
@@ -319,11 +291,6 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
             self.put_len(header.len)?;
             self.put(&[(compact_id(header.key) << 4) | compact_id(header.value)])
         }
-    }
-
-    #[inline]
-    fn write_map_end(&mut self) -> Result<()> {
-        Ok(())
     }
 
     #[inline]
@@ -358,27 +325,6 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     #[inline]
     fn write_double(&mut self, v: f64) -> Result<()> {
         self.put(&v.to_bits().to_le_bytes())
-    }
-
-    #[inline]
-    fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
-        self.put(v)
-    }
-
-    #[inline]
-    fn write_string(&mut self, v: &str) -> Result<()> {
-        self.write_binary(v.as_bytes())
-    }
-
-    #[inline]
-    fn write_binary(&mut self, v: &[u8]) -> Result<()> {
-        self.put_len(v.len())?;
-        self.put(v)
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.w.flush()?;
-        Ok(())
     }
 
     fn write_i64_slice(&mut self, values: &[i64]) -> Result<()> {
@@ -533,10 +479,6 @@ impl<S: Source> CompactReader<S> {
 
 impl<S: Source> ProtocolReader for CompactReader<S> {
     binary_like_reader_methods!();
-
-    fn has_message(&mut self) -> Result<bool> {
-        self.src.fill_buf()
-    }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();

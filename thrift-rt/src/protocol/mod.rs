@@ -90,9 +90,76 @@ impl Scalar {
 
 /// The `ProtocolReader` methods the binary and compact readers share, word for word: both
 /// have `src`, `limits`, `depth` and `scratch` fields and a `binary_len` method, and read
+/// The `ProtocolWriter` methods the binary and compact writers share, word for word: both
+/// have a sink `w` and `put` / `put_len` methods, and end containers and fields, write
+/// uuids, strings, binaries and descriptor indexes, and flush the same way.
+macro_rules! binary_like_writer_methods {
+    () => {
+        fn can_carry_fds(&self) -> bool {
+            self.w.can_carry_fds()
+        }
+
+        #[cfg(unix)]
+        fn write_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+            let index = self.w.attach_fd(fd)?;
+            self.write_i32(index)
+        }
+
+        #[inline]
+        fn write_message_end(&mut self) -> Result<()> {
+            Ok(())
+        }
+
+        #[inline]
+        fn write_field_end(&mut self) -> Result<()> {
+            Ok(())
+        }
+
+        #[inline]
+        fn write_list_end(&mut self) -> Result<()> {
+            Ok(())
+        }
+
+        #[inline]
+        fn write_set_end(&mut self) -> Result<()> {
+            Ok(())
+        }
+
+        #[inline]
+        fn write_map_end(&mut self) -> Result<()> {
+            Ok(())
+        }
+
+        #[inline]
+        fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
+            self.put(v)
+        }
+
+        #[inline]
+        fn write_string(&mut self, v: &str) -> Result<()> {
+            self.write_binary(v.as_bytes())
+        }
+
+        #[inline]
+        fn write_binary(&mut self, v: &[u8]) -> Result<()> {
+            self.put_len(v.len())?;
+            self.put(v)
+        }
+
+        fn flush(&mut self) -> Result<()> {
+            self.w.flush()?;
+            Ok(())
+        }
+    };
+}
+
 /// uuids, binaries, bytes and descriptor indexes the same way.
 macro_rules! binary_like_reader_methods {
     () => {
+        fn has_message(&mut self) -> Result<bool> {
+            self.src.fill_buf()
+        }
+
         #[inline]
         fn read_message_end(&mut self) -> Result<()> {
             self.src.end_message()
