@@ -1,5 +1,6 @@
 //! The XOR layer (a layer written outside thrift-rt) under every stack: a generated client
-//! against a thread-pool server and against a listening endpoint over TCP and a Unix socket,
+//! against a thread-pool server (and the simple and threaded servers) and against a
+//! listening endpoint over TCP and a Unix socket,
 //! and a generated client against `processor::serve` over an in-memory pipe and over files;
 //! binary and compact (endpoints: binary, the only protocol with a channel byte), buffered and
 //! framed.
@@ -16,7 +17,7 @@ use example_app::store::MemoryStore;
 use example_app::xor::Xor;
 use thrift_rt::connect;
 use thrift_rt::endpoint;
-use thrift_rt::server::{self, Listener};
+use thrift_rt::server::{self, Listener, ServerKind};
 use thrift_rt::stack::{Binary, Buffered, Compact, Framed, Protocol, Stack, Transport};
 use thrift_rt::transport::{ReadEnd, Stream, WriteEnd, pipe};
 use thrift_rt::{Caller, Limits};
@@ -67,10 +68,16 @@ fn connect_to(kind: &str, server_addr: Option<std::net::SocketAddr>, tag: &str) 
     }
 }
 
-fn against_pool_server<P: Protocol, T: Transport>(protocol: P, transport: T, label: &str) {
+fn against_server<P: Protocol, T: Transport>(
+    kind: ServerKind,
+    protocol: P,
+    transport: T,
+    label: &str,
+) {
     let stack = Stack::new(protocol, transport).layer(Xor::new(KEY));
     for (socket, listener) in listeners(label) {
         let server = server::Builder::new()
+            .kind(kind)
             .stack(stack.clone())
             .read_timeout(Some(Duration::from_secs(5)))
             .spawn(listener, StoreProcessor::new(MemoryStore::default()))
@@ -84,10 +91,23 @@ fn against_pool_server<P: Protocol, T: Transport>(protocol: P, transport: T, lab
 
 #[test]
 fn thread_pool_server_over_every_stack() {
-    against_pool_server(Binary, Buffered, "pool-binary-buffered");
-    against_pool_server(Binary, Framed, "pool-binary-framed");
-    against_pool_server(Compact, Buffered, "pool-compact-buffered");
-    against_pool_server(Compact, Framed, "pool-compact-framed");
+    let pool = ServerKind::ThreadPool {
+        workers: 4,
+        queue: 16,
+    };
+    against_server(pool, Binary, Buffered, "pool-binary-buffered");
+    against_server(pool, Binary, Framed, "pool-binary-framed");
+    against_server(pool, Compact, Buffered, "pool-compact-buffered");
+    against_server(pool, Compact, Framed, "pool-compact-framed");
+}
+
+/// The other server kinds run the same generic connection code; one stack each shows the
+/// layer reaches them too.
+#[test]
+fn simple_and_threaded_servers_over_the_layer() {
+    against_server(ServerKind::Simple, Compact, Framed, "simple");
+    let threaded = ServerKind::Threaded { max_connections: 8 };
+    against_server(threaded, Binary, Buffered, "threaded");
 }
 
 fn against_endpoint<T: Transport>(transport: T, label: &str) {
