@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::echo::*;
 use thrift_rt::connect::{ClientOptions, connect_tcp};
 use thrift_rt::protocol::MultiplexedWriter;
-use thrift_rt::server::{Listener, MultiplexedProcessor, Overload};
+use thrift_rt::server::{Listener, MultiplexedProcessor, Overload, ServerKind};
 use thrift_rt::{ApplicationErrorKind, Client, Error, ProtocolKind, TransportKind};
 
 #[test]
@@ -447,4 +447,63 @@ fn slow_reader_is_cut_off_at_the_write_timeout() {
             16 << 20
         ),
     }
+}
+
+/// Runs `stop` on a thread of its own and fails (instead of hanging the suite) when it does
+/// not return within `limit`.
+fn returns_within(limit: Duration, stop: impl FnOnce() + Send + 'static) -> Duration {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let start = Instant::now();
+    thread::spawn(move || {
+        stop();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("still stopping after {limit:?}"));
+    start.elapsed()
+}
+
+/// A temporary directory cleaned up before the server stops must not make stopping hang
+/// (the accept loop used to be woken by connecting to the socket file). Every server kind and
+/// a listening endpoint; threads and descriptors back to their baseline afterwards.
+#[cfg(unix)]
+#[test]
+fn shutdown_returns_at_once_when_the_socket_file_is_gone() {
+    let _serial = serial();
+    let census = Census::now();
+    let dir = std::env::temp_dir().join(format!("thrift-rt-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kinds = [
+        ServerKind::Simple,
+        ServerKind::Threaded { max_connections: 4 },
+        ServerKind::ThreadPool {
+            workers: 2,
+            queue: 4,
+        },
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let path = dir.join(format!("server-{i}.sock"));
+        let server = quick()
+            .kind(kind)
+            .spawn(Listener::unix(&path).unwrap(), Echo::default())
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let took = returns_within(Duration::from_secs(5), move || {
+            assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+        });
+        assert!(took < Duration::from_secs(1), "{kind:?} took {took:?}");
+    }
+    let path = dir.join("endpoint.sock");
+    let listening = thrift_rt::endpoint::Builder::new()
+        .serve(Echo::default())
+        .listen(Listener::unix(&path).unwrap(), |_| {})
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let took = returns_within(Duration::from_secs(5), move || listening.shutdown());
+    assert!(
+        took < Duration::from_secs(1),
+        "endpoint listener took {took:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    census.assert_back();
 }

@@ -77,7 +77,7 @@ use crate::limits::Limits;
 use crate::processor::Processor;
 use crate::protocol::{BinaryReader, BinaryWriter};
 use crate::server::Listener;
-use crate::server::listener::WakeAddr;
+use crate::server::listener::Waker;
 use crate::stack::{Binary, Layer, Protocol, Stack, Transport, TransportKind, WithStack};
 use crate::transport::BytesSource;
 use crate::transport::socket::{self, TcpOptions};
@@ -352,7 +352,7 @@ impl Builder {
             stopping: AtomicBool::new(false),
             connections: Mutex::new(Vec::new()),
         });
-        let wake = listener.wake_addr();
+        let wake = listener.waker();
         let local_addr = listener.local_addr();
         let builder = self.clone();
         let accept_shared = Arc::clone(&shared);
@@ -518,7 +518,7 @@ impl ListenerShared {
 pub struct EndpointListener {
     shared: Arc<ListenerShared>,
     accept: Mutex<Option<JoinHandle<()>>>,
-    wake: WakeAddr,
+    wake: Waker,
     local_addr: Option<SocketAddr>,
 }
 

@@ -1,19 +1,22 @@
 //! [`Listener`]: where a server accepts connections, and how its accept loop is woken.
 //!
-//! `accept` blocks, so stopping a server needs a way to wake the thread sitting in it. We
-//! connect to the listener ourselves (the "wake-up connection"): `accept` returns it, the loop
-//! sees that the server is stopping and drops it. This works the same on every platform and
-//! for both socket kinds, and costs nothing while the server runs (no polling interval). The
-//! address to connect to is taken from the listener when the server starts; a TCP listener
-//! bound to the unspecified address (`0.0.0.0`, `::`) is reached through loopback.
+//! `accept` blocks, so stopping a server needs a way to wake the thread sitting in it. Each
+//! listener owns a socket pair: the accept loop waits in `poll` for the listening socket *or*
+//! the pair's read end, and [`Waker::wake`] writes a byte to the other end. That works
+//! whatever became of the listening address (a Unix socket file deleted by a temporary
+//! directory's cleanup, a TCP address no longer reachable) and costs nothing while the server
+//! runs: no polling interval, one `poll` per accepted connection. (Waking by connecting to
+//! our own address, as this did before, hung shutdown forever once the socket file was gone.)
 
-use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener};
+#[cfg(unix)]
+use std::os::fd::AsFd;
 #[cfg(unix)]
 use std::os::unix::net::{UnixListener, UnixStream};
 #[cfg(unix)]
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
 
 use crate::transport::socket;
 use crate::transport::stream::Stream;
@@ -22,6 +25,9 @@ use crate::transport::stream::Stream;
 #[derive(Debug)]
 pub struct Listener {
     kind: Kind,
+    /// The read end of the wake-up pair; the write end is in every [`Waker`].
+    wake_rx: UnixStream,
+    wake_tx: Arc<UnixStream>,
 }
 
 #[derive(Debug)]
@@ -35,15 +41,21 @@ enum Kind {
     },
 }
 
-/// Where to connect to wake an accept loop.
+/// Wakes the accept loop of a [`Listener`] (see the module documentation).
 #[derive(Clone, Debug)]
-pub(crate) enum WakeAddr {
-    Tcp(SocketAddr),
-    #[cfg(unix)]
-    Unix(PathBuf),
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    Abstract(Vec<u8>),
-    None,
+pub(crate) struct Waker(Arc<UnixStream>);
+
+impl Waker {
+    /// Makes the listener's `accept` return an error at once (and every later one); the loop
+    /// then sees that the server is stopping.
+    pub(crate) fn wake(&self) {
+        // Non-blocking: a full pair means a wake-up is already pending.
+        if let Err(e) = (&*self.0).write(&[1]) {
+            if e.kind() != io::ErrorKind::WouldBlock {
+                log::warn!("cannot wake the accept loop: {e}");
+            }
+        }
+    }
 }
 
 impl Listener {
@@ -53,7 +65,21 @@ impl Listener {
     ///
     /// Errors from `bind` or `listen`.
     pub fn tcp(addr: impl std::net::ToSocketAddrs) -> io::Result<Self> {
-        Ok(socket::listen(addr, 128)?.into())
+        Self::new(Kind::Tcp(socket::listen(addr, 128)?))
+    }
+
+    fn new(kind: Kind) -> io::Result<Self> {
+        let (wake_rx, wake_tx) = UnixStream::pair()?;
+        wake_tx.set_nonblocking(true)?;
+        match &kind {
+            Kind::Tcp(l) => l.set_nonblocking(true)?,
+            Kind::Unix { listener, .. } => listener.set_nonblocking(true)?,
+        }
+        Ok(Self {
+            kind,
+            wake_rx,
+            wake_tx: Arc::new(wake_tx),
+        })
     }
 
     /// Binds a Unix socket at `path` (replacing a stale socket file, see
@@ -67,11 +93,9 @@ impl Listener {
     pub fn unix(path: impl AsRef<Path>) -> io::Result<Self> {
         let path = path.as_ref();
         let listener = crate::transport::unix::bind(path, &Default::default())?;
-        Ok(Self {
-            kind: Kind::Unix {
-                listener,
-                owned_path: Some(path.to_owned()),
-            },
+        Self::new(Kind::Unix {
+            listener,
+            owned_path: Some(path.to_owned()),
         })
     }
 
@@ -101,10 +125,41 @@ impl Listener {
         }
     }
 
+    /// Waits for a connection or a wake-up: a connection is returned blocking (with
+    /// `TCP_NODELAY` on TCP); a wake-up is an error, as is every call after it.
     pub(crate) fn accept(&self) -> io::Result<Stream> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        loop {
+            let listening = match &self.kind {
+                Kind::Tcp(l) => l.as_fd(),
+                Kind::Unix { listener, .. } => listener.as_fd(),
+            };
+            let mut fds = [
+                PollFd::new(listening, PollFlags::POLLIN),
+                PollFd::new(self.wake_rx.as_fd(), PollFlags::POLLIN),
+            ];
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+                return Err(io::Error::other("the accept loop was woken to stop"));
+            }
+            match self.accept_ready() {
+                // Readiness can be stale (the peer gave up before we accepted).
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// Accepts a connection the listener has ready, without blocking.
+    fn accept_ready(&self) -> io::Result<Stream> {
         match &self.kind {
             Kind::Tcp(l) => {
                 let (stream, _) = l.accept()?;
+                // Some systems pass the listener's non-blocking mode on; connections block.
+                stream.set_nonblocking(false)?;
                 // Replies go out in one write each; without TCP_NODELAY, Nagle's algorithm
                 // holds back the tail of a reply larger than a segment until the client's
                 // delayed ACK (tens of milliseconds).
@@ -113,61 +168,17 @@ impl Listener {
                 }
                 Ok(Stream::Tcp(stream))
             }
-            #[cfg(unix)]
-            Kind::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
-        }
-    }
-
-    pub(crate) fn wake_addr(&self) -> WakeAddr {
-        match &self.kind {
-            Kind::Tcp(l) => match l.local_addr() {
-                Ok(mut a) => {
-                    if a.ip().is_unspecified() {
-                        a.set_ip(match a.ip() {
-                            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-                        });
-                    }
-                    WakeAddr::Tcp(a)
-                }
-                Err(_) => WakeAddr::None,
-            },
-            #[cfg(unix)]
             Kind::Unix { listener, .. } => {
-                let Ok(addr) = listener.local_addr() else {
-                    return WakeAddr::None;
-                };
-                if let Some(p) = addr.as_pathname() {
-                    return WakeAddr::Unix(p.to_owned());
-                }
-                #[cfg(any(target_os = "linux", target_os = "android"))]
-                {
-                    use std::os::linux::net::SocketAddrExt;
-                    if let Some(name) = addr.as_abstract_name() {
-                        return WakeAddr::Abstract(name.to_owned());
-                    }
-                }
-                WakeAddr::None
+                let (stream, _) = listener.accept()?;
+                stream.set_nonblocking(false)?;
+                Ok(Stream::Unix(stream))
             }
         }
     }
-}
 
-impl WakeAddr {
-    /// Connects once to wake the accept loop; the connection is dropped at once.
-    pub(crate) fn wake(&self) {
-        let timeout = Duration::from_secs(1);
-        let result = match self {
-            Self::Tcp(a) => TcpStream::connect_timeout(a, timeout).map(drop),
-            #[cfg(unix)]
-            Self::Unix(p) => UnixStream::connect(p).map(drop),
-            #[cfg(any(target_os = "linux", target_os = "android"))]
-            Self::Abstract(name) => crate::transport::unix::connect_abstract(name).map(drop),
-            Self::None => Err(io::Error::other("no address to connect to")),
-        };
-        if let Err(e) = result {
-            log::warn!("cannot wake the accept loop: {e}");
-        }
+    /// A handle that wakes this listener's accept loop.
+    pub(crate) fn waker(&self) -> Waker {
+        Waker(Arc::clone(&self.wake_tx))
     }
 }
 
@@ -184,21 +195,23 @@ impl Drop for Listener {
     }
 }
 
-impl From<TcpListener> for Listener {
-    fn from(l: TcpListener) -> Self {
-        Self { kind: Kind::Tcp(l) }
+impl TryFrom<TcpListener> for Listener {
+    type Error = io::Error;
+
+    /// An existing TCP listener (made non-blocking: the accept loop waits in `poll`).
+    fn try_from(l: TcpListener) -> io::Result<Self> {
+        Self::new(Kind::Tcp(l))
     }
 }
 
 /// An existing Unix listener; its socket file is left in place when the server stops.
-#[cfg(unix)]
-impl From<UnixListener> for Listener {
-    fn from(listener: UnixListener) -> Self {
-        Self {
-            kind: Kind::Unix {
-                listener,
-                owned_path: None,
-            },
-        }
+impl TryFrom<UnixListener> for Listener {
+    type Error = io::Error;
+
+    fn try_from(listener: UnixListener) -> io::Result<Self> {
+        Self::new(Kind::Unix {
+            listener,
+            owned_path: None,
+        })
     }
 }

@@ -105,7 +105,7 @@ pub use deadline::{ReadHalf, WriteHalf};
 pub use listener::Listener;
 pub use multiplexed::{MultiplexedProcessor, NoService, Routes, Service};
 
-use listener::WakeAddr;
+use listener::Waker;
 use pool::{Parking, PollerHandle};
 use shared::Shared;
 
@@ -342,7 +342,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
             config: Arc::clone(&config),
         });
         let local_addr = listener.local_addr();
-        let wake = listener.wake_addr();
+        let wake = listener.waker();
         log::info!("serving on {}", listener.describe());
         let mut threads = Vec::new();
         let mut poller = None;
@@ -462,7 +462,7 @@ pub struct ShutdownHandle {
 #[derive(Debug)]
 struct Inner {
     shared: Arc<Shared>,
-    wake: WakeAddr,
+    wake: Waker,
     /// `None` once a shutdown has taken it.
     running: Mutex<Option<Running>>,
     local_addr: Option<SocketAddr>,
