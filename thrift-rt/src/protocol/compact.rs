@@ -538,8 +538,12 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
         let id = if delta == 0 {
             self.read_i16()?
         } else {
-            // Wrapping, like other implementations: a huge id just becomes an unknown field.
-            self.last_field_id.wrapping_add(i16::from(delta))
+            // A delta past 32767 names no field any IDL can declare; other implementations
+            // wrap it into a negative id and go on, which silently reads garbage.
+            match self.last_field_id.checked_add(i16::from(delta)) {
+                Some(id) => id,
+                None => return Err(field_id_overflow(self.last_field_id, delta)),
+            }
         };
         if ttype == TType::Bool {
             self.pending_bool = Some(type_id == CT_BOOL_TRUE);
@@ -639,6 +643,15 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn field_id_overflow(last: i16, delta: u8) -> crate::Error {
+    protocol_err(
+        ProtocolErrorKind::InvalidData,
+        format!("field id {last} + delta {delta} overflows i16 (the largest field id is 32767)"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,4 +738,24 @@ mod tests {
         let scalar: Vec<i64> = (0..values.len()).map(|_| r.read_i64().unwrap()).collect();
         assert_eq!(scalar, values);
     }
+
+    #[test]
+    fn a_field_id_delta_past_32767_is_refused() {
+        // Field 32767 (long form: i32 type, then the id as a zigzag varint), then a short-form
+        // header with delta 1: id 32768 does not exist.
+        let mut bytes = vec![0x05];
+        bytes.extend_from_slice(&[0xfe, 0xff, 0x03]); // zigzag(32767)
+        bytes.push(0x02); // the i32 value 1
+        bytes.push(0x15); // delta 1, i32
+        let mut r = CompactReader::new(&bytes[..]);
+        r.read_struct_begin().unwrap();
+        let first = r.read_field_begin().unwrap().unwrap();
+        assert_eq!(first.id, 32767);
+        assert_eq!(r.read_i32().unwrap(), 1);
+        r.read_field_end().unwrap();
+        let err = r.read_field_begin().unwrap_err();
+        assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::InvalidData));
+        assert!(err.to_string().contains("overflows"), "{err}");
+    }
+
 }
