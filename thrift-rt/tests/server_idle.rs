@@ -423,6 +423,64 @@ fn beyond_max_idle_connections_the_longest_idle_is_closed() {
 }
 
 #[test]
+fn at_the_connection_limit_the_longest_idle_makes_room_or_newcomers_are_refused() {
+    let _serial = serial();
+    let census = Census::now();
+    let message_timeout = Duration::from_millis(800);
+    let server = quick()
+        .thread_pool(4, 16)
+        .max_connections(4)
+        .overload(thrift_rt::server::Overload::Refuse)
+        .message_timeout(Some(message_timeout))
+        .spawn(tcp(), Echo::default())
+        .unwrap();
+    let a = addr(&server);
+    // Four connections go idle one after another: the server is at its limit.
+    let idle: Vec<TcpStream> = (0..4)
+        .map(|i| {
+            let s = connect(a);
+            assert_eq!(raw_echo(&s, &format!("{i}"), 1), format!("{i}"));
+            thread::sleep(Duration::from_millis(30));
+            s
+        })
+        .collect();
+    assert!(idle.iter().all(still_open));
+    // A fifth is served: the first, idle longest, was closed to make room.
+    let fifth = connect(a);
+    assert_eq!(raw_echo(&fifth, "5", 1), "5");
+    let mut idle = idle.into_iter();
+    assert!(time_until_closed(idle.next().unwrap()) < Duration::from_millis(500));
+    let rest: Vec<TcpStream> = idle.collect();
+    assert!(rest.iter().all(still_open));
+    assert!(still_open(&fifth));
+    drop((rest, fifth));
+    thread::sleep(Duration::from_millis(100));
+
+    // Four connections inside a message (busy, none idle): a newcomer is refused at once
+    // instead of taking a fifth descriptor.
+    let bytes = raw_call("half");
+    let stalled: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut s = connect(a);
+            s.write_all(&bytes[..bytes.len() / 2]).unwrap();
+            s
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(100));
+    let refused = connect(a);
+    assert!(time_until_closed(refused) < Duration::from_millis(300));
+    // The stalled ones are cut off at the message timeout; then newcomers get in again.
+    for s in stalled {
+        assert!(time_until_closed(s) < message_timeout + Duration::from_millis(700));
+    }
+    let after = connect(a);
+    assert_eq!(raw_echo(&after, "after", 1), "after");
+    drop(after);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    census.assert_back();
+}
+
+#[test]
 fn peer_credentials_follow_a_connection_across_workers() {
     let _serial = serial();
     let dir = std::env::temp_dir().join(format!("thrift-rt-idle-{}", std::process::id()));

@@ -757,5 +757,4 @@ mod tests {
         assert_eq!(err.protocol_kind(), Some(ProtocolErrorKind::InvalidData));
         assert!(err.to_string().contains("overflows"), "{err}");
     }
-
 }

@@ -152,8 +152,9 @@ pub(crate) struct Config {
 ///
 /// Defaults: binary protocol, buffered transport, [`Limits::default`], a thread pool of 16
 /// workers with a queue of 128, at most 10,000 idle connections parked after a linger of
-/// 10 ms, [`Overload::Wait`], read (idle) timeout 60 s, message timeout 30 s, write timeout
-/// 30 s.
+/// 10 ms, at most as many connections open as the descriptor limit allows
+/// ([`max_connections`](Builder::max_connections)), [`Overload::Wait`], read (idle) timeout
+/// 60 s, message timeout 30 s, write timeout 30 s.
 ///
 /// The protocol and transport are run-time choices ([`protocol`](Builder::protocol),
 /// [`transport`](Builder::transport)) until [`stack`](Builder::stack) sets a stack of fixed
@@ -162,6 +163,8 @@ pub(crate) struct Config {
 pub struct Builder<P = ProtocolKind, T = TransportKind, L = Plain> {
     stack: Stack<P, T, L>,
     config: Config,
+    /// Thread pool: the most connections open at once (`None`: from the descriptor limit).
+    max_connections: Option<usize>,
     kind: ServerKind,
     overload: Overload,
     parking: Parking,
@@ -178,6 +181,7 @@ impl Builder {
     pub fn new() -> Self {
         Self {
             stack: Stack::new(ProtocolKind::Binary, TransportKind::Buffered),
+            max_connections: None,
             config: Config {
                 limits: Limits::default(),
                 read_timeout: Some(Duration::from_secs(60)),
@@ -221,6 +225,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
     pub fn stack<P2, T2, L2>(self, stack: Stack<P2, T2, L2>) -> Builder<P2, T2, L2> {
         Builder {
             stack,
+            max_connections: self.max_connections,
             config: self.config,
             kind: self.kind,
             overload: self.overload,
@@ -307,6 +312,21 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
         self
     }
 
+    /// Thread-pool server: the most connections open at once, parked idle ones included (at
+    /// least 1). At the limit, accepting one more closes the connection idle longest; when
+    /// none is idle, [`Overload`] decides (wait in the listen backlog, or refuse). Default:
+    /// what the process's descriptor limit allows (`RLIMIT_NOFILE` soft limit, less 64 for
+    /// everything else, halved since a connection holds two descriptors), at most 10,000;
+    /// 480 under the common limit of 1,024. So a flood of connections can never exhaust the
+    /// server's descriptors, and a newcomer is always served while some connection is idle.
+    /// (The threaded server's limit is [`threaded`](Self::threaded)'s argument; the simple
+    /// server has one connection at a time.)
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max.max(1));
+        self
+    }
+
     /// Sets the kind of server.
     #[must_use]
     pub fn kind(mut self, kind: ServerKind) -> Self {
@@ -366,10 +386,17 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
                     let started = pool::spawn(workers, self.parking, &shared, &opener, &config)?;
                     threads = started.threads;
                     poller = started.poller;
-                    let overload = self.overload;
+                    let admission = pool::Admission {
+                        capacity: queue,
+                        max_connections: self
+                            .max_connections
+                            .unwrap_or_else(default_max_connections),
+                        overload: self.overload,
+                        poller: poller.clone(),
+                    };
                     let accept =
                         spawn_accept(listener, Arc::clone(&shared), move |shared, stream| {
-                            pool::enqueue(shared, stream, queue, overload);
+                            pool::enqueue(shared, stream, &admission);
                         });
                     match accept {
                         Ok(accept) => accept,
@@ -400,6 +427,22 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
             },
         })
     }
+}
+
+/// The thread pool's default connection limit: what the descriptor limit allows (see
+/// [`Builder::max_connections`]).
+fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{Resource, getrlimit};
+        if let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NOFILE) {
+            let usable = usize::try_from(soft)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(64);
+            return (usable / 2).clamp(16, 10_000);
+        }
+    }
+    10_000
 }
 
 /// The accept loop: accepts until the server stops, handing each connection to `dispatch`.

@@ -189,6 +189,14 @@ impl Poller {
         }
     }
 
+    /// Takes the connection parked longest out of the poller (to be closed by the caller,
+    /// outside any lock: its guard takes the server's); `None` when none is parked.
+    pub(crate) fn evict_longest_idle(&self) -> Option<Box<dyn Connection>> {
+        let mut state = self.lock();
+        let oldest = state.order.first().map(|&(_, token)| token)?;
+        state.remove(oldest, &self.epoll)
+    }
+
     /// Closes every parked connection and makes the poller thread end.
     pub(crate) fn stop(&self) {
         self.lock().stopping = true;

@@ -26,14 +26,14 @@ use std::time::{Duration, Instant};
 use super::connection::{Connection, Opener};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::poller::Poller;
-use super::shared::Shared;
+use super::shared::{ConnGuard, Shared};
 use super::{Config, Overload};
 use crate::transport::stream::Stream;
 
 /// A connection waiting for a worker.
 pub(crate) enum Job {
-    /// Just accepted.
-    New(Stream),
+    /// Just accepted (and registered, so it counts against the connection limit).
+    New(Stream, ConnGuard),
     /// Back from the poller (its input is ready), or yielding its turn.
     Resume(Box<dyn Connection>),
 }
@@ -41,7 +41,7 @@ pub(crate) enum Job {
 impl fmt::Debug for Job {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::New(stream) => f.debug_tuple("New").field(stream).finish(),
+            Self::New(stream, _) => f.debug_tuple("New").field(stream).finish(),
             Self::Resume(conn) => f.debug_tuple("Resume").field(&conn.peer()).finish(),
         }
     }
@@ -97,20 +97,64 @@ pub(crate) fn requeue(shared: &Shared, conn: Box<dyn Connection>) {
     shared.notify_work();
 }
 
-/// Queues an accepted connection, waiting or refusing when the queue is full.
-pub(crate) fn enqueue(shared: &Shared, stream: Stream, capacity: usize, overload: Overload) {
+/// What the accept loop of a thread-pool server needs to queue a connection.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    pub(crate) capacity: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) overload: Overload,
+    pub(crate) poller: Option<PollerHandle>,
+}
+
+/// Registers and queues an accepted connection. At the connection limit, the connection idle
+/// longest is closed to make room; when none is idle (every open connection is busy or
+/// queued), and when the queue is full, `overload` waits or refuses.
+pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admission) {
     let mut state = shared.lock();
     loop {
         if state.stopping {
             return;
         }
-        if state.queue_len() < capacity.max(1) {
-            shared.push_job(&mut state, Job::New(stream));
+        if state.open_connections() >= admission.max_connections.max(1) {
+            drop(state);
+            let evicted = admission.poller.as_ref().and_then(PollerHandle::evict);
+            if let Some(conn) = evicted {
+                log::info!(
+                    "closing the connection from {}: idle longest, and the server is at its \
+                     limit of {} connections",
+                    conn.peer(),
+                    admission.max_connections
+                );
+                // Closing it takes the server's lock to unregister.
+                drop(conn);
+                state = shared.lock();
+                continue;
+            }
+            state = shared.lock();
+            if state.open_connections() < admission.max_connections.max(1) {
+                continue;
+            }
+            if admission.overload == Overload::Refuse {
+                log::warn!(
+                    "refusing {}: {} connections open, none idle",
+                    stream.peer(),
+                    state.open_connections()
+                );
+                return;
+            }
+            state = shared.wait(state);
+            continue;
+        }
+        if state.queue_len() < admission.capacity.max(1) {
+            let Some(guard) = shared.register(&mut state, &stream) else {
+                return;
+            };
+            shared.push_job(&mut state, Job::New(stream, guard));
             drop(state);
             shared.notify_work();
             return;
         }
-        if overload == Overload::Refuse {
+        if admission.overload == Overload::Refuse {
             log::warn!("refusing {}: all workers busy, queue full", stream.peer());
             return;
         }
@@ -190,8 +234,8 @@ pub(crate) fn spawn(
     })
 }
 
-/// Stops the poller when the server shuts down.
-#[derive(Debug)]
+/// Stops the poller when the server shuts down; evicts idle connections at the limit.
+#[derive(Clone, Debug)]
 pub(crate) struct PollerHandle {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     poller: Arc<Poller>,
@@ -202,6 +246,14 @@ impl PollerHandle {
     pub(crate) fn stop(&self) {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         self.poller.stop();
+    }
+
+    /// Takes the connection parked longest, for the caller to close.
+    pub(crate) fn evict(&self) -> Option<Box<dyn Connection>> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        return self.poller.evict_longest_idle();
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        None
     }
 }
 
@@ -217,10 +269,6 @@ fn work(shared: &Arc<Shared>, opener: &Opener, pool: Option<&Pool>, linger: Opti
             }
             state = shared.wait_work(state);
         };
-        let guard = match &job {
-            Job::New(stream) => shared.register(&mut state, stream),
-            Job::Resume(_) => None,
-        };
         let wake_accept = state.accept_waiting;
         drop(state);
         if wake_accept {
@@ -228,13 +276,10 @@ fn work(shared: &Arc<Shared>, opener: &Opener, pool: Option<&Pool>, linger: Opti
             shared.notify();
         }
         match job {
-            Job::New(stream) => {
-                let Some(guard) = guard else { continue };
-                match opener(guard, stream, linger) {
-                    Ok(conn) => conn.run(pool),
-                    Err(e) => log::warn!("cannot set up a connection: {e}"),
-                }
-            }
+            Job::New(stream, guard) => match opener(guard, stream, linger) {
+                Ok(conn) => conn.run(pool),
+                Err(e) => log::warn!("cannot set up a connection: {e}"),
+            },
             Job::Resume(conn) => conn.run(pool),
         }
     }
