@@ -27,6 +27,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
+use super::deadline::{ClientReadHalf, ClientWriteHalf};
 use crate::limits::Limits;
 use crate::stack::{
     AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource, KindStack, Layer, Protocol,
@@ -46,7 +47,8 @@ pub struct ClientOptions {
     /// Limits for decoding replies.
     pub limits: Limits,
     /// Connect, read and write timeouts and `TCP_NODELAY` (on by default). Unix sockets use
-    /// the read and write timeouts.
+    /// the read and write timeouts. The read timeout bounds a whole call: its reply must
+    /// have arrived completely that long after the call was sent.
     pub socket: TcpOptions,
 }
 
@@ -100,9 +102,9 @@ impl ClientOptions {
 }
 
 /// The protocol reader of a client connection made with [`ClientOptions`].
-pub type AnyReader = AnyProtocolReader<AnySource<Stream>>;
+pub type AnyReader = AnyProtocolReader<AnySource<ClientReadHalf>>;
 /// The protocol writer of a client connection made with [`ClientOptions`].
-pub type AnyWriter = AnyProtocolWriter<AnySink<Stream>>;
+pub type AnyWriter = AnyProtocolWriter<AnySink<ClientWriteHalf>>;
 
 /// Connects over TCP and returns the reader and writer for a generated client.
 ///
@@ -141,6 +143,10 @@ pub fn from_stream(stream: Stream, opts: &ClientOptions) -> io::Result<(AnyReade
 
 /// Wraps a connected stream in any [`Stack`]: a protocol, a transport and layers of your own.
 ///
+/// The stream's read timeout, as set now, becomes the call timeout: a call fails with
+/// `TimedOut` when its reply has not arrived completely within it after it was sent (see
+/// [`deadline`](super::deadline)), however the server trickles it.
+///
 /// ```no_run
 /// # fn demo() -> std::io::Result<()> {
 /// use thrift_rt::connect::{tcp, with_stack};
@@ -162,9 +168,12 @@ pub fn with_stack<P: Protocol, T: Transport, L: Layer>(
     stream: Stream,
     stack: &Stack<P, T, L>,
     limits: &Limits,
-) -> io::Result<(StackReader<P, T, L, Stream>, StackWriter<P, T, L, Stream>)> {
-    let out = stream.try_clone()?;
-    stack.open(stream, out, limits)
+) -> io::Result<(
+    StackReader<P, T, L, ClientReadHalf>,
+    StackWriter<P, T, L, ClientWriteHalf>,
+)> {
+    let (read, write) = super::deadline::split(stream)?;
+    stack.open(read, write, limits)
 }
 
 /// Connects over TCP with `opts` (connect timeout, read and write timeouts, `TCP_NODELAY`).

@@ -13,6 +13,7 @@
 
 pub mod caller;
 pub mod connect;
+pub mod deadline;
 
 pub use caller::Caller;
 

@@ -52,6 +52,24 @@ impl Stream {
         each!(self, s => s.set_read_timeout(t))
     }
 
+    /// The read timeout (`None`: reads block forever).
+    ///
+    /// # Errors
+    ///
+    /// Errors from `getsockopt`.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        each!(self, s => s.read_timeout())
+    }
+
+    /// The write timeout (`None`: writes block forever).
+    ///
+    /// # Errors
+    ///
+    /// Errors from `getsockopt`.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        each!(self, s => s.write_timeout())
+    }
+
     /// Sets the write timeout (`None`: block forever).
     ///
     /// # Errors
