@@ -316,8 +316,8 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
     /// least 1). At the limit, accepting one more closes the connection idle longest; when
     /// none is idle, [`Overload`] decides (wait in the listen backlog, or refuse). Default:
     /// what the process's descriptor limit allows (`RLIMIT_NOFILE` soft limit, less 64 for
-    /// everything else, halved since a connection holds two descriptors), at most 10,000;
-    /// 480 under the common limit of 1,024. So a flood of connections can never exhaust the
+    /// everything else, divided by the three descriptors a connection holds), at most 10,000;
+    /// 320 under the common limit of 1,024. So a flood of connections can never exhaust the
     /// server's descriptors, and a newcomer is always served while some connection is idle.
     /// (The threaded server's limit is [`threaded`](Self::threaded)'s argument; the simple
     /// server has one connection at a time.)
@@ -439,7 +439,7 @@ fn default_max_connections() -> usize {
             let usable = usize::try_from(soft)
                 .unwrap_or(usize::MAX)
                 .saturating_sub(64);
-            return (usable / 2).clamp(16, 10_000);
+            return (usable / 3).clamp(16, 10_000);
         }
     }
     10_000
