@@ -159,7 +159,7 @@ fn parked_connections_close_after_the_read_timeout() {
 }
 
 #[test]
-fn a_half_sent_message_holds_one_worker_until_the_message_timeout() {
+fn half_sent_messages_hold_no_worker() {
     let _serial = serial();
     let message_timeout = Duration::from_millis(500);
     let echo = Echo::default();
@@ -177,10 +177,12 @@ fn a_half_sent_message_holds_one_worker_until_the_message_timeout() {
         time_until_closed(s)
     };
 
-    // One stalled client holds one worker; the other serves everyone else promptly, both a
-    // connection that parks between calls and fresh ones.
-    let stalled = thread::spawn(stall.clone());
-    thread::sleep(Duration::from_millis(50));
+    // Twice as many stalled clients as workers: they are parked with their bytes, and every
+    // call from others is served promptly, on a connection that parks between calls and on
+    // fresh ones. (Before the gate, two stalled clients held both workers until the message
+    // timeout.)
+    let stalled: Vec<_> = (0..4).map(|_| thread::spawn(stall.clone())).collect();
+    thread::sleep(Duration::from_millis(100));
     let mut c = buffered_client(a);
     for i in 0..10 {
         let start = Instant::now();
@@ -205,31 +207,58 @@ fn a_half_sent_message_holds_one_worker_until_the_message_timeout() {
             start.elapsed()
         );
     }
-    let held = stalled.join().unwrap();
-    assert!(
-        held >= message_timeout - Duration::from_millis(100) && held < Duration::from_millis(1500),
-        "the stalled connection was closed after {held:?}"
-    );
-
-    // The limit: as many stalled clients as workers hold all of them until the message
-    // timeout; then the waiting call is served.
-    let stalled: Vec<_> = (0..2).map(|_| thread::spawn(stall.clone())).collect();
-    thread::sleep(Duration::from_millis(100));
-    let start = Instant::now();
-    assert_eq!(call(&mut c, "after", 0).unwrap(), "after");
-    let waited = start.elapsed();
-    assert!(
-        waited >= Duration::from_millis(250) && waited < Duration::from_millis(1500),
-        "{waited:?}"
-    );
+    // The stalled connections are closed at their message timeout, while parked.
     for s in stalled {
-        assert!(s.join().unwrap() < Duration::from_millis(1500));
+        let held = s.join().unwrap();
+        assert!(
+            held >= message_timeout - Duration::from_millis(200)
+                && held < Duration::from_millis(1500),
+            "a stalled connection was closed after {held:?}"
+        );
     }
     assert_eq!(
         echo.0.started.load(Ordering::SeqCst),
-        16,
+        15,
         "no half-sent call reached the handler"
     );
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+}
+
+/// A message sent a byte at a time arrives whole at the handler, and the worker serves
+/// others between its bytes.
+#[test]
+fn a_message_trickled_byte_by_byte_is_served_once_whole() {
+    let _serial = serial();
+    let server = quick()
+        .thread_pool(1, 16)
+        .spawn(tcp(), Echo::default())
+        .unwrap();
+    let a = addr(&server);
+    let bytes = raw_call_seq("trickled", 7);
+    let trickler = thread::spawn(move || {
+        let s = connect(a);
+        for b in bytes {
+            (&s).write_all(&[b]).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+        read_reply(&s, 7)
+    });
+    // The only worker keeps serving another client meanwhile.
+    let mut c = buffered_client(a);
+    let start = Instant::now();
+    let mut n = 0;
+    while !trickler.is_finished() && start.elapsed() < Duration::from_secs(5) {
+        let t = Instant::now();
+        assert_eq!(call(&mut c, "meanwhile", 0).unwrap(), "meanwhile");
+        assert!(
+            t.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            t.elapsed()
+        );
+        n += 1;
+    }
+    assert_eq!(trickler.join().unwrap(), "trickled");
+    assert!(n > 5, "{n} calls served while the message trickled in");
     assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
 }
 
@@ -426,12 +455,10 @@ fn beyond_max_idle_connections_the_longest_idle_is_closed() {
 fn at_the_connection_limit_the_longest_idle_makes_room_or_newcomers_are_refused() {
     let _serial = serial();
     let census = Census::now();
-    let message_timeout = Duration::from_millis(800);
     let server = quick()
         .thread_pool(4, 16)
         .max_connections(4)
         .overload(thrift_rt::server::Overload::Refuse)
-        .message_timeout(Some(message_timeout))
         .spawn(tcp(), Echo::default())
         .unwrap();
     let a = addr(&server);
@@ -456,23 +483,25 @@ fn at_the_connection_limit_the_longest_idle_makes_room_or_newcomers_are_refused(
     drop((rest, fifth));
     thread::sleep(Duration::from_millis(100));
 
-    // Four connections inside a message (busy, none idle): a newcomer is refused at once
-    // instead of taking a fifth descriptor.
-    let bytes = raw_call("half");
-    let stalled: Vec<TcpStream> = (0..4)
-        .map(|_| {
-            let mut s = connect(a);
-            s.write_all(&bytes[..bytes.len() / 2]).unwrap();
-            s
+    // Four connections whose calls are in their handlers (busy, none idle): a newcomer is
+    // refused at once instead of taking a fifth descriptor.
+    let busy: Vec<_> = (0..4)
+        .map(|i| {
+            thread::spawn(move || {
+                let s = connect(a);
+                (&s).write_all(&raw_call_delayed("slow", i, 600)).unwrap();
+                read_reply(&s, i)
+            })
         })
         .collect();
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(150));
     let refused = connect(a);
     assert!(time_until_closed(refused) < Duration::from_millis(300));
-    // The stalled ones are cut off at the message timeout; then newcomers get in again.
-    for s in stalled {
-        assert!(time_until_closed(s) < message_timeout + Duration::from_millis(700));
+    // Their calls complete; then newcomers get in again.
+    for b in busy {
+        assert_eq!(b.join().unwrap(), "slow");
     }
+    thread::sleep(Duration::from_millis(50));
     let after = connect(a);
     assert_eq!(raw_echo(&after, "after", 1), "after");
     drop(after);

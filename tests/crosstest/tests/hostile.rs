@@ -74,6 +74,15 @@ const PEAK_LIMIT_KIB: u64 = 64 * 1024;
 const PARALLEL: usize = 4;
 /// Idle connections in `idle_connections_leave_room_for_a_fresh_call`.
 const IDLE_CONNECTIONS: usize = 300;
+/// Connections in `stalled_and_idle_connections_leave_room_for_a_fresh_call`: half stalled
+/// inside a message, half idle.
+const HELD_CONNECTIONS: usize = 1000;
+/// Fresh calls timed beside them, and the bound on their 99th percentile.
+const PROBES: usize = 20;
+const PROBE_P99: Duration = Duration::from_millis(100);
+/// The message timeout of the server in that test (the stalled connections must outlast
+/// setting up and probing).
+const HELD_MESSAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
 use Expect::{Answered, AnyThenClosed, Closed, ClosedMaybe, Ignored, Refused};
 use Finish::{Eof, Prompt, Stall};
@@ -165,6 +174,102 @@ fn idle_connections(combo: Combo) -> Result<(), String> {
         ));
     }
     println!("{combo}: fresh call served in {took:?} beside {IDLE_CONNECTIONS} idle connections");
+    Ok(())
+}
+
+/// A thousand connections held open, half of them stalled inside a message (the first half
+/// of a valid call, then nothing) and half idle, must not keep a fresh call from being served
+/// within 100 ms (p99 of 20 probes), binary and compact, buffered and framed, TCP and Unix;
+/// the server's peak memory stays under 64 MiB.
+#[test]
+fn stalled_and_idle_connections_leave_room_for_a_fresh_call() {
+    let failures = Mutex::new(Vec::new());
+    let combos: Vec<Combo> = combos()
+        .into_iter()
+        .filter(|c| c.proto != Proto::Json)
+        .collect();
+    let queue = Mutex::new(combos.into_iter());
+    // Two at a time: each holds a thousand client sockets and a server.
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().next();
+                    let Some(combo) = next else { break };
+                    if let Err(e) = stalled_and_idle(combo) {
+                        failures.lock().unwrap().push(format!("{combo}: {e}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{HELD_CONNECTIONS} stalled and idle connections starve fresh clients:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn stalled_and_idle(combo: Combo) -> Result<(), String> {
+    // Connecting a thousand clients takes a while over TCP; the stalled ones must still be
+    // inside their message when the probes run.
+    let server = Server::start_with(combo, "held", HELD_MESSAGE_TIMEOUT)?;
+    let p = combo.proto;
+    let call = p.call(
+        "testString",
+        1,
+        &[p.field(1, Ty::Str, &p.string("stalled"))],
+    );
+    let call = if combo.framing == Framing::Framed {
+        cat(&[&(call.len() as i32).to_be_bytes(), &call])
+    } else {
+        call
+    };
+    let half = &call[..call.len() / 2];
+    let started = Instant::now();
+    let mut held = Vec::with_capacity(HELD_CONNECTIONS);
+    for i in 0..HELD_CONNECTIONS {
+        let mut c = server
+            .connect()
+            .map_err(|e| format!("connection {i}: {e}"))?;
+        if i % 2 == 0 {
+            c.write_all(half)
+                .map_err(|e| format!("stalled connection {i}: {e}"))?;
+        }
+        held.push(c);
+    }
+    // Let the server take in what it will.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut times = Vec::with_capacity(PROBES);
+    for _ in 0..PROBES {
+        times.push(server.fresh_call()?);
+    }
+    let elapsed = started.elapsed();
+    let peak = server.peak_kib();
+    drop(held);
+    times.sort();
+    let p99 = times[(PROBES * 99).div_ceil(100) - 1];
+    if elapsed >= HELD_MESSAGE_TIMEOUT {
+        return Err(format!(
+            "setting up and probing took {elapsed:?}, past the message timeout: the stalled \
+             connections may have been cut off before the probes"
+        ));
+    }
+    if p99 > PROBE_P99 {
+        return Err(format!(
+            "p99 of {PROBES} fresh calls {p99:?} (all: {times:?})"
+        ));
+    }
+    if let Some(peak) = peak.filter(|&p| p > PEAK_LIMIT_KIB) {
+        return Err(format!("peak memory {peak} KiB"));
+    }
+    println!(
+        "{combo}: fresh calls beside {HELD_CONNECTIONS} stalled and idle connections: p99 {p99:?}, \
+         median {:?}, server peak {} KiB",
+        times[PROBES / 2],
+        peak.unwrap_or(0)
+    );
     Ok(())
 }
 
@@ -906,10 +1011,15 @@ fn free_port() -> u16 {
 
 impl Server {
     fn start(combo: Combo, tag: &str) -> Result<Server, String> {
+        Self::start_with(combo, tag, MESSAGE_TIMEOUT)
+    }
+
+    /// [`start`](Self::start) with another message timeout.
+    fn start_with(combo: Combo, tag: &str, message_timeout: Duration) -> Result<Server, String> {
         let mut last = String::new();
         // A port found free can be taken by someone else before the server binds it.
         for _ in 0..3 {
-            match Self::try_start(combo, tag) {
+            match Self::try_start(combo, tag, message_timeout) {
                 Ok(server) => return Ok(server),
                 Err(e) => last = e,
             }
@@ -917,7 +1027,7 @@ impl Server {
         Err(last)
     }
 
-    fn try_start(combo: Combo, tag: &str) -> Result<Server, String> {
+    fn try_start(combo: Combo, tag: &str, message_timeout: Duration) -> Result<Server, String> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let port = free_port();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -947,7 +1057,7 @@ impl Server {
             .arg(format!("--port={port}"))
             .arg(format!(
                 "--message-timeout-ms={}",
-                MESSAGE_TIMEOUT.as_millis()
+                message_timeout.as_millis()
             ));
         if combo.sock == Sock::Unix {
             command.arg(format!("--domain-socket={}", path.display()));

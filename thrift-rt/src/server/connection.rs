@@ -14,14 +14,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result, TransportErrorKind};
+use crate::limits::Limits;
 use crate::processor::Processor;
 use crate::protocol::ProtocolReader;
-use crate::stack::{Layer, Protocol, Stack, StackReader, StackWriter, Transport, WithStack};
+use crate::stack::{Layer, MessageLen, Protocol, Stack, StackWriter, Transport, WithStack};
 use crate::transport::stream::Stream;
 use crate::transport::{Sink, Source};
 
 use super::Config;
 use super::deadline::{ReadHalf, WriteHalf};
+use super::gate::{Filled, Gate};
 use super::pool::Pool;
 use super::shared::ConnGuard;
 
@@ -87,8 +89,20 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
         config.message_timeout,
         linger.or(config.read_timeout),
     )?;
-    let (reader, writer) = stack.open(input, out, &config.limits)?;
+    // The gate between the transport and the layers (see `gate.rs`); it stays open on the
+    // simple and threaded servers and for transports that cannot tell where a message ends.
+    let limits = config.limits;
+    let gated = linger.is_some()
+        && stack.transport.message_len(&stack.protocol, &[], &limits)? != MessageLen::Unknown;
+    let (read, write) = stack.layer.wrap(input, out)?;
+    let sink = stack.transport.sink(write, &limits)?;
+    let source = stack.transport.source(Gate::new(read, !gated), &limits);
+    let reader = stack.protocol.reader(source, limits);
+    let writer = stack.protocol.writer(sink);
     Ok(Box::new(Session::<C, P, T, L> {
+        protocol: stack.protocol.clone(),
+        transport: stack.transport.clone(),
+        limits,
         processor: Arc::clone(processor),
         guard,
         #[cfg(unix)]
@@ -108,8 +122,16 @@ pub(crate) fn serve_to_end(opener: &Opener, guard: ConnGuard, stream: Stream) {
     }
 }
 
+/// The reader of a server connection: the stack's, with the gate between the transport and
+/// the layers.
+type ServerReader<P, T, L> =
+    <P as Protocol>::Reader<<T as Transport>::Source<Gate<<L as Layer>::Reader<ReadHalf>>>>;
+
 /// One connection's state.
 struct Session<C, P: Protocol, T: Transport, L: Layer> {
+    protocol: P,
+    transport: T,
+    limits: Limits,
     processor: Arc<C>,
     guard: ConnGuard,
     #[cfg(unix)]
@@ -117,7 +139,7 @@ struct Session<C, P: Protocol, T: Transport, L: Layer> {
     peer: String,
     /// `Some` on the thread-pool server: how long to wait for the next message before parking.
     linger: Option<Duration>,
-    reader: StackReader<P, T, L, ReadHalf>,
+    reader: ServerReader<P, T, L>,
     writer: StackWriter<P, T, L, WriteHalf>,
 }
 
@@ -127,6 +149,9 @@ enum Next {
     Close(Result<()>),
     /// Nothing to read: hand the connection to the poller.
     Park,
+    /// Part of a message arrived and no more for now: hand the connection to the poller
+    /// until more does, by the message's deadline.
+    ParkPartial,
     /// Another message may be ready, but other connections wait for a worker.
     Yield,
 }
@@ -159,8 +184,16 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
                 let since = self.half().idle_since(waited);
                 pool.park(self, since);
             }
+            (Ok(Next::ParkPartial), Some(pool)) => {
+                P::source_mut(&mut self.reader).release_idle_buffer();
+                P::sink_mut(&mut self.writer).release_idle_buffer();
+                let since = self.half_ref().since_for_message_deadline();
+                pool.park(self, since);
+            }
             (Ok(Next::Yield), Some(pool)) => pool.requeue(self),
-            (Ok(Next::Park | Next::Yield), None) => unreachable!("only pool connections park"),
+            (Ok(Next::Park | Next::ParkPartial | Next::Yield), None) => {
+                unreachable!("only pool connections park")
+            }
             (Ok(Next::Close(Ok(()))), _) => log::debug!("connection from {} closed", self.peer),
             (Ok(Next::Close(Err(e))), _) if is_timeout(&e) => {
                 log::info!("connection from {} timed out: {e}", self.peer);
@@ -188,14 +221,131 @@ fn is_timeout(e: &Error) -> bool {
 impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
     /// The socket's read half, under the protocol, the transport and the layers.
     fn half(&mut self) -> &mut ReadHalf {
-        Stack::<P, T, L>::read_end_mut(&mut self.reader)
+        L::inner_mut(self.gate().get_mut())
     }
 
     fn half_ref(&self) -> &ReadHalf {
-        Stack::<P, T, L>::read_end(&self.reader)
+        L::inner(T::end(P::source(&self.reader)).get_ref())
     }
 
-    /// The message loop, generic over the concrete reader and writer.
+    /// The gate between the transport and the layers.
+    fn gate(&mut self) -> &mut Gate<L::Reader<ReadHalf>> {
+        T::end_mut(P::source_mut(&mut self.reader))
+    }
+
+    fn serve(&mut self, parking: bool) -> Next {
+        if parking && !T::end(P::source(&self.reader)).is_through() {
+            self.serve_whole_messages()
+        } else {
+            self.serve_as_read(parking)
+        }
+    }
+
+    /// Whether the gate holds a whole message (then it is open to the transport).
+    fn whole_message(&mut self) -> Result<bool> {
+        if self.gate().is_open() {
+            return Ok(true);
+        }
+        let len = self.transport.message_len(
+            &self.protocol,
+            T::end(P::source(&self.reader)).pending(),
+            &self.limits,
+        )?;
+        match len {
+            MessageLen::Whole(n) => {
+                self.gate().open(n);
+                Ok(true)
+            }
+            MessageLen::Partial | MessageLen::Unknown => Ok(false),
+        }
+    }
+
+    /// Opens the gate to every byte that arrived, whole message or not.
+    fn open_everything(&mut self) {
+        let n = T::end(P::source(&self.reader)).pending().len();
+        self.gate().open(n);
+    }
+
+    /// The message loop of a gated thread-pool connection: a message reaches the transport,
+    /// the processor and the handler only once all of it has arrived; until then the worker
+    /// reads what is there without waiting and parks the connection when nothing more has
+    /// come. Between messages, the same decisions as [`serve_as_read`](Self::serve_as_read):
+    /// linger for the next message, park, or yield. A message that arrives whole in one
+    /// read (the common case) costs that one read: the gate checks it and hands it up.
+    fn serve_whole_messages(&mut self) -> Next {
+        let mut served = false;
+        loop {
+            let Some(others_waiting) = self.guard.idle() else {
+                return Next::Close(Ok(()));
+            };
+            match self.whole_message() {
+                Ok(true) => {}
+                // Bytes that cannot start a valid message, or a message cut short by the end
+                // of the stream: the decoder meets them and reports them as it always has
+                // (the processor answers a call it cannot decode with a PROTOCOL_ERROR
+                // exception before the connection closes).
+                Err(_) => self.open_everything(),
+                Ok(false) if self.gate().has_ended() => {
+                    if T::end(P::source(&self.reader)).pending().is_empty() {
+                        return Next::Close(Ok(()));
+                    }
+                    self.open_everything();
+                }
+                Ok(false) if !T::end(P::source(&self.reader)).pending().is_empty() => {
+                    // Inside a message: take what has arrived, never wait for the rest.
+                    self.half().set_nonblocking(true);
+                    let filled = self.gate().fill();
+                    self.half().set_nonblocking(false);
+                    match filled {
+                        Ok(_) => continue,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            return Next::ParkPartial;
+                        }
+                        Err(e) => return Next::Close(Err(e.into())),
+                    }
+                }
+                Ok(false) => {
+                    // Between messages.
+                    if others_waiting {
+                        if !self.half_ref().input_ready() {
+                            return Next::Park;
+                        }
+                        if served {
+                            return Next::Yield;
+                        }
+                    }
+                    let linger = self.linger;
+                    self.half().next_message(linger);
+                    match self.gate().fill() {
+                        Ok(Filled::Bytes | Filled::End) => continue,
+                        Err(_) if self.half_ref().gave_up() => return Next::Park,
+                        Err(e) => return Next::Close(Err(e.into())),
+                    }
+                }
+            }
+            if others_waiting && served {
+                // A whole message is waiting, but so are other connections: take turns.
+                return Next::Yield;
+            }
+            self.guard.busy();
+            let result = self
+                .reader
+                .has_message()
+                .and_then(|_| self.reader.read_message_begin())
+                .and_then(|header| {
+                    self.processor
+                        .process(&header, &mut self.reader, &mut self.writer)
+                });
+            if let Err(e) = result {
+                return Next::Close(Err(e));
+            }
+            served = true;
+        }
+    }
+
+    /// The message loop of a connection that reads its messages as they arrive (simple and
+    /// threaded servers, and transports the gate cannot look into), generic over the
+    /// concrete reader and writer.
     ///
     /// With `parking` (thread-pool server), between messages: when nothing of a further
     /// message is buffered and other connections wait for a worker, a connection with nothing
@@ -204,7 +354,7 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
     /// the read for the next message lingers briefly and the connection is parked if nothing
     /// comes. A client making back-to-back calls within the linger costs exactly what it did
     /// on a dedicated thread: one blocking read per message.
-    fn serve(&mut self, parking: bool) -> Next {
+    fn serve_as_read(&mut self, parking: bool) -> Next {
         let mut served = false;
         loop {
             let Some(others_waiting) = self.guard.idle() else {

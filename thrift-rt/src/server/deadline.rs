@@ -40,6 +40,8 @@ pub struct ReadHalf {
     idle_since: Option<Instant>,
     /// The read timeout set on the socket now.
     applied: Option<Duration>,
+    /// Reads return `WouldBlock` instead of waiting (a connection filling its gate).
+    nonblocking: bool,
 }
 
 impl ReadHalf {
@@ -61,6 +63,7 @@ impl ReadHalf {
             gave_up: false,
             idle_since: None,
             applied: initial,
+            nonblocking: false,
         })
     }
 
@@ -76,6 +79,24 @@ impl ReadHalf {
         self.deadline = None;
         self.linger = linger;
         self.gave_up = false;
+    }
+
+    /// Makes reads return `WouldBlock` at once when nothing has arrived (`true`), or wait as
+    /// the timeouts say (`false`).
+    pub(crate) fn set_nonblocking(&mut self, on: bool) {
+        self.nonblocking = on;
+    }
+
+    /// For the poller, whose deadline for a parked connection is "idle since + idle
+    /// timeout": the "since" that makes that deadline this message's own, for a connection
+    /// parked inside a message. Without a message timeout, or without an idle timeout, the
+    /// poller's own rule applies.
+    pub(crate) fn since_for_message_deadline(&self) -> Instant {
+        let now = Instant::now();
+        match (self.deadline, self.idle) {
+            (Some(deadline), Some(idle)) => deadline.checked_sub(idle).unwrap_or(now),
+            _ => now,
+        }
     }
 
     /// Whether the last read gave up waiting for the next message after the linger.
@@ -171,10 +192,29 @@ fn is_timeout(kind: io::ErrorKind) -> bool {
     matches!(kind, io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
+impl ReadHalf {
+    /// One read that returns `WouldBlock` when nothing has arrived.
+    #[cfg(unix)]
+    fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use nix::sys::socket::{MsgFlags, recv};
+        use std::os::fd::{AsFd, AsRawFd};
+        let fd = self.stream.as_fd().as_raw_fd();
+        recv(fd, buf, MsgFlags::MSG_DONTWAIT).map_err(io::Error::from)
+    }
+}
+
 impl Read for ReadHalf {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.prepare()?;
-        match self.stream.read(buf) {
+        #[cfg(unix)]
+        let got = if self.nonblocking {
+            self.read_now(buf)
+        } else {
+            self.stream.read(buf)
+        };
+        #[cfg(not(unix))]
+        let got = self.stream.read(buf);
+        match got {
             Ok(n) => {
                 self.received(n);
                 Ok(n)

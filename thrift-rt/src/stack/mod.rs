@@ -109,6 +109,25 @@ pub trait Transport: Clone + Send + Sync + 'static {
     /// The read end under a source, mutably.
     fn end_mut<R: ReadEnd>(source: &mut Self::Source<R>) -> &mut R;
 
+    /// How many bytes at the start of `bytes` (as read from below the transport) make up
+    /// the next whole message, if all of them are there. Servers use it to hand workers
+    /// whole messages only, so a client that sends part of a message and stalls holds no
+    /// thread. The default, [`MessageLen::Unknown`], makes servers read such a transport's
+    /// messages as they arrive, holding a worker until each is complete.
+    ///
+    /// # Errors
+    ///
+    /// When the bytes cannot start a valid message (a frame too large, a bad header).
+    fn message_len<P: Protocol>(
+        &self,
+        protocol: &P,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> crate::Result<MessageLen> {
+        let _ = (protocol, bytes, limits);
+        Ok(MessageLen::Unknown)
+    }
+
     /// Whether messages carry file descriptors: such a transport needs a Unix socket, and
     /// servers refuse to start it on a TCP listener.
     fn carries_fds(&self) -> bool {
@@ -120,6 +139,17 @@ pub trait Transport: Clone + Send + Sync + 'static {
     fn resolve<V: WithTransport>(&self, v: V) -> V::Output {
         v.with(self.clone())
     }
+}
+
+/// What [`Transport::message_len`] found at the start of a connection's unread bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageLen {
+    /// A whole message of this many bytes (framing included).
+    Whole(usize),
+    /// The start of a message: more bytes must arrive.
+    Partial,
+    /// The transport cannot tell without reading the message as it arrives.
+    Unknown,
 }
 
 /// A byte layer between a transport and the end point: encryption, compression, accounting.

@@ -4,13 +4,16 @@
 use std::io;
 
 use super::any::{AnySink, AnySource};
-use super::{Transport, TransportKind, WithTransport};
+use super::{MessageLen, Protocol, Transport, TransportKind, WithTransport};
+use crate::error::TransportErrorKind;
 use crate::limits::Limits;
+use crate::protocol::ProtocolReader;
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
 use crate::transport::{
     BufferedReader, BufferedWriter, FramedReader, FramedWriter, Framing, ReadEnd, WriteEnd,
 };
+use crate::ttype::TType;
 
 /// `TBufferedTransport`: messages back to back, read through a buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,6 +58,35 @@ impl Transport for Buffered {
     type Source<R: ReadEnd> = BufferedReader<R>;
     type Sink<W: WriteEnd> = BufferedWriter<W>;
 
+    /// Nothing but the protocol marks where a message ends: one pass skipping through the
+    /// bytes (every limit checked) finds it, or runs out of them.
+    fn message_len<P: Protocol>(
+        &self,
+        protocol: &P,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> crate::Result<MessageLen> {
+        let mut r = protocol.reader(bytes, *limits);
+        let skipped = r
+            .read_message_begin()
+            .and_then(|_| r.skip(TType::Struct))
+            .and_then(|()| r.read_message_end());
+        match skipped {
+            Ok(()) => Ok(MessageLen::Whole(bytes.len() - P::source(&r).len())),
+            Err(e) if e.transport_kind() == Some(TransportErrorKind::UnexpectedEof) => {
+                if bytes.len() > limits.max_message_size {
+                    return Err(crate::error::TransportError::new(
+                        TransportErrorKind::MessageTooLarge,
+                        format!("message exceeds {} bytes", limits.max_message_size),
+                    )
+                    .into());
+                }
+                Ok(MessageLen::Partial)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> BufferedReader<R> {
         BufferedReader::with_limits(end, limits)
     }
@@ -77,6 +109,32 @@ impl Transport for Framed {
     // it can free its buffer while the connection is idle.
     type Source<R: ReadEnd> = FramedReader<BufferedReader<R>>;
     type Sink<W: WriteEnd> = FramedWriter<W>;
+
+    /// The length prefix says (checked against the frame limit first).
+    fn message_len<P: Protocol>(
+        &self,
+        _: &P,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> crate::Result<MessageLen> {
+        // Empty frames carry no message (the reader skips them): they go with the next one.
+        let mut at = 0;
+        loop {
+            let Some(&header) = bytes[at..].first_chunk::<4>() else {
+                return Ok(MessageLen::Partial);
+            };
+            let len = crate::transport::framed::frame_len(header, limits.max_frame_size)?;
+            at += 4;
+            if len == 0 {
+                continue;
+            }
+            return Ok(if bytes.len() >= at + len {
+                MessageLen::Whole(at + len)
+            } else {
+                MessageLen::Partial
+            });
+        }
+    }
 
     fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> Self::Source<R> {
         FramedReader::with_limits(BufferedReader::with_limits(end, limits), limits)
@@ -144,6 +202,20 @@ impl Transport for TransportKind {
             Self::Framed => AnySource::Framed(Framed.source(end, limits)),
             #[cfg(unix)]
             Self::Fd => AnySource::Fd(Fd.source(end, limits)),
+        }
+    }
+
+    fn message_len<P: Protocol>(
+        &self,
+        protocol: &P,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> crate::Result<MessageLen> {
+        match self {
+            Self::Buffered => Buffered.message_len(protocol, bytes, limits),
+            Self::Framed => Framed.message_len(protocol, bytes, limits),
+            #[cfg(unix)]
+            Self::Fd => Fd.message_len(protocol, bytes, limits),
         }
     }
 

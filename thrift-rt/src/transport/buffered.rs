@@ -148,6 +148,7 @@ impl<R: ReadEnd> Source for BufferedReader<R> {
 
     fn release_idle_buffer(&mut self) {
         BufferedReader::release_idle_buffer(self);
+        self.inner.release_idle_buffer();
     }
 }
 
@@ -157,7 +158,7 @@ impl<R: ReadEnd> ReadEnd for BufferedReader<R> {
     }
 
     fn release_idle_buffer(&mut self) {
-        BufferedReader::release_idle_buffer(self);
+        Source::release_idle_buffer(self);
     }
 }
 
