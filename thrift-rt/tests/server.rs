@@ -507,3 +507,120 @@ fn shutdown_returns_at_once_when_the_socket_file_is_gone() {
     std::fs::remove_dir_all(&dir).unwrap();
     census.assert_back();
 }
+
+/// An endpoint peer that goes away while calls from several threads wait on it: every caller
+/// gets an error at once (not at its timeout), and threads and descriptors come back to
+/// their baseline.
+#[test]
+fn an_endpoint_peer_dying_fails_every_call_in_flight() {
+    let _serial = serial();
+    let census = Census::now();
+    let listening = thrift_rt::endpoint::Builder::new()
+        .serve(Echo::default())
+        .listen(tcp(), |_| {})
+        .unwrap();
+    let addr = listening.local_addr().unwrap();
+    let endpoint = thrift_rt::endpoint::Builder::new()
+        .call_timeout(Some(Duration::from_secs(10)))
+        .connect_tcp(addr, &Default::default())
+        .unwrap();
+    let callers: Vec<_> = (0..4)
+        .map(|i| {
+            let mut caller = endpoint.caller();
+            thread::spawn(move || {
+                use thrift_rt::{Caller, MessageType, WriteThrift};
+                let start = Instant::now();
+                let args = EchoArgs {
+                    msg: format!("{i}"),
+                    delay_ms: 3_000,
+                };
+                let outcome = caller
+                    .send("echo", MessageType::Call, 0, |w| args.write(w))
+                    .and_then(|pending| caller.receive::<EchoResult>("echo", pending));
+                (outcome.map(|r| r.0), start.elapsed())
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    // The peer goes away: its listener closes every connection it accepted.
+    listening.shutdown();
+    for c in callers {
+        let (outcome, took) = c.join().unwrap();
+        assert!(outcome.is_err(), "a call survived its peer: {outcome:?}");
+        assert!(
+            took < Duration::from_millis(1500),
+            "a caller waited {took:?}"
+        );
+    }
+    drop((endpoint, listening));
+    census.assert_back();
+}
+
+/// A server process killed in the middle of a call: the waiting client gets an error within
+/// its timeout, and a call to a stopped (not dead) server times out at the call timeout.
+#[cfg(unix)]
+#[test]
+fn a_server_killed_or_stopped_mid_call_fails_the_call_within_its_timeout() {
+    let _serial = serial();
+    let census = Census::now();
+    // A server in a child process of ours: `sleep` stands in for the handler that never
+    // answers, and a plain listener for the server (killing it resets the connection).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let child = unsafe_free_fork_listener(listener);
+    let timeout = Duration::from_millis(800);
+    let opts = ClientOptions::default().timeouts(timeout);
+    let (r, w) = connect_tcp(addr, &opts).unwrap();
+    let mut client = Client::new(r, w);
+    // Stopped: the call fails at its timeout.
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let start = Instant::now();
+    let err = call(&mut client, "to a stopped server", 0).unwrap_err();
+    assert!(
+        start.elapsed() < timeout * 2,
+        "{:?}: {err}",
+        start.elapsed()
+    );
+    // Killed: the next call fails at once.
+    let mut child = child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (r, w) = connect_tcp(addr, &opts).map_or_else(
+        |_| {
+            // Nothing listens any more: connecting fails, which is the error.
+            (None, None)
+        },
+        |(r, w)| (Some(r), Some(w)),
+    );
+    if let (Some(r), Some(w)) = (r, w) {
+        let mut client = Client::new(r, w);
+        let start = Instant::now();
+        assert!(call(&mut client, "to a dead server", 0).is_err());
+        assert!(start.elapsed() < timeout * 2);
+    }
+    drop(client);
+    census.assert_back();
+}
+
+/// A child process that holds `listener`, accepts connections and never answers: the
+/// listening socket is handed over as the child's stdin.
+#[cfg(unix)]
+fn unsafe_free_fork_listener(listener: std::net::TcpListener) -> std::process::Child {
+    use std::os::fd::OwnedFd;
+    let fd = OwnedFd::from(listener);
+    std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import socket,sys,time\n\
+             s=socket.socket(fileno=0)\n\
+             conns=[]\n\
+             while True:\n    c,_=s.accept(); conns.append(c)\n",
+        ])
+        .stdin(std::process::Stdio::from(fd))
+        .spawn()
+        .unwrap()
+}
