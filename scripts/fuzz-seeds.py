@@ -60,6 +60,19 @@ for protocol in ("binary", "compact", "json"):
 for i, value in enumerate(vectors("compact")):
     frame = struct.pack(">i", len(value)) + value
     put("framed_reader", frame + struct.pack(">i", 0) + frame)
+for protocol in ("binary", "compact", "json"):
+    for i, value in enumerate(vectors(protocol)):
+        # message_len: whole calls, alone and framed, each followed by the start of another.
+        tail = b"]" if protocol == "json" else b""
+        if protocol == "binary":
+            args = b"\x0c\x00\x01" + value + b"\x00"
+        elif protocol == "compact":
+            args = b"\x1c" + value + b"\x00"
+        else:
+            args = b'{"1":{"rec":' + value + b"}}"
+        message = call_header(protocol, "scalars", i) + args + tail
+        put("message_len", message + message[:3])
+        put("message_len", struct.pack(">i", len(message)) + message + b"\x00\x00")
 for i, value in enumerate(vectors("binary")):
     message = call_header("binary", "open", i) + value
     frame = struct.pack(">i", len(message)) + message
