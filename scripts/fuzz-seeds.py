@@ -6,6 +6,7 @@
   written by Apache's Python library (tests/codegen/vectors/*.txt), each alone and, for the
   processor path, behind a call header.
 - framed_reader, fd_framed_reader: a few frames holding those encodings.
+- message_len: whole calls in each protocol, alone and framed, followed by the start of another.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
