@@ -599,3 +599,58 @@ fn shutdown_with_parked_connections_joins_every_thread_and_closes_every_descript
     drop(callers);
     before.assert_back();
 }
+
+/// The fd transport is gated too (frame by frame, descriptors with their frame): clients
+/// stalled inside a frame hold no worker.
+#[cfg(unix)]
+#[test]
+fn half_sent_frames_on_the_fd_transport_hold_no_worker() {
+    use std::os::unix::net::UnixStream;
+    let _serial = serial();
+    let dir = std::env::temp_dir().join(format!("thrift-rt-fd-gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fd.sock");
+    let server = quick()
+        .transport(TransportKind::Fd)
+        .thread_pool(1, 16)
+        .spawn(Listener::unix(&path).unwrap(), Echo::default())
+        .unwrap();
+    let call = raw_call("stalled");
+    let mut frame = (call.len() as i32).to_be_bytes().to_vec();
+    frame.extend(&call);
+    // More stalled clients than workers: two inside the length prefix, two inside the payload.
+    let stalled: Vec<UnixStream> = [2, 3, 10, frame.len() - 1]
+        .into_iter()
+        .map(|cut| {
+            let mut s = UnixStream::connect(&path).unwrap();
+            s.write_all(&frame[..cut]).unwrap();
+            s
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(100));
+    let opts = thrift_rt::connect::ClientOptions::default()
+        .transport(TransportKind::Fd)
+        .timeouts(Duration::from_secs(5));
+    for i in 0..5 {
+        let start = Instant::now();
+        let (r, w) = thrift_rt::connect::connect_unix(&path, &opts).unwrap();
+        let mut c = thrift_rt::Client::new(r, w);
+        assert_eq!(
+            call_named(&mut c, "echo", &format!("{i}"), 0).unwrap(),
+            format!("{i}")
+        );
+        assert!(
+            start.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+    // A stalled client that finishes its frame gets its answer.
+    let mut last = stalled.into_iter().last().unwrap();
+    last.write_all(&frame[frame.len() - 1..]).unwrap();
+    let mut len = [0u8; 4];
+    std::io::Read::read_exact(&mut last, &mut len).unwrap();
+    assert!(i32::from_be_bytes(len) > 0);
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

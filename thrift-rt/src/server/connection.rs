@@ -94,9 +94,13 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     let limits = config.limits;
     let gated = linger.is_some()
         && stack.transport.message_len(&stack.protocol, &[], &limits)? != MessageLen::Unknown;
+    // Over a transport that carries descriptors, frame by frame with them.
+    let frame_fds = stack.transport.carries_fds().then_some(limits.max_fds);
     let (read, write) = stack.layer.wrap(input, out)?;
     let sink = stack.transport.sink(write, &limits)?;
-    let source = stack.transport.source(Gate::new(read, !gated), &limits);
+    let source = stack
+        .transport
+        .source(Gate::new(read, !gated, frame_fds), &limits);
     let reader = stack.protocol.reader(source, limits);
     let writer = stack.protocol.writer(sink);
     Ok(Box::new(Session::<C, P, T, L> {

@@ -236,7 +236,24 @@ impl ReadEnd for ReadHalf {
         fds: &mut Vec<std::os::fd::OwnedFd>,
     ) -> crate::Result<usize> {
         self.prepare()?;
-        match self.stream.recv_fds(buf, control, fds) {
+        let got = if self.nonblocking {
+            match &self.stream {
+                Stream::Unix(s) => {
+                    use std::os::fd::AsFd;
+                    crate::transport::fd::recvmsg_fds_flags(
+                        s.as_fd(),
+                        buf,
+                        control,
+                        fds,
+                        nix::libc::MSG_DONTWAIT,
+                    )
+                }
+                Stream::Tcp(_) => self.read_now(buf).map_err(crate::Error::from),
+            }
+        } else {
+            self.stream.recv_fds(buf, control, fds)
+        };
+        match got {
             Ok(n) => {
                 self.received(n);
                 Ok(n)

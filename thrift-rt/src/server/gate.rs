@@ -10,15 +10,24 @@
 //! more arrive. A client that sends part of a message and stalls costs the server its bytes
 //! and a parked connection, never a worker.
 //!
+//! Over the fd transport the gate reads frame by frame, never past the end of the frame it
+//! completes, so that descriptors stay bound to their frame: they are accepted only with the
+//! first read of a frame's length prefix (any others are an error, as in
+//! [`FdFramedReader`](crate::transport::fd::FdFramedReader)) and handed to the transport
+//! with that frame's first byte.
+//!
 //! Transports that cannot tell where a message ends without reading it
-//! ([`MessageLen::Unknown`]: the fd transport, whose descriptors must be read with exactly
-//! their frame, and transports of your own that do not say) and the simple and threaded
-//! servers (a thread per connection anyway) leave the gate open: reads pass straight through.
+//! ([`MessageLen::Unknown`]: transports of your own that do not say) and the simple and
+//! threaded servers (a thread per connection anyway) leave the gate open: reads pass
+//! straight through.
 //!
 //! [`Transport::message_len`]: crate::stack::Transport::message_len
 //! [`MessageLen::Unknown`]: crate::stack::MessageLen::Unknown
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
+#[cfg(unix)]
+use std::os::fd::OwnedFd;
 
 use crate::transport::ReadEnd;
 
@@ -38,6 +47,11 @@ pub(crate) struct Gate<R> {
     through: bool,
     /// The stream below has ended.
     ended: bool,
+    /// Frame by frame, with descriptors (the fd transport): `Some(control buffer)`.
+    frames: Option<Vec<u64>>,
+    /// Descriptors received, each with the position in `buf` of the frame they came with.
+    #[cfg(unix)]
+    fds: VecDeque<(usize, Vec<OwnedFd>)>,
 }
 
 /// What one [`Gate::fill`] got.
@@ -50,7 +64,9 @@ pub(crate) enum Filled {
 }
 
 impl<R: ReadEnd> Gate<R> {
-    pub(crate) fn new(inner: R, through: bool) -> Self {
+    /// A gate over `inner`; `through`: reads pass straight through; `frame_fds`: read frame
+    /// by frame, with up to that many descriptors per frame (the fd transport).
+    pub(crate) fn new(inner: R, through: bool, frame_fds: Option<usize>) -> Self {
         Self {
             inner,
             buf: Vec::new(),
@@ -58,6 +74,45 @@ impl<R: ReadEnd> Gate<R> {
             open: 0,
             through,
             ended: false,
+            frames: frame_fds.map(|max| vec![0; crate::transport::fd::control_words(max + 1)]),
+            #[cfg(unix)]
+            fds: VecDeque::new(),
+        }
+    }
+
+    /// Drops the bytes handed up already, keeping the descriptors' positions right.
+    fn compact(&mut self) {
+        let removed = self.start;
+        if removed == 0 {
+            return;
+        }
+        self.buf.drain(..removed);
+        self.start = 0;
+        #[cfg(unix)]
+        {
+            self.fds.retain(|&(at, _)| at >= removed);
+            for (at, _) in &mut self.fds {
+                *at -= removed;
+            }
+        }
+    }
+
+    /// Over the fd transport: how many more bytes complete the frame being read, and whether
+    /// the next byte read starts a frame (descriptors may come with it only then).
+    fn frame_need(&self) -> (usize, bool) {
+        let pending = self.pending();
+        let mut at = 0;
+        loop {
+            let Some(&header) = pending[at..].first_chunk::<4>() else {
+                return (at + 4 - pending.len(), pending.len() == at);
+            };
+            // A bad length is the transport's to report: hand it up as it is.
+            let len = i32::from_be_bytes(header).max(0) as usize;
+            if len == 0 {
+                at += 4;
+                continue;
+            }
+            return ((at + 4 + len).saturating_sub(pending.len()).max(1), false);
         }
     }
 
@@ -102,10 +157,13 @@ impl<R: ReadEnd> Gate<R> {
     /// The read's error (`WouldBlock` and `TimedOut` included).
     pub(crate) fn fill(&mut self) -> io::Result<Filled> {
         if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+            self.compact();
         }
         let old = self.buf.len();
+        #[cfg(unix)]
+        if self.frames.is_some() {
+            return self.fill_frame(old);
+        }
         self.buf.resize(old + CHUNK, 0);
         let got = loop {
             match self.inner.read(&mut self.buf[old..]) {
@@ -124,6 +182,58 @@ impl<R: ReadEnd> Gate<R> {
     }
 }
 
+#[cfg(unix)]
+impl<R: ReadEnd> Gate<R> {
+    /// [`fill`](Self::fill) over the fd transport: reads at most to the end of the frame
+    /// being completed, with its descriptors.
+    fn fill_frame(&mut self, old: usize) -> io::Result<Filled> {
+        let (need, frame_start) = self.frame_need();
+        let want = need.min(CHUNK);
+        self.buf.resize(old + want, 0);
+        let mut fds = Vec::new();
+        let control = self.frames.as_mut().expect("frame mode");
+        let got = self.inner.recv_fds(&mut self.buf[old..], control, &mut fds);
+        self.buf.truncate(old + *got.as_ref().unwrap_or(&0));
+        let n = got.map_err(|e| {
+            if would_block(&e) {
+                io::Error::from(io::ErrorKind::WouldBlock)
+            } else {
+                io::Error::other(e)
+            }
+        })?;
+        if !fds.is_empty() {
+            if !frame_start || n == 0 {
+                // Closed with `fds` on the way out.
+                return Err(io::Error::other(crate::error::TransportError::new(
+                    crate::TransportErrorKind::FdCount,
+                    "descriptors arrived inside a frame, or without one",
+                )));
+            }
+            self.fds.push_back((old, fds));
+        }
+        if n == 0 {
+            self.ended = true;
+            return Ok(Filled::End);
+        }
+        Ok(Filled::Bytes)
+    }
+}
+
+/// Whether `e` is a read that would have had to wait (somewhere down its sources).
+#[cfg(unix)]
+fn would_block(e: &crate::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::WouldBlock {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 impl<R: ReadEnd> Read for Gate<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.through {
@@ -139,8 +249,7 @@ impl<R: ReadEnd> Read for Gate<R> {
         self.start += n;
         self.open -= n;
         if self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+            self.compact();
         }
         Ok(n)
     }
@@ -157,7 +266,23 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
         if self.through {
             return self.inner.recv_fds(buf, control, fds);
         }
-        crate::transport::end::read_retrying(self, buf)
+        // Descriptors go up with the first byte of their frame, and one call never reaches
+        // into the next frame that has some.
+        let mut limit = buf.len();
+        while let Some(&(at, _)) = self.fds.front() {
+            if at < self.start {
+                // Their frame was handed up without them (cannot happen): drop, closing.
+                self.fds.pop_front();
+            } else if at == self.start {
+                let (_, mine) = self.fds.pop_front().expect("checked");
+                fds.extend(mine);
+            } else {
+                limit = limit.min(at - self.start);
+                break;
+            }
+        }
+        let _ = control;
+        crate::transport::end::read_retrying(self, &mut buf[..limit])
     }
 
     fn holds_bytes(&self) -> bool {
@@ -167,13 +292,12 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
     /// Frees the buffer while it holds nothing; a connection parked inside a message keeps
     /// only the bytes of it that arrived.
     fn release_idle_buffer(&mut self) {
-        if self.pending().is_empty() {
+        self.compact();
+        if self.buf.is_empty() {
             self.buf = Vec::new();
         } else {
-            self.buf.drain(..self.start);
             self.buf.shrink_to_fit();
         }
-        self.start = 0;
         self.inner.release_idle_buffer();
     }
 }

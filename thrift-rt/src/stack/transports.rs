@@ -158,6 +158,16 @@ impl Transport for Fd {
     type Source<R: ReadEnd> = FdFramedReader<R>;
     type Sink<W: WriteEnd> = FdFramedWriter<W>;
 
+    /// As framed: the bytes are the same.
+    fn message_len<P: Protocol>(
+        &self,
+        protocol: &P,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> crate::Result<MessageLen> {
+        Framed.message_len(protocol, bytes, limits)
+    }
+
     fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> FdFramedReader<R> {
         FdFramedReader::with_limits(end, limits)
     }

@@ -89,6 +89,18 @@ pub(crate) fn recvmsg_fds(
     control: &mut [u64],
     fds: &mut Vec<OwnedFd>,
 ) -> Result<usize> {
+    recvmsg_fds_flags(socket, buf, control, fds, 0)
+}
+
+/// [`recvmsg_fds`] with `flags` added (`MSG_DONTWAIT`: fail with `WouldBlock` instead of
+/// waiting).
+pub(crate) fn recvmsg_fds_flags(
+    socket: BorrowedFd<'_>,
+    buf: &mut [u8],
+    control: &mut [u64],
+    fds: &mut Vec<OwnedFd>,
+    flags: libc::c_int,
+) -> Result<usize> {
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -102,7 +114,8 @@ pub(crate) fn recvmsg_fds(
     let n = loop {
         // SAFETY: `msg` points at `iov` (valid for `buf.len()` writable bytes) and at
         // `control` (valid for `msg_controllen` bytes); both outlive the call.
-        let r = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        let r =
+            unsafe { libc::recvmsg(socket.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC | flags) };
         if r >= 0 {
             break r as usize;
         }
