@@ -624,3 +624,44 @@ fn unsafe_free_fork_listener(listener: std::net::TcpListener) -> std::process::C
         .spawn()
         .unwrap()
 }
+
+/// A peer stalling inside a message on an endpoint connection does not hold up what the
+/// endpoint sends: the reply to a call that arrived whole is delivered while the next
+/// message is still half there, and the endpoint can still call the peer.
+#[test]
+fn an_endpoint_peer_stalling_mid_message_still_gets_its_replies() {
+    use std::io::Read as _;
+    let _serial = serial();
+    let listening = thrift_rt::endpoint::Builder::new()
+        .transport(TransportKind::Buffered)
+        .serve(Echo::default())
+        .listen(tcp(), |_| {})
+        .unwrap();
+    let mut peer = TcpStream::connect(listening.local_addr().unwrap()).unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let whole = raw_call_seq("whole", 1);
+    let next = raw_call_seq("half", 2);
+    let mut bytes = whole.clone();
+    bytes.extend_from_slice(&next[..next.len() / 2]);
+    peer.write_all(&bytes).unwrap();
+    // The reply to the whole call arrives while the second call is half sent.
+    let start = Instant::now();
+    let mut reply = vec![0u8; 64];
+    let n = peer.read(&mut reply).unwrap();
+    assert!(n > 0 && start.elapsed() < Duration::from_secs(1));
+    assert!(
+        reply[..n].windows(5).any(|w| w == b"whole"),
+        "{:?}",
+        &reply[..n]
+    );
+    // The rest of the second call completes it, and it is answered too.
+    peer.write_all(&next[next.len() / 2..]).unwrap();
+    let n = peer.read(&mut reply).unwrap();
+    assert!(
+        reply[..n].windows(4).any(|w| w == b"half"),
+        "{:?}",
+        &reply[..n]
+    );
+    drop(peer);
+    listening.shutdown();
+}

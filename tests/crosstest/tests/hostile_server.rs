@@ -498,8 +498,33 @@ fn run(case: Case, c: Combo) -> Result<String, String> {
     }
 }
 
+/// The tests of this file one at a time, so descriptor counts see only their own.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Waits (at most 3 s: the hostile servers' threads close their ends as the clients go)
+/// until this process has no more descriptors open than `before`.
+fn assert_fds_back(before: usize) {
+    let start = Instant::now();
+    while open_fds() > before {
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "descriptors leaked: {before} before, {} after",
+            open_fds()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn hostile_servers_cannot_break_our_client() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let fds_before = open_fds();
     let jobs: Vec<(Case, Combo)> = combos()
         .into_iter()
         .flat_map(|c| CASES.into_iter().map(move |case| (case, c)))
@@ -539,11 +564,16 @@ fn hostile_servers_cannot_break_our_client() {
         failed.len(),
         failed.join("\n")
     );
+    // Every client socket of every case (resets and truncated replies included) is closed.
+    assert_fds_back(fds_before);
 }
 
 /// A channel endpoint's call against a server trickling its reply fails at the call timeout.
 #[test]
 fn an_endpoint_call_against_a_trickling_server_fails_at_its_timeout() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let c = Combo {
         proto: ProtocolKind::Binary,
         transport: TransportKind::Framed,
@@ -572,6 +602,9 @@ fn an_endpoint_call_against_a_trickling_server_fails_at_its_timeout() {
 /// at its own call timeout instead of waiting for the whole reply (minutes at this pace).
 #[test]
 fn test_client_against_a_trickling_server_gives_up_at_its_timeout() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let c = Combo {
         proto: ProtocolKind::Compact,
         transport: TransportKind::Framed,

@@ -19,11 +19,12 @@
 //!
 //! # Kinds
 //!
-//! - [`simple`](Builder::simple): the accept thread serves one connection at a time.
+//! - [`simple`](Builder::simple): the accept thread serves one connection at a time (so one
+//!   idle or stalled client blocks all others until its timeouts).
 //! - [`threaded`](Builder::threaded): a thread per connection, at most `max_connections`.
-//! - [`thread_pool`](Builder::thread_pool) (the default): fixed workers serving messages, a
-//!   bounded queue of connections waiting for a worker, and a poller thread holding idle
-//!   connections.
+//! - [`thread_pool`](Builder::thread_pool) (the default): fixed workers serving whole
+//!   messages, a bounded queue of connections waiting for a worker, and a poller thread
+//!   holding idle connections and those whose message has not fully arrived.
 //!
 //! Beyond capacity, [`Overload`] chooses between waiting (stop accepting: newcomers wait in
 //! the kernel's listen backlog) and refusing (accept and close at once). Nothing is ever
@@ -269,7 +270,11 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
         self
     }
 
-    /// Serves one connection at a time.
+    /// Serves one connection at a time, on the accept thread: by definition, a client that
+    /// stays connected (idle, or stalled inside a message) keeps every other client waiting
+    /// in the listen backlog until it leaves or its `read_timeout` or `message_timeout` cuts
+    /// it off. For tests and single-client tools; servers exposed to several or untrusted
+    /// clients want the thread pool (the default).
     #[must_use]
     pub fn simple(mut self) -> Self {
         self.kind = ServerKind::Simple;
