@@ -639,9 +639,8 @@ fn an_endpoint_peer_stalling_mid_message_still_gets_its_replies() {
         .unwrap();
     let mut peer = TcpStream::connect(listening.local_addr().unwrap()).unwrap();
     peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let whole = raw_call_seq("whole", 1);
     let next = raw_call_seq("half", 2);
-    let mut bytes = whole.clone();
+    let mut bytes = raw_call_seq("whole", 1);
     bytes.extend_from_slice(&next[..next.len() / 2]);
     peer.write_all(&bytes).unwrap();
     // The reply to the whole call arrives while the second call is half sent.
