@@ -229,7 +229,11 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
     }
 
     fn half_ref(&self) -> &ReadHalf {
-        L::inner(T::end(P::source(&self.reader)).get_ref())
+        L::inner(self.gate_ref().get_ref())
+    }
+
+    fn gate_ref(&self) -> &Gate<L::Reader<ReadHalf>> {
+        T::end(P::source(&self.reader))
     }
 
     /// The gate between the transport and the layers.
@@ -238,7 +242,7 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
     }
 
     fn serve(&mut self, parking: bool) -> Next {
-        if parking && !T::end(P::source(&self.reader)).is_through() {
+        if parking && !self.gate_ref().is_through() {
             self.serve_whole_messages()
         } else {
             self.serve_as_read(parking)
@@ -250,11 +254,13 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
         if self.gate().is_open() {
             return Ok(true);
         }
-        let len = self.transport.message_len(
-            &self.protocol,
-            T::end(P::source(&self.reader)).pending(),
-            &self.limits,
-        )?;
+        if self.gate_ref().pending().is_empty() {
+            // Between messages: nothing to look at.
+            return Ok(false);
+        }
+        let len =
+            self.transport
+                .message_len(&self.protocol, self.gate_ref().pending(), &self.limits)?;
         match len {
             MessageLen::Whole(n) => {
                 self.gate().open(n);
@@ -266,7 +272,7 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
 
     /// Opens the gate to every byte that arrived, whole message or not.
     fn open_everything(&mut self) {
-        let n = T::end(P::source(&self.reader)).pending().len();
+        let n = self.gate_ref().pending().len();
         self.gate().open(n);
     }
 
@@ -290,12 +296,12 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 // exception before the connection closes).
                 Err(_) => self.open_everything(),
                 Ok(false) if self.gate().has_ended() => {
-                    if T::end(P::source(&self.reader)).pending().is_empty() {
+                    if self.gate_ref().pending().is_empty() {
                         return Next::Close(Ok(()));
                     }
                     self.open_everything();
                 }
-                Ok(false) if !T::end(P::source(&self.reader)).pending().is_empty() => {
+                Ok(false) if !self.gate_ref().pending().is_empty() => {
                     // Inside a message: take what has arrived, never wait for the rest.
                     self.half().set_nonblocking(true);
                     let filled = self.gate().fill();

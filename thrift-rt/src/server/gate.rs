@@ -11,10 +11,10 @@
 //! and a parked connection, never a worker.
 //!
 //! Over the fd transport the gate reads frame by frame, never past the end of the frame it
-//! completes, so that descriptors stay bound to their frame: they are accepted only with the
-//! first read of a frame's length prefix (any others are an error, as in
-//! [`FdFramedReader`](crate::transport::fd::FdFramedReader)) and handed to the transport
-//! with that frame's first byte.
+//! completes, so that descriptors stay bound to their frame: each arrives with the bytes it
+//! came with and is handed to the transport with them, so
+//! [`FdFramedReader`](crate::transport::fd::FdFramedReader) judges them as if it read the
+//! socket itself (descriptors anywhere but with a frame's first read are an error there).
 //!
 //! Transports that cannot tell where a message ends without reading it
 //! ([`MessageLen::Unknown`]: transports of your own that do not say) and the simple and
@@ -38,9 +38,11 @@ const CHUNK: usize = 16 * 1024;
 #[derive(Debug)]
 pub(crate) struct Gate<R> {
     inner: R,
-    /// Bytes read from below: `buf[start..]` are not handed to the transport yet.
+    /// Bytes read from below: `buf[start..end]` are not handed to the transport yet. `buf`
+    /// is storage, zeroed once as it grows and then reused, so a read costs no clearing.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     /// How many bytes from `start` the transport may read (a whole message).
     open: usize,
     /// Reads pass straight through (no gating).
@@ -71,6 +73,7 @@ impl<R: ReadEnd> Gate<R> {
             inner,
             buf: Vec::new(),
             start: 0,
+            end: 0,
             open: 0,
             through,
             ended: false,
@@ -86,7 +89,8 @@ impl<R: ReadEnd> Gate<R> {
         if removed == 0 {
             return;
         }
-        self.buf.drain(..removed);
+        self.buf.copy_within(removed..self.end, 0);
+        self.end -= removed;
         self.start = 0;
         #[cfg(unix)]
         {
@@ -97,14 +101,13 @@ impl<R: ReadEnd> Gate<R> {
         }
     }
 
-    /// Over the fd transport: how many more bytes complete the frame being read, and whether
-    /// the next byte read starts a frame (descriptors may come with it only then).
-    fn frame_need(&self) -> (usize, bool) {
+    /// Over the fd transport: how many more bytes complete the frame being read.
+    fn frame_need(&self) -> usize {
         let pending = self.pending();
         let mut at = 0;
         loop {
             let Some(&header) = pending[at..].first_chunk::<4>() else {
-                return (at + 4 - pending.len(), pending.len() == at);
+                return at + 4 - pending.len();
             };
             // A bad length is the transport's to report: hand it up as it is.
             let len = i32::from_be_bytes(header).max(0) as usize;
@@ -112,7 +115,7 @@ impl<R: ReadEnd> Gate<R> {
                 at += 4;
                 continue;
             }
-            return ((at + 4 + len).saturating_sub(pending.len()).max(1), false);
+            return (at + 4 + len).saturating_sub(pending.len()).max(1);
         }
     }
 
@@ -131,7 +134,14 @@ impl<R: ReadEnd> Gate<R> {
 
     /// The bytes that arrived and are not handed to the transport yet.
     pub(crate) fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
+    }
+
+    /// Makes room for `want` more bytes after the pending ones: `buf[end..end + want]`.
+    fn make_room(&mut self, want: usize) {
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
     }
 
     /// Whether the transport may read a whole message now.
@@ -156,23 +166,19 @@ impl<R: ReadEnd> Gate<R> {
     ///
     /// The read's error (`WouldBlock` and `TimedOut` included).
     pub(crate) fn fill(&mut self) -> io::Result<Filled> {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.compact();
-        }
-        let old = self.buf.len();
         #[cfg(unix)]
         if self.frames.is_some() {
-            return self.fill_frame(old);
+            return self.fill_frame();
         }
-        self.buf.resize(old + CHUNK, 0);
-        let got = loop {
-            match self.inner.read(&mut self.buf[old..]) {
+        self.make_room(CHUNK);
+        let n = loop {
+            match self.inner.read(&mut self.buf[self.end..self.end + CHUNK]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => break other,
+                other => break other?,
             }
         };
-        self.buf.truncate(old + *got.as_ref().unwrap_or(&0));
-        match got? {
+        self.end += n;
+        match n {
             0 => {
                 self.ended = true;
                 Ok(Filled::End)
@@ -186,31 +192,28 @@ impl<R: ReadEnd> Gate<R> {
 impl<R: ReadEnd> Gate<R> {
     /// [`fill`](Self::fill) over the fd transport: reads at most to the end of the frame
     /// being completed, with its descriptors.
-    fn fill_frame(&mut self, old: usize) -> io::Result<Filled> {
-        let (need, frame_start) = self.frame_need();
-        let want = need.min(CHUNK);
-        self.buf.resize(old + want, 0);
+    fn fill_frame(&mut self) -> io::Result<Filled> {
+        let need = self.frame_need();
+        let (at, want) = (self.end, need.min(CHUNK));
+        self.make_room(want);
         let mut fds = Vec::new();
         let control = self.frames.as_mut().expect("frame mode");
-        let got = self.inner.recv_fds(&mut self.buf[old..], control, &mut fds);
-        self.buf.truncate(old + *got.as_ref().unwrap_or(&0));
-        let n = got.map_err(|e| {
+        let spare = &mut self.buf[at..at + want];
+        let n = self.inner.recv_fds(spare, control, &mut fds).map_err(|e| {
             if would_block(&e) {
                 io::Error::from(io::ErrorKind::WouldBlock)
             } else {
                 io::Error::other(e)
             }
         })?;
+        // Kept at the position they arrived at and handed up with that byte: the fd
+        // transport's reader then judges them exactly as if it read the socket itself
+        // (descriptors inside a frame are an error there). Any that came with no byte are
+        // closed with the gate.
         if !fds.is_empty() {
-            if !frame_start || n == 0 {
-                // Closed with `fds` on the way out.
-                return Err(io::Error::other(crate::error::TransportError::new(
-                    crate::TransportErrorKind::FdCount,
-                    "descriptors arrived inside a frame, or without one",
-                )));
-            }
-            self.fds.push_back((old, fds));
+            self.fds.push_back((at, fds));
         }
+        self.end += n;
         if n == 0 {
             self.ended = true;
             return Ok(Filled::End);
@@ -248,7 +251,7 @@ impl<R: ReadEnd> Read for Gate<R> {
         out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.start += n;
         self.open -= n;
-        if self.start == self.buf.len() {
+        if self.start == self.end {
             self.compact();
         }
         Ok(n)
@@ -293,11 +296,8 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
     /// only the bytes of it that arrived.
     fn release_idle_buffer(&mut self) {
         self.compact();
-        if self.buf.is_empty() {
-            self.buf = Vec::new();
-        } else {
-            self.buf.shrink_to_fit();
-        }
+        self.buf.truncate(self.end);
+        self.buf.shrink_to_fit();
         self.inner.release_idle_buffer();
     }
 }
