@@ -2,6 +2,8 @@
 //! the right message, and none leak (counted in /proc/self/fd).
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -296,4 +298,62 @@ fn truncated_control_data_is_an_error_and_closes_what_arrived() {
         );
     }
     assert_eq!(open_fds(), before, "descriptors leaked");
+}
+
+/// The thread-pool server's gate reads fd frames itself: descriptors that come anywhere but
+/// with the first read of a frame's length prefix end that connection (and are closed),
+/// while the server goes on serving others.
+#[test]
+fn the_pool_gate_refuses_descriptors_inside_a_frame() {
+    use common::echo::{Echo, call_named, quick, raw_call};
+    use std::time::Duration;
+    use thrift_rt::TransportKind;
+    use thrift_rt::server::Listener;
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("thrift-rt-fd-gate-refuse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fd.sock");
+    let server = quick()
+        .transport(TransportKind::Fd)
+        .spawn(Listener::unix(&path).unwrap(), Echo::default())
+        .unwrap();
+    let before = open_fds();
+    let call = raw_call("fd inside");
+    let header = (call.len() as u32).to_be_bytes();
+    // The length prefix alone, then the payload with a descriptor attached.
+    let hostile = UnixStream::connect(&path).unwrap();
+    hostile
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    send_raw(&hostile, &header, &[]);
+    std::thread::sleep(Duration::from_millis(50));
+    let stray = pipe_with(b"stray");
+    send_raw(&hostile, &call, &[&stray]);
+    drop(stray);
+    // The server closes the connection without an answer.
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        (&hostile).read(&mut buf).unwrap_or(0),
+        0,
+        "answered: {buf:?}"
+    );
+    drop(hostile);
+    // Others are served.
+    let opts = thrift_rt::connect::ClientOptions::default()
+        .transport(TransportKind::Fd)
+        .timeouts(Duration::from_secs(5));
+    let (r, w) = thrift_rt::connect::connect_unix(&path, &opts).unwrap();
+    let mut c = thrift_rt::Client::new(r, w);
+    assert_eq!(call_named(&mut c, "echo", "after", 0).unwrap(), "after");
+    drop(c);
+    // Every descriptor that arrived was closed: back to what was open before.
+    let start = std::time::Instant::now();
+    while open_fds() > before && start.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(open_fds(), before, "descriptors leaked");
+    assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
