@@ -44,6 +44,21 @@ fn still_open(s: &TcpStream) -> bool {
     matches!(outcome, Err(e) if e.kind() == ErrorKind::WouldBlock)
 }
 
+/// `n` connections, each served a call and then left idle, 30 ms apart (so the first is the
+/// one idle longest); all still open.
+fn go_idle_in_turn(a: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let idle: Vec<TcpStream> = (0..n)
+        .map(|i| {
+            let s = connect(a);
+            assert_eq!(raw_echo(&s, &format!("{i}"), 1), format!("{i}"));
+            thread::sleep(Duration::from_millis(30));
+            s
+        })
+        .collect();
+    assert!(idle.iter().all(still_open));
+    idle
+}
+
 fn connect(a: SocketAddr) -> TcpStream {
     TcpStream::connect(a).unwrap()
 }
@@ -430,15 +445,7 @@ fn beyond_max_idle_connections_the_longest_idle_is_closed() {
         .unwrap();
     let a = addr(&server);
     // Five connections go idle one after another.
-    let idle: Vec<TcpStream> = (0..5)
-        .map(|i| {
-            let s = connect(a);
-            assert_eq!(raw_echo(&s, &format!("{i}"), 1), format!("{i}"));
-            thread::sleep(Duration::from_millis(30));
-            s
-        })
-        .collect();
-    assert!(idle.iter().all(still_open));
+    let idle = go_idle_in_turn(a, 5);
     // A sixth goes idle: the first, idle longest, is closed; the newcomer was served.
     let sixth = connect(a);
     assert_eq!(raw_echo(&sixth, "6", 1), "6");
@@ -463,15 +470,7 @@ fn at_the_connection_limit_the_longest_idle_makes_room_or_newcomers_are_refused(
         .unwrap();
     let a = addr(&server);
     // Four connections go idle one after another: the server is at its limit.
-    let idle: Vec<TcpStream> = (0..4)
-        .map(|i| {
-            let s = connect(a);
-            assert_eq!(raw_echo(&s, &format!("{i}"), 1), format!("{i}"));
-            thread::sleep(Duration::from_millis(30));
-            s
-        })
-        .collect();
-    assert!(idle.iter().all(still_open));
+    let idle = go_idle_in_turn(a, 4);
     // A fifth is served: the first, idle longest, was closed to make room.
     let fifth = connect(a);
     assert_eq!(raw_echo(&fifth, "5", 1), "5");
