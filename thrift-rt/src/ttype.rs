@@ -133,9 +133,9 @@ pub struct MessageHeader<S = String> {
     pub channel: u8,
 }
 
-impl<'a> MessageHeader<&'a str> {
+impl<S> MessageHeader<S> {
     /// A header on channel 0.
-    pub fn new(name: &'a str, kind: MessageType, seqid: i32) -> Self {
+    pub fn new(name: S, kind: MessageType, seqid: i32) -> Self {
         Self {
             name,
             kind,

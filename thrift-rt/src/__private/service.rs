@@ -275,12 +275,7 @@ mod tests {
     }
 
     fn header(name: &str, kind: MessageType) -> MessageHeader {
-        MessageHeader {
-            name: name.to_string(),
-            kind,
-            seqid: 7,
-            channel: 0,
-        }
+        MessageHeader::new(name.to_string(), kind, 7)
     }
 
     /// Runs `answer` over `input` and decodes the exception it wrote (`None`: it wrote nothing).

@@ -16,12 +16,14 @@
 
 use std::io::{self, Read, Write};
 #[cfg(unix)]
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
+#[cfg(unix)]
+use crate::transport::fd::FdInbox;
 use crate::transport::stream::Stream;
 use crate::transport::{ReadEnd, WriteEnd};
 
@@ -168,14 +170,9 @@ impl Read for ClientReadHalf {
 
 impl ReadEnd for ClientReadHalf {
     #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
+    fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> Result<usize> {
         self.prepare()?;
-        self.stream.recv_fds(buf, control, fds)
+        self.stream.recv_fds(buf, inbox)
     }
 }
 

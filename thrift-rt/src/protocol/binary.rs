@@ -55,21 +55,16 @@ impl<W: Sink> BinaryWriter<W> {
 
     accessors!("sink", w: W);
 
+    /// Writes a length (of a string, binary or container) as an i32.
     #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.w.write_all(bytes)?;
-        Ok(())
+    fn put_len(&mut self, len: usize) -> Result<()> {
+        let n = i32::try_from(len).map_err(|_| super::too_long(len))?;
+        self.put(&n.to_be_bytes())
     }
 
     #[inline]
-    fn put_len(&mut self, len: usize) -> Result<()> {
-        match i32::try_from(len) {
-            Ok(n) => self.put(&n.to_be_bytes()),
-            Err(_) => Err(protocol_err(
-                ProtocolErrorKind::SizeLimit,
-                format!("length {len}"),
-            )),
-        }
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        Ok(self.w.write_all(bytes)?)
     }
 }
 
@@ -218,21 +213,12 @@ pub struct BinaryReader<S> {
 }
 
 impl<S: Source> BinaryReader<S> {
-    /// A reader with default limits that accepts strict and old-style message headers.
-    pub fn new(src: S) -> Self {
-        Self::with_limits(src, Limits::default())
-    }
-
-    /// A reader with the given limits.
-    pub fn with_limits(src: S, limits: Limits) -> Self {
-        Self {
-            src,
-            limits,
-            depth: Depth::default(),
-            strict: false,
-            scratch: Vec::new(),
-        }
-    }
+    reader_constructors!(
+        "A reader with default limits that accepts strict and old-style message headers.",
+        depth,
+        strict,
+        scratch
+    );
 
     /// When `true`, old-style (non-strict) message headers are refused with
     /// [`BadVersion`](ProtocolErrorKind::BadVersion).
@@ -241,8 +227,6 @@ impl<S: Source> BinaryReader<S> {
         self.strict = strict;
         self
     }
-
-    accessors!("source", src: S);
 
     #[inline]
     fn read_len(&mut self) -> Result<usize> {
@@ -259,17 +243,9 @@ impl<S: Source> BinaryReader<S> {
     fn read_list_header(&mut self) -> Result<ListHeader> {
         let elem = self.read_ttype()?;
         let len = self.read_len()?;
-        self.limits
-            .check_container_len(len, min_size(elem), &self.src)?;
-        self.depth.enter(&self.limits)?;
+        self.depth
+            .enter_container(&self.limits, len, min_size(elem), &self.src)?;
         Ok(ListHeader { elem, len })
-    }
-
-    #[inline]
-    fn binary_len(&mut self) -> Result<usize> {
-        let len = self.read_len()?;
-        self.limits.check_string_len(len, &self.src)?;
-        Ok(len)
     }
 }
 
@@ -313,12 +289,7 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
                 .to_owned();
             let kind = MessageType::from_i32(i32::from(self.read_i8()?))?;
             let seqid = self.read_i32()?;
-            Ok(MessageHeader {
-                name,
-                kind,
-                seqid,
-                channel: 0,
-            })
+            Ok(MessageHeader::new(name, kind, seqid))
         }
     }
 
@@ -349,23 +320,13 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     #[inline]
-    fn read_list_begin(&mut self) -> Result<ListHeader> {
-        self.read_list_header()
-    }
-
-    #[inline]
-    fn read_set_begin(&mut self) -> Result<ListHeader> {
-        self.read_list_header()
-    }
-
-    #[inline]
     fn read_map_begin(&mut self) -> Result<MapHeader> {
         let key = self.read_ttype()?;
         let value = self.read_ttype()?;
         let len = self.read_len()?;
-        self.limits
-            .check_container_len(len, min_size(key) + min_size(value), &self.src)?;
-        self.depth.enter(&self.limits)?;
+        let min = min_size(key) + min_size(value);
+        self.depth
+            .enter_container(&self.limits, len, min, &self.src)?;
         Ok(MapHeader { key, value, len })
     }
 

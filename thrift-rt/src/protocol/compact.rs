@@ -177,8 +177,7 @@ impl<W: Sink> CompactWriter<W> {
 
     #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.w.write_all(bytes)?;
-        Ok(())
+        Ok(self.w.write_all(bytes)?)
     }
 
     #[inline]
@@ -190,12 +189,9 @@ impl<W: Sink> CompactWriter<W> {
 
     #[inline]
     fn put_len(&mut self, len: usize) -> Result<()> {
-        match u32::try_from(len) {
-            Ok(n) if n <= i32::MAX as u32 => self.put_varint(u64::from(n)),
-            _ => Err(protocol_err(
-                ProtocolErrorKind::SizeLimit,
-                format!("length {len}"),
-            )),
+        match i32::try_from(len) {
+            Ok(n) => self.put_varint(n as u64),
+            Err(_) => Err(super::too_long(len)),
         }
     }
 
@@ -353,25 +349,14 @@ pub struct CompactReader<S> {
 }
 
 impl<S: Source> CompactReader<S> {
-    /// A reader with default limits.
-    pub fn new(src: S) -> Self {
-        Self::with_limits(src, Limits::default())
-    }
-
-    /// A reader with the given limits.
-    pub fn with_limits(src: S, limits: Limits) -> Self {
-        Self {
-            src,
-            limits,
-            depth: Depth::default(),
-            last_field_id: 0,
-            field_id_stack: Vec::new(),
-            pending_bool: None,
-            scratch: Vec::new(),
-        }
-    }
-
-    accessors!("source", src: S);
+    reader_constructors!(
+        "A reader with default limits.",
+        depth,
+        last_field_id,
+        field_id_stack,
+        pending_bool,
+        scratch
+    );
 
     #[inline]
     fn read_varint<const MAX: usize>(&mut self) -> Result<u64> {
@@ -411,7 +396,7 @@ impl<S: Source> CompactReader<S> {
     }
 
     #[inline]
-    fn read_size(&mut self) -> Result<usize> {
+    fn read_len(&mut self) -> Result<usize> {
         let n = self.read_varint32()?;
         if n > i32::MAX as u32 {
             return Err(protocol_kind(ProtocolErrorKind::NegativeSize));
@@ -420,29 +405,17 @@ impl<S: Source> CompactReader<S> {
     }
 
     #[inline]
-    fn read_collection_header(&mut self) -> Result<ListHeader> {
+    fn read_list_header(&mut self) -> Result<ListHeader> {
         let b = self.src.read_u8()?;
         let elem = from_compact_id(b & 0x0f)?;
         let short = usize::from(b >> 4);
-        let len = if short == 15 {
-            self.read_size()?
-        } else {
-            short
-        };
+        let len = if short == 15 { self.read_len()? } else { short };
         if elem == TType::Stop && len > 0 {
             return Err(unknown_type(0));
         }
-        self.limits
-            .check_container_len(len, min_size(elem), &self.src)?;
-        self.depth.enter(&self.limits)?;
+        self.depth
+            .enter_container(&self.limits, len, min_size(elem), &self.src)?;
         Ok(ListHeader { elem, len })
-    }
-
-    #[inline]
-    fn binary_len(&mut self) -> Result<usize> {
-        let len = self.read_size()?;
-        self.limits.check_string_len(len, &self.src)?;
-        Ok(len)
     }
 
     /// Reads `len` varints of at most `MAX` bytes, converted by `convert`, and appends them to
@@ -503,12 +476,7 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
         let kind = MessageType::from_i32(i32::from(b >> TYPE_SHIFT))?;
         let seqid = self.read_varint32()? as i32;
         let name = self.read_string()?;
-        Ok(MessageHeader {
-            name,
-            kind,
-            seqid,
-            channel: 0,
-        })
+        Ok(MessageHeader::new(name, kind, seqid))
     }
 
     #[inline]
@@ -559,18 +527,8 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     #[inline]
-    fn read_list_begin(&mut self) -> Result<ListHeader> {
-        self.read_collection_header()
-    }
-
-    #[inline]
-    fn read_set_begin(&mut self) -> Result<ListHeader> {
-        self.read_collection_header()
-    }
-
-    #[inline]
     fn read_map_begin(&mut self) -> Result<MapHeader> {
-        let len = self.read_size()?;
+        let len = self.read_len()?;
         if len == 0 {
             self.depth.enter(&self.limits)?;
             return Ok(MapHeader {
@@ -585,9 +543,9 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
         if key == TType::Stop || value == TType::Stop {
             return Err(unknown_type(0));
         }
-        self.limits
-            .check_container_len(len, min_size(key) + min_size(value), &self.src)?;
-        self.depth.enter(&self.limits)?;
+        let min = min_size(key) + min_size(value);
+        self.depth
+            .enter_container(&self.limits, len, min, &self.src)?;
         Ok(MapHeader { key, value, len })
     }
 
@@ -672,15 +630,7 @@ mod tests {
     #[test]
     fn worked_examples_from_the_spec() {
         let mut w = CompactWriter::new(Vec::new());
-        w.write_message_begin(&MessageHeader::new("add", MessageType::Call, 1))
-            .unwrap();
-        w.write_struct_begin("a").unwrap();
-        w.write_field_begin(FieldHeader::new(TType::I32, 1))
-            .unwrap();
-        w.write_i32(1).unwrap();
-        w.write_field_end().unwrap();
-        w.write_field_stop().unwrap();
-        w.write_struct_end().unwrap();
+        crate::protocol::write_add_call(&mut w).unwrap();
         assert_eq!(
             w.into_inner(),
             [0x82, 0x21, 0x01, 0x03, b'a', b'd', b'd', 0x15, 0x02, 0x00]

@@ -11,10 +11,11 @@
 //! 7.5 → 2.7 µs and decoding 7.4 → 1.8 µs with AVX2, against 1.7 µs for a memcpy.
 //!
 //! The only `unsafe` here is calling a `#[target_feature]` function, whose one requirement is
-//! that the CPU has the feature; each call sits right behind the check. (They are `unsafe fn`
-//! so that the crate keeps building on Rust 1.85: safe `#[target_feature]` functions need
-//! 1.86.) The functions do no pointer arithmetic of their own: the same safe, bounds-checked
-//! loop is inlined into each.
+//! that the CPU has the feature: an `Isa` naming a feature is only made after checking for it
+//! (in `Isa::best`, and in the test). (They are `unsafe fn` so that the crate keeps building
+//! on Rust 1.85: safe `#[target_feature]` functions need 1.86.) The functions do no pointer
+//! arithmetic of their own: the same safe, bounds-checked loops (`loops!`) are compiled into
+//! each. The writer calls a compiled loop once per 512-byte chunk, the reader once per list.
 //! `tests::every_variant_agrees` runs every variant the CPU supports against a plain loop.
 
 use crate::error::Result;
@@ -22,6 +23,50 @@ use crate::transport::Source;
 
 /// Bytes encoded per `write_all`: the values pass through a stack buffer of this size.
 const CHUNK: usize = 512;
+
+/// Calls the loop `$f` as compiled for `$isa`, which the CPU must support.
+macro_rules! compiled_for {
+    ($isa:expr, $f:ident($($arg:expr),*)) => {
+        match $isa {
+            Isa::Portable => portable::$f($($arg),*),
+            // SAFETY: an `Isa` naming a feature is only made where the CPU has it.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Ssse3 => unsafe { x86::ssse3::$f($($arg),*) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { x86::avx2::$f($($arg),*) },
+        }
+    };
+}
+
+/// The instruction sets each loop is compiled for. `best` is the fastest one this CPU runs.
+///
+/// A value naming a feature is made only where the CPU was found to have it: `compiled_for!`
+/// relies on that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Isa {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Ssse3,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Isa {
+    #[inline]
+    fn best() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+            if std::arch::is_x86_feature_detected!("ssse3") {
+                return Isa::Ssse3;
+            }
+        }
+        Isa::Portable
+    }
+}
 
 /// Writes the fixed-width encodings of `values` (`encode` gives one value's bytes).
 #[inline]
@@ -34,18 +79,13 @@ where
     W: std::io::Write + ?Sized,
     T: Copy,
 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::write_avx2(w, values, encode) };
-        }
-        if std::arch::is_x86_feature_detected!("ssse3") {
-            // SAFETY: the CPU supports SSSE3, checked just above.
-            return unsafe { x86::write_ssse3(w, values, encode) };
-        }
+    let isa = Isa::best();
+    let mut buf = [0u8; CHUNK];
+    for chunk in values.chunks(CHUNK / N) {
+        compiled_for!(isa, encode(&mut buf, chunk, &encode));
+        w.write_all(&buf[..chunk.len() * N])?;
     }
-    write_portable(w, values, encode)
+    Ok(())
 }
 
 /// Reads `len` fixed-width values decoded by `decode` and appends them to `out`: straight out
@@ -62,7 +102,7 @@ where
 {
     let buf = src.buffered();
     if let Some(bytes) = len.checked_mul(N).and_then(|n| buf.get(..n)) {
-        decode_all(bytes, out, decode);
+        compiled_for!(Isa::best(), decode(bytes, out, decode));
         src.consume(len * N);
         return Ok(());
     }
@@ -72,116 +112,54 @@ where
     Ok(())
 }
 
-/// Decodes every `N`-byte chunk of `bytes` (a whole number of them) onto `out`.
-#[inline]
-fn decode_all<T, const N: usize>(bytes: &[u8], out: &mut Vec<T>, decode: impl Fn([u8; N]) -> T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::decode_avx2(bytes, out, decode) };
+/// The two loops, `encode` and `decode`, written once and compiled once per module that
+/// invokes this, with the attributes (and the `unsafe`) given.
+macro_rules! loops {
+    ($($unsafe:ident)?; $(#[$attr:meta])*) => {
+        /// Encodes `values` into the front of `buf`, `N` bytes each.
+        $(#[$attr])*
+        pub(in crate::protocol::fixed_width) $($unsafe)? fn encode<T: Copy, const N: usize>(
+            buf: &mut [u8],
+            values: &[T],
+            encode: impl Fn(T) -> [u8; N],
+        ) {
+            for (slot, &v) in buf.chunks_exact_mut(N).zip(values) {
+                slot.copy_from_slice(&encode(v));
+            }
         }
-        if std::arch::is_x86_feature_detected!("ssse3") {
-            // SAFETY: the CPU supports SSSE3, checked just above.
-            return unsafe { x86::decode_ssse3(bytes, out, decode) };
+
+        /// Decodes every `N`-byte chunk of `bytes` (a whole number of them) onto `out`.
+        $(#[$attr])*
+        pub(in crate::protocol::fixed_width) $($unsafe)? fn decode<T, const N: usize>(
+            bytes: &[u8],
+            out: &mut Vec<T>,
+            decode: impl Fn([u8; N]) -> T,
+        ) {
+            out.extend(
+                bytes
+                    .chunks_exact(N)
+                    .map(|c| decode(c.try_into().expect("chunks of N bytes"))),
+            );
         }
-    }
-    decode_portable(bytes, out, decode);
+    };
 }
 
-#[inline(always)]
-fn write_portable<W, T, const N: usize>(
-    w: &mut W,
-    values: &[T],
-    encode: impl Fn(T) -> [u8; N],
-) -> Result<()>
-where
-    W: std::io::Write + ?Sized,
-    T: Copy,
-{
-    let mut buf = [0u8; CHUNK];
-    for chunk in values.chunks(CHUNK / N) {
-        for (slot, &v) in buf.chunks_exact_mut(N).zip(chunk) {
-            slot.copy_from_slice(&encode(v));
-        }
-        w.write_all(&buf[..chunk.len() * N])?;
-    }
-    Ok(())
+/// The loops for any CPU, in plain safe Rust.
+mod portable {
+    loops!(; #[inline(always)]);
 }
 
-#[inline(always)]
-fn decode_portable<T, const N: usize>(
-    bytes: &[u8],
-    out: &mut Vec<T>,
-    decode: impl Fn([u8; N]) -> T,
-) {
-    out.extend(
-        bytes
-            .chunks_exact(N)
-            .map(|c| decode(c.try_into().expect("chunks of N bytes"))),
-    );
-}
-
-/// The portable loops compiled with SSSE3 and with AVX2 enabled.
+/// The same loops compiled with SSSE3 and with AVX2 enabled.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{decode_portable, write_portable};
-    use crate::error::Result;
-
-    /// # Safety
-    ///
-    /// The CPU must support the feature enabled on this function.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn write_avx2<W, T, const N: usize>(
-        w: &mut W,
-        values: &[T],
-        encode: impl Fn(T) -> [u8; N],
-    ) -> Result<()>
-    where
-        W: std::io::Write + ?Sized,
-        T: Copy,
-    {
-        write_portable(w, values, encode)
+    pub(super) mod ssse3 {
+        // # Safety (of both): the CPU must support SSSE3.
+        loops!(unsafe; #[target_feature(enable = "ssse3")]);
     }
 
-    /// # Safety
-    ///
-    /// The CPU must support the feature enabled on this function.
-    #[target_feature(enable = "ssse3")]
-    pub(super) unsafe fn write_ssse3<W, T, const N: usize>(
-        w: &mut W,
-        values: &[T],
-        encode: impl Fn(T) -> [u8; N],
-    ) -> Result<()>
-    where
-        W: std::io::Write + ?Sized,
-        T: Copy,
-    {
-        write_portable(w, values, encode)
-    }
-
-    /// # Safety
-    ///
-    /// The CPU must support the feature enabled on this function.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn decode_avx2<T, const N: usize>(
-        bytes: &[u8],
-        out: &mut Vec<T>,
-        decode: impl Fn([u8; N]) -> T,
-    ) {
-        decode_portable(bytes, out, decode);
-    }
-
-    /// # Safety
-    ///
-    /// The CPU must support the feature enabled on this function.
-    #[target_feature(enable = "ssse3")]
-    pub(super) unsafe fn decode_ssse3<T, const N: usize>(
-        bytes: &[u8],
-        out: &mut Vec<T>,
-        decode: impl Fn([u8; N]) -> T,
-    ) {
-        decode_portable(bytes, out, decode);
+    pub(super) mod avx2 {
+        // # Safety (of both): the CPU must support AVX2.
+        loops!(unsafe; #[target_feature(enable = "avx2")]);
     }
 }
 
@@ -204,70 +182,30 @@ mod tests {
         out
     }
 
-    type Writer = fn(&mut Vec<u8>, &[u64]) -> Vec<u8>;
-    type Reader = fn(&[u8]) -> Vec<u64>;
-
-    /// Every variant this CPU can run, by name; each must agree with a plain loop, for
-    /// lengths around the chunk size too.
+    /// Every variant this CPU can run must agree with a plain loop, for lengths around the
+    /// chunk size too.
     #[test]
     fn every_variant_agrees() {
-        let mut variants: Vec<(&str, Writer, Reader)> = vec![(
-            "portable",
-            |w, v| {
-                write_portable(w, v, u64::to_be_bytes).unwrap();
-                std::mem::take(w)
-            },
-            |b| {
-                let mut out = Vec::new();
-                decode_portable(b, &mut out, u64::from_be_bytes);
-                out
-            },
-        )];
+        let mut variants = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("ssse3") {
-                variants.push((
-                    "ssse3",
-                    |w, v| {
-                        // SAFETY: feature checked above.
-                        unsafe { x86::write_ssse3(w, v, u64::to_be_bytes) }.unwrap();
-                        std::mem::take(w)
-                    },
-                    |b| {
-                        let mut out = Vec::new();
-                        // SAFETY: feature checked above.
-                        unsafe { x86::decode_ssse3(b, &mut out, u64::from_be_bytes) };
-                        out
-                    },
-                ));
+                variants.push(Isa::Ssse3);
             }
             if std::arch::is_x86_feature_detected!("avx2") {
-                variants.push((
-                    "avx2",
-                    |w, v| {
-                        // SAFETY: feature checked above.
-                        unsafe { x86::write_avx2(w, v, u64::to_be_bytes) }.unwrap();
-                        std::mem::take(w)
-                    },
-                    |b| {
-                        let mut out = Vec::new();
-                        // SAFETY: feature checked above.
-                        unsafe { x86::decode_avx2(b, &mut out, u64::from_be_bytes) };
-                        out
-                    },
-                ));
+                variants.push(Isa::Avx2);
             }
         }
         for n in [0, 1, 3, 63, 64, 65, 127, 1000, 10_001] {
             let vals = values(n);
             let expected = reference_encoding(&vals);
-            for (name, write, decode) in &variants {
-                assert_eq!(
-                    write(&mut Vec::new(), &vals),
-                    expected,
-                    "{name} encode, n = {n}"
-                );
-                assert_eq!(decode(&expected), vals, "{name} decode, n = {n}");
+            for &isa in &variants {
+                let mut written = vec![0; n * 8];
+                compiled_for!(isa, encode(&mut written, &vals, u64::to_be_bytes));
+                assert_eq!(written, expected, "{isa:?} encode, n = {n}");
+                let mut decoded = Vec::new();
+                compiled_for!(isa, decode(&expected, &mut decoded, u64::from_be_bytes));
+                assert_eq!(decoded, vals, "{isa:?} decode, n = {n}");
             }
         }
     }

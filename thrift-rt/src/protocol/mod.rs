@@ -88,8 +88,35 @@ impl Scalar {
     }
 }
 
-/// The `ProtocolReader` methods the binary and compact readers share, word for word: both
-/// have `src`, `limits`, `depth` and `scratch` fields and a `binary_len` method, and read
+/// `new`, `with_limits` and the source accessors of a reader that holds `src` and `limits`
+/// and whose other fields (listed) all start as their `Default`.
+macro_rules! reader_constructors {
+    ($new_doc:literal, $($field:ident),*) => {
+        #[doc = $new_doc]
+        pub fn new(src: S) -> Self {
+            Self::with_limits(src, Limits::default())
+        }
+
+        /// A reader with the given limits.
+        pub fn with_limits(src: S, limits: Limits) -> Self {
+            Self {
+                src,
+                limits,
+                $($field: Default::default()),*
+            }
+        }
+
+        accessors!("source", src: S);
+    };
+}
+
+/// A length no protocol can write: past `i32::MAX`.
+#[cold]
+#[inline(never)]
+fn too_long(len: usize) -> crate::Error {
+    protocol_err(ProtocolErrorKind::SizeLimit, format!("length {len}"))
+}
+
 /// The `ProtocolWriter` methods the binary and compact writers share, word for word: both
 /// have a sink `w` and `put` / `put_len` methods, and end containers and fields, write
 /// uuids, strings, binaries and descriptor indexes, and flush the same way.
@@ -105,30 +132,9 @@ macro_rules! binary_like_writer_methods {
             self.write_i32(index)
         }
 
-        #[inline]
-        fn write_message_end(&mut self) -> Result<()> {
-            Ok(())
-        }
-
-        #[inline]
-        fn write_field_end(&mut self) -> Result<()> {
-            Ok(())
-        }
-
-        #[inline]
-        fn write_list_end(&mut self) -> Result<()> {
-            Ok(())
-        }
-
-        #[inline]
-        fn write_set_end(&mut self) -> Result<()> {
-            Ok(())
-        }
-
-        #[inline]
-        fn write_map_end(&mut self) -> Result<()> {
-            Ok(())
-        }
+        // Nothing marks the end of a message, field or container on the wire.
+        binary_like_writer_methods!(@nothing write_message_end, write_field_end,
+            write_list_end, write_set_end, write_map_end);
 
         #[inline]
         fn write_uuid(&mut self, v: &[u8; 16]) -> Result<()> {
@@ -151,9 +157,20 @@ macro_rules! binary_like_writer_methods {
             Ok(())
         }
     };
+    (@nothing $($end:ident),*) => {
+        $(
+            #[inline]
+            fn $end(&mut self) -> Result<()> {
+                Ok(())
+            }
+        )*
+    };
 }
 
-/// uuids, binaries, bytes and descriptor indexes the same way.
+/// The `ProtocolReader` methods the binary and compact readers share, word for word: both
+/// have `src`, `limits`, `depth` and `scratch` fields and `read_len` (a length or count) and
+/// `read_list_header` methods, and begin lists and sets, end containers, and read uuids,
+/// binaries, bytes and descriptor indexes the same way.
 macro_rules! binary_like_reader_methods {
     () => {
         fn has_message(&mut self) -> Result<bool> {
@@ -171,23 +188,19 @@ macro_rules! binary_like_reader_methods {
             self.src.take_fd(index)
         }
 
+        // Lists and sets share one header on the wire.
         #[inline]
-        fn read_list_end(&mut self) -> Result<()> {
-            self.depth.leave();
-            Ok(())
+        fn read_list_begin(&mut self) -> Result<ListHeader> {
+            self.read_list_header()
         }
 
         #[inline]
-        fn read_set_end(&mut self) -> Result<()> {
-            self.depth.leave();
-            Ok(())
+        fn read_set_begin(&mut self) -> Result<ListHeader> {
+            self.read_list_header()
         }
 
-        #[inline]
-        fn read_map_end(&mut self) -> Result<()> {
-            self.depth.leave();
-            Ok(())
-        }
+        // Nothing marks a container's end on the wire: it only leaves a level of nesting.
+        binary_like_reader_methods!(@leave read_list_end, read_set_end, read_map_end);
 
         #[inline]
         fn read_i8(&mut self) -> Result<i8> {
@@ -201,13 +214,15 @@ macro_rules! binary_like_reader_methods {
 
         #[inline]
         fn read_binary_ref(&mut self) -> Result<&[u8]> {
-            let len = self.binary_len()?;
+            let len = self.read_len()?;
+            self.limits.check_string_len(len, &self.src)?;
             self.src.read_slice(len, &mut self.scratch)
         }
 
         #[inline]
         fn read_bytes(&mut self) -> Result<Bytes> {
-            let len = self.binary_len()?;
+            let len = self.read_len()?;
+            self.limits.check_string_len(len, &self.src)?;
             self.src.read_bytes(len)
         }
 
@@ -220,6 +235,15 @@ macro_rules! binary_like_reader_methods {
         fn limits(&self) -> &Limits {
             &self.limits
         }
+    };
+    (@leave $($end:ident),*) => {
+        $(
+            #[inline]
+            fn $end(&mut self) -> Result<()> {
+                self.depth.leave();
+                Ok(())
+            }
+        )*
     };
 }
 
@@ -801,6 +825,19 @@ impl Depth {
         Ok(())
     }
 
+    /// Checks a container's element count (see `Limits::check_container_len`) and enters it.
+    #[inline]
+    pub(crate) fn enter_container<S: crate::transport::Source + ?Sized>(
+        &mut self,
+        limits: &Limits,
+        len: usize,
+        min_elem_size: usize,
+        src: &S,
+    ) -> Result<()> {
+        limits.check_container_len(len, min_elem_size, src)?;
+        self.enter(limits)
+    }
+
     #[inline]
     pub(crate) fn leave(&mut self) {
         self.0 = self.0.saturating_sub(1);
@@ -830,4 +867,18 @@ pub(crate) fn non_negative(len: i32) -> Result<usize> {
     } else {
         Ok(len as usize)
     }
+}
+
+/// Writes the message every protocol's specification works through: a call of `add` with
+/// sequence id 1 whose arguments hold field 1, the i32 1.
+#[cfg(test)]
+pub(crate) fn write_add_call<W: ProtocolWriter>(w: &mut W) -> Result<()> {
+    w.write_message_begin(&MessageHeader::new("add", crate::MessageType::Call, 1))?;
+    w.write_struct_begin("args")?;
+    w.write_field_begin(FieldHeader::new(TType::I32, 1))?;
+    w.write_i32(1)?;
+    w.write_field_end()?;
+    w.write_field_stop()?;
+    w.write_struct_end()?;
+    w.write_message_end()
 }

@@ -21,6 +21,8 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use crate::transport::fd::FdInbox;
 use crate::transport::stream::Stream;
 use crate::transport::{ReadEnd, WriteEnd};
 
@@ -229,29 +231,23 @@ impl Read for ReadHalf {
 
 impl ReadEnd for ReadHalf {
     #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<std::os::fd::OwnedFd>,
-    ) -> crate::Result<usize> {
+    fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> crate::Result<usize> {
         self.prepare()?;
         let got = if self.nonblocking {
             match &self.stream {
                 Stream::Unix(s) => {
                     use std::os::fd::AsFd;
-                    crate::transport::fd::recvmsg_fds_flags(
+                    crate::transport::fd::recvmsg_fds(
                         s.as_fd(),
                         buf,
-                        control,
-                        fds,
+                        inbox,
                         nix::libc::MSG_DONTWAIT,
                     )
                 }
                 Stream::Tcp(_) => self.read_now(buf).map_err(crate::Error::from),
             }
         } else {
-            self.stream.recv_fds(buf, control, fds)
+            self.stream.recv_fds(buf, inbox)
         };
         match got {
             Ok(n) => {

@@ -30,6 +30,8 @@ use std::io::{self, Read};
 use std::os::fd::OwnedFd;
 
 use crate::transport::ReadEnd;
+#[cfg(unix)]
+use crate::transport::fd::FdInbox;
 
 /// The bytes read at a time while filling the gate.
 const CHUNK: usize = 16 * 1024;
@@ -49,8 +51,9 @@ pub(crate) struct Gate<R> {
     through: bool,
     /// The stream below has ended.
     ended: bool,
-    /// Frame by frame, with descriptors (the fd transport): `Some(control buffer)`.
-    frames: Option<Vec<u64>>,
+    /// Frame by frame, with descriptors (the fd transport): `Some(where they arrive)`.
+    #[cfg(unix)]
+    frames: Option<FdInbox>,
     /// Descriptors received, each with the position in `buf` of the frame they came with.
     #[cfg(unix)]
     fds: VecDeque<(usize, Vec<OwnedFd>)>,
@@ -77,7 +80,8 @@ impl<R: ReadEnd> Gate<R> {
             open: 0,
             through,
             ended: false,
-            frames: frame_fds.map(|max| vec![0; crate::transport::fd::control_words(max + 1)]),
+            #[cfg(unix)]
+            frames: frame_fds.map(|max| FdInbox::new(max + 1)),
             #[cfg(unix)]
             fds: VecDeque::new(),
         }
@@ -196,10 +200,12 @@ impl<R: ReadEnd> Gate<R> {
         let need = self.frame_need();
         let (at, want) = (self.end, need.min(CHUNK));
         self.make_room(want);
-        let mut fds = Vec::new();
-        let control = self.frames.as_mut().expect("frame mode");
+        let inbox = self.frames.as_mut().expect("frame mode");
         let spare = &mut self.buf[at..at + want];
-        let n = self.inner.recv_fds(spare, control, &mut fds).map_err(|e| {
+        let got = self.inner.recv_fds(spare, inbox);
+        // Descriptors that came with an error are closed here.
+        let fds = inbox.take();
+        let n = got.map_err(|e| {
             if would_block(&e) {
                 io::Error::from(io::ErrorKind::WouldBlock)
             } else {
@@ -260,14 +266,9 @@ impl<R: ReadEnd> Read for Gate<R> {
 
 impl<R: ReadEnd> ReadEnd for Gate<R> {
     #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<std::os::fd::OwnedFd>,
-    ) -> crate::Result<usize> {
+    fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> crate::Result<usize> {
         if self.through {
-            return self.inner.recv_fds(buf, control, fds);
+            return self.inner.recv_fds(buf, inbox);
         }
         // Descriptors go up with the first byte of their frame, and one call never reaches
         // into the next frame that has some.
@@ -278,13 +279,12 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
                 self.fds.pop_front();
             } else if at == self.start {
                 let (_, mine) = self.fds.pop_front().expect("checked");
-                fds.extend(mine);
+                inbox.extend(mine);
             } else {
                 limit = limit.min(at - self.start);
                 break;
             }
         }
-        let _ = control;
         crate::transport::end::read_retrying(self, &mut buf[..limit])
     }
 

@@ -20,32 +20,28 @@
 
 use std::io::{self, Read, Write};
 #[cfg(unix)]
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 
 use crate::error::Result;
+#[cfg(unix)]
+use crate::transport::fd::FdInbox;
 
 /// The read half of a connection, below the transport.
 pub trait ReadEnd: Read + Send {
     /// One read into `buf` that may also receive descriptors: those that came with the bytes
-    /// are appended to `fds` (as owned descriptors, before anything else can fail).
-    /// `control` is scratch space for the ancillary data; its size bounds how many
-    /// descriptors can arrive at once. The default is a plain read, for ends that never
-    /// receive descriptors.
+    /// are added to `inbox` (as owned descriptors, before anything else can fail), whose
+    /// size bounds how many can arrive at once. The default is a plain read, for ends that
+    /// never receive descriptors.
     ///
     /// # Errors
     ///
     /// I/O errors; [`ControlTruncated`](crate::TransportErrorKind::ControlTruncated) when the
     /// kernel dropped descriptors that did not fit (those that did are closed too).
     #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<OwnedFd>,
-    ) -> Result<usize> {
-        let _ = (control, fds);
+    fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> Result<usize> {
+        let _ = inbox;
         read_retrying(self, buf)
     }
 
@@ -114,13 +110,8 @@ macro_rules! unix_socket_end {
     ($($ty:ty),*) => {$(
         #[cfg(unix)]
         impl ReadEnd for $ty {
-            fn recv_fds(
-                &mut self,
-                buf: &mut [u8],
-                control: &mut [u64],
-                fds: &mut Vec<OwnedFd>,
-            ) -> Result<usize> {
-                super::fd::recvmsg_fds(self.as_fd(), buf, control, fds)
+            fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> Result<usize> {
+                super::fd::recvmsg_fds(self.as_fd(), buf, inbox, 0)
             }
         }
 
@@ -149,13 +140,8 @@ macro_rules! forward_end {
     (@both [$r:ident] $rt:ty, [$w:ident] $wt:ty) => {
         impl<$r: ReadEnd + ?Sized> ReadEnd for $rt {
             #[cfg(unix)]
-            fn recv_fds(
-                &mut self,
-                buf: &mut [u8],
-                control: &mut [u64],
-                fds: &mut Vec<OwnedFd>,
-            ) -> Result<usize> {
-                (**self).recv_fds(buf, control, fds)
+            fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> Result<usize> {
+                (**self).recv_fds(buf, inbox)
             }
 
             fn holds_bytes(&self) -> bool {

@@ -51,6 +51,52 @@ pub(crate) fn control_words(n: usize) -> usize {
     (space as usize).div_ceil(size_of::<u64>())
 }
 
+/// Where descriptors that arrive with bytes go ([`ReadEnd::recv_fds`]): scratch space for
+/// the kernel's ancillary data, sized for a number of descriptors per read, and the
+/// descriptors received, owned, until taken.
+#[derive(Debug)]
+pub struct FdInbox {
+    control: Vec<u64>,
+    fds: Vec<OwnedFd>,
+}
+
+impl FdInbox {
+    /// Room for `max` descriptors arriving with one read (at most
+    /// [`MAX_FDS_PER_MESSAGE`]); when more arrive at once the kernel closes the rest and the
+    /// read fails with [`ControlTruncated`](TransportErrorKind::ControlTruncated).
+    pub fn new(max: usize) -> Self {
+        Self {
+            control: vec![0; control_words(max)],
+            fds: Vec::new(),
+        }
+    }
+
+    /// How many descriptors are held.
+    pub fn len(&self) -> usize {
+        self.fds.len()
+    }
+
+    /// Whether no descriptor is held.
+    pub fn is_empty(&self) -> bool {
+        self.fds.is_empty()
+    }
+
+    /// Takes the descriptors held, in the order they arrived.
+    pub fn take(&mut self) -> Vec<OwnedFd> {
+        std::mem::take(&mut self.fds)
+    }
+
+    /// Adds descriptors that arrived (a layer handing up those it received below).
+    pub fn extend(&mut self, fds: impl IntoIterator<Item = OwnedFd>) {
+        self.fds.extend(fds);
+    }
+
+    /// Closes the descriptors held.
+    pub fn clear(&mut self) {
+        self.fds.clear();
+    }
+}
+
 /// Sends `bytes` with one `sendmsg` carrying `fds`, then whatever did not fit with plain
 /// writes (the descriptors went with the first byte).
 pub(crate) fn sendmsg_fds(stream: &UnixStream, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> Result<()> {
@@ -82,25 +128,16 @@ pub(crate) fn sendmsg_fds(stream: &UnixStream, bytes: &[u8], fds: &[BorrowedFd<'
     Ok(())
 }
 
-/// One `recvmsg` into `buf`, taking ownership of every descriptor that came with it.
+/// One `recvmsg` into `buf`, taking ownership of every descriptor that came with it, with
+/// `flags` added (`MSG_DONTWAIT`: fail with `WouldBlock` instead of waiting).
 pub(crate) fn recvmsg_fds(
     socket: BorrowedFd<'_>,
     buf: &mut [u8],
-    control: &mut [u64],
-    fds: &mut Vec<OwnedFd>,
-) -> Result<usize> {
-    recvmsg_fds_flags(socket, buf, control, fds, 0)
-}
-
-/// [`recvmsg_fds`] with `flags` added (`MSG_DONTWAIT`: fail with `WouldBlock` instead of
-/// waiting).
-pub(crate) fn recvmsg_fds_flags(
-    socket: BorrowedFd<'_>,
-    buf: &mut [u8],
-    control: &mut [u64],
-    fds: &mut Vec<OwnedFd>,
+    inbox: &mut FdInbox,
     flags: libc::c_int,
 ) -> Result<usize> {
+    let control = inbox.control.as_mut_slice();
+    let fds = &mut inbox.fds;
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -256,7 +293,7 @@ pub struct FdFramedReader<R> {
     fds: ReceivedFds,
     max_frame_size: usize,
     max_fds: usize,
-    control: Vec<u64>,
+    inbox: FdInbox,
 }
 
 impl<R: ReadEnd> FdFramedReader<R> {
@@ -273,7 +310,7 @@ impl<R: ReadEnd> FdFramedReader<R> {
             max_fds,
             // Room for one more than allowed, so that "too many" is told apart from the
             // kernel truncating.
-            control: vec![0; control_words(max_fds + 1)],
+            inbox: FdInbox::new(max_fds + 1),
         }
     }
 
@@ -317,47 +354,55 @@ impl<R: ReadEnd> FdFramedReader<R> {
         self.frame.clear();
         self.pos = 0;
         self.fds = ReceivedFds::default();
-        let mut fds = Vec::new();
+        let read = self.read_frame();
+        // Whatever arrived belongs to this frame: handed out with it, or closed on error.
+        let fds = self.inbox.take();
+        if matches!(read, Ok(true)) {
+            self.fds = ReceivedFds::new(fds);
+        }
+        read
+    }
+
+    /// [`next_frame`](Self::next_frame)'s reading, leaving the frame's descriptors in
+    /// `self.inbox`.
+    fn read_frame(&mut self) -> Result<bool> {
         let mut header = [0u8; 4];
         let mut got = 0;
         while got < 4 {
-            let before = fds.len();
-            let n = self
-                .inner
-                .recv_fds(&mut header[got..], &mut self.control, &mut fds)?;
-            if got > 0 && fds.len() > before {
+            let before = self.inbox.len();
+            let n = self.inner.recv_fds(&mut header[got..], &mut self.inbox)?;
+            if got > 0 && self.inbox.len() > before {
                 return Err(count_error(
                     "descriptors arrived inside a frame header".into(),
                 ));
             }
             if n == 0 {
-                if !fds.is_empty() {
+                if !self.inbox.is_empty() {
                     return Err(count_error("descriptors arrived without a message".into()));
                 }
                 return if got == 0 { Ok(false) } else { Err(eof()) };
             }
             got += n;
         }
-        if fds.len() > self.max_fds {
+        let count = self.inbox.len();
+        if count > self.max_fds {
             return Err(count_error(format!(
-                "{} descriptors with one message exceed the limit of {}",
-                fds.len(),
+                "{count} descriptors with one message exceed the limit of {}",
                 self.max_fds
             )));
         }
         let len = super::framed::frame_len(header, self.max_frame_size)?;
         // Grow the payload as bytes arrive, so a lying length costs nothing.
-        let mut stray = Vec::new();
         while self.frame.len() < len {
             let start = self.frame.len();
             let want = (len - start).min(64 * 1024);
             self.frame.resize(start + want, 0);
             let n = self
                 .inner
-                .recv_fds(&mut self.frame[start..], &mut self.control, &mut stray);
+                .recv_fds(&mut self.frame[start..], &mut self.inbox);
             let n = n.inspect_err(|_| self.frame.truncate(start))?;
             self.frame.truncate(start + n);
-            if !stray.is_empty() {
+            if self.inbox.len() > count {
                 return Err(count_error(
                     "descriptors arrived inside a frame payload".into(),
                 ));
@@ -366,7 +411,6 @@ impl<R: ReadEnd> FdFramedReader<R> {
                 return Err(eof());
             }
         }
-        self.fds = ReceivedFds::new(fds);
         Ok(true)
     }
 }

@@ -87,6 +87,8 @@ pub mod unix;
 
 pub use buffered::{BufferedReader, BufferedWriter};
 pub use end::{ReadEnd, WriteEnd};
+#[cfg(unix)]
+pub use fd::FdInbox;
 pub use framed::{FramedReader, FramedWriter};
 pub use memory::{BytesSource, MemoryBuffer};
 pub use message::{Framing, MessageBuffer, MessageWriter};

@@ -148,14 +148,9 @@ impl From<UnixStream> for Stream {
 
 impl super::ReadEnd for Stream {
     #[cfg(unix)]
-    fn recv_fds(
-        &mut self,
-        buf: &mut [u8],
-        control: &mut [u64],
-        fds: &mut Vec<std::os::fd::OwnedFd>,
-    ) -> crate::Result<usize> {
+    fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut super::fd::FdInbox) -> crate::Result<usize> {
         match self {
-            Stream::Unix(s) => s.recv_fds(buf, control, fds),
+            Stream::Unix(s) => s.recv_fds(buf, inbox),
             Stream::Tcp(s) => super::end::read_retrying(s, buf),
         }
     }

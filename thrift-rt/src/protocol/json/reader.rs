@@ -37,24 +37,7 @@ fn unexpected_char(expected: u8, got: Option<u8>) -> crate::Error {
 }
 
 impl<S: Source> JsonReader<S> {
-    /// A reader with default limits.
-    pub fn new(src: S) -> Self {
-        Self::with_limits(src, Limits::default())
-    }
-
-    /// A reader with the given limits.
-    pub fn with_limits(src: S, limits: Limits) -> Self {
-        Self {
-            src,
-            limits,
-            depth: Depth::default(),
-            ctx: CtxStack::default(),
-            text: Vec::new(),
-            bin: Vec::new(),
-        }
-    }
-
-    accessors!("source", src: S);
+    reader_constructors!("A reader with default limits.", depth, ctx, text, bin);
 
     /// The next non-whitespace byte, not consumed.
     fn peek(&mut self) -> Result<Option<u8>> {
@@ -348,12 +331,7 @@ impl<S: Source> ProtocolReader for JsonReader<S> {
             .to_owned();
         let kind = MessageType::from_i32(self.json_integer_as()?)?;
         let seqid = self.json_integer_as()?;
-        Ok(MessageHeader {
-            name,
-            kind,
-            seqid,
-            channel: 0,
-        })
+        Ok(MessageHeader::new(name, kind, seqid))
     }
 
     fn read_message_end(&mut self) -> Result<()> {

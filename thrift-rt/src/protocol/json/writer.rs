@@ -272,21 +272,12 @@ impl<W: Sink> ProtocolWriter for JsonWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ttype::{MessageType, TType};
+    use crate::ttype::TType;
 
     #[test]
     fn message_example() {
         let mut w = JsonWriter::new(Vec::new());
-        w.write_message_begin(&MessageHeader::new("add", MessageType::Call, 1))
-            .unwrap();
-        w.write_struct_begin("args").unwrap();
-        w.write_field_begin(FieldHeader::new(TType::I32, 1))
-            .unwrap();
-        w.write_i32(1).unwrap();
-        w.write_field_end().unwrap();
-        w.write_field_stop().unwrap();
-        w.write_struct_end().unwrap();
-        w.write_message_end().unwrap();
+        crate::protocol::write_add_call(&mut w).unwrap();
         let bytes = w.into_inner();
         assert_eq!(
             std::str::from_utf8(&bytes).unwrap(),
