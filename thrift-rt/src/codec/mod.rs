@@ -96,7 +96,7 @@ pub trait ReadThrift: Sized {
     /// # Errors
     ///
     /// Whatever the protocol or transport reports.
-    #[inline]
+    // (Generic, so inlined where used without a hint.)
     fn read_list<R: ProtocolReader + ?Sized>(
         r: &mut R,
         len: usize,
@@ -280,87 +280,50 @@ impl<T: ReadThrift> ReadThrift for Vec<T> {
 impl<T: WriteThrift + Ord> WriteThrift for BTreeSet<T> {
     const TTYPE: TType = TType::Set;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_set_begin(ListHeader::new(T::TTYPE, self.len()))?;
-        self.iter().try_for_each(|v| v.write(w))?;
-        w.write_set_end()
+        write_set(w, self.len(), self)
     }
 }
 
 impl<T: ReadThrift + Ord> ReadThrift for BTreeSet<T> {
     const TTYPE: TType = TType::Set;
     fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        let header = r.read_set_begin()?;
-        check_elem("set", T::TTYPE, header.elem, header.len)?;
-        let mut out = BTreeSet::new();
-        for _ in 0..header.len {
-            out.insert(T::read(r)?);
-        }
-        r.read_set_end()?;
-        Ok(out)
+        read_set(r, |_| BTreeSet::new(), |set, v| set.insert(v))
     }
 }
 
 impl<T: WriteThrift + Eq + Hash, S: BuildHasher> WriteThrift for HashSet<T, S> {
     const TTYPE: TType = TType::Set;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_set_begin(ListHeader::new(T::TTYPE, self.len()))?;
-        self.iter().try_for_each(|v| v.write(w))?;
-        w.write_set_end()
+        write_set(w, self.len(), self)
     }
 }
 
 impl<T: ReadThrift + Eq + Hash, S: BuildHasher + Default> ReadThrift for HashSet<T, S> {
     const TTYPE: TType = TType::Set;
     fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        let header = r.read_set_begin()?;
-        check_elem("set", T::TTYPE, header.elem, header.len)?;
-        let mut out = HashSet::with_capacity_and_hasher(prealloc::<T>(header.len), S::default());
-        for _ in 0..header.len {
-            out.insert(T::read(r)?);
-        }
-        r.read_set_end()?;
-        Ok(out)
+        let new = |len| HashSet::with_capacity_and_hasher(prealloc::<T>(len), S::default());
+        read_set(r, new, |set, v| set.insert(v))
     }
 }
 
 impl<K: WriteThrift + Ord, V: WriteThrift> WriteThrift for BTreeMap<K, V> {
     const TTYPE: TType = TType::Map;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_map_begin(MapHeader::new(K::TTYPE, V::TTYPE, self.len()))?;
-        for (k, v) in self {
-            k.write(w)?;
-            v.write(w)?;
-        }
-        w.write_map_end()
+        write_map(w, self.len(), self)
     }
 }
 
 impl<K: ReadThrift + Ord, V: ReadThrift> ReadThrift for BTreeMap<K, V> {
     const TTYPE: TType = TType::Map;
     fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        let header = r.read_map_begin()?;
-        check_elem("map key", K::TTYPE, header.key, header.len)?;
-        check_elem("map value", V::TTYPE, header.value, header.len)?;
-        let mut out = BTreeMap::new();
-        for _ in 0..header.len {
-            let k = K::read(r)?;
-            let v = V::read(r)?;
-            out.insert(k, v);
-        }
-        r.read_map_end()?;
-        Ok(out)
+        read_map(r, |_| BTreeMap::new(), |map, k, v| map.insert(k, v))
     }
 }
 
 impl<K: WriteThrift + Eq + Hash, V: WriteThrift, S: BuildHasher> WriteThrift for HashMap<K, V, S> {
     const TTYPE: TType = TType::Map;
     fn write<W: ProtocolWriter + ?Sized>(&self, w: &mut W) -> Result<()> {
-        w.write_map_begin(MapHeader::new(K::TTYPE, V::TTYPE, self.len()))?;
-        for (k, v) in self {
-            k.write(w)?;
-            v.write(w)?;
-        }
-        w.write_map_end()
+        write_map(w, self.len(), self)
     }
 }
 
@@ -369,19 +332,89 @@ impl<K: ReadThrift + Eq + Hash, V: ReadThrift, S: BuildHasher + Default> ReadThr
 {
     const TTYPE: TType = TType::Map;
     fn read<R: ProtocolReader + ?Sized>(r: &mut R) -> Result<Self> {
-        let header = r.read_map_begin()?;
-        check_elem("map key", K::TTYPE, header.key, header.len)?;
-        check_elem("map value", V::TTYPE, header.value, header.len)?;
-        let mut out =
-            HashMap::with_capacity_and_hasher(prealloc::<(K, V)>(header.len), S::default());
-        for _ in 0..header.len {
-            let k = K::read(r)?;
-            let v = V::read(r)?;
-            out.insert(k, v);
-        }
-        r.read_map_end()?;
-        Ok(out)
+        let new = |len| HashMap::with_capacity_and_hasher(prealloc::<(K, V)>(len), S::default());
+        read_map(r, new, |map, k, v| map.insert(k, v))
     }
+}
+
+/// Writes a set of `len` elements.
+#[inline]
+fn write_set<'a, W, T>(w: &mut W, len: usize, elems: impl IntoIterator<Item = &'a T>) -> Result<()>
+where
+    W: ProtocolWriter + ?Sized,
+    T: WriteThrift + 'a,
+{
+    w.write_set_begin(ListHeader::new(T::TTYPE, len))?;
+    elems.into_iter().try_for_each(|v| v.write(w))?;
+    w.write_set_end()
+}
+
+/// Reads a set into the collection `new` makes for its length, adding each element with
+/// `insert` (whose answer, whether the element was new, is ignored as Apache does).
+#[inline]
+fn read_set<R, T, C, B>(
+    r: &mut R,
+    new: impl FnOnce(usize) -> C,
+    insert: impl Fn(&mut C, T) -> B,
+) -> Result<C>
+where
+    R: ProtocolReader + ?Sized,
+    T: ReadThrift,
+{
+    let header = r.read_set_begin()?;
+    check_elem("set", T::TTYPE, header.elem, header.len)?;
+    let mut out = new(header.len);
+    for _ in 0..header.len {
+        insert(&mut out, T::read(r)?);
+    }
+    r.read_set_end()?;
+    Ok(out)
+}
+
+/// Writes a map of `len` entries.
+#[inline]
+fn write_map<'a, W, K, V>(
+    w: &mut W,
+    len: usize,
+    entries: impl IntoIterator<Item = (&'a K, &'a V)>,
+) -> Result<()>
+where
+    W: ProtocolWriter + ?Sized,
+    K: WriteThrift + 'a,
+    V: WriteThrift + 'a,
+{
+    w.write_map_begin(MapHeader::new(K::TTYPE, V::TTYPE, len))?;
+    for (k, v) in entries {
+        k.write(w)?;
+        v.write(w)?;
+    }
+    w.write_map_end()
+}
+
+/// Reads a map into the collection `new` makes for its length, adding each entry with
+/// `insert` (a repeated key: the last value wins, as in Apache's libraries).
+#[inline]
+fn read_map<R, K, V, C, B>(
+    r: &mut R,
+    new: impl FnOnce(usize) -> C,
+    insert: impl Fn(&mut C, K, V) -> B,
+) -> Result<C>
+where
+    R: ProtocolReader + ?Sized,
+    K: ReadThrift,
+    V: ReadThrift,
+{
+    let header = r.read_map_begin()?;
+    check_elem("map key", K::TTYPE, header.key, header.len)?;
+    check_elem("map value", V::TTYPE, header.value, header.len)?;
+    let mut out = new(header.len);
+    for _ in 0..header.len {
+        let k = K::read(r)?;
+        let v = V::read(r)?;
+        insert(&mut out, k, v);
+    }
+    r.read_map_end()?;
+    Ok(out)
 }
 
 #[cfg(test)]

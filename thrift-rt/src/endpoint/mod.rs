@@ -129,11 +129,14 @@ impl Services {
     }
 }
 
+/// The channels with a service, for `Debug`.
+fn occupied<T>(slots: &[Option<T>]) -> Vec<usize> {
+    (0..slots.len()).filter(|&c| slots[c].is_some()).collect()
+}
+
 impl fmt::Debug for Services {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let channels: Vec<usize> = (0..self.by_channel.len())
-            .filter(|&c| self.by_channel[c].is_some())
-            .collect();
+        let channels = occupied(&self.by_channel);
         f.debug_struct("Services")
             .field("channels", &channels)
             .finish()
@@ -205,9 +208,7 @@ impl WithStack for MakeStarter {
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let channels: Vec<usize> = (0..self.services.len())
-            .filter(|&c| self.services[c].is_some())
-            .collect();
+        let channels = occupied(&self.services);
         f.debug_struct("Builder")
             .field("settings", &self.settings)
             .field("stack", &self.starter)
@@ -216,15 +217,9 @@ impl fmt::Debug for Builder {
     }
 }
 
+/// The defaults above and no services.
 impl Default for Builder {
     fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Builder {
-    /// A builder with the defaults above and no services.
-    pub fn new() -> Self {
         Self {
             settings: Settings {
                 limits: Limits::default(),
@@ -234,6 +229,13 @@ impl Builder {
             starter: Stack::new(Binary, TransportKind::Framed).resolve(MakeStarter),
             services: vec![None; 256],
         }
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults above and no services (as [`Default`]).
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Hosts `processor` on the channel its service declares (`P::CHANNEL`), replacing any

@@ -203,12 +203,16 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
 }
 
 /// Reads the binary protocol from a [`Source`].
+///
+/// It accepts old-style message headers (no version word, no channel) as Apache's readers
+/// do, unless told not to with [`strict_read`](Self::strict_read).
 #[derive(Debug)]
 pub struct BinaryReader<S> {
+    /// Refuse old-style message headers.
+    strict: bool,
     src: S,
     limits: Limits,
     depth: Depth,
-    strict: bool,
     scratch: Vec<u8>,
 }
 
@@ -406,16 +410,7 @@ mod tests {
 
     #[test]
     fn worked_example_from_the_spec() {
-        let bytes = written(|w| {
-            w.write_message_begin(&MessageHeader::new("add", MessageType::Call, 1))?;
-            w.write_struct_begin("add_args")?;
-            w.write_field_begin(FieldHeader::new(TType::I32, 1))?;
-            w.write_i32(1)?;
-            w.write_field_end()?;
-            w.write_field_stop()?;
-            w.write_struct_end()?;
-            w.write_message_end()
-        });
+        let bytes = written(crate::protocol::write_add_call);
         assert_eq!(
             bytes,
             [

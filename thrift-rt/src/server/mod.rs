@@ -407,14 +407,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
                     match accept {
                         Ok(accept) => accept,
                         Err(e) => {
-                            // Stop the workers and the poller: no thread outlives the error.
-                            shared.stop();
-                            if let Some(p) = &poller {
-                                p.stop();
-                            }
-                            for t in threads {
-                                let _ = t.join();
-                            }
+                            pool::abandon(&shared, poller.as_ref(), threads);
                             return Err(e);
                         }
                     }

@@ -216,14 +216,7 @@ pub(crate) fn spawn(
         match spawned {
             Ok(t) => threads.push(t),
             Err(e) => {
-                // Stop what was started, so no thread outlives the failed spawn.
-                shared.stop();
-                if let Some(h) = &handle {
-                    h.stop();
-                }
-                for t in threads {
-                    let _ = t.join();
-                }
+                abandon(shared, handle.as_ref(), threads);
                 return Err(e);
             }
         }
@@ -232,6 +225,22 @@ pub(crate) fn spawn(
         threads,
         poller: handle,
     })
+}
+
+/// Stops the workers and the poller and waits for them, after a failed start: no thread
+/// outlives the error.
+pub(crate) fn abandon(
+    shared: &Shared,
+    poller: Option<&PollerHandle>,
+    threads: Vec<JoinHandle<()>>,
+) {
+    shared.stop();
+    if let Some(p) = poller {
+        p.stop();
+    }
+    for t in threads {
+        let _ = t.join();
+    }
 }
 
 /// Stops the poller when the server shuts down; evicts idle connections at the limit.

@@ -91,9 +91,7 @@ impl Shared {
     }
 
     pub(crate) fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        self.changed
-            .wait(guard)
-            .unwrap_or_else(PoisonError::into_inner)
+        wait_on(&self.changed, guard)
     }
 
     pub(crate) fn notify(&self) {
@@ -102,9 +100,7 @@ impl Shared {
 
     /// Waits for a job (pool workers).
     pub(crate) fn wait_work<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        self.work
-            .wait(guard)
-            .unwrap_or_else(PoisonError::into_inner)
+        wait_on(&self.work, guard)
     }
 
     /// Wakes one worker for a job just queued.
@@ -233,4 +229,9 @@ impl Drop for ConnGuard {
         self.shared.lock().conns.remove(&self.id);
         self.shared.notify();
     }
+}
+
+/// Waits on `cv`, staying usable if a panic poisoned the lock (none happens while it is held).
+fn wait_on<'a>(cv: &Condvar, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+    cv.wait(guard).unwrap_or_else(PoisonError::into_inner)
 }

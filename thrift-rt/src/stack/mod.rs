@@ -41,6 +41,7 @@
 
 use std::io;
 
+use crate::error::Result;
 use crate::limits::Limits;
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::transport::{ReadEnd, Sink, Source, WriteEnd};
@@ -109,22 +110,17 @@ pub trait Transport: Clone + Send + Sync + 'static {
     /// The read end under a source, mutably.
     fn end_mut<R: ReadEnd>(source: &mut Self::Source<R>) -> &mut R;
 
-    /// How many bytes at the start of `bytes` (as read from below the transport) make up
-    /// the next whole message, if all of them are there. Servers use it to hand workers
-    /// whole messages only, so a client that sends part of a message and stalls holds no
-    /// thread. The default, [`MessageLen::Unknown`], makes servers read such a transport's
+    /// How many bytes at the start of `bytes` (as read from below the transport, holding
+    /// messages of protocol `p`) make up the next whole message, if all of them are there.
+    /// Servers use it to hand workers whole messages only, so a client that sends part of a
+    /// message and stalls holds no thread. The default, [`MessageLen::Unknown`], makes servers read such a transport's
     /// messages as they arrive, holding a worker until each is complete.
     ///
     /// # Errors
     ///
     /// When the bytes cannot start a valid message (a frame too large, a bad header).
-    fn message_len<P: Protocol>(
-        &self,
-        protocol: &P,
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> crate::Result<MessageLen> {
-        let _ = (protocol, bytes, limits);
+    fn message_len<P: Protocol>(&self, p: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
+        let _ = (p, bytes, limits);
         Ok(MessageLen::Unknown)
     }
 
@@ -311,11 +307,17 @@ impl<P: Protocol, T: Transport, L: Layer> Stack<P, T, L> {
     /// Servers and endpoints call this once per connection, so that every value is then read
     /// and written with static dispatch.
     pub fn resolve<V: WithStack>(self, v: V) -> V::Output {
-        self.protocol.resolve(ResolveTransport {
-            transport: self.transport,
-            layer: self.layer,
-            v,
-        })
+        let Stack {
+            protocol,
+            transport,
+            layer,
+        } = self;
+        let rest = Stack {
+            protocol: (),
+            transport,
+            layer,
+        };
+        protocol.resolve(Resolving(rest, v))
     }
 }
 
@@ -343,38 +345,43 @@ pub trait WithStack {
     fn with<P: Protocol, T: Transport, L: Layer>(self, stack: Stack<P, T, L>) -> Self::Output;
 }
 
-struct ResolveTransport<T, L, V> {
-    transport: T,
-    layer: L,
-    v: V,
-}
+/// A stack part-way through [`Stack::resolve`], with the code to run: `()` stands for the
+/// protocol, then the transport, not resolved yet.
+struct Resolving<P, T, L, V>(Stack<P, T, L>, V);
 
-impl<T: Transport, L: Layer, V: WithStack> WithProtocol for ResolveTransport<T, L, V> {
+impl<T: Transport, L: Layer, V: WithStack> WithProtocol for Resolving<(), T, L, V> {
     type Output = V::Output;
 
     fn with<P: Protocol>(self, protocol: P) -> V::Output {
-        self.transport.resolve(Resolved {
+        let Resolving(
+            Stack {
+                transport, layer, ..
+            },
+            v,
+        ) = self;
+        let rest = Stack {
             protocol,
-            layer: self.layer,
-            v: self.v,
-        })
+            transport: (),
+            layer,
+        };
+        transport.resolve(Resolving(rest, v))
     }
 }
 
-struct Resolved<P, L, V> {
-    protocol: P,
-    layer: L,
-    v: V,
-}
-
-impl<P: Protocol, L: Layer, V: WithStack> WithTransport for Resolved<P, L, V> {
+impl<P: Protocol, L: Layer, V: WithStack> WithTransport for Resolving<P, (), L, V> {
     type Output = V::Output;
 
     fn with<T: Transport>(self, transport: T) -> V::Output {
-        self.v.with(Stack {
-            protocol: self.protocol,
+        let Resolving(
+            Stack {
+                protocol, layer, ..
+            },
+            v,
+        ) = self;
+        v.with(Stack {
+            protocol,
             transport,
-            layer: self.layer,
+            layer,
         })
     }
 }

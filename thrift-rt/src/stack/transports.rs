@@ -5,7 +5,7 @@ use std::io;
 
 use super::any::{AnySink, AnySource};
 use super::{MessageLen, Protocol, Transport, TransportKind, WithTransport};
-use crate::error::TransportErrorKind;
+use crate::error::{Result, TransportErrorKind};
 use crate::limits::Limits;
 use crate::protocol::ProtocolReader;
 #[cfg(unix)]
@@ -60,13 +60,8 @@ impl Transport for Buffered {
 
     /// Nothing but the protocol marks where a message ends: one pass skipping through the
     /// bytes (every limit checked) finds it, or runs out of them.
-    fn message_len<P: Protocol>(
-        &self,
-        protocol: &P,
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> crate::Result<MessageLen> {
-        let mut r = protocol.reader(bytes, *limits);
+    fn message_len<P: Protocol>(&self, p: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
+        let mut r = p.reader(bytes, *limits);
         let skipped = r
             .read_message_begin()
             .and_then(|_| r.skip(TType::Struct))
@@ -111,12 +106,7 @@ impl Transport for Framed {
     type Sink<W: WriteEnd> = FramedWriter<W>;
 
     /// The length prefix says (checked against the frame limit first).
-    fn message_len<P: Protocol>(
-        &self,
-        _: &P,
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> crate::Result<MessageLen> {
+    fn message_len<P: Protocol>(&self, _: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
         // Empty frames carry no message (the reader skips them): they go with the next one.
         let mut at = 0;
         loop {
@@ -159,13 +149,8 @@ impl Transport for Fd {
     type Sink<W: WriteEnd> = FdFramedWriter<W>;
 
     /// As framed: the bytes are the same.
-    fn message_len<P: Protocol>(
-        &self,
-        protocol: &P,
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> crate::Result<MessageLen> {
-        Framed.message_len(protocol, bytes, limits)
+    fn message_len<P: Protocol>(&self, p: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
+        Framed.message_len(p, bytes, limits)
     }
 
     fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> FdFramedReader<R> {
@@ -215,17 +200,12 @@ impl Transport for TransportKind {
         }
     }
 
-    fn message_len<P: Protocol>(
-        &self,
-        protocol: &P,
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> crate::Result<MessageLen> {
+    fn message_len<P: Protocol>(&self, p: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
         match self {
-            Self::Buffered => Buffered.message_len(protocol, bytes, limits),
-            Self::Framed => Framed.message_len(protocol, bytes, limits),
+            Self::Buffered => Buffered.message_len(p, bytes, limits),
+            Self::Framed => Framed.message_len(p, bytes, limits),
             #[cfg(unix)]
-            Self::Fd => Fd.message_len(protocol, bytes, limits),
+            Self::Fd => Fd.message_len(p, bytes, limits),
         }
     }
 

@@ -10,6 +10,16 @@ pub(super) enum Ctx {
     Pair { first: bool, colon: bool },
 }
 
+impl Ctx {
+    /// An object just opened.
+    pub(super) const OBJECT: Ctx = Ctx::Pair {
+        first: true,
+        colon: true,
+    };
+    /// An array just opened.
+    pub(super) const ARRAY: Ctx = Ctx::List { first: true };
+}
+
 #[derive(Debug, Default)]
 pub(super) struct CtxStack(pub(super) Vec<Ctx>);
 

@@ -80,17 +80,11 @@ impl<S: Source> JsonReader<S> {
     }
 
     fn open_object(&mut self) -> Result<()> {
-        self.open(
-            b'{',
-            Ctx::Pair {
-                first: true,
-                colon: true,
-            },
-        )
+        self.open(b'{', Ctx::OBJECT)
     }
 
     fn open_array(&mut self) -> Result<()> {
-        self.open(b'[', Ctx::List { first: true })
+        self.open(b'[', Ctx::ARRAY)
     }
 
     fn read_hex4(&mut self) -> Result<u32> {

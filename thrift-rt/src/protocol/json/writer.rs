@@ -119,17 +119,11 @@ impl<W: Sink> JsonWriter<W> {
     }
 
     fn open_object(&mut self) -> Result<()> {
-        self.open(
-            b'{',
-            Ctx::Pair {
-                first: true,
-                colon: true,
-            },
-        )
+        self.open(b'{', Ctx::OBJECT)
     }
 
     fn open_array(&mut self) -> Result<()> {
-        self.open(b'[', Ctx::List { first: true })
+        self.open(b'[', Ctx::ARRAY)
     }
 
     fn len(&mut self, len: usize) -> Result<()> {
