@@ -15,7 +15,7 @@
 //! (in `Isa::best`, and in the test). (They are `unsafe fn` so that the crate keeps building
 //! on Rust 1.85: safe `#[target_feature]` functions need 1.86.) The functions do no pointer
 //! arithmetic of their own: the same safe, bounds-checked loops (`loops!`) are compiled into
-//! each. The writer calls a compiled loop once per 512-byte chunk, the reader once per list.
+//! each, and called once per list.
 //! `tests::every_variant_agrees` runs every variant the CPU supports against a plain loop.
 
 use crate::error::Result;
@@ -79,13 +79,7 @@ where
     W: std::io::Write + ?Sized,
     T: Copy,
 {
-    let isa = Isa::best();
-    let mut buf = [0u8; CHUNK];
-    for chunk in values.chunks(CHUNK / N) {
-        compiled_for!(isa, encode(&mut buf, chunk, &encode));
-        w.write_all(&buf[..chunk.len() * N])?;
-    }
-    Ok(())
+    compiled_for!(Isa::best(), write(w, values, encode))
 }
 
 /// Reads `len` fixed-width values decoded by `decode` and appends them to `out`: straight out
@@ -116,16 +110,25 @@ where
 /// invokes this, with the attributes (and the `unsafe`) given.
 macro_rules! loops {
     ($($unsafe:ident)?; $(#[$attr:meta])*) => {
-        /// Encodes `values` into the front of `buf`, `N` bytes each.
+        /// Writes the encodings of `values`, through a stack buffer of `CHUNK` bytes.
         $(#[$attr])*
-        pub(in crate::protocol::fixed_width) $($unsafe)? fn encode<T: Copy, const N: usize>(
-            buf: &mut [u8],
+        pub(in crate::protocol::fixed_width) $($unsafe)? fn write<W, T, const N: usize>(
+            w: &mut W,
             values: &[T],
             encode: impl Fn(T) -> [u8; N],
-        ) {
-            for (slot, &v) in buf.chunks_exact_mut(N).zip(values) {
-                slot.copy_from_slice(&encode(v));
+        ) -> crate::error::Result<()>
+        where
+            W: std::io::Write + ?Sized,
+            T: Copy,
+        {
+            let mut buf = [0u8; crate::protocol::fixed_width::CHUNK];
+            for chunk in values.chunks(crate::protocol::fixed_width::CHUNK / N) {
+                for (slot, &v) in buf.chunks_exact_mut(N).zip(chunk) {
+                    slot.copy_from_slice(&encode(v));
+                }
+                w.write_all(&buf[..chunk.len() * N])?;
             }
+            Ok(())
         }
 
         /// Decodes every `N`-byte chunk of `bytes` (a whole number of them) onto `out`.
@@ -200,8 +203,8 @@ mod tests {
             let vals = values(n);
             let expected = reference_encoding(&vals);
             for &isa in &variants {
-                let mut written = vec![0; n * 8];
-                compiled_for!(isa, encode(&mut written, &vals, u64::to_be_bytes));
+                let mut written = Vec::new();
+                compiled_for!(isa, write(&mut written, &vals, u64::to_be_bytes)).unwrap();
                 assert_eq!(written, expected, "{isa:?} encode, n = {n}");
                 let mut decoded = Vec::new();
                 compiled_for!(isa, decode(&expected, &mut decoded, u64::from_be_bytes));
