@@ -133,6 +133,13 @@ pub struct MessageHeader<S = String> {
     pub channel: u8,
 }
 
+impl MessageType {
+    /// A call or a oneway call: a message a server runs.
+    pub(crate) fn is_call(self) -> bool {
+        matches!(self, MessageType::Call | MessageType::Oneway)
+    }
+}
+
 impl<S> MessageHeader<S> {
     /// A header on channel 0.
     pub fn new(name: S, kind: MessageType, seqid: i32) -> Self {

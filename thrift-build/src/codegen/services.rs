@@ -731,12 +731,13 @@ fn client(
         #[derive(Debug, Clone)]
         pub struct #name<C> {
             inner: C,
+            channel: u8,
         }
 
         impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> #name<_rt::Client<R, W>> {
             /// A client that writes calls to `writer` and reads replies from `reader`.
             pub fn new(reader: R, writer: W) -> Self {
-                Self { inner: _rt::Client::new(reader, writer) }
+                Self::from_caller(_rt::Client::new(reader, writer))
             }
 
             /// The reader and writer.
@@ -752,7 +753,20 @@ fn client(
 
             /// A client that makes its calls through `caller`.
             pub fn from_caller(caller: C) -> Self {
-                Self { inner: caller }
+                Self { inner: caller, channel: Self::CHANNEL }
+            }
+
+            /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+            /// that serves this service on another channel (as `serve_on` allows).
+            #[must_use]
+            pub fn on_channel(mut self, channel: u8) -> Self {
+                self.channel = channel;
+                self
+            }
+
+            /// The channel the calls are sent on.
+            pub fn channel(&self) -> u8 {
+                self.channel
             }
 
             /// The caller underneath, e.g. to set the next sequence id of a
@@ -838,7 +852,7 @@ fn client_method(
         TokenStream::new()
     };
     let send = quote! {
-        _rt::Caller::send(&mut self.inner, #idl_method, #kind, Self::CHANNEL, #capture |w| {
+        _rt::Caller::send(&mut self.inner, #idl_method, #kind, self.channel, #capture |w| {
             use _rt::ProtocolWriter as _;
             w.write_struct_begin(#args_idl_name)?;
             #(#writes)*

@@ -1,7 +1,6 @@
 //! [`EndpointCaller`]: the [`Caller`] generated clients use on an endpoint.
 
 use std::sync::Arc;
-use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use crate::client::Caller;
@@ -13,7 +12,6 @@ use crate::ttype::{MessageHeader, MessageType};
 
 use super::Handle;
 use super::message::Outgoing;
-use super::pending::ReplySlot;
 
 /// Makes calls through an [`Endpoint`](super::Endpoint): cheap to clone, and each clone may be
 /// used from its own thread while others call through the same connection.
@@ -41,7 +39,8 @@ impl EndpointCaller {
 #[derive(Debug)]
 pub struct PendingReply {
     seqid: i32,
-    slot: Option<ReplySlot>,
+    /// Not oneway: a reply is expected.
+    waits: bool,
 }
 
 impl Caller for EndpointCaller {
@@ -57,7 +56,7 @@ impl Caller for EndpointCaller {
         write_args: impl FnOnce(&mut Self::Writer) -> Result<()>,
     ) -> Result<PendingReply> {
         let shared = &self.handle.shared;
-        let seqid = shared.pending.next_seqid();
+        let seqid = shared.next_seqid();
         let mut w = BinaryWriter::new(shared.outgoing());
         w.write_message_begin(&MessageHeader {
             name: method,
@@ -67,47 +66,31 @@ impl Caller for EndpointCaller {
         })?;
         write_args(&mut w)?;
         w.write_message_end()?;
-        let message = w.get_ref();
         // Registered before it is written, so even an instant reply finds its caller.
-        let slot = if kind == MessageType::Oneway {
-            None
-        } else {
-            Some(
-                shared
-                    .pending
-                    .register(seqid, channel)
-                    .ok_or_else(|| shared.closed_error())?,
-            )
-        };
-        if let Err(e) = shared.write_message(message) {
-            shared.pending.forget(seqid);
+        let waits = kind != MessageType::Oneway;
+        if waits {
+            shared.register(seqid, channel)?;
+        }
+        if let Err(e) = shared.send(w.get_ref()) {
+            if waits {
+                shared.forget(seqid);
+            }
             return Err(e);
         }
-        Ok(PendingReply { seqid, slot })
+        Ok(PendingReply { seqid, waits })
     }
 
-    /// Waits for the reply routed to this call and decodes it.
+    /// Waits for the reply to this call (reading the connection itself when nobody else
+    /// does) and decodes it.
     fn receive<T: ReadThrift>(&mut self, method: &str, pending: PendingReply) -> Result<T> {
         let shared = &self.handle.shared;
-        let Some(slot) = pending.slot else {
+        if !pending.waits {
             return Err(Error::Transport(TransportError::new(
                 TransportErrorKind::Io,
                 format!("`{method}` was sent oneway; there is no reply to wait for"),
             )));
-        };
-        let reply = match self.timeout {
-            Some(limit) => slot.recv_timeout(limit).map_err(|e| match e {
-                RecvTimeoutError::Timeout => {
-                    shared.pending.forget(pending.seqid);
-                    Error::Transport(TransportError::new(
-                        TransportErrorKind::TimedOut,
-                        format!("no reply to `{method}` within {limit:?}"),
-                    ))
-                }
-                RecvTimeoutError::Disconnected => shared.closed_error(),
-            })?,
-            None => slot.recv().map_err(|_| shared.closed_error())?,
-        };
+        }
+        let reply = shared.wait_reply(pending.seqid, method, self.timeout)?;
         let mut r = BinaryReader::with_limits(reply.into_source(), shared.settings.limits);
         read_reply(&mut r, method, pending.seqid)
     }

@@ -1,53 +1,81 @@
-//! A connected endpoint: one stream, a read pump, a writer shared by every thread, the
-//! pending-call table and the worker pool.
+//! A connected endpoint: one socket, a writer shared by every thread, and the reading handed
+//! from thread to thread (leader/follower).
 //!
 //! ```text
 //!   callers ──encode──► [write lock] ──one write per message──► socket
-//!   socket ──► pump ──┬─ Reply/Exception ──► pending[seqid] ──► waiting caller decodes
-//!                     └─ Call/Oneway ──► workers ──► services[channel] ──► reply ──► [write lock]
+//!   socket ──► whoever holds the reading ──┬─ its own reply: returns with it
+//!                                          ├─ another caller's reply ──► pending[seqid]
+//!                                          └─ a call ──► runs it (or queues it for a thread)
 //! ```
 //!
-//! Every message is read whole by the pump before it is routed, so a slow handler or a
-//! caller that gave up never leaves the stream in the middle of a message.
+//! At most one thread reads the socket at a time: it *holds the reading*. Nobody reads on
+//! behalf of anybody when that can be avoided, so the common paths cost what a plain
+//! connection costs, one thread wake-up per message:
+//!
+//! - **A caller waiting for its reply reads the socket itself** when nobody else is
+//!   reading: the reply wakes that caller and nobody else. Replies for other callers and
+//!   incoming calls it meets on the way are handed over (a reply to its caller, a call to a
+//!   thread of the connection). When it has its reply it passes the reading to another
+//!   waiting caller, if any, or back to the connection's idle threads.
+//! - **The connection's idle threads** all wait on the socket through one `epoll` instance
+//!   (`watch.rs`), which wakes one of them when bytes come while nobody reads. The thread
+//!   woken reads the message; if it is a call and nothing further is buffered, it gives the
+//!   reading back (re-arming the socket for the threads still asleep) and **runs the call
+//!   itself**, so a call costs no hand-off either. If no other thread is idle it starts one
+//!   first, so someone always watches the socket while handlers run: a handler that takes
+//!   long, or calls the peer and waits (nested callbacks), never keeps other messages
+//!   unread.
+//! - Bytes of a further message already buffered go to the next reader without waiting
+//!   for the socket (`pending_read`).
+//!
+//! Reading never waits inside a message (`inbound.rs`): a caller's wait is bounded by its
+//! timeout whatever the peer does. A caller without a timeout waits in the socket read
+//! itself; one with a timeout polls the socket with what is left of it.
+//!
+//! When the connection closes, every waiting caller wakes at once with an error, the idle
+//! threads wake through the doorbell and end, and a caller blocked on the socket wakes as it
+//! is shut down.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::net::Shutdown;
-#[cfg(unix)]
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::__private::write_exception;
 use crate::application::{ApplicationError, ApplicationErrorKind};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
 use crate::protocol::{BinaryReader, BinaryWriter, ProtocolReader};
-use crate::stack::{Layer, Transport};
+use crate::stack::{Binary, Layer, MessageLen, Transport};
+use crate::transport::Sink;
 use crate::transport::memory::BytesSource;
 use crate::transport::stream::Stream;
-use crate::transport::{Sink, Source};
-use crate::ttype::{MessageHeader, MessageType, TType};
+use crate::ttype::{MessageHeader, MessageType};
 
 use super::Services;
+use super::inbound::{Inbound, Polled, Reader};
 use super::message::{Incoming, Outgoing};
-use super::pending::{Delivery, Pending};
-use super::recording::Recording;
-use super::workers::{Refused, Workers};
+use super::pending::{Delivery, Pending, Turn};
+use super::socket_end::SocketEnd;
+use super::watch::{Watch, Woken};
+
+/// How long an idle thread of a connection stays around when another one watches.
+const IDLE_EXIT: Duration = Duration::from_secs(10);
 
 thread_local! {
-    static ON_ENDPOINT_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// The connection whose call this thread is serving, for `Endpoint::current`.
+    static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
 }
 
-/// Marks the current thread as one of an endpoint's own (pump or worker), which must not
-/// join the endpoint's threads.
-pub(crate) fn mark_endpoint_thread() {
-    ON_ENDPOINT_THREAD.with(|f| f.set(true));
-}
-
-fn on_endpoint_thread() -> bool {
-    ON_ENDPOINT_THREAD.with(Cell::get)
+/// The connection whose call the current thread is serving.
+pub(crate) fn current() -> Option<Arc<Shared>> {
+    CURRENT.with(|c| c.borrow().clone())
 }
 
 /// Settings of one connection.
@@ -58,21 +86,24 @@ pub(crate) struct Settings {
     pub(crate) max_workers: usize,
 }
 
-/// The state every handle, the pump and the workers share.
-#[derive(Debug)]
+/// The state every handle and every thread of one connection share.
 pub(crate) struct Shared {
+    /// This connection, for the threads it starts.
+    this: Weak<Shared>,
     pub(crate) settings: Settings,
-    pub(crate) pending: Pending,
-    services: Arc<Services>,
+    next_seqid: AtomicI32,
+    /// `None` once closed: handlers made for this connection may hold its endpoint, and
+    /// dropping them breaks that cycle.
+    services: Mutex<Option<Arc<Services>>>,
     writer: Mutex<Box<dyn Sender>>,
     /// Whether the transport carries descriptors.
     pub(crate) carries_fds: bool,
-    /// A handle kept only to shut the socket down.
+    /// Only ever locked by the thread holding the reading.
+    inbound: Mutex<Box<dyn Inbound>>,
+    /// A handle on the socket: watched, polled and shut down; never read or written.
     control: Stream,
-    workers: Workers,
-    pump: Mutex<Option<JoinHandle<()>>>,
-    closed: AtomicBool,
-    why_closed: Mutex<Option<String>>,
+    watch: Watch,
+    state: Mutex<State>,
     peer: String,
     /// The peer's credentials, for Unix sockets; handlers see them through
     /// [`peer::current`](crate::peer::current).
@@ -80,96 +111,128 @@ pub(crate) struct Shared {
     pub(crate) credentials: Option<Arc<crate::peer::PeerCredentials>>,
 }
 
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    pending: Pending,
+    /// Somebody holds the reading.
+    reading: bool,
+    /// Bytes of a further message are buffered: the next reader polls before waiting.
+    pending_read: bool,
+    /// The socket is armed in the watch.
+    armed: bool,
+    /// Calls waiting for a thread.
+    jobs: VecDeque<Incoming>,
+    threads: usize,
+    /// Threads waiting in the watch.
+    watching: usize,
+    closed: bool,
+    why_closed: Option<String>,
+    handles: Vec<JoinHandle<()>>,
+}
+
 impl Shared {
-    /// Starts serving `stream` over `transport` and `layer`: spawns the read pump.
+    /// Starts serving `stream` over `transport` and `layer`: one thread to begin with, which
+    /// waits for the first message.
     pub(crate) fn start<T: Transport, L: Layer>(
         stream: Stream,
         transport: &T,
         layer: &L,
         settings: Settings,
-        services: Arc<Services>,
+        services: &dyn Fn(&Arc<Shared>) -> Arc<Services>,
     ) -> std::io::Result<Arc<Shared>> {
-        let reader = stream.try_clone()?;
+        let limits = settings.limits;
+        let gated = transport
+            .message_len(&Binary, &[], &limits)
+            .map_err(std::io::Error::other)?
+            != MessageLen::Unknown;
+        let read = stream.try_clone()?;
         let control = stream.try_clone()?;
         let peer = stream.peer();
         #[cfg(unix)]
         let credentials = crate::peer::of_stream(&stream);
-        let (reader, writer) = layer.wrap(reader, stream)?;
-        let sink = transport.sink(writer, &settings.limits)?;
-        let source = transport.source(reader, &settings.limits);
-        let shared = Arc::new(Shared {
-            workers: Workers::new(settings.max_workers, "thrift-endpoint".to_owned()),
+        let (read, write) = layer.wrap(SocketEnd::new(read, !gated), stream)?;
+        let sink = transport.sink(write, &limits)?;
+        let inbound = Reader::<T, L>::new(transport, read, gated, limits);
+        let watch = Watch::new(&control)?;
+        let shared = Arc::new_cyclic(|this| Shared {
+            this: this.clone(),
             carries_fds: sink.can_carry_fds(),
             writer: Mutex::new(Box::new(sink)),
             settings,
-            pending: Pending::default(),
-            services,
+            next_seqid: AtomicI32::new(0),
+            services: Mutex::new(None),
+            inbound: Mutex::new(Box::new(inbound)),
             control,
-            pump: Mutex::new(None),
-            closed: AtomicBool::new(false),
-            why_closed: Mutex::new(None),
+            watch,
+            state: Mutex::new(State {
+                armed: true,
+                ..State::default()
+            }),
             peer,
             #[cfg(unix)]
             credentials,
         });
-        let pump_shared = Arc::clone(&shared);
-        let handle = std::thread::Builder::new()
-            .name("thrift-endpoint-pump".to_owned())
-            .spawn(move || pump(&pump_shared, source))?;
-        *lock(&shared.pump) = Some(handle);
+        // Made before the first message is read, so that it finds them.
+        *lock(&shared.services) = Some(services(&shared));
+        let mut state = shared.lock();
+        shared.spawn(&mut state)?;
+        drop(state);
         Ok(shared)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing inside the lock can panic halfway (handlers run outside it).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the connection is gone.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.lock().closed
     }
 
-    /// The error a caller gets once the connection is gone.
-    pub(crate) fn closed_error(&self) -> Error {
-        let why = lock(&self.why_closed)
-            .clone()
-            .unwrap_or_else(|| "closed".to_owned());
-        Error::Transport(TransportError::new(
-            TransportErrorKind::Io,
-            format!("the endpoint connection to {} is closed: {why}", self.peer),
-        ))
+    /// How many calls wait for a reply.
+    pub(crate) fn pending_calls(&self) -> usize {
+        self.lock().pending.len()
+    }
+
+    /// A fresh sequence id (wrapping, as Apache's clients do).
+    pub(crate) fn next_seqid(&self) -> i32 {
+        self.next_seqid
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+    }
+
+    /// Registers a call that waits for its reply; fails once the connection is closed.
+    pub(crate) fn register(&self, seqid: i32, channel: u8) -> Result<()> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(closed_error(&self.peer, state.why_closed.as_deref()));
+        }
+        state.pending.register(seqid, channel);
+        Ok(())
+    }
+
+    /// Forgets a call whose request could not be sent.
+    pub(crate) fn forget(&self, seqid: i32) {
+        let mut state = self.lock();
+        if state.pending.forget(seqid) {
+            self.pass_reading(state, false);
+        }
     }
 
     /// Writes one whole message (frame header and descriptors included) with one system
     /// call where the socket takes it all.
-    pub(crate) fn write_message(&self, message: &Outgoing) -> Result<()> {
-        if self.is_closed() {
-            return Err(self.closed_error());
-        }
+    pub(crate) fn send(&self, message: &Outgoing) -> Result<()> {
         let result = lock(&self.writer).send(message);
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
-    }
-
-    /// Closes the connection: every waiting caller wakes with an error, workers finish what
-    /// they run and end, the pump ends. Idempotent.
-    pub(crate) fn close(&self, why: &str) {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        log::debug!("endpoint connection to {} closing: {why}", self.peer);
-        *lock(&self.why_closed) = Some(why.to_owned());
-        self.pending.close();
-        self.workers.close();
-        // Wakes the pump out of its read; errors mean the socket is already gone.
-        let _ = self.control.shutdown(Shutdown::Both);
-    }
-
-    /// Joins the pump and the workers, unless called from one of them (which would wait
-    /// for itself).
-    pub(crate) fn join(&self) {
-        if on_endpoint_thread() {
-            return;
-        }
-        if let Some(pump) = lock(&self.pump).take() {
-            let _ = pump.join();
-        }
-        self.workers.join();
     }
 
     /// A buffer for one outgoing message.
@@ -177,166 +240,368 @@ impl Shared {
         Outgoing::new(0, &self.settings.limits).allow_fds(self.carries_fds)
     }
 
-    /// Writes a message from [`outgoing`](Self::outgoing).
-    pub(crate) fn send(&self, message: &Outgoing) -> Result<()> {
-        self.write_message(message)
+    /// Closes the connection: every waiting caller wakes with an error, the threads finish
+    /// what they run and end. Idempotent.
+    pub(crate) fn close(&self, why: &str) {
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        log::debug!("endpoint connection to {} closing: {why}", self.peer);
+        state.closed = true;
+        state.why_closed = Some(why.to_owned());
+        state.pending.close();
+        drop(state);
+        self.watch.ring_forever();
+        // Wakes a caller reading the socket; errors mean it is already gone.
+        let _ = self.control.shutdown(Shutdown::Both);
     }
-}
 
-/// Sends whole messages: the connection's transport sink over its layers over the socket.
-/// One virtual call per message, behind the write lock.
-pub(crate) trait Sender: Send {
-    /// Frames `message` and writes it with its descriptors.
-    fn send(&mut self, message: &Outgoing) -> Result<()>;
-}
-
-impl std::fmt::Debug for dyn Sender {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sender")
-    }
-}
-
-impl<S: Sink + Send> Sender for S {
-    fn send(&mut self, message: &Outgoing) -> Result<()> {
-        self.write_all(message.payload())?;
-        #[cfg(unix)]
-        for fd in message.fds() {
-            if let Err(e) = self.attach_fd(fd.as_fd()) {
-                self.discard();
-                return Err(e);
+    /// Waits for the connection's threads to end (after [`close`](Self::close), or until
+    /// the peer closes), unless called from one of them (which would wait for itself); then
+    /// drops the services, which may hold this connection's endpoint.
+    pub(crate) fn join(&self) {
+        if on_crew_thread() {
+            return;
+        }
+        loop {
+            let handles = std::mem::take(&mut self.lock().handles);
+            if handles.is_empty() {
+                break;
+            }
+            for handle in handles {
+                let _ = handle.join();
             }
         }
-        Ok(self.flush()?)
+        lock(&self.services).take();
     }
-}
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Each lock guards a single value replaced or used in one step.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The read loop: reads messages until the stream ends or breaks, then closes the endpoint.
-fn pump<S: Source>(shared: &Arc<Shared>, mut source: S) {
-    mark_endpoint_thread();
-    let why = if source.frames_messages() {
-        // A frame is a message: taken whole, decoded (and judged) by whoever receives it.
-        serve_messages(shared, || next_frame(&mut source))
-    } else {
-        let limits = shared.settings.limits;
-        let mut reader = BinaryReader::with_limits(Recording::new(source), limits);
-        serve_messages(shared, || next_message(&mut reader))
-    };
-    shared.close(&why);
-}
-
-/// Routes each message `next` reads; returns why the loop ended.
-fn serve_messages(
-    shared: &Arc<Shared>,
-    mut next: impl FnMut() -> Result<Option<Incoming>>,
-) -> String {
-    loop {
-        match next() {
-            Ok(Some(message)) => {
-                if let Err(e) = route(shared, message) {
-                    return format!("bad message from the peer: {e}");
+    /// Waits for the reply to call `seqid` (of `method`), reading the socket itself when
+    /// nobody else does, for at most `timeout`.
+    pub(crate) fn wait_reply(
+        &self,
+        seqid: i32,
+        method: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Incoming> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = self.lock();
+        loop {
+            let lead = match state.pending.turn(seqid) {
+                Turn::Reply(reply) => return Ok(reply),
+                Turn::Gone => return Err(closed_error(&self.peer, state.why_closed.as_deref())),
+                Turn::Lead => true,
+                Turn::Wait if !state.reading && !state.closed => {
+                    state.reading = true;
+                    state.pending_read = false;
+                    if std::mem::take(&mut state.armed) {
+                        self.watch.disarm(&self.control);
+                    }
+                    true
                 }
+                Turn::Wait => false,
+            };
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                state.pending.forget(seqid);
+                if lead {
+                    // Whatever is buffered goes to the next reader.
+                    self.pass_reading(state, true);
+                }
+                return Err(timed_out(method, timeout.unwrap_or_default()));
             }
-            Ok(None) => return "the peer closed the connection".to_owned(),
-            Err(e) if shared.is_closed() => return format!("closed locally ({e})"),
-            Err(e) => return format!("read failed: {e}"),
+            if lead {
+                drop(state);
+                self.read_for(seqid, deadline);
+                state = self.lock();
+                continue;
+            }
+            // Linux's condition variables are not tied to one mutex, so one per thread
+            // serves every connection the thread calls through.
+            let wake = Pending::this_threads_wake();
+            state = match left {
+                None => wake.wait(state).unwrap_or_else(PoisonError::into_inner),
+                Some(left) => {
+                    wake.wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Reads the socket for a caller waiting for `seqid`, until its reply is in, its
+    /// deadline passes, or the connection ends; then passes the reading on. Calls it meets
+    /// go to the connection's threads (this caller is busy waiting).
+    fn read_for(&self, seqid: i32, deadline: Option<Instant>) {
+        loop {
+            match self.next_message() {
+                Next::Call(message) => self.queue(message),
+                Next::Reply(header, message) => {
+                    let pending = lock(&self.inbound).has_pending();
+                    let mut state = self.lock();
+                    self.deliver(&mut state, &header, message);
+                    if state.pending.answered(seqid) {
+                        return self.pass_reading(state, pending);
+                    }
+                }
+                Next::Empty if self.wait_readable(deadline) => {}
+                Next::Empty => return self.pass_reading(self.lock(), false),
+                Next::Closed => return,
+            }
+        }
+    }
+
+    /// The next message for the thread holding the reading; a connection that ended or
+    /// broke is closed (and the reading dropped) here.
+    fn next_message(&self) -> Next {
+        let polled = lock(&self.inbound).poll();
+        let why = match polled {
+            Ok(Polled::Message(message)) => match header(&message, self.settings.limits) {
+                Ok(header) if header.kind.is_call() => return Next::Call(message),
+                Ok(header) => return Next::Reply(header, message),
+                Err(e) => format!("bad message from the peer: {e}"),
+            },
+            Ok(Polled::Empty) => return Next::Empty,
+            Ok(Polled::Ended) => "the peer closed the connection".to_owned(),
+            Err(e) => format!("read failed: {e}"),
+        };
+        self.close(&why);
+        self.lock().reading = false;
+        Next::Closed
+    }
+
+    /// Waits until the socket is readable or `deadline`; `false` at the deadline.
+    fn wait_readable(&self, deadline: Option<Instant>) -> bool {
+        let timeout = match deadline {
+            None => PollTimeout::NONE,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return false;
+                }
+                // Rounded up, so the wait does not end just before the deadline.
+                let ms = left.as_micros().div_ceil(1000);
+                PollTimeout::try_from(u32::try_from(ms).unwrap_or(u32::MAX))
+                    .unwrap_or(PollTimeout::MAX)
+            }
+        };
+        let mut fds = [PollFd::new(self.control.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(0) => deadline.is_none_or(|d| Instant::now() < d),
+            // Readable, hung up or failed: the next poll of the reader says which.
+            Ok(_) | Err(_) => true,
+        }
+    }
+
+    /// Gives up the reading: to a caller still waiting for its reply, to a thread of the
+    /// connection when bytes of a further message are buffered (`pending`), or back to the
+    /// watch.
+    fn pass_reading(&self, mut state: MutexGuard<'_, State>, pending: bool) {
+        state.reading = false;
+        if state.closed {
+            return;
+        }
+        if state.pending.hand_lead() {
+            state.reading = true;
+            return;
+        }
+        if pending {
+            state.pending_read = true;
+            self.wake_a_thread(&mut state);
+        } else if !std::mem::replace(&mut state.armed, true) {
+            self.watch.arm(&self.control);
+        }
+    }
+
+    /// Makes sure some thread of the connection will look at its state soon: wakes an idle
+    /// one or starts one (up to `max_workers`).
+    fn wake_a_thread(&self, state: &mut State) {
+        if state.watching > 0 {
+            self.watch.ring();
+        } else if state.threads < self.settings.max_workers {
+            if let Err(e) = self.spawn(state) {
+                log::warn!("cannot start an endpoint thread: {e}");
+            }
+        }
+    }
+
+    /// Queues a call for a thread of the connection, or refuses it when every thread is busy
+    /// and as many calls wait already.
+    fn queue(&self, message: Incoming) {
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        let busy = state.watching == 0 && state.threads >= self.settings.max_workers;
+        if busy && state.jobs.len() >= self.settings.max_workers {
+            drop(state);
+            return self.refuse(&message, "the endpoint is overloaded");
+        }
+        state.jobs.push_back(message);
+        self.wake_a_thread(&mut state);
+    }
+
+    /// Hands a reply to its waiting caller.
+    fn deliver(&self, state: &mut State, header: &MessageHeader, message: Incoming) {
+        match state.pending.deliver(header.seqid, header.channel, message) {
+            Delivery::Delivered => {}
+            Delivery::Unknown => log::debug!(
+                "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
+                header.name,
+                header.seqid,
+                self.peer
+            ),
+            Delivery::WrongChannel(expected) => log::warn!(
+                "reply `{}` #{} came on channel {}, the call went out on {expected}; dropped",
+                header.name,
+                header.seqid,
+                header.channel
+            ),
+        }
+    }
+
+    /// Answers a call the endpoint cannot serve with an exception (oneway calls are dropped).
+    fn refuse(&self, message: &Incoming, why: &str) {
+        let Ok(header) = header(message, self.settings.limits) else {
+            return;
+        };
+        if header.kind == MessageType::Oneway {
+            return log::warn!("oneway `{}` dropped: {why}", header.name);
+        }
+        let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
+        let mut w = BinaryWriter::new(self.outgoing());
+        if write_exception(&mut w, &header, &exception).is_ok() {
+            let _ = self.send(w.get_ref());
         }
     }
 }
 
-/// The next frame, with its descriptors; `None` when the peer closed the stream between
-/// frames.
-fn next_frame<S: Source>(source: &mut S) -> Result<Option<Incoming>> {
-    let Some(bytes) = source.take_frame()? else {
-        return Ok(None);
-    };
-    Ok(Some(Incoming {
-        bytes,
-        #[cfg(unix)]
-        fds: source.take_received_fds(),
-    }))
-}
-
-/// The next whole message of a stream that does not frame messages, with its descriptors:
-/// skipped through once (checking every limit) while its bytes are recorded; `None` when
-/// the peer closed the stream between messages.
-fn next_message<S: Source>(r: &mut BinaryReader<Recording<S>>) -> Result<Option<Incoming>> {
-    if !r.has_message()? {
-        return Ok(None);
+/// The connection's threads.
+impl Shared {
+    /// Starts one more thread for the connection.
+    fn spawn(&self, state: &mut State) -> std::io::Result<()> {
+        // Every `Shared` lives in the `Arc` made in `start`, which whoever calls this holds.
+        let shared = self.this.upgrade().expect("the connection is alive");
+        let handle = std::thread::Builder::new()
+            .name("thrift-endpoint".to_owned())
+            .spawn(move || shared.run())?;
+        state.threads += 1;
+        state.handles.push(handle);
+        Ok(())
     }
-    r.get_mut().start();
-    r.read_message_begin()?;
-    r.skip(TType::Struct)?;
-    r.read_message_end()?;
-    Ok(Some(Incoming {
-        bytes: r.get_mut().take(),
-        #[cfg(unix)]
-        fds: r.get_mut().take_received_fds(),
-    }))
-}
 
-/// Sends one message where it belongs: a reply to its waiting caller, a call to a worker.
-fn route(shared: &Arc<Shared>, message: Incoming) -> Result<()> {
-    let header = {
-        let source = BytesSource::new(message.bytes.clone());
-        let mut r = BinaryReader::with_limits(source, shared.settings.limits);
-        r.read_message_begin()?
-    };
-    match header.kind {
-        MessageType::Reply | MessageType::Exception => {
-            match shared
-                .pending
-                .complete(header.seqid, header.channel, message)
-            {
-                Delivery::Delivered => {}
-                Delivery::Unknown => log::debug!(
-                    "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
-                    header.name,
-                    header.seqid,
-                    shared.peer
-                ),
-                Delivery::WrongChannel(expected) => log::warn!(
-                    "reply `{}` #{} came on channel {}, the call went out on {expected}; dropped",
-                    header.name,
-                    header.seqid,
-                    header.channel
-                ),
+    /// One thread of the connection: runs queued calls, takes the reading when bytes are
+    /// buffered or the socket wakes it, and waits in the watch otherwise. The last idle
+    /// thread stays; others end after [`IDLE_EXIT`].
+    fn run(self: Arc<Self>) {
+        mark_crew_thread();
+        let mut state = self.lock();
+        loop {
+            if let Some(call) = state.jobs.pop_front() {
+                drop(state);
+                self.serve(call);
+                state = self.lock();
+                continue;
+            }
+            if state.pending_read && !state.reading && !state.closed {
+                state.pending_read = false;
+                state.reading = true;
+                drop(state);
+                self.read_and_serve();
+                state = self.lock();
+                continue;
+            }
+            if state.closed {
+                break;
+            }
+            state.watching += 1;
+            drop(state);
+            let woken = self.watch.wait(IDLE_EXIT);
+            state = self.lock();
+            state.watching -= 1;
+            match woken {
+                Woken::Socket => {
+                    state.armed = false;
+                    if !state.reading && !state.closed {
+                        state.reading = true;
+                        drop(state);
+                        self.read_and_serve();
+                        state = self.lock();
+                    }
+                }
+                Woken::Doorbell => {}
+                Woken::Timeout if state.watching > 0 && state.jobs.is_empty() => break,
+                Woken::Timeout => {}
             }
         }
-        MessageType::Call | MessageType::Oneway => {
-            let job_shared = Arc::clone(shared);
-            let job_message = message;
-            match shared
-                .workers
-                .submit(move || serve_call(&job_shared, job_message))
-            {
-                Ok(()) => {}
-                Err(Refused::Closed) => {}
-                Err(Refused::Busy) => refuse(shared, &header, "the endpoint is overloaded")?,
+        state.threads -= 1;
+        let last = state.threads == 0;
+        drop(state);
+        if last {
+            // Handlers made for this connection may hold its endpoint: dropping them breaks
+            // that cycle once nothing can run them any more.
+            lock(&self.services).take();
+        }
+    }
+
+    /// Holding the reading: reads what has arrived; replies go to their callers, a call is
+    /// run here once the reading is passed on (queued for another thread if more is
+    /// buffered behind it).
+    fn read_and_serve(self: &Arc<Self>) {
+        loop {
+            match self.next_message() {
+                Next::Reply(header, message) => self.deliver(&mut self.lock(), &header, message),
+                Next::Call(message) if lock(&self.inbound).has_pending() => self.queue(message),
+                Next::Call(message) => {
+                    let mut state = self.lock();
+                    // Someone must watch the socket while this thread runs the call.
+                    let unwatched = state.watching == 0 && !state.closed;
+                    if unwatched && state.threads < self.settings.max_workers {
+                        if let Err(e) = self.spawn(&mut state) {
+                            log::warn!("cannot start an endpoint thread: {e}");
+                        }
+                    }
+                    self.pass_reading(state, false);
+                    return self.serve(message);
+                }
+                Next::Empty => return self.pass_reading(self.lock(), false),
+                Next::Closed => return,
             }
         }
     }
-    Ok(())
-}
 
-/// Answers a call the endpoint cannot serve with an exception (oneway calls are dropped).
-fn refuse(shared: &Shared, header: &MessageHeader, why: &str) -> Result<()> {
-    if header.kind == MessageType::Oneway {
-        log::warn!("oneway `{}` dropped: {why}", header.name);
-        return Ok(());
+    /// Runs a call: decodes it, runs the service of its channel, writes the reply.
+    fn serve(self: &Arc<Self>, message: Incoming) {
+        let services = lock(&self.services).clone();
+        let Some(services) = services else {
+            return;
+        };
+        let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(self))));
+        serve_call(self, &services, message);
+        CURRENT.with(|c| *c.borrow_mut() = previous);
     }
-    let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
-    let mut w = BinaryWriter::new(shared.outgoing());
-    write_exception(&mut w, header, &exception)?;
-    shared.send(w.get_ref())
 }
 
-/// Runs on a worker: decodes the call, runs the service of its channel, writes the reply.
-fn serve_call(shared: &Shared, message: Incoming) {
+/// What the thread holding the reading found.
+enum Next {
+    Call(Incoming),
+    Reply(MessageHeader, Incoming),
+    /// Nothing whole, and the socket has nothing more for now.
+    Empty,
+    /// The connection is closed (now or before); the reading is dropped.
+    Closed,
+}
+
+/// The header of a message read whole.
+fn header(message: &Incoming, limits: Limits) -> Result<MessageHeader> {
+    let source = BytesSource::new(message.bytes.clone());
+    BinaryReader::with_limits(source, limits).read_message_begin()
+}
+
+/// Runs on a thread of the connection: decodes the call, runs the service of its channel,
+/// writes the reply.
+fn serve_call(shared: &Shared, services: &Services, message: Incoming) {
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,
@@ -345,7 +610,7 @@ fn serve_call(shared: &Shared, message: Incoming) {
     let mut w = BinaryWriter::new(shared.outgoing());
     #[cfg(unix)]
     let _peer = crate::peer::enter(shared.credentials.clone());
-    let outcome = match shared.services.get(header.channel) {
+    let outcome = match services.get(header.channel) {
         Some(service) => service.handle(&header, &mut r, &mut w),
         None => {
             let why = format!(
@@ -372,4 +637,60 @@ fn serve_call(shared: &Shared, message: Incoming) {
             log::debug!("reply to `{}` not sent: {e}", header.name);
         }
     }
+}
+
+/// Sends whole messages: the connection's transport sink over its layers over the socket.
+/// One virtual call per message, behind the write lock.
+pub(crate) trait Sender: Send {
+    /// Frames `message` and writes it with its descriptors.
+    fn send(&mut self, message: &Outgoing) -> Result<()>;
+}
+
+impl<S: Sink + Send> Sender for S {
+    fn send(&mut self, message: &Outgoing) -> Result<()> {
+        self.write_all(message.payload())?;
+        #[cfg(unix)]
+        for fd in message.fds() {
+            if let Err(e) = self.attach_fd(fd.as_fd()) {
+                self.discard();
+                return Err(e);
+            }
+        }
+        Ok(self.flush()?)
+    }
+}
+
+fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each of these locks guards one value used in one step.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn closed_error(peer: &str, why: Option<&str>) -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::Io,
+        format!(
+            "the endpoint connection to {peer} is closed: {}",
+            why.unwrap_or("closed")
+        ),
+    ))
+}
+
+fn timed_out(method: &str, limit: Duration) -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::TimedOut,
+        format!("no reply to `{method}` within {limit:?}"),
+    ))
+}
+
+thread_local! {
+    static ON_CREW_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the current thread as one of a connection's own, which must not join them.
+fn mark_crew_thread() {
+    ON_CREW_THREAD.with(|f| f.set(true));
+}
+
+fn on_crew_thread() -> bool {
+    ON_CREW_THREAD.with(std::cell::Cell::get)
 }

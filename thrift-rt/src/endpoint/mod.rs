@@ -29,13 +29,20 @@
 //!
 //! # How it works
 //!
-//! Each connection has a **read pump** thread that reads every incoming message whole.
-//! Replies and exceptions go to the caller waiting on that sequence id (ids are unique per
-//! connection); calls and oneways go to a **worker** thread, which runs the processor
-//! registered for the message's channel and writes the reply. Handlers run on workers, never
-//! on the pump, so a handler may call the peer and wait: a nested chain client → server →
-//! client → server does not deadlock. Writers share one lock, and each message is encoded
-//! first and written with one `write`. See `ARCHITECTURE.md` for every error path.
+//! At most one thread reads a connection at a time, and it is whoever needs to: a caller
+//! waiting for its reply reads the socket itself (the reply wakes that caller and nobody
+//! else), handing other callers' replies to them and incoming calls to the connection's
+//! threads; when nobody waits for a reply, the connection's idle threads watch the socket,
+//! and the one woken by a call runs it itself while another keeps watching. So a call costs
+//! one thread wake-up per message, as on a plain connection, and a handler may still call
+//! the peer and wait: a nested chain client → server → client → server does not deadlock.
+//! Reading never waits inside a message, so a call's timeout holds whatever the peer does.
+//! Writers share one lock, and each message is encoded first and written with one `write`.
+//! See `ARCHITECTURE.md` for the details and every error path.
+//!
+//! A handler reaches the connection its call came in on with [`Endpoint::current`], to call
+//! that peer back; [`Builder::serve_per_connection`] makes a handler per connection, for
+//! per-peer state.
 //!
 //! Generated clients work on an endpoint through [`Endpoint::caller`]: an
 //! [`EndpointCaller`] is cheap to clone, and many threads may call through one connection at
@@ -56,7 +63,7 @@
 //! - A call on a channel the peer does not serve is answered with a `TApplicationException`
 //!   (`UNKNOWN_METHOD`); an unknown method likewise.
 //! - When the connection drops (or [`Endpoint::close`] is called) every waiting caller wakes
-//!   at once with an error, new calls fail, and the pump and worker threads end.
+//!   at once with an error, new calls fail, and the connection's threads end.
 //! - A call waits at most the call timeout ([`Builder::call_timeout`],
 //!   [`EndpointCaller::with_timeout`]); a reply arriving later is dropped.
 //! - Beyond `max_workers` busy handlers and as many queued calls, further calls are
@@ -86,10 +93,12 @@ use crate::ttype::MessageHeader;
 
 mod caller;
 mod connection;
+mod inbound;
 mod message;
 mod pending;
 mod recording;
-mod workers;
+mod socket_end;
+mod watch;
 
 pub use caller::{EndpointCaller, PendingReply};
 pub use message::Outgoing;
@@ -151,8 +160,21 @@ impl fmt::Debug for Services {
 pub struct Builder {
     settings: Settings,
     starter: Arc<dyn Starter>,
-    services: Vec<Option<Arc<dyn Service>>>,
+    services: Vec<Option<Slot>>,
 }
+
+/// A channel's service as registered: one for every connection, or made for each.
+#[derive(Clone)]
+enum Slot {
+    Shared(Arc<dyn Service>),
+    PerConnection(Arc<MakeService>),
+}
+
+/// Makes a connection's own service, given its endpoint.
+type MakeService = dyn Fn(&Endpoint) -> Arc<dyn Service> + Send + Sync;
+
+/// Makes the services of a new connection, given the connection.
+type MakeServices<'a> = &'a dyn Fn(&Arc<Shared>) -> Arc<Services>;
 
 /// Starts connections over the builder's stack, resolved to concrete types once.
 trait Starter: Send + Sync + fmt::Debug {
@@ -160,7 +182,7 @@ trait Starter: Send + Sync + fmt::Debug {
         &self,
         stream: Stream,
         settings: Settings,
-        services: Arc<Services>,
+        services: MakeServices<'_>,
     ) -> io::Result<Arc<Shared>>;
 
     fn carries_fds(&self) -> bool;
@@ -182,7 +204,7 @@ impl<T: Transport, L: Layer> Starter for StackStarter<T, L> {
         &self,
         stream: Stream,
         settings: Settings,
-        services: Arc<Services>,
+        services: MakeServices<'_>,
     ) -> io::Result<Arc<Shared>> {
         Shared::start(stream, &self.transport, &self.layer, settings, services)
     }
@@ -247,11 +269,43 @@ impl Builder {
 
     /// Hosts `processor` on `channel`, whatever its IDL says.
     #[must_use]
-    pub fn serve_on<P: Processor + 'static>(mut self, channel: u8, processor: P) -> Self {
+    pub fn serve_on<P: Processor + 'static>(self, channel: u8, processor: P) -> Self {
+        self.register(channel, Slot::Shared(Arc::new(processor)))
+    }
+
+    /// Hosts, on the channel its service declares (`P::CHANNEL`), a processor made for each
+    /// connection by `make`, given the connection's endpoint before its first message is
+    /// read: per-peer state lives in the handler, and the handler can call the peer that
+    /// called it. (A handler can also reach the connection of the call it serves through
+    /// [`Endpoint::current`].)
+    ///
+    /// A handler keeping the endpoint keeps the connection's state alive until the
+    /// connection closes; it does not keep the connection open.
+    #[must_use]
+    pub fn serve_per_connection<P, F>(self, make: F) -> Self
+    where
+        P: Processor + 'static,
+        F: Fn(&Endpoint) -> P + Send + Sync + 'static,
+    {
+        self.serve_per_connection_on(P::CHANNEL, make)
+    }
+
+    /// As [`serve_per_connection`](Self::serve_per_connection), on `channel`.
+    #[must_use]
+    pub fn serve_per_connection_on<P, F>(self, channel: u8, make: F) -> Self
+    where
+        P: Processor + 'static,
+        F: Fn(&Endpoint) -> P + Send + Sync + 'static,
+    {
+        let make = move |endpoint: &Endpoint| -> Arc<dyn Service> { Arc::new(make(endpoint)) };
+        self.register(channel, Slot::PerConnection(Arc::new(make)))
+    }
+
+    fn register(mut self, channel: u8, slot: Slot) -> Self {
         if self.services[usize::from(channel)].is_some() {
             log::warn!("endpoint: channel {channel} registered twice; the later service wins");
         }
-        self.services[usize::from(channel)] = Some(Arc::new(processor));
+        self.services[usize::from(channel)] = Some(slot);
         self
     }
 
@@ -375,7 +429,7 @@ impl Builder {
         shared: &ListenerShared,
         on_connect: &(dyn Fn(Endpoint) + Send + Sync),
     ) {
-        let services = Arc::new(self.services());
+        let shared_services = self.shared_services();
         loop {
             let stream = listener.accept();
             if shared.stopping.load(Ordering::Acquire) {
@@ -391,7 +445,9 @@ impl Builder {
             };
             let started = stream.set_read_timeout(None).and_then(|()| {
                 self.starter
-                    .start(stream, self.settings.clone(), Arc::clone(&services))
+                    .start(stream, self.settings.clone(), &|connection| {
+                        self.services_for(connection, shared_services.as_ref())
+                    })
             });
             match started {
                 Ok(connection) => {
@@ -400,12 +456,7 @@ impl Builder {
                         connections.retain(|c| c.upgrade().is_some_and(|c| !c.is_closed()));
                         connections.push(Arc::downgrade(&connection));
                     }
-                    let endpoint = Endpoint {
-                        handle: Arc::new(Handle {
-                            shared: connection,
-                            close_on_drop: false,
-                        }),
-                    };
+                    let endpoint = Endpoint::of(connection);
                     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         on_connect(endpoint);
                     }))
@@ -419,17 +470,50 @@ impl Builder {
         }
     }
 
-    fn services(&self) -> Services {
-        Services {
-            by_channel: self.services.clone(),
+    /// The services every connection shares, when none is made per connection.
+    fn shared_services(&self) -> Option<Arc<Services>> {
+        let by_channel = self
+            .services
+            .iter()
+            .map(|slot| match slot {
+                None => Some(None),
+                Some(Slot::Shared(service)) => Some(Some(Arc::clone(service))),
+                Some(Slot::PerConnection(_)) => None,
+            })
+            .collect::<Option<_>>()?;
+        Some(Arc::new(Services { by_channel }))
+    }
+
+    /// The services of `connection`: `shared` when there are, else made for it.
+    fn services_for(
+        &self,
+        connection: &Arc<Shared>,
+        shared: Option<&Arc<Services>>,
+    ) -> Arc<Services> {
+        if let Some(shared) = shared {
+            return Arc::clone(shared);
         }
+        let endpoint = Endpoint::of(Arc::clone(connection));
+        let by_channel = self
+            .services
+            .iter()
+            .map(|slot| match slot {
+                None => None,
+                Some(Slot::Shared(service)) => Some(Arc::clone(service)),
+                Some(Slot::PerConnection(make)) => Some(make(&endpoint)),
+            })
+            .collect();
+        Arc::new(Services { by_channel })
     }
 
     fn start(&self, stream: Stream, close_on_drop: bool) -> io::Result<Endpoint> {
         stream.set_read_timeout(None)?;
-        let shared =
-            self.starter
-                .start(stream, self.settings.clone(), Arc::new(self.services()))?;
+        let shared_services = self.shared_services();
+        let shared = self
+            .starter
+            .start(stream, self.settings.clone(), &|connection| {
+                self.services_for(connection, shared_services.as_ref())
+            })?;
         Ok(Endpoint {
             handle: Arc::new(Handle {
                 shared,
@@ -464,6 +548,34 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// An endpoint on `connection` that does not keep it open.
+    fn of(shared: Arc<Shared>) -> Self {
+        Endpoint {
+            handle: Arc::new(Handle {
+                shared,
+                close_on_drop: false,
+            }),
+        }
+    }
+
+    /// The endpoint whose call the current thread is serving: inside a handler, the
+    /// connection the call came in on, to call that peer back; `None` outside handlers.
+    /// It does not keep the connection open.
+    ///
+    /// ```no_run
+    /// # struct Handler;
+    /// # impl Handler { fn greet(&self) {
+    /// use thrift_rt::endpoint::Endpoint;
+    /// if let Some(peer) = Endpoint::current() {
+    ///     // let client = PeerClient::from_caller(peer.caller()); client.hello()?;
+    ///     # let _ = peer;
+    /// }
+    /// # } }
+    /// ```
+    pub fn current() -> Option<Endpoint> {
+        connection::current().map(Endpoint::of)
+    }
+
     /// A [`Caller`](crate::Caller) for generated clients:
     /// `FooClient::from_caller(endpoint.caller())`.
     pub fn caller(&self) -> EndpointCaller {
@@ -486,7 +598,7 @@ impl Endpoint {
 
     /// How many calls through this endpoint wait for their replies.
     pub fn pending_calls(&self) -> usize {
-        self.handle.shared.pending.len()
+        self.handle.shared.pending_calls()
     }
 
     /// Closes the connection and, unless called from one of the endpoint's own threads (a

@@ -1,33 +1,33 @@
-//! The table of calls waiting for their replies, keyed by sequence id.
+//! The calls waiting for their replies, keyed by sequence id.
 //!
 //! Sequence ids are unique per connection (one counter for every channel and thread), so the
 //! id alone finds the waiting caller; the channel is kept to check that the reply came back
-//! on the channel the call went out on.
+//! on the channel the call went out on. The table lives inside the connection's state lock
+//! (`connection.rs`), together with who is reading: whoever reads a reply puts it here and
+//! wakes its caller, and a waiting caller can be handed the reading itself.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar};
 
 use super::message::Incoming;
 
-/// A waiting caller's half: the whole reply message arrives here.
-pub(crate) type ReplySlot = Receiver<Incoming>;
+/// One waiting call.
+#[derive(Debug)]
+struct Waiter {
+    channel: u8,
+    reply: Option<Incoming>,
+    /// The connection's reading was handed to this caller.
+    lead: bool,
+    /// Its thread's condition variable (used with the connection's state lock).
+    wake: Arc<Condvar>,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
-    next_seqid: AtomicI32,
-    state: Mutex<State>,
+    waiting: HashMap<i32, Waiter>,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    waiting: HashMap<i32, (u8, SyncSender<Incoming>)>,
-    /// Set when the connection is gone: no new call may wait.
-    closed: bool,
-}
-
-/// What [`Pending::complete`] did with a reply.
+/// What [`Pending::deliver`] did with a reply.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Delivery {
     /// Handed to its caller.
@@ -38,62 +38,111 @@ pub(crate) enum Delivery {
     WrongChannel(u8),
 }
 
+/// Where a waiting call stands, for its caller.
+#[derive(Debug)]
+pub(crate) enum Turn {
+    /// The reply is here.
+    Reply(Incoming),
+    /// The reading was handed to this caller: it reads now.
+    Lead,
+    /// Nothing yet.
+    Wait,
+    /// Nobody knows the call (the connection closed and forgot it).
+    Gone,
+}
+
+thread_local! {
+    /// The condition variable the calls of this thread wait on.
+    static WAKE: Arc<Condvar> = Arc::new(Condvar::new());
+}
+
 impl Pending {
-    /// A fresh sequence id (wrapping, as Apache's clients do).
-    pub(crate) fn next_seqid(&self) -> i32 {
-        self.next_seqid
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_add(1)
+    /// Registers a call on `channel` that waits for a reply, woken through this thread's
+    /// condition variable.
+    pub(crate) fn register(&mut self, seqid: i32, channel: u8) {
+        let wake = WAKE.with(Arc::clone);
+        let waiter = Waiter {
+            channel,
+            reply: None,
+            lead: false,
+            wake,
+        };
+        self.waiting.insert(seqid, waiter);
     }
 
-    /// Registers a call on `channel` that waits for a reply; `None` once the connection is
-    /// closed.
-    pub(crate) fn register(&self, seqid: i32, channel: u8) -> Option<ReplySlot> {
-        let mut state = self.lock();
-        if state.closed {
-            return None;
-        }
-        let (tx, rx) = sync_channel(1);
-        state.waiting.insert(seqid, (channel, tx));
-        Some(rx)
+    /// The condition variable the calls of this thread wait on.
+    pub(crate) fn this_threads_wake() -> Arc<Condvar> {
+        WAKE.with(Arc::clone)
     }
 
     /// Hands a reply to the caller waiting for `seqid`.
-    pub(crate) fn complete(&self, seqid: i32, channel: u8, reply: Incoming) -> Delivery {
-        let mut state = self.lock();
-        match state.waiting.get(&seqid) {
+    pub(crate) fn deliver(&mut self, seqid: i32, channel: u8, reply: Incoming) -> Delivery {
+        match self.waiting.get_mut(&seqid) {
             None => Delivery::Unknown,
-            Some((expected, _)) if *expected != channel => Delivery::WrongChannel(*expected),
-            Some(_) => {
-                let (_, tx) = state.waiting.remove(&seqid).expect("just looked up");
-                // The slot holds one message and only this reply is ever sent to it; a caller
-                // that already gave up has dropped its receiver, which is fine.
-                let _ = tx.try_send(reply);
+            Some(w) if w.channel != channel => Delivery::WrongChannel(w.channel),
+            Some(w) => {
+                w.reply = Some(reply);
+                w.wake.notify_all();
                 Delivery::Delivered
             }
         }
     }
 
-    /// Forgets a call whose caller stopped waiting (timeout, or its request was never sent).
-    pub(crate) fn forget(&self, seqid: i32) {
-        self.lock().waiting.remove(&seqid);
+    /// Where the call `seqid` stands; a reply or the lead is taken (the call is forgotten
+    /// once its reply is taken).
+    pub(crate) fn turn(&mut self, seqid: i32) -> Turn {
+        let Some(w) = self.waiting.get_mut(&seqid) else {
+            return Turn::Gone;
+        };
+        if let Some(reply) = w.reply.take() {
+            self.waiting.remove(&seqid);
+            return Turn::Reply(reply);
+        }
+        if std::mem::take(&mut w.lead) {
+            return Turn::Lead;
+        }
+        Turn::Wait
     }
 
-    /// Wakes every waiting caller (their slots disconnect) and refuses new ones.
-    pub(crate) fn close(&self) {
-        let mut state = self.lock();
-        state.closed = true;
-        state.waiting.clear();
+    /// Whether the call `seqid` has its reply.
+    pub(crate) fn answered(&self, seqid: i32) -> bool {
+        self.waiting.get(&seqid).is_some_and(|w| w.reply.is_some())
+    }
+
+    /// Hands the reading to one caller still waiting for its reply; `false` if there is
+    /// none.
+    pub(crate) fn hand_lead(&mut self) -> bool {
+        let next = self
+            .waiting
+            .values_mut()
+            .find(|w| w.reply.is_none() && !w.lead);
+        match next {
+            Some(w) => {
+                w.lead = true;
+                w.wake.notify_all();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets a call whose caller stopped waiting (timeout, or its request was never sent);
+    /// returns whether the reading had been handed to it.
+    pub(crate) fn forget(&mut self, seqid: i32) -> bool {
+        self.waiting.remove(&seqid).is_some_and(|w| w.lead)
+    }
+
+    /// Wakes every waiting caller (they find the connection closed) and forgets them.
+    pub(crate) fn close(&mut self) {
+        for w in self.waiting.values() {
+            w.wake.notify_all();
+        }
+        self.waiting.clear();
     }
 
     /// How many calls wait for a reply.
     pub(crate) fn len(&self) -> usize {
-        self.lock().waiting.len()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Every critical section is a single map operation; a panic cannot leave it half done.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.waiting.len()
     }
 }
 
@@ -107,19 +156,21 @@ mod tests {
     }
 
     #[test]
-    fn routes_by_seqid_and_checks_the_channel() {
-        let p = Pending::default();
-        let a = p.next_seqid();
-        let b = p.next_seqid();
-        assert_ne!(a, b);
-        let slot_a = p.register(a, 3).unwrap();
-        let slot_b = p.register(b, 55).unwrap();
-        assert_eq!(p.complete(b, 3, message(b"x")), Delivery::WrongChannel(55));
-        assert_eq!(p.complete(a, 3, message(b"a")), Delivery::Delivered);
-        assert_eq!(slot_a.recv().unwrap().bytes, "a");
-        assert_eq!(p.complete(a, 3, message(b"")), Delivery::Unknown);
+    fn routes_by_seqid_checks_the_channel_and_hands_the_lead() {
+        let mut p = Pending::default();
+        p.register(1, 3);
+        p.register(2, 55);
+        assert_eq!(p.deliver(2, 3, message(b"x")), Delivery::WrongChannel(55));
+        assert_eq!(p.deliver(1, 3, message(b"a")), Delivery::Delivered);
+        assert!(p.answered(1));
+        assert!(matches!(p.turn(1), Turn::Reply(m) if m.bytes == "a"));
+        assert_eq!(p.deliver(1, 3, message(b"")), Delivery::Unknown);
+        assert!(matches!(p.turn(2), Turn::Wait));
+        assert!(p.hand_lead(), "call 2 still waits");
+        assert!(!p.hand_lead(), "only once");
+        assert!(matches!(p.turn(2), Turn::Lead));
         p.close();
-        assert!(slot_b.recv().is_err(), "closing wakes the waiting caller");
-        assert!(p.register(p.next_seqid(), 0).is_none());
+        assert!(matches!(p.turn(2), Turn::Gone));
+        assert_eq!(p.len(), 0);
     }
 }

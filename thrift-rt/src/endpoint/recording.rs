@@ -29,6 +29,16 @@ impl<S: Source> Recording<S> {
         self.recorded.clear();
     }
 
+    /// The source it records from.
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The source it records from.
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
     /// The bytes read since [`start`](Self::start).
     pub(crate) fn take(&mut self) -> Bytes {
         Bytes::from(std::mem::take(&mut self.recorded))

@@ -93,7 +93,7 @@ use crate::transport::stream::Stream;
 
 mod connection;
 mod deadline;
-mod gate;
+pub(crate) mod gate;
 pub(crate) mod listener;
 mod multiplexed;
 #[cfg(any(target_os = "linux", target_os = "android"))]

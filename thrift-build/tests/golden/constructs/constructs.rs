@@ -2054,13 +2054,12 @@ impl<H: Kitchen> _rt::Processor for KitchenProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct KitchenClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -2073,7 +2072,21 @@ impl<C: _rt::Caller> KitchenClient<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -2090,7 +2103,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "ping",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("ping_args")?;
@@ -2116,7 +2129,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "nothing",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("nothing_args")?;
@@ -2140,7 +2153,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "scalars",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("scalars_args")?;
@@ -2175,7 +2188,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "containers",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("containers_args")?;
@@ -2208,7 +2221,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "shape",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("shape_args")?;
@@ -2245,7 +2258,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "check",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("check_args")?;
@@ -2275,7 +2288,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "mix",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("mix_args")?;
@@ -2308,7 +2321,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "notify",
             _rt::MessageType::Oneway,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("notify_args")?;
@@ -2330,7 +2343,7 @@ impl<C: _rt::Caller> KitchenClient<C> {
             &mut self.inner,
             "grow",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("grow_args")?;

@@ -1084,13 +1084,12 @@ impl<H: Store> _rt::Processor for StoreProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct StoreClient_<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -1102,7 +1101,21 @@ impl<C: _rt::Caller> StoreClient_<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -1118,7 +1131,7 @@ impl<C: _rt::Caller> StoreClient_<C> {
             &mut self.inner,
             "new",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("new_args")?;
@@ -1144,7 +1157,7 @@ impl<C: _rt::Caller> StoreClient_<C> {
             &mut self.inner,
             "write",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("write_args")?;
@@ -1165,7 +1178,7 @@ impl<C: _rt::Caller> StoreClient_<C> {
             &mut self.inner,
             "process",
             _rt::MessageType::Oneway,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("process_args")?;
@@ -1186,7 +1199,7 @@ impl<C: _rt::Caller> StoreClient_<C> {
             &mut self.inner,
             "into_inner",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("into_inner_args")?;
@@ -1216,7 +1229,7 @@ impl<C: _rt::Caller> StoreClient_<C> {
             &mut self.inner,
             "type",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("type_args")?;
@@ -1437,13 +1450,12 @@ impl<H: Thing2> _rt::Processor for Thing2Processor<H> {
 #[derive(Debug, Clone)]
 pub struct Thing2Client<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -1455,7 +1467,21 @@ impl<C: _rt::Caller> Thing2Client<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -1471,7 +1497,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "new",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("new_args")?;
@@ -1497,7 +1523,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "write",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("write_args")?;
@@ -1518,7 +1544,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "process",
             _rt::MessageType::Oneway,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("process_args")?;
@@ -1539,7 +1565,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "into_inner",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("into_inner_args")?;
@@ -1569,7 +1595,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "type",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("type_args")?;
@@ -1595,7 +1621,7 @@ impl<C: _rt::Caller> Thing2Client<C> {
             &mut self.inner,
             "get",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("get_args")?;

@@ -681,13 +681,12 @@ impl<H: Store> _rt::Processor for StoreProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct StoreClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -700,7 +699,21 @@ impl<C: _rt::Caller> StoreClient<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -717,7 +730,7 @@ impl<C: _rt::Caller> StoreClient<C> {
             &mut self.inner,
             "put",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("put_args")?;
@@ -735,7 +748,7 @@ impl<C: _rt::Caller> StoreClient<C> {
             &mut self.inner,
             "get",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("get_args")?;
@@ -769,7 +782,7 @@ impl<C: _rt::Caller> StoreClient<C> {
             &mut self.inner,
             "keys",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("keys_args")?;
@@ -797,7 +810,7 @@ impl<C: _rt::Caller> StoreClient<C> {
             &mut self.inner,
             "forget",
             _rt::MessageType::Oneway,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("forget_args")?;
@@ -1099,6 +1112,7 @@ impl<H: EchoServer> _rt::Processor for EchoServerProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct EchoServerClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<
     R: _rt::ProtocolReader,
@@ -1106,9 +1120,7 @@ impl<
 > EchoServerClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -1120,7 +1132,21 @@ impl<C: _rt::Caller> EchoServerClient<C> {
     pub const CHANNEL: u8 = 3;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -1139,7 +1165,7 @@ impl<C: _rt::Caller> EchoServerClient<C> {
             &mut self.inner,
             "Echo",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("Echo_args")?;
@@ -1168,7 +1194,7 @@ impl<C: _rt::Caller> EchoServerClient<C> {
             &mut self.inner,
             "ReverseEcho",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("ReverseEcho_args")?;
@@ -1341,6 +1367,7 @@ impl<H: RandServer> _rt::Processor for RandServerProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct RandServerClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<
     R: _rt::ProtocolReader,
@@ -1348,9 +1375,7 @@ impl<
 > RandServerClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -1362,7 +1387,21 @@ impl<C: _rt::Caller> RandServerClient<C> {
     pub const CHANNEL: u8 = 55;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -1378,7 +1417,7 @@ impl<C: _rt::Caller> RandServerClient<C> {
             &mut self.inner,
             "Random",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("Random_args")?;

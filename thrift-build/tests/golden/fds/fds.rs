@@ -1759,13 +1759,12 @@ impl<H: FdService> _rt::Processor for FdServiceProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct FdServiceClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FdServiceClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -1778,7 +1777,21 @@ impl<C: _rt::Caller> FdServiceClient<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -1804,7 +1817,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "size",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("size_args")?;
@@ -1840,7 +1853,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "dup",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("dup_args")?;
@@ -1870,7 +1883,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "open",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("open_args")?;
@@ -1910,7 +1923,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "fail",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("fail_args")?;
@@ -1948,7 +1961,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "regroup",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("regroup_args")?;
@@ -1987,7 +2000,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "wrap",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("wrap_args")?;
@@ -2023,7 +2036,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "resolve",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("resolve_args")?;
@@ -2060,7 +2073,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "deliver",
             _rt::MessageType::Oneway,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("deliver_args")?;
@@ -2087,7 +2100,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "named",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("named_args")?;
@@ -2114,7 +2127,7 @@ impl<C: _rt::Caller> FdServiceClient<C> {
             &mut self.inner,
             "stat",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("stat_args")?;
@@ -2408,13 +2421,12 @@ impl<H: FdPeer> _rt::Processor for FdPeerProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct FdPeerClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FdPeerClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -2426,7 +2438,21 @@ impl<C: _rt::Caller> FdPeerClient<C> {
     pub const CHANNEL: u8 = 9;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -2452,7 +2478,7 @@ impl<C: _rt::Caller> FdPeerClient<C> {
             &mut self.inner,
             "give",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             move |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("give_args")?;
@@ -2488,7 +2514,7 @@ impl<C: _rt::Caller> FdPeerClient<C> {
             &mut self.inner,
             "take",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("take_args")?;

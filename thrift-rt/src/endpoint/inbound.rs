@@ -1,0 +1,182 @@
+//! [`Inbound`]: how an endpoint connection reads, one whole message at a time, without ever
+//! waiting inside a message.
+//!
+//! Below the transport sits the same gate the thread-pool server uses (`server/gate.rs`):
+//! bytes are read from the socket as they come, without waiting, and a message reaches the
+//! transport only when all of it is there ([`Transport::message_len`]). So whichever thread
+//! holds the connection's reading (a caller waiting for its reply, or one of the connection's
+//! threads) takes every whole message there is, and when the socket has nothing more it
+//! learns so at once ([`Polled::Empty`]) and can wait for it the way it likes, with its own
+//! deadline: a peer that stalls in the middle of a message holds no thread and delays no
+//! caller past its timeout. Transports that cannot tell where a message ends (a user's
+//! transport without `message_len`) are read as before, waiting for each whole message.
+
+use std::io;
+
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::protocol::{BinaryReader, ProtocolReader};
+use crate::server::gate::Gate;
+use crate::stack::{Binary, Layer, MessageLen, Transport};
+use crate::transport::{ReadEnd, Source};
+use crate::ttype::TType;
+
+use super::message::Incoming;
+use super::recording::Recording;
+use super::socket_end::SocketEnd;
+
+/// What [`Inbound::poll`] found.
+#[derive(Debug)]
+pub(crate) enum Polled {
+    /// A whole message.
+    Message(Incoming),
+    /// Nothing whole yet, and the socket has nothing more for now.
+    Empty,
+    /// The peer closed the connection between messages.
+    Ended,
+}
+
+/// The reading side of one connection, whatever its transport and layers.
+pub(crate) trait Inbound: Send {
+    /// The next whole message, if all of it has arrived; never waits inside one (except
+    /// over a transport that cannot tell where a message ends).
+    fn poll(&mut self) -> Result<Polled>;
+
+    /// Whether bytes of a further message are here already, so the next reader must not
+    /// wait for the socket before polling.
+    fn has_pending(&self) -> bool;
+}
+
+/// [`Inbound`] over transport `T` and layers `L`.
+pub(crate) struct Reader<T: Transport, L: Layer> {
+    transport: T,
+    limits: Limits,
+    /// The transport's source over the gate, recording each message it skips through
+    /// (transports that do not frame their messages).
+    reader: BinaryReader<Recording<GatedSource<T, L>>>,
+}
+
+/// The transport's source over the gate over the layers over the socket.
+type GatedSource<T, L> = <T as Transport>::Source<Gate<<L as Layer>::Reader<SocketEnd>>>;
+
+impl<T: Transport, L: Layer> Reader<T, L> {
+    /// Reads through `read`: the socket's read half under the layers (gated: whole
+    /// messages only, when the transport can tell where they end).
+    pub(crate) fn new(
+        transport: &T,
+        read: L::Reader<SocketEnd>,
+        gated: bool,
+        limits: Limits,
+    ) -> Self {
+        let frame_fds = transport.carries_fds().then_some(limits.max_fds);
+        let source = transport.source(Gate::new(read, !gated, frame_fds), &limits);
+        Self {
+            transport: transport.clone(),
+            limits,
+            reader: BinaryReader::with_limits(Recording::new(source), limits),
+        }
+    }
+
+    fn gate(&mut self) -> &mut Gate<L::Reader<SocketEnd>> {
+        T::end_mut(self.reader.get_mut().get_mut())
+    }
+
+    fn gate_ref(&self) -> &Gate<L::Reader<SocketEnd>> {
+        T::end(self.reader.get_ref().get_ref())
+    }
+
+    /// Whether the gate holds a whole message (then open to the transport). Bytes that
+    /// cannot start a valid message are let through, for the decoder to report.
+    fn whole_message(&mut self) -> bool {
+        if self.gate_ref().is_open() {
+            return true;
+        }
+        let pending = self.gate_ref().pending();
+        if pending.is_empty() {
+            return false;
+        }
+        let n = match self.transport.message_len(&Binary, pending, &self.limits) {
+            Ok(MessageLen::Whole(n)) => n,
+            Ok(MessageLen::Partial | MessageLen::Unknown) => return false,
+            Err(_) => pending.len(),
+        };
+        self.gate().open(n);
+        true
+    }
+
+    /// Reads the message the gate let through (or, ungated, the next one, waiting for it).
+    fn read_one(&mut self) -> Result<Polled> {
+        let message = if self.reader.get_ref().get_ref().frames_messages() {
+            next_frame(self.reader.get_mut().get_mut())?
+        } else {
+            next_message(&mut self.reader)?
+        };
+        Ok(message.map_or(Polled::Ended, Polled::Message))
+    }
+}
+
+impl<T: Transport, L: Layer> Inbound for Reader<T, L> {
+    fn poll(&mut self) -> Result<Polled> {
+        if self.gate_ref().is_through() {
+            return self.read_one();
+        }
+        loop {
+            if self.whole_message() {
+                return self.read_one();
+            }
+            if self.gate_ref().has_ended() {
+                if self.gate_ref().pending().is_empty() {
+                    return Ok(Polled::Ended);
+                }
+                // A message cut short by the end of the stream: the decoder reports it.
+                let n = self.gate_ref().pending().len();
+                self.gate().open(n);
+                return self.read_one();
+            }
+            match self.gate().fill() {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Polled::Empty),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        let gate = self.gate_ref();
+        gate.is_open()
+            || !gate.pending().is_empty()
+            || gate.get_ref().holds_bytes()
+            || self.reader.get_ref().get_ref().holds_bytes()
+    }
+}
+
+/// The next frame, with its descriptors; `None` when the peer closed the stream between
+/// frames.
+fn next_frame<S: Source>(source: &mut S) -> Result<Option<Incoming>> {
+    let Some(bytes) = source.take_frame()? else {
+        return Ok(None);
+    };
+    Ok(Some(Incoming {
+        bytes,
+        #[cfg(unix)]
+        fds: source.take_received_fds(),
+    }))
+}
+
+/// The next whole message of a stream that does not frame messages, with its descriptors:
+/// skipped through once (checking every limit) while its bytes are recorded; `None` when
+/// the peer closed the stream between messages.
+fn next_message<S: Source>(r: &mut BinaryReader<Recording<S>>) -> Result<Option<Incoming>> {
+    if !r.has_message()? {
+        return Ok(None);
+    }
+    r.get_mut().start();
+    r.read_message_begin()?;
+    r.skip(TType::Struct)?;
+    r.read_message_end()?;
+    Ok(Some(Incoming {
+        bytes: r.get_mut().take(),
+        #[cfg(unix)]
+        fds: r.get_mut().take_received_fds(),
+    }))
+}

@@ -1,0 +1,107 @@
+//! [`Watch`]: what an endpoint connection's idle threads wait on: its socket, and a doorbell.
+//!
+//! Every idle thread of the connection sits in `epoll_wait` on the same `epoll` instance,
+//! which the kernel wakes one waiter at a time. The socket is registered one-shot and armed
+//! only while nobody is reading: a caller that reads its own reply disarms it first, so the
+//! reply wakes that caller alone, and the thread that took a call re-arms it before running
+//! the handler, so one of the threads still waiting (already asleep, not woken for the
+//! purpose) picks up whatever comes next. The doorbell (an `eventfd` counting queued jobs)
+//! wakes one idle thread per job, and all of them at once when the connection closes.
+
+use std::io;
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+
+use crate::transport::stream::Stream;
+
+const SOCKET: u64 = 0;
+const DOORBELL: u64 = 1;
+
+/// What woke a waiting thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// The socket has bytes (or an error, or the end).
+    Socket,
+    /// A job was queued, or the connection is closing.
+    Doorbell,
+    /// Nothing happened for the whole timeout.
+    Timeout,
+}
+
+#[derive(Debug)]
+pub(crate) struct Watch {
+    epoll: Epoll,
+    doorbell: EventFd,
+}
+
+impl Watch {
+    /// Watches `socket`, armed.
+    pub(crate) fn new(socket: &Stream) -> io::Result<Self> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
+        let flags = EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK | EfdFlags::EFD_SEMAPHORE;
+        let doorbell = EventFd::from_value_and_flags(0, flags)?;
+        epoll.add(&doorbell, EpollEvent::new(EpollFlags::EPOLLIN, DOORBELL))?;
+        epoll.add(socket.as_fd(), EpollEvent::new(armed(), SOCKET))?;
+        Ok(Self { epoll, doorbell })
+    }
+
+    /// Lets the next bytes on `socket` wake one waiting thread.
+    pub(crate) fn arm(&self, socket: &Stream) {
+        self.modify(socket, armed());
+    }
+
+    /// Stops bytes on `socket` from waking anyone (somebody reads it).
+    pub(crate) fn disarm(&self, socket: &Stream) {
+        self.modify(socket, EpollFlags::EPOLLONESHOT);
+    }
+
+    fn modify(&self, socket: &Stream, flags: EpollFlags) {
+        let mut event = EpollEvent::new(flags, SOCKET);
+        // Fails only if the socket is no longer registered (closed): nothing to watch then.
+        if let Err(e) = self.epoll.modify(socket.as_fd(), &mut event) {
+            log::debug!("endpoint: epoll_ctl failed: {e}");
+        }
+    }
+
+    /// Wakes one waiting thread.
+    pub(crate) fn ring(&self) {
+        let _ = self.doorbell.write(1);
+    }
+
+    /// Wakes every waiting thread, now and from now on (the connection is closing).
+    pub(crate) fn ring_forever(&self) {
+        // Each wake takes one; this many never run out.
+        let _ = self.doorbell.write(u64::MAX / 2);
+    }
+
+    /// Waits until something wakes this thread, or `timeout`.
+    pub(crate) fn wait(&self, timeout: Duration) -> Woken {
+        let mut events = [EpollEvent::empty()];
+        let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let timeout = EpollTimeout::try_from(ms).unwrap_or(EpollTimeout::MAX);
+        loop {
+            match self.epoll.wait(&mut events, timeout) {
+                Ok(0) => return Woken::Timeout,
+                Ok(_) if events[0].data() == DOORBELL => {
+                    // Another thread may have taken the token first; the job queue decides.
+                    let _ = self.doorbell.read();
+                    return Woken::Doorbell;
+                }
+                Ok(_) => return Woken::Socket,
+                Err(Errno::EINTR) => {}
+                Err(e) => {
+                    log::warn!("endpoint: epoll_wait failed: {e}");
+                    return Woken::Timeout;
+                }
+            }
+        }
+    }
+}
+
+fn armed() -> EpollFlags {
+    EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP | EpollFlags::EPOLLONESHOT
+}
