@@ -7,18 +7,20 @@
 //!     bench/target/release/examples/calls ours unix framed string 10000
 //! ```
 //!
-//! Arguments: `ours|thrift|thrift-nodelay|thrift-nodelay-both|raw` (the last two TCP only), `tcp|unix`, `buffered|framed` (ignored for
+//! Arguments: `ours|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw` (`endpoint`: a
+//! connected endpoint calling a listening one; the two `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for
 //! `raw`), `string|binary`, the number of calls. Prints the time per call.
 
 use std::time::Instant;
 
+use thrift_bench::channels;
 use thrift_bench::rpc::{self, Implementation, OursServer};
 use thrift_bench::{Payload, Socket, Transport, raw};
 
 fn main() -> Result<(), thrift_bench::BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [implementation, socket, transport, payload, calls] = args.as_slice() else {
-        return Err("usage: calls ours|thrift|thrift-nodelay|thrift-nodelay-both|raw tcp|unix buffered|framed \
+        return Err("usage: calls ours|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw tcp|unix buffered|framed \
                     string|binary CALLS"
             .into());
     };
@@ -40,8 +42,14 @@ fn main() -> Result<(), thrift_bench::BoxError> {
     let calls: u32 = calls.parse()?;
 
     let mut ours = None;
+    let mut endpoint_server = None;
     let mut caller = match implementation.as_str() {
         "raw" => raw::connect(&raw::start_server(socket, payload)?, payload)?,
+        "endpoint" => {
+            let server = endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
+            let connected = channels::connect(server.endpoint(), transport)?;
+            Box::new(channels::EndpointEcho::new(connected.caller(), payload))
+        }
         "ours" => {
             let server = ours.insert(OursServer::start(socket, transport)?);
             rpc::connect(Implementation::Ours, server.endpoint(), transport, payload)?

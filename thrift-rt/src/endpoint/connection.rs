@@ -210,14 +210,31 @@ impl Shared {
             .wrapping_add(1)
     }
 
-    /// Registers a call that waits for its reply; fails once the connection is closed.
+    /// Registers a call that waits for its reply, before it is sent; fails once the
+    /// connection is closed. When nobody is reading, the reading is the caller's from now:
+    /// the socket is disarmed before the call goes out, so that the reply cannot wake a
+    /// thread of the connection instead of the caller.
     pub(crate) fn register(&self, seqid: i32, channel: u8) -> Result<()> {
         let mut state = self.lock();
         if state.closed {
             return Err(closed_error(&self.peer, state.why_closed.as_deref()));
         }
-        state.pending.register(seqid, channel);
+        let lead = self.take_reading(&mut state);
+        state.pending.register(seqid, channel, lead);
         Ok(())
+    }
+
+    /// Takes the reading if nobody holds it (disarming the socket).
+    fn take_reading(&self, state: &mut State) -> bool {
+        if state.reading || state.closed {
+            return false;
+        }
+        state.reading = true;
+        state.pending_read = false;
+        if std::mem::take(&mut state.armed) {
+            self.watch.disarm(&self.control);
+        }
+        true
     }
 
     /// Forgets a call whose request could not be sent.
@@ -291,15 +308,7 @@ impl Shared {
                 Turn::Reply(reply) => return Ok(reply),
                 Turn::Gone => return Err(closed_error(&self.peer, state.why_closed.as_deref())),
                 Turn::Lead => true,
-                Turn::Wait if !state.reading && !state.closed => {
-                    state.reading = true;
-                    state.pending_read = false;
-                    if std::mem::take(&mut state.armed) {
-                        self.watch.disarm(&self.control);
-                    }
-                    true
-                }
-                Turn::Wait => false,
+                Turn::Wait => self.take_reading(&mut state),
             };
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left == Some(Duration::ZERO) {
@@ -334,7 +343,18 @@ impl Shared {
     /// deadline passes, or the connection ends; then passes the reading on. Calls it meets
     /// go to the connection's threads (this caller is busy waiting).
     fn read_for(&self, seqid: i32, deadline: Option<Instant>) {
-        loop {
+        // Without a deadline the socket read itself waits; with one, the socket is polled
+        // first (the reply is rarely there the moment the call is sent).
+        let blocking = deadline.is_none();
+        let mut ready = blocking || lock(&self.inbound).has_pending();
+        if blocking {
+            lock(&self.inbound).wait_for_socket(true);
+        }
+        let (state, pending) = loop {
+            if !ready && !self.wait_readable(deadline) {
+                break (self.lock(), false);
+            }
+            ready = true;
             match self.next_message() {
                 Next::Call(message) => self.queue(message),
                 Next::Reply(header, message) => {
@@ -342,14 +362,17 @@ impl Shared {
                     let mut state = self.lock();
                     self.deliver(&mut state, &header, message);
                     if state.pending.answered(seqid) {
-                        return self.pass_reading(state, pending);
+                        break (state, pending);
                     }
                 }
-                Next::Empty if self.wait_readable(deadline) => {}
-                Next::Empty => return self.pass_reading(self.lock(), false),
+                Next::Empty => ready = false,
                 Next::Closed => return,
             }
+        };
+        if blocking {
+            lock(&self.inbound).wait_for_socket(false);
         }
+        self.pass_reading(state, pending);
     }
 
     /// The next message for the thread holding the reading; a connection that ended or

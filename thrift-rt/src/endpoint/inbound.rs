@@ -45,6 +45,10 @@ pub(crate) trait Inbound: Send {
     /// Whether bytes of a further message are here already, so the next reader must not
     /// wait for the socket before polling.
     fn has_pending(&self) -> bool;
+
+    /// Makes [`poll`](Self::poll) wait for the socket (`true`: a caller without a deadline,
+    /// for whom a blocking read is one system call instead of a poll and a read) or not.
+    fn wait_for_socket(&mut self, wait: bool);
 }
 
 /// [`Inbound`] over transport `T` and layers `L`.
@@ -138,6 +142,12 @@ impl<T: Transport, L: Layer> Inbound for Reader<T, L> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Polled::Empty),
                 Err(e) => return Err(e.into()),
             }
+        }
+    }
+
+    fn wait_for_socket(&mut self, wait: bool) {
+        if !self.gate_ref().is_through() {
+            L::inner_mut(self.gate().get_mut()).wait_for_bytes(wait);
         }
     }
 

@@ -58,13 +58,13 @@ thread_local! {
 
 impl Pending {
     /// Registers a call on `channel` that waits for a reply, woken through this thread's
-    /// condition variable.
-    pub(crate) fn register(&mut self, seqid: i32, channel: u8) {
+    /// condition variable; `lead`: the reading is its already.
+    pub(crate) fn register(&mut self, seqid: i32, channel: u8, lead: bool) {
         let wake = WAKE.with(Arc::clone);
         let waiter = Waiter {
             channel,
             reply: None,
-            lead: false,
+            lead,
             wake,
         };
         self.waiting.insert(seqid, waiter);
@@ -82,7 +82,10 @@ impl Pending {
             Some(w) if w.channel != channel => Delivery::WrongChannel(w.channel),
             Some(w) => {
                 w.reply = Some(reply);
-                w.wake.notify_all();
+                // A caller reading its own reply is awake: no wake-up (a system call) for it.
+                if !WAKE.with(|mine| Arc::ptr_eq(mine, &w.wake)) {
+                    w.wake.notify_all();
+                }
                 Delivery::Delivered
             }
         }
@@ -158,8 +161,8 @@ mod tests {
     #[test]
     fn routes_by_seqid_checks_the_channel_and_hands_the_lead() {
         let mut p = Pending::default();
-        p.register(1, 3);
-        p.register(2, 55);
+        p.register(1, 3, false);
+        p.register(2, 55, false);
         assert_eq!(p.deliver(2, 3, message(b"x")), Delivery::WrongChannel(55));
         assert_eq!(p.deliver(1, 3, message(b"a")), Delivery::Delivered);
         assert!(p.answered(1));

@@ -19,13 +19,19 @@ use crate::transport::stream::Stream;
 #[derive(Debug)]
 pub(crate) struct SocketEnd {
     stream: Stream,
-    /// Reads wait for bytes (for transports the gate cannot look into).
+    /// Reads wait for bytes: for transports the gate cannot look into, and for a caller
+    /// without a deadline reading its reply.
     wait: bool,
 }
 
 impl SocketEnd {
     pub(crate) fn new(stream: Stream, wait: bool) -> Self {
         Self { stream, wait }
+    }
+
+    /// Whether reads wait for bytes.
+    pub(crate) fn wait_for_bytes(&mut self, wait: bool) {
+        self.wait = wait;
     }
 
     fn flags(&self) -> MsgFlags {
