@@ -9,7 +9,9 @@
 //!    `extends` chains, function names, `oneway` and `throws` rules (`check.rs`).
 //!
 //! Every pass runs even after errors, so one run reports as much as possible; a reference that
-//! cannot be resolved becomes [`Type::Error`] and is not reported twice.
+//! cannot be resolved becomes [`Type::Error`] and is not reported twice. A name qualified by an
+//! include that could not be loaded (`missing.Type`) is not reported at all: the include's own
+//! error says what is wrong.
 
 mod check;
 mod consts;
@@ -193,12 +195,24 @@ impl<'a> Resolver<'a, '_> {
             }
             exports.push(file_exports);
         }
-        for (index, _) in self.documents.iter().enumerate() {
+        for (index, document) in self.documents.iter().enumerate() {
             let mut scope = Scope::default();
             scope.add("", &exports[index]);
             for &included in self.includes[index].iter().flatten() {
                 let prefix = format!("{}.", self.stem(included));
                 scope.add(&prefix, &exports[included.index()]);
+            }
+            // `includes` holds one target per `include` header, in order.
+            let paths = document.headers.iter().filter_map(|header| match header {
+                Header::Include { path, .. } => Some(path),
+                _ => None,
+            });
+            for (path, target) in paths.zip(&self.includes[index]) {
+                if target.is_none() {
+                    scope
+                        .missing
+                        .push(format!("{}.", file_stem(Path::new(path))));
+                }
             }
             self.scopes.push(scope);
         }
@@ -366,6 +380,9 @@ impl<'a> Resolver<'a, '_> {
             return Type::Base(BaseType::Fd);
         }
         let name = &ident.name;
+        if scope.is_from_missing_include(name) {
+            return Type::Error;
+        }
         let mut diagnostic = if scope.services.contains_key(name) {
             Diagnostic::error(ident.span, format!("`{name}` is a service, not a type"))
         } else if scope.consts.contains_key(name) {
@@ -619,6 +636,9 @@ impl<'a> Resolver<'a, '_> {
         let scope = &self.scopes[file.index()];
         if let Some(&id) = scope.services.get(&base.name) {
             return Some(id);
+        }
+        if scope.is_from_missing_include(&base.name) {
+            return None;
         }
         let message = match scope.types.get(&base.name) {
             Some(&other) => {
