@@ -3,7 +3,7 @@
 //! The passes, in order:
 //! 1. give every definition a [`DefId`], build each file's scope, report duplicate names;
 //! 2. resolve every type reference and build the definitions (fields get their ids, enum values
-//!    their numbers);
+//!    their numbers; our extensions may be spelled as annotations: `extensions.rs`);
 //! 3. evaluate constants and field defaults against their types (`consts.rs`);
 //! 4. check typedef cycles, where file descriptors may not go (`fds.rs`), and services:
 //!    `extends` chains, function names, `oneway` and `throws` rules (`check.rs`).
@@ -16,6 +16,7 @@
 mod check;
 mod consts;
 mod dump;
+mod extensions;
 mod fds;
 pub mod ir;
 mod scope;
@@ -297,9 +298,12 @@ impl<'a> Resolver<'a, '_> {
                         value: ConstValue::Int(0),
                     })
                 }
-                DefinitionKind::Typedef { ty } => DefKind::Typedef(Typedef {
-                    target: self.resolve_type(file, ty),
-                }),
+                DefinitionKind::Typedef { ty } => {
+                    self.check_misplaced_fd(&definition.annotations, "a typedef's name");
+                    DefKind::Typedef(Typedef {
+                        target: self.resolve_type(file, ty),
+                    })
+                }
                 DefinitionKind::Enum { values } => {
                     DefKind::Enum(self.build_enum(&definition.name.name, values))
                 }
@@ -321,14 +325,17 @@ impl<'a> Resolver<'a, '_> {
                     channel,
                     extends,
                     functions,
-                } => DefKind::Service(self.build_service(
-                    id,
-                    file,
-                    &definition.name.name,
-                    *channel,
-                    extends,
-                    functions,
-                )),
+                } => {
+                    let channel = self.service_channel(*channel, &definition.annotations);
+                    DefKind::Service(self.build_service(
+                        id,
+                        file,
+                        &definition.name.name,
+                        channel,
+                        extends,
+                        functions,
+                    ))
+                }
             };
             self.defs.push(Def {
                 id,
@@ -344,9 +351,13 @@ impl<'a> Resolver<'a, '_> {
 
     fn resolve_type(&mut self, file: FileId, ty: &ast::TypeExpr) -> Type {
         match &ty.kind {
-            TypeExprKind::Base(base) => Type::Base(*base),
-            TypeExprKind::List(elem) => Type::List(Box::new(self.resolve_type(file, elem))),
+            TypeExprKind::Base(base) => self.annotated_base(*base, &ty.annotations),
+            TypeExprKind::List(elem) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
+                Type::List(Box::new(self.resolve_type(file, elem)))
+            }
             TypeExprKind::Set(elem) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
                 let resolved = self.resolve_type(file, elem);
                 self.fd_sites.push(FdSite::SetElement {
                     ty: resolved.clone(),
@@ -355,6 +366,7 @@ impl<'a> Resolver<'a, '_> {
                 Type::Set(Box::new(resolved))
             }
             TypeExprKind::Map(key, value) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
                 let resolved_key = self.resolve_type(file, key);
                 self.fd_sites.push(FdSite::MapKey {
                     ty: resolved_key.clone(),
@@ -546,6 +558,7 @@ impl<'a> Resolver<'a, '_> {
                 FieldList::Params | FieldList::Struct(_) => {}
             }
             let ty = self.resolve_type(file, &field.ty);
+            self.check_misplaced_fd(&field.annotations, "a field");
             if let Some(default) = &field.default {
                 self.defaults.push((site(out.len()), default));
                 self.fd_sites.push(FdSite::Default {
@@ -576,11 +589,10 @@ impl<'a> Resolver<'a, '_> {
         id: DefId,
         file: FileId,
         name: &str,
-        channel: Option<(i64, Span)>,
+        channel: u8,
         extends: &Option<ast::Ident>,
         functions: &'a [ast::Function],
     ) -> Service {
-        let channel = channel.map_or(0, |(value, _)| u8::try_from(value).unwrap_or(0));
         let extends = extends
             .as_ref()
             .and_then(|base| self.resolve_service(file, base));
