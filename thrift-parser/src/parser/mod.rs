@@ -5,7 +5,7 @@
 //! goes wrong, the error is reported once and the parser skips to a point where it can resume
 //! (the next field, function, enum value or definition), so one run reports every error. A
 //! definition, field or enum value whose name was read before the error is kept with what it
-//! had ([`Broken`]), so the one mistake does not come back as "unknown" at every use of it.
+//! had (`Broken`), so the one mistake does not come back as "unknown" at every use of it.
 //!
 //! The grammar is split by construct: headers here, definitions in `definition.rs`, types and
 //! annotations in `ty.rs`, constant values in `value.rs`.
