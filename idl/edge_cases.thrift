@@ -1,7 +1,8 @@
 /**
  * IDL that is valid Thrift but hard on a Rust generator: keywords, names that collide after
- * case conversion or with generated names, recursion, uuid, and doc comments that look like
- * Markdown. Compiled by the golden tests and the codegen test crate.
+ * case conversion or with generated names, recursion, uuid, and doc comments of every shape
+ * (Javadoc HTML, Markdown, lists, fences, backslashes, tabs), which must give warning-free
+ * rustdoc. Compiled by the golden tests and the codegen test crate.
  */
 namespace rs edge_cases
 
@@ -76,6 +77,132 @@ struct Docs {
   /** A field with `code` and a [link]. */
   1: i32 documented
 }
+
+/**
+ * Javadoc-style HTML, kept as text:
+ * <ul>
+ * <li>an item that goes on
+ * over the next line</li>
+ *   <li>an indented item
+ *       continued deeper</li>
+ * </ul>
+ * <p>With <b>bold</b>, <code>a < b</code>, <br/>, &amp;, &lt;tag&gt; and <!-- a comment -->.
+ * <pre>
+ *     indented inside pre
+ * </pre>
+ */
+struct HtmlDocs {
+  /**
+   * <li>a field doc that starts with an item
+   *  and continues</li>
+   */
+  1: i32 item
+}
+
+/**
+ * # A heading
+ * #include <stdio.h>
+ * Setext
+ * ======
+ * > a quote
+ * that goes on
+ * | a | table |
+ * |---|-------|
+ * * * *
+ *         indented after a rule
+ * text
+ * 2. not a list after a paragraph
+ * continued
+ */
+enum MarkdownDocs {
+  /**
+   * - a value doc
+   * lazily continued
+   */
+  ONE = 1
+}
+
+/**
+ * Lists:
+ * - dash
+ * continued lazily
+ * * star
+ *   continued
+ * + plus
+ * -no space
+ * -
+ * 1.
+ * after empty items
+ * 1. one
+ * 2) two
+ *       overindented
+ * * - two markers on one line
+ * continued
+ * -      five spaces after the marker
+ * - ```
+ * 1. ~~~
+ *   - nested
+ *     - deeper
+ *   continued
+ *
+ *       after a blank line
+ * - [x] task
+ * - [ref]: https://example.com
+ */
+struct ListDocs {
+  1: i32 f
+}
+
+/**
+ * Fences, none of them a doctest:
+ * ```
+ * plain
+ * ```
+ * ```rust
+ * fn main() { this is not rust }
+ * ```
+ * ```ignore
+ * nor this
+ * ```
+ * ````
+ * four backticks
+ * ````
+ * ~~~
+ * tildes
+ * ~~~
+ * - a list with a fence
+ *   ```
+ *   inside
+ *   ```
+ * ```c
+ * an unclosed fence
+ */
+service FenceDocs {
+  /**
+   * ```
+   * fn main() {}
+   * ```
+   */
+  void call()
+}
+
+/**
+ * Backslashes: C:\path\to, \n, \[, \`, \<b\>, a trailing one\
+ * Code-like: fn main() { println!("hi"); } x = a[0] * b[1]; foo<T>(); Map<String, List<Int>>
+ * a && b || !c, @param foo the foo, {@link Foo}, {@code x<y}, `arr[0]`, ``a ` b``, `unclosed
+ * [brackets], [link](http://x.org), ![img](x.png), [ref][id], <angle>, a<b, <T>, <https://x.org>
+ * *bold*, _under_, __init__, ~~strike~~, ``` ` ```, ```a```
+ * URLs: "https://quoted.org", (https://x.org/a_(b)), url=https://eq.org/a_b, www.example.com
+ *	a tab-indented line
+ * tabs	inside	text
+ *
+ *     four spaces
+ *         eight spaces
+ */
+typedef i32 TextDocs
+
+/** \ */
+const i32 BACKSLASH_ONLY = 1
 
 /** Self-recursion through a required-looking (default) field. */
 struct Chain {

@@ -263,10 +263,15 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Rejects structs that could never be built: a cycle of `required` struct fields (a
+    /// Warns about structs that can never be built: a cycle of `required` struct fields (a
     /// value would have to contain itself). Unions and optional or default fields break
     /// cycles; they may be left unset.
-    pub(crate) fn check_required_cycles(&self) -> Diagnostics {
+    ///
+    /// Apache Thrift accepts such IDL, so we generate it too: the cycle is boxed like any
+    /// other (`find_boxed_fields`), and `compute_caps` gives its types no `Default`, the one
+    /// derive that would have to build a value (and would recurse forever). Every other derive
+    /// only walks an existing value, and there is none.
+    pub(crate) fn required_cycle_warnings(&self) -> Diagnostics {
         let program = self.program;
         let mut diagnostics = Diagnostics::new();
         let required_edges = |def_id: DefId| -> Vec<(usize, DefId)> {
@@ -301,7 +306,7 @@ impl<'a> Context<'a> {
                         };
                         let field = &strukt.fields[index];
                         diagnostics.push(
-                            Diagnostic::error(
+                            Diagnostic::warning(
                                 field.span,
                                 format!(
                                     "struct `{}` can never be built: its required field `{}` leads back to `{}` through required fields only",
@@ -310,6 +315,7 @@ impl<'a> Context<'a> {
                                     program.def(target).name
                                 ),
                             )
+                            .with_note("no value of these structs can be built or decoded; the code is generated without `Default`")
                             .with_note("make one field of the cycle optional"),
                         );
                     } else if !done[target.index()] {

@@ -10,8 +10,7 @@ use std::path::PathBuf;
 /// returns the error from `main` still shows every diagnostic with its file, line and column.
 #[non_exhaustive]
 pub enum Error {
-    /// The IDL files have errors, or IDL that Rust cannot represent (a cycle of required
-    /// fields); the text holds every diagnostic, rendered.
+    /// The IDL files have errors; the text holds every diagnostic, rendered.
     Idl(String),
     /// Reading or writing a file failed.
     Io {

@@ -13,6 +13,7 @@ const CASES: &[&str] = &[
     "constructs.thrift",
     "edge_cases.thrift",
     "fds.thrift",
+    "required_cycle.thrift",
 ];
 
 fn root() -> PathBuf {

@@ -1,8 +1,10 @@
 //! The Apache Thrift IDL front end: lexer, parser, include loader and resolver.
 //!
 //! It accepts every construct the official Apache Thrift compiler (0.17 through 0.25) accepts,
-//! plus this project's extension `service Name channel N { … }`, and turns a set of `.thrift`
-//! files into a checked [`Program`] for the code generator. Problems come back as
+//! plus this project's extensions, the type `fd` and `service Name channel N { … }` (also
+//! spelled as annotations Apache's compiler ignores: `i32 (rs.fd = "true")`,
+//! `service Name { … } (rs.channel = "N")`), and turns a set of `.thrift` files into a checked
+//! [`Program`] for the code generator. Problems come back as
 //! [`Diagnostic`]s that name `file:line:column` and show the source line.
 //!
 //! # Loading files

@@ -34,14 +34,7 @@ pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Ge
     }
     let loaded = loader.load(files);
     if !loaded.diagnostics.has_errors() && !loaded.diagnostics.is_empty() {
-        let warnings = loaded.render_diagnostics();
-        if config.emit_rerun_if_changed {
-            for line in warnings.lines().filter(|l| !l.trim().is_empty()) {
-                println!("cargo:warning={line}");
-            }
-        } else {
-            eprint!("{warnings}");
-        }
+        report_warnings(config, &loaded.render_diagnostics());
     }
     let program = loaded
         .into_result()
@@ -54,9 +47,9 @@ pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Ge
         }
     }
     let cx = Context::new(&program, config);
-    let problems = cx.check_required_cycles();
-    if problems.has_errors() {
-        return Err(Error::Idl(problems.render(&program.sources)));
+    let cycles = cx.required_cycle_warnings();
+    if !cycles.is_empty() {
+        report_warnings(config, &cycles.render(&program.sources));
     }
     let modules = cx.local_modules();
     let mut out = vec![("mod.rs".to_string(), root_module(&cx, &modules)?)];
@@ -69,6 +62,18 @@ pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Ge
         .map(|f| program.path(f.id).to_path_buf())
         .collect();
     Ok(Generated { files: out, inputs })
+}
+
+/// Shows rendered IDL warnings: as `cargo:warning` lines from a build script (cargo prints
+/// them), else on stderr.
+fn report_warnings(config: &Config, rendered: &str) {
+    if config.emit_rerun_if_changed {
+        for line in rendered.lines().filter(|l| !l.trim().is_empty()) {
+            println!("cargo:warning={line}");
+        }
+    } else {
+        eprint!("{rendered}");
+    }
 }
 
 /// The output file of a module: its path joined with dots (`mod.rs` is taken by the root).

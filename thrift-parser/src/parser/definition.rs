@@ -1,38 +1,57 @@
 //! Definitions: const, typedef, enum, struct/union/exception, service; and their members
 //! (enum values, fields, functions).
 
-use super::{Failed, PResult, Parser};
+use super::{Broken, Failed, Kept, PResult, Parser, keep};
 use crate::ast::{
-    Definition, DefinitionKind, EnumValue, Field, Function, Ident, Requiredness, StructKind,
-    XsdFlags,
+    Annotation, Definition, DefinitionKind, EnumValue, Field, Function, Ident, Requiredness,
+    StructKind, XsdFlags,
 };
 use crate::diagnostic::Diagnostic;
 use crate::lexer::{Keyword, TokenKind};
+use crate::source::Span;
+
+/// A definition's name, kind and annotations.
+type Parts = (Ident, DefinitionKind, Vec<Annotation>);
+
+/// `name` and `kind` with the annotations `body` (the rest of the definition) read, or kept
+/// without annotations when it failed.
+fn parts(name: Ident, kind: DefinitionKind, body: PResult<Vec<Annotation>>) -> Kept<Parts> {
+    match body {
+        Ok(annotations) => Ok((name, kind, annotations)),
+        Err(Failed) => keep((name, kind, Vec::new()), Err(Failed)),
+    }
+}
 
 impl Parser<'_, '_> {
-    pub(super) fn definition(&mut self) -> PResult<Definition> {
+    pub(super) fn definition(&mut self) -> Kept<Definition> {
         let doc = self.take_doc();
         let start = self.span();
         let TokenKind::Keyword(keyword) = self.peek().kind else {
-            return Err(self.unknown_definition());
+            return Err(self.unknown_definition().into());
         };
-        let (name, kind, annotations) = match keyword {
-            Keyword::Const => self.constant()?,
-            Keyword::Typedef => self.typedef()?,
-            Keyword::Enum => self.enumeration()?,
-            Keyword::Struct => self.structure(StructKind::Struct)?,
-            Keyword::Union => self.structure(StructKind::Union)?,
-            Keyword::Exception => self.structure(StructKind::Exception)?,
-            Keyword::Service => self.service()?,
-            _ => return Err(self.unknown_definition()),
+        let parsed = match keyword {
+            Keyword::Const => self.constant(),
+            Keyword::Typedef => self.typedef(),
+            Keyword::Enum => self.enumeration(),
+            Keyword::Struct => self.structure(StructKind::Struct),
+            Keyword::Union => self.structure(StructKind::Union),
+            Keyword::Exception => self.structure(StructKind::Exception),
+            Keyword::Service => self.service(),
+            _ => return Err(self.unknown_definition().into()),
         };
-        Ok(Definition {
+        let ((name, kind, annotations), rest) = match parsed {
+            Ok(parts) => (parts, Ok(())),
+            Err(Broken { kept: Some(parts) }) => (*parts, Err(Failed)),
+            Err(Broken { kept: None }) => return Err(Broken { kept: None }),
+        };
+        let definition = Definition {
             doc,
             name,
             kind,
             annotations,
             span: start.to(self.prev_span()),
-        })
+        };
+        keep(definition, rest)
     }
 
     fn unknown_definition(&mut self) -> Failed {
@@ -66,7 +85,7 @@ impl Parser<'_, '_> {
     }
 
     /// `const Type NAME = value [,;]`
-    fn constant(&mut self) -> PResult<(Ident, DefinitionKind, Vec<crate::ast::Annotation>)> {
+    fn constant(&mut self) -> Kept<Parts> {
         self.bump();
         let ty = self.field_type()?;
         let name = self.expect_simple_ident("a constant name")?;
@@ -77,80 +96,102 @@ impl Parser<'_, '_> {
     }
 
     /// `typedef Type Name (annotations) [,;]`
-    fn typedef(&mut self) -> PResult<(Ident, DefinitionKind, Vec<crate::ast::Annotation>)> {
+    fn typedef(&mut self) -> Kept<Parts> {
         self.bump();
         let ty = self.field_type()?;
         let name = self.expect_simple_ident("a name for the typedef")?;
-        let annotations = self.annotations()?;
-        self.eat_separator();
-        Ok((name, DefinitionKind::Typedef { ty }, annotations))
+        let annotations = self.annotations();
+        if annotations.is_ok() {
+            self.eat_separator();
+        }
+        parts(name, DefinitionKind::Typedef { ty }, annotations)
     }
 
     /// `enum Name { VALUE [= int] (annotations) [,;] … } (annotations)`
-    fn enumeration(&mut self) -> PResult<(Ident, DefinitionKind, Vec<crate::ast::Annotation>)> {
+    fn enumeration(&mut self) -> Kept<Parts> {
         self.bump();
         let name = self.expect_simple_ident("an enum name")?;
-        self.expect_symbol('{', "to open the enum body")?;
         let mut values = Vec::new();
+        let body = self.enum_body(&mut values);
+        parts(name, DefinitionKind::Enum { values }, body)
+    }
+
+    /// `{ values } (annotations)` of an enum, the values read into `values` even when a later
+    /// part fails.
+    fn enum_body(&mut self, values: &mut Vec<EnumValue>) -> PResult<Vec<Annotation>> {
+        self.expect_symbol('{', "to open the enum body")?;
         while !self.at_symbol('}') && !self.at_eof() {
             match self.enum_value() {
                 Ok(value) => values.push(value),
-                Err(Failed) => self.recover_in_list('}', |p| p.peek().kind == TokenKind::Ident),
+                Err(Broken { kept }) => {
+                    values.extend(kept.map(|value| *value));
+                    self.recover_in_list('}', |p| p.peek().kind == TokenKind::Ident);
+                }
             }
         }
         self.expect_symbol('}', "to close the enum body")?;
-        let annotations = self.annotations()?;
-        Ok((name, DefinitionKind::Enum { values }, annotations))
+        self.annotations()
     }
 
-    fn enum_value(&mut self) -> PResult<EnumValue> {
+    fn enum_value(&mut self) -> Kept<EnumValue> {
         let doc = self.take_doc();
         let name = self.expect_simple_ident("an enum value name")?;
-        let value = if self.eat_symbol('=') {
-            Some(self.expect_int("an integer value")?)
-        } else {
-            None
-        };
-        let annotations = self.annotations()?;
-        self.eat_separator();
-        Ok(EnumValue {
+        let mut value = EnumValue {
             doc,
             name,
-            value,
-            annotations,
-        })
+            value: None,
+            annotations: Vec::new(),
+        };
+        let rest = self.enum_value_rest(&mut value);
+        keep(value, rest)
+    }
+
+    /// `[= int] (annotations) [,;]` after an enum value's name.
+    fn enum_value_rest(&mut self, value: &mut EnumValue) -> PResult<()> {
+        if self.eat_symbol('=') {
+            value.value = Some(self.expect_int("an integer value")?);
+        }
+        value.annotations = self.annotations()?;
+        self.eat_separator();
+        Ok(())
     }
 
     /// `struct|union Name [xsd_all] { fields } (annotations)`, `exception Name { fields } (annotations)`
-    fn structure(
-        &mut self,
-        kind: StructKind,
-    ) -> PResult<(Ident, DefinitionKind, Vec<crate::ast::Annotation>)> {
+    fn structure(&mut self, kind: StructKind) -> Kept<Parts> {
         self.bump();
         let what = format!("a name for the {}", kind.as_str());
         let name = self.expect_simple_ident(&what)?;
         let xsd_all = kind != StructKind::Exception && self.eat_keyword(Keyword::XsdAll);
+        let mut fields = Vec::new();
+        let body = self.struct_body(kind, &name, &mut fields);
+        let definition = DefinitionKind::Struct {
+            kind,
+            fields,
+            xsd_all,
+        };
+        parts(name, definition, body)
+    }
+
+    /// `{ fields } (annotations)` of a struct-like definition, the fields read into `fields`
+    /// even when a later part fails.
+    fn struct_body(
+        &mut self,
+        kind: StructKind,
+        name: &Ident,
+        fields: &mut Vec<Field>,
+    ) -> PResult<Vec<Annotation>> {
         self.expect_symbol(
             '{',
             &format!("to open the body of {} `{}`", kind.as_str(), name.name),
         )?;
-        let fields = self.field_list('}')?;
+        self.field_list('}', fields)?;
         self.expect_symbol('}', "to close the body")?;
-        let annotations = self.annotations()?;
-        Ok((
-            name,
-            DefinitionKind::Struct {
-                kind,
-                fields,
-                xsd_all,
-            },
-            annotations,
-        ))
+        self.annotations()
     }
 
-    /// Fields up to (not including) `close`, recovering field by field.
-    fn field_list(&mut self, close: char) -> PResult<Vec<Field>> {
-        let mut fields = Vec::new();
+    /// Fields up to (not including) `close` into `fields`, recovering field by field (a field
+    /// whose name was read is kept).
+    fn field_list(&mut self, close: char, fields: &mut Vec<Field>) -> PResult<()> {
         while !self.at_symbol(close) && !self.at_eof() {
             // No field can start with a definition keyword, so one here means the body was never
             // closed; in a parameter list, neither can the start of the next function.
@@ -166,18 +207,21 @@ impl Parser<'_, '_> {
             }
             match self.field() {
                 Ok(field) => fields.push(field),
-                Err(Failed) => self.recover_in_list(close, |p| {
-                    matches!(p.peek_kind(), TokenKind::Int(_))
-                        && *p.peek_nth(1) == TokenKind::Symbol(':')
-                }),
+                Err(Broken { kept }) => {
+                    fields.extend(kept.map(|field| *field));
+                    self.recover_in_list(close, |p| {
+                        matches!(p.peek_kind(), TokenKind::Int(_))
+                            && *p.peek_nth(1) == TokenKind::Symbol(':')
+                    });
+                }
             }
         }
-        Ok(fields)
+        Ok(())
     }
 
     /// `[id:] [required|optional] Type [&] name [= value] [xsd_optional] [xsd_nillable]
     /// [xsd_attrs { fields }] (annotations) [,;]`
-    fn field(&mut self) -> PResult<Field> {
+    fn field(&mut self) -> Kept<Field> {
         let doc = self.take_doc();
         let start = self.span();
         let id = if matches!(self.peek_kind(), TokenKind::Int(_))
@@ -205,36 +249,41 @@ impl Parser<'_, '_> {
         let ty = self.field_type()?;
         let reference = self.eat_symbol('&');
         let name = self.field_name()?;
-        let default = if self.eat_symbol('=') {
-            Some(self.const_value()?)
-        } else {
-            None
-        };
-        let mut xsd = XsdFlags {
-            optional: self.eat_keyword(Keyword::XsdOptional),
-            ..XsdFlags::default()
-        };
-        xsd.nillable = self.eat_keyword(Keyword::XsdNillable);
-        if self.eat_keyword(Keyword::XsdAttrs) {
-            self.expect_symbol('{', "after `xsd_attrs`")?;
-            xsd.attrs = self.field_list('}')?;
-            self.expect_symbol('}', "to close `xsd_attrs`")?;
-        }
-        let annotations = self.annotations()?;
-        let span = start.to(self.prev_span());
-        self.eat_separator();
-        Ok(Field {
+        let mut field = Field {
             doc,
             id,
             requiredness,
             ty,
             reference,
             name,
-            default,
-            xsd,
-            annotations,
-            span,
-        })
+            default: None,
+            xsd: XsdFlags::default(),
+            annotations: Vec::new(),
+            span: start.to(self.prev_span()),
+        };
+        let rest = self.field_rest(&mut field);
+        field.span = start.to(self.prev_span());
+        if rest.is_ok() {
+            self.eat_separator();
+        }
+        keep(field, rest)
+    }
+
+    /// `[= value] [xsd_optional] [xsd_nillable] [xsd_attrs { fields }] (annotations)` after
+    /// a field's name. A field whose default is broken is kept without one.
+    fn field_rest(&mut self, field: &mut Field) -> PResult<()> {
+        if self.eat_symbol('=') {
+            field.default = Some(self.const_value()?);
+        }
+        field.xsd.optional = self.eat_keyword(Keyword::XsdOptional);
+        field.xsd.nillable = self.eat_keyword(Keyword::XsdNillable);
+        if self.eat_keyword(Keyword::XsdAttrs) {
+            self.expect_symbol('{', "after `xsd_attrs`")?;
+            self.field_list('}', &mut field.xsd.attrs)?;
+            self.expect_symbol('}', "to close `xsd_attrs`")?;
+        }
+        field.annotations = self.annotations()?;
+        Ok(())
     }
 
     /// A field name: an identifier, or any keyword except `cpp_type` and the `xsd_*` words
@@ -270,39 +319,67 @@ impl Parser<'_, '_> {
     }
 
     /// `service Name [channel N] [extends Base] { functions } (annotations)`
-    fn service(&mut self) -> PResult<(Ident, DefinitionKind, Vec<crate::ast::Annotation>)> {
+    fn service(&mut self) -> Kept<Parts> {
         self.bump();
         let name = self.expect_simple_ident("a service name")?;
-        // Our extension: `channel N` right after the name. `channel` is not a keyword, so it
-        // stays usable as a name everywhere else.
-        let channel =
-            if self.at_contextual("channel") && matches!(self.peek_nth(1), TokenKind::Int(_)) {
-                self.bump();
-                let (value, span) = self.expect_int("a channel number")?;
-                if !(0..=255).contains(&value) {
-                    self.error(
-                    span,
-                    format!(
-                        "channel {value} is out of range: a channel id is a number from 0 to 255"
-                    ),
-                );
-                }
-                Some((value, span))
-            } else {
-                None
-            };
+        let channel = self.channel();
         let extends = if self.eat_keyword(Keyword::Extends) {
-            Some(self.expect_ident("the name of the service to extend")?)
+            self.expect_ident("the name of the service to extend")
+                .map(Some)
         } else {
-            None
+            Ok(None)
         };
-        if self.at_contextual("channel") && channel.is_none() && extends.is_some() {
+        let mut functions = Vec::new();
+        let body = match &extends {
+            Ok(extends) => {
+                let channel_may_follow = channel.is_none() && extends.is_some();
+                self.service_body(&name, channel_may_follow, &mut functions)
+            }
+            Err(Failed) => Err(Failed),
+        };
+        let definition = DefinitionKind::Service {
+            channel,
+            extends: extends.unwrap_or(None),
+            functions,
+        };
+        parts(name, definition, body)
+    }
+
+    /// Our extension: `channel N` right after a service's name. `channel` is not a keyword,
+    /// so it stays usable as a name everywhere else.
+    fn channel(&mut self) -> Option<(i64, Span)> {
+        let TokenKind::Int(value) = *self.peek_nth(1) else {
+            return None;
+        };
+        if !self.at_contextual("channel") {
+            return None;
+        }
+        self.bump();
+        let span = self.bump().span;
+        if !(0..=255).contains(&value) {
+            self.error(
+                span,
+                format!("channel {value} is out of range: a channel id is a number from 0 to 255"),
+            );
+        }
+        Some((value, span))
+    }
+
+    /// `{ functions } (annotations)` of a service, the functions read into `functions` even
+    /// when a later part fails. `channel_may_follow` is set after an `extends` with no channel
+    /// before it, where `channel N` is misplaced.
+    fn service_body(
+        &mut self,
+        name: &Ident,
+        channel_may_follow: bool,
+        functions: &mut Vec<Function>,
+    ) -> PResult<Vec<Annotation>> {
+        if channel_may_follow && self.at_contextual("channel") {
             let span = self.span();
             self.error(span, "`channel N` must come before `extends`");
             return Err(Failed);
         }
         self.expect_symbol('{', &format!("to open the body of service `{}`", name.name))?;
-        let mut functions = Vec::new();
         while !self.at_symbol('}') && !self.at_eof() {
             if self.at_definition_start() {
                 return Err(self.expected("`}` to close the service body"));
@@ -313,16 +390,7 @@ impl Parser<'_, '_> {
             }
         }
         self.expect_symbol('}', "to close the service body")?;
-        let annotations = self.annotations()?;
-        Ok((
-            name,
-            DefinitionKind::Service {
-                channel,
-                extends,
-                functions,
-            },
-            annotations,
-        ))
+        self.annotations()
     }
 
     /// True at what looks like the start of a function: `oneway`, `async`, `void`, or a simple
@@ -357,18 +425,20 @@ impl Parser<'_, '_> {
         let name = self.expect_simple_ident("a function name")?;
         self.expect_symbol('(', "to open the parameter list")?;
         self.in_arg_list = true;
-        let params = self.field_list(')');
+        let mut params = Vec::new();
+        let listed = self.field_list(')', &mut params);
         self.in_arg_list = false;
-        let params = params?;
+        listed?;
         self.expect_symbol(')', "to close the parameter list")?;
-        let (throws, throws_span) = if self.at_keyword(Keyword::Throws) {
+        let mut throws = Vec::new();
+        let throws_span = if self.at_keyword(Keyword::Throws) {
             let span = self.bump().span;
             self.expect_symbol('(', "after `throws`")?;
-            let throws = self.field_list(')')?;
+            self.field_list(')', &mut throws)?;
             self.expect_symbol(')', "to close the `throws` list")?;
-            (throws, Some(span))
+            Some(span)
         } else {
-            (Vec::new(), None)
+            None
         };
         let annotations = self.annotations()?;
         let span = start.to(self.prev_span());

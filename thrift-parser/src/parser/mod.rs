@@ -3,7 +3,9 @@
 //!
 //! Parsing never fails: it returns the tree it could build plus diagnostics. When a production
 //! goes wrong, the error is reported once and the parser skips to a point where it can resume
-//! (the next field, function, enum value or definition), so one run reports every error.
+//! (the next field, function, enum value or definition), so one run reports every error. A
+//! definition, field or enum value whose name was read before the error is kept with what it
+//! had (`Broken`), so the one mistake does not come back as "unknown" at every use of it.
 //!
 //! The grammar is split by construct: headers here, definitions in `definition.rs`, types and
 //! annotations in `ty.rs`, constant values in `value.rs`.
@@ -26,10 +28,40 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Documen
 }
 
 /// Marks a production that failed; its error is already reported.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct Failed;
 
 type PResult<T> = Result<T, Failed>;
+
+/// A production that failed, keeping what it read before the error when that is enough to
+/// keep (a definition, field or enum value whose name was read): later passes then see the
+/// name it declares instead of reporting each use of it as unknown, an echo of the one real
+/// error. Its error is already reported; the caller recovers as after any failure. (Boxed:
+/// the error path stays small.)
+#[derive(Debug)]
+struct Broken<T> {
+    kept: Option<Box<T>>,
+}
+
+impl<T> From<Failed> for Broken<T> {
+    fn from(_: Failed) -> Self {
+        Broken { kept: None }
+    }
+}
+
+/// The result of a production that can be kept in part.
+type Kept<T> = Result<T, Broken<T>>;
+
+/// `value` if `rest` (the part of its production after the name) succeeded, else `value` kept
+/// as it stands.
+fn keep<T>(value: T, rest: PResult<()>) -> Kept<T> {
+    match rest {
+        Ok(()) => Ok(value),
+        Err(Failed) => Err(Broken {
+            kept: Some(Box::new(value)),
+        }),
+    }
+}
 
 struct Parser<'a, 'd> {
     file: FileId,
@@ -377,6 +409,7 @@ impl<'a, 'd> Parser<'a, 'd> {
             document.doc = self.take_doc();
         }
         while !self.at_eof() {
+            let start = self.pos;
             let result = match self.peek().kind {
                 TokenKind::Keyword(Keyword::Include | Keyword::CppInclude | Keyword::Namespace) => {
                     if let Some(first) = document.definitions.first() {
@@ -390,11 +423,23 @@ impl<'a, 'd> Parser<'a, 'd> {
                     self.take_doc();
                     self.header().map(|header| document.headers.push(header))
                 }
-                _ => self
-                    .definition()
-                    .map(|definition| document.definitions.push(definition)),
+                _ => match self.definition() {
+                    Ok(definition) => {
+                        document.definitions.push(definition);
+                        Ok(())
+                    }
+                    Err(Broken { kept }) => {
+                        document
+                            .definitions
+                            .extend(kept.map(|definition| *definition));
+                        Err(Failed)
+                    }
+                },
             };
-            if result.is_err() {
+            // A body left open ends where the next definition starts its line: resume there
+            // rather than skip that definition too (the production moved, so no loop).
+            let resumable = self.pos > start && self.at_definition_start() && self.starts_line();
+            if result.is_err() && !resumable {
                 self.recover_to_definition();
             }
         }

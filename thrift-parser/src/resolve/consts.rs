@@ -347,7 +347,9 @@ impl Resolver<'_, '_> {
                 ConstValue::Int(i64::from(e.values[index].value))
             }
             None => {
-                self.error(expr.span, format!("unknown constant `{name}`"));
+                if !self.scopes[file.index()].is_from_missing_include(name) {
+                    self.error(expr.span, format!("unknown constant `{name}`"));
+                }
                 return None;
             }
         };

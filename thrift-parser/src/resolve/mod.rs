@@ -3,17 +3,20 @@
 //! The passes, in order:
 //! 1. give every definition a [`DefId`], build each file's scope, report duplicate names;
 //! 2. resolve every type reference and build the definitions (fields get their ids, enum values
-//!    their numbers);
+//!    their numbers; our extensions may be spelled as annotations: `extensions.rs`);
 //! 3. evaluate constants and field defaults against their types (`consts.rs`);
 //! 4. check typedef cycles, where file descriptors may not go (`fds.rs`), and services:
 //!    `extends` chains, function names, `oneway` and `throws` rules (`check.rs`).
 //!
 //! Every pass runs even after errors, so one run reports as much as possible; a reference that
-//! cannot be resolved becomes [`Type::Error`] and is not reported twice.
+//! cannot be resolved becomes [`Type::Error`] and is not reported twice. A name qualified by an
+//! include that could not be loaded (`missing.Type`) is not reported at all: the include's own
+//! error says what is wrong.
 
 mod check;
 mod consts;
 mod dump;
+mod extensions;
 mod fds;
 pub mod ir;
 mod scope;
@@ -193,12 +196,24 @@ impl<'a> Resolver<'a, '_> {
             }
             exports.push(file_exports);
         }
-        for (index, _) in self.documents.iter().enumerate() {
+        for (index, document) in self.documents.iter().enumerate() {
             let mut scope = Scope::default();
             scope.add("", &exports[index]);
             for &included in self.includes[index].iter().flatten() {
                 let prefix = format!("{}.", self.stem(included));
                 scope.add(&prefix, &exports[included.index()]);
+            }
+            // `includes` holds one target per `include` header, in order.
+            let paths = document.headers.iter().filter_map(|header| match header {
+                Header::Include { path, .. } => Some(path),
+                _ => None,
+            });
+            for (path, target) in paths.zip(&self.includes[index]) {
+                if target.is_none() {
+                    scope
+                        .missing
+                        .push(format!("{}.", file_stem(Path::new(path))));
+                }
             }
             self.scopes.push(scope);
         }
@@ -283,9 +298,12 @@ impl<'a> Resolver<'a, '_> {
                         value: ConstValue::Int(0),
                     })
                 }
-                DefinitionKind::Typedef { ty } => DefKind::Typedef(Typedef {
-                    target: self.resolve_type(file, ty),
-                }),
+                DefinitionKind::Typedef { ty } => {
+                    self.check_misplaced_fd(&definition.annotations, "a typedef's name");
+                    DefKind::Typedef(Typedef {
+                        target: self.resolve_type(file, ty),
+                    })
+                }
                 DefinitionKind::Enum { values } => {
                     DefKind::Enum(self.build_enum(&definition.name.name, values))
                 }
@@ -307,14 +325,17 @@ impl<'a> Resolver<'a, '_> {
                     channel,
                     extends,
                     functions,
-                } => DefKind::Service(self.build_service(
-                    id,
-                    file,
-                    &definition.name.name,
-                    *channel,
-                    extends,
-                    functions,
-                )),
+                } => {
+                    let channel = self.service_channel(*channel, &definition.annotations);
+                    DefKind::Service(self.build_service(
+                        id,
+                        file,
+                        &definition.name.name,
+                        channel,
+                        extends,
+                        functions,
+                    ))
+                }
             };
             self.defs.push(Def {
                 id,
@@ -330,9 +351,13 @@ impl<'a> Resolver<'a, '_> {
 
     fn resolve_type(&mut self, file: FileId, ty: &ast::TypeExpr) -> Type {
         match &ty.kind {
-            TypeExprKind::Base(base) => Type::Base(*base),
-            TypeExprKind::List(elem) => Type::List(Box::new(self.resolve_type(file, elem))),
+            TypeExprKind::Base(base) => self.annotated_base(*base, &ty.annotations),
+            TypeExprKind::List(elem) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
+                Type::List(Box::new(self.resolve_type(file, elem)))
+            }
             TypeExprKind::Set(elem) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
                 let resolved = self.resolve_type(file, elem);
                 self.fd_sites.push(FdSite::SetElement {
                     ty: resolved.clone(),
@@ -341,6 +366,7 @@ impl<'a> Resolver<'a, '_> {
                 Type::Set(Box::new(resolved))
             }
             TypeExprKind::Map(key, value) => {
+                self.check_misplaced_fd(&ty.annotations, "a container type");
                 let resolved_key = self.resolve_type(file, key);
                 self.fd_sites.push(FdSite::MapKey {
                     ty: resolved_key.clone(),
@@ -366,6 +392,9 @@ impl<'a> Resolver<'a, '_> {
             return Type::Base(BaseType::Fd);
         }
         let name = &ident.name;
+        if scope.is_from_missing_include(name) {
+            return Type::Error;
+        }
         let mut diagnostic = if scope.services.contains_key(name) {
             Diagnostic::error(ident.span, format!("`{name}` is a service, not a type"))
         } else if scope.consts.contains_key(name) {
@@ -529,6 +558,7 @@ impl<'a> Resolver<'a, '_> {
                 FieldList::Params | FieldList::Struct(_) => {}
             }
             let ty = self.resolve_type(file, &field.ty);
+            self.check_misplaced_fd(&field.annotations, "a field");
             if let Some(default) = &field.default {
                 self.defaults.push((site(out.len()), default));
                 self.fd_sites.push(FdSite::Default {
@@ -559,11 +589,10 @@ impl<'a> Resolver<'a, '_> {
         id: DefId,
         file: FileId,
         name: &str,
-        channel: Option<(i64, Span)>,
+        channel: u8,
         extends: &Option<ast::Ident>,
         functions: &'a [ast::Function],
     ) -> Service {
-        let channel = channel.map_or(0, |(value, _)| u8::try_from(value).unwrap_or(0));
         let extends = extends
             .as_ref()
             .and_then(|base| self.resolve_service(file, base));
@@ -619,6 +648,9 @@ impl<'a> Resolver<'a, '_> {
         let scope = &self.scopes[file.index()];
         if let Some(&id) = scope.services.get(&base.name) {
             return Some(id);
+        }
+        if scope.is_from_missing_include(&base.name) {
+            return None;
         }
         let message = match scope.types.get(&base.name) {
             Some(&other) => {

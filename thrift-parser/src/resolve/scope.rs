@@ -23,6 +23,9 @@ pub(super) struct Scope {
     pub(super) types: HashMap<String, DefId>,
     pub(super) services: HashMap<String, DefId>,
     pub(super) consts: HashMap<String, ConstSymbol>,
+    /// The prefixes (`file.`) of the includes that could not be loaded. Their error is
+    /// already reported; the names they would have defined are not reported again.
+    pub(super) missing: Vec<String>,
 }
 
 /// The names one file exports: filled for each file, then copied into the scopes of the
@@ -35,6 +38,13 @@ pub(super) struct Exports {
 }
 
 impl Scope {
+    /// True when `name` is qualified by an include that could not be loaded (`missing.Type`).
+    pub(super) fn is_from_missing_include(&self, name: &str) -> bool {
+        self.missing
+            .iter()
+            .any(|prefix| name.starts_with(prefix.as_str()))
+    }
+
     /// Adds `exports` under `prefix` (empty for the file's own names). Earlier entries win,
     /// so a duplicate definition does not shadow the first one.
     pub(super) fn add(&mut self, prefix: &str, exports: &Exports) {

@@ -500,6 +500,407 @@ impl _rt::ReadThrift for Docs {
         })
     }
 }
+/// Javadoc-style HTML, kept as text:
+/// \<ul\>
+/// \<li\>an item that goes on
+/// over the next line\</li\>
+///   \<li\>an indented item
+///    continued deeper\</li\>
+/// \</ul\>
+/// \<p\>With \<b\>bold\</b\>, \<code\>a \< b\</code\>, \<br/\>, &amp;, &lt;tag&gt; and \<!-- a comment --\>.
+/// \<pre\>
+///    indented inside pre
+/// \</pre\>
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct HtmlDocs {
+    /// \<li\>a field doc that starts with an item
+    ///  and continues\</li\>
+    pub item: i32,
+}
+impl _rt::WriteThrift for HtmlDocs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+        w.write_struct_begin("HtmlDocs")?;
+        _rt::write_field(w, 1, &self.item)?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+impl _rt::ReadThrift for HtmlDocs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+        let mut field_0 = ::core::option::Option::None;
+        r.read_struct_begin()?;
+        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+            match field.id {
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "HtmlDocs", "item")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
+            }
+        }
+        r.read_struct_end()?;
+        ::core::result::Result::Ok(Self {
+            item: field_0.unwrap_or_default(),
+        })
+    }
+}
+/// # A heading
+/// #include \<stdio.h\>
+/// Setext
+/// ======
+/// \> a quote
+/// that goes on
+/// | a | table |
+/// |---|-------|
+/// * * *
+///    indented after a rule
+/// text
+/// 2. not a list after a paragraph
+///    continued
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct MarkdownDocs(pub i32);
+impl MarkdownDocs {
+    /// - a value doc
+    ///   lazily continued
+    pub const ONE: Self = Self(1i32);
+    /// Every value the IDL declares, in IDL order.
+    pub const KNOWN: &'static [Self] = &[Self::ONE];
+    /// The IDL name of this value, or `None` for a number this build does not know.
+    pub fn name(self) -> ::core::option::Option<&'static str> {
+        match self.0 {
+            1i32 => ::core::option::Option::Some("ONE"),
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+impl ::core::fmt::Debug for MarkdownDocs {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        match self.name() {
+            ::core::option::Option::Some(name) => {
+                ::core::write!(f, "MarkdownDocs::{}", name)
+            }
+            ::core::option::Option::None => ::core::write!(f, "MarkdownDocs({})", self.0),
+        }
+    }
+}
+impl ::core::convert::From<i32> for MarkdownDocs {
+    fn from(value: i32) -> Self {
+        Self(value)
+    }
+}
+impl ::core::convert::From<MarkdownDocs> for i32 {
+    fn from(value: MarkdownDocs) -> Self {
+        value.0
+    }
+}
+impl _rt::WriteThrift for MarkdownDocs {
+    const TTYPE: _rt::TType = _rt::TType::I32;
+    #[inline]
+    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+        w.write_i32(self.0)
+    }
+    #[inline]
+    fn write_as_field<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+        id: i16,
+    ) -> _rt::Result<()> {
+        w.write_scalar_field(id, _rt::Scalar::I32(self.0))
+    }
+}
+impl _rt::ReadThrift for MarkdownDocs {
+    const TTYPE: _rt::TType = _rt::TType::I32;
+    #[inline]
+    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+        r.read_i32().map(Self)
+    }
+}
+/// Lists:
+/// - dash
+///   continued lazily
+/// * star
+///   continued
+/// + plus
+///   -no space
+///   -
+///   1.
+///   after empty items
+/// 1. one
+/// 2) two
+///    overindented
+/// * - two markers on one line
+///     continued
+/// - five spaces after the marker
+/// - \`\`\`
+/// 1. \~\~\~
+///   - nested
+///    - deeper
+///      continued
+///
+///    after a blank line
+/// - \[x\] task
+/// - \[ref\]: <https://example.com>
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ListDocs {
+    pub f: i32,
+}
+impl _rt::WriteThrift for ListDocs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+        w.write_struct_begin("ListDocs")?;
+        _rt::write_field(w, 1, &self.f)?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+impl _rt::ReadThrift for ListDocs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+        let mut field_0 = ::core::option::Option::None;
+        r.read_struct_begin()?;
+        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+            match field.id {
+                1 => {
+                    _rt::read_field_into(r, field, &mut field_0, "ListDocs", "f")?;
+                }
+                _ => {
+                    _rt::skip_field(r, field)?;
+                }
+            }
+        }
+        r.read_struct_end()?;
+        ::core::result::Result::Ok(Self {
+            f: field_0.unwrap_or_default(),
+        })
+    }
+}
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub struct FenceDocsCallArgs {}
+impl _rt::WriteThrift for FenceDocsCallArgs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+        w.write_struct_begin("call_args")?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+impl _rt::ReadThrift for FenceDocsCallArgs {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+        r.read_struct_begin()?;
+        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+            _rt::skip_field(r, field)?;
+        }
+        r.read_struct_end()?;
+        ::core::result::Result::Ok(Self {})
+    }
+}
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub struct FenceDocsCallResult {}
+impl _rt::WriteThrift for FenceDocsCallResult {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+        w.write_struct_begin("call_result")?;
+        w.write_field_stop()?;
+        w.write_struct_end()
+    }
+}
+impl _rt::ReadThrift for FenceDocsCallResult {
+    const TTYPE: _rt::TType = _rt::TType::Struct;
+    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+        r.read_struct_begin()?;
+        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+            _rt::skip_field(r, field)?;
+        }
+        r.read_struct_end()?;
+        ::core::result::Result::Ok(Self {})
+    }
+}
+/// Fences, none of them a doctest:
+/// ```text
+/// plain
+/// ```
+/// ```text
+/// fn main() { this is not rust }
+/// ```
+/// ```text
+/// nor this
+/// ```
+/// ````text
+/// four backticks
+/// ````
+/// ~~~text
+/// tildes
+/// ~~~
+/// - a list with a fence
+/// ```text
+///   inside
+/// ```
+/// ```text
+/// an unclosed fence
+/// ```
+///
+/// Implement this to serve `FenceDocs`, and wrap the handler in [`FenceDocsProcessor`].
+pub trait FenceDocs: ::core::marker::Send + ::core::marker::Sync {
+    /// ```text
+    /// fn main() {}
+    /// ```
+    fn call(&self) -> ::core::result::Result<(), _rt::Error>;
+}
+/// A shared handler serves too, so one value can back several processors.
+impl<T: FenceDocs + ?::core::marker::Sized> FenceDocs for ::std::sync::Arc<T> {
+    fn call(&self) -> ::core::result::Result<(), _rt::Error> {
+        (**self).call()
+    }
+}
+/// Serves `FenceDocs` calls with a [`FenceDocs`] handler.
+#[derive(Debug, Clone)]
+pub struct FenceDocsProcessor<H> {
+    handler: H,
+}
+impl<H> FenceDocsProcessor<H> {
+    /// The service name, for registering with a multiplexed processor.
+    pub const SERVICE_NAME: &'static str = "FenceDocs";
+    /// The channel the IDL gives this service (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    /// A processor that serves calls with `handler`.
+    pub fn new(handler: H) -> Self {
+        Self { handler }
+    }
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+}
+impl<H: FenceDocs> FenceDocsProcessor<H> {
+    /// Serves one call if it is a method of this service (or a base service); returns
+    /// `false`, having read nothing more, when it is not.
+    #[doc(hidden)]
+    pub fn dispatch<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
+        handler: &H,
+        header: &_rt::MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> _rt::Result<bool> {
+        match header.name.as_str() {
+            "call" => {
+                let FenceDocsCallArgs {} = _rt::read_args(header, r, w)?;
+                let outcome = match _rt::catch_panic("call", || handler.call()) {
+                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
+                        ::core::result::Result::Ok(FenceDocsCallResult {})
+                    }
+                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
+                        ::core::result::Result::Err(_rt::undeclared_error("call", e))
+                    }
+                    ::core::result::Result::Err(exception) => {
+                        ::core::result::Result::Err(exception)
+                    }
+                };
+                _rt::reply(w, header, outcome)?;
+                ::core::result::Result::Ok(true)
+            }
+            _ => ::core::result::Result::Ok(false),
+        }
+    }
+}
+impl<H: FenceDocs> _rt::Processor for FenceDocsProcessor<H> {
+    const CHANNEL: u8 = 0;
+    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        header: &_rt::MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
+            return _rt::invalid_message_type(header, r, w);
+        }
+        if Self::dispatch(&self.handler, header, r, w)? {
+            ::core::result::Result::Ok(())
+        } else {
+            _rt::unknown_method(header, r, w)
+        }
+    }
+}
+/// Calls `FenceDocs` on a server: one method per function, base services' included.
+///
+/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
+/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
+/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
+#[derive(Debug, Clone)]
+pub struct FenceDocsClient<C> {
+    inner: C,
+}
+impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FenceDocsClient<_rt::Client<R, W>> {
+    /// A client that writes calls to `writer` and reads replies from `reader`.
+    pub fn new(reader: R, writer: W) -> Self {
+        Self {
+            inner: _rt::Client::new(reader, writer),
+        }
+    }
+    /// The reader and writer.
+    pub fn into_inner(self) -> (R, W) {
+        self.inner.into_inner()
+    }
+}
+impl<C: _rt::Caller> FenceDocsClient<C> {
+    /// The channel calls are sent on.
+    pub const CHANNEL: u8 = 0;
+    /// A client that makes its calls through `caller`.
+    pub fn from_caller(caller: C) -> Self {
+        Self { inner: caller }
+    }
+    /// The caller underneath, e.g. to set the next sequence id of a
+    /// [`Client`](_rt::Client).
+    pub fn caller_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+    /// The caller underneath.
+    pub fn into_caller(self) -> C {
+        self.inner
+    }
+    /// ```text
+    /// fn main() {}
+    /// ```
+    pub fn call(&mut self) -> ::core::result::Result<(), _rt::Error> {
+        let pending = _rt::Caller::send(
+            &mut self.inner,
+            "call",
+            _rt::MessageType::Call,
+            Self::CHANNEL,
+            |w| {
+                use _rt::ProtocolWriter as _;
+                w.write_struct_begin("call_args")?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            },
+        )?;
+        let _: FenceDocsCallResult = _rt::Caller::receive(
+            &mut self.inner,
+            "call",
+            pending,
+        )?;
+        ::core::result::Result::Ok(())
+    }
+}
+/// Backslashes: C:\\path\\to, \\n, \\\[, \\\`, \\\<b\\\>, a trailing one\\
+/// Code-like: fn main() { println!("hi"); } x = a\[0\] * b\[1\]; foo\<T\>(); Map\<String, List\<Int\>\>
+/// a && b || !c, @param foo the foo, {@link Foo}, {@code x\<y}, `arr[0]`, ``a ` b``, \`unclosed
+/// \[brackets\], \[link\](<http://x.org>), !\[img\](x.png), \[ref\]\[id\], \<angle\>, a\<b, \<T\>, <https://x.org>
+/// *bold*, _under_, __init__, ~~strike~~, ``` ` ```, ```a```
+/// URLs: "<https://quoted.org>", (<https://x.org/a_(b)>), url=<https://eq.org/a_b>, www.example.com
+/// a tab-indented line
+/// tabs    inside  text
+///
+///    four spaces
+///    eight spaces
+pub type TextDocs = i32;
+/// \\
+pub const BACKSLASH_ONLY: i32 = 1i32;
 /// Self-recursion through a required-looking (default) field.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Chain {

@@ -4,3 +4,8 @@ struct Open {
 struct Next {
   1: i32 b
 }
+
+struct Uses {
+  1: Open open
+  2: Next next
+}
