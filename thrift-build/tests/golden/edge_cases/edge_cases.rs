@@ -834,13 +834,12 @@ impl<H: FenceDocs> _rt::Processor for FenceDocsProcessor<H> {
 #[derive(Debug, Clone)]
 pub struct FenceDocsClient<C> {
     inner: C,
+    channel: u8,
 }
 impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FenceDocsClient<_rt::Client<R, W>> {
     /// A client that writes calls to `writer` and reads replies from `reader`.
     pub fn new(reader: R, writer: W) -> Self {
-        Self {
-            inner: _rt::Client::new(reader, writer),
-        }
+        Self::from_caller(_rt::Client::new(reader, writer))
     }
     /// The reader and writer.
     pub fn into_inner(self) -> (R, W) {
@@ -852,7 +851,21 @@ impl<C: _rt::Caller> FenceDocsClient<C> {
     pub const CHANNEL: u8 = 0;
     /// A client that makes its calls through `caller`.
     pub fn from_caller(caller: C) -> Self {
-        Self { inner: caller }
+        Self {
+            inner: caller,
+            channel: Self::CHANNEL,
+        }
+    }
+    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
+    /// that serves this service on another channel (as `serve_on` allows).
+    #[must_use]
+    pub fn on_channel(mut self, channel: u8) -> Self {
+        self.channel = channel;
+        self
+    }
+    /// The channel the calls are sent on.
+    pub fn channel(&self) -> u8 {
+        self.channel
     }
     /// The caller underneath, e.g. to set the next sequence id of a
     /// [`Client`](_rt::Client).
@@ -871,7 +884,7 @@ impl<C: _rt::Caller> FenceDocsClient<C> {
             &mut self.inner,
             "call",
             _rt::MessageType::Call,
-            Self::CHANNEL,
+            self.channel,
             |w| {
                 use _rt::ProtocolWriter as _;
                 w.write_struct_begin("call_args")?;
