@@ -12,6 +12,8 @@ service Ping channel 7 {
   oneway void note(1: string text),
   /** Sleeps `ms` milliseconds, then returns them. */
   i32 nap(1: i32 ms),
+  /** Returns `data`. */
+  binary blob(1: binary data),
 }
 
 /** Plain arithmetic on a second channel. */

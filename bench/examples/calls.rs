@@ -45,6 +45,15 @@ fn main() -> Result<(), thrift_bench::BoxError> {
     let mut endpoint_server = None;
     let mut caller = match implementation.as_str() {
         "raw" => raw::connect(&raw::start_server(socket, payload)?, payload)?,
+        "plain-to-endpoint" => {
+            let server = endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
+            rpc::connect(Implementation::Ours, server.endpoint(), transport, payload)?
+        }
+        "endpoint-to-plain" => {
+            let server = ours.insert(OursServer::start(socket, transport)?);
+            let connected = channels::connect(server.endpoint(), transport)?;
+            Box::new(channels::EndpointEcho::new(connected.caller(), payload))
+        }
         "endpoint" => {
             let server = endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
             let connected = channels::connect(server.endpoint(), transport)?;

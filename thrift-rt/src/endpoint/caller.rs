@@ -71,7 +71,7 @@ impl Caller for EndpointCaller {
         if waits {
             shared.register(seqid, channel)?;
         }
-        if let Err(e) = shared.send(w.get_ref()) {
+        if let Err(e) = shared.send(w.into_inner()) {
             if waits {
                 shared.forget(seqid);
             }

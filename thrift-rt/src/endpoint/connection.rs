@@ -41,7 +41,7 @@ use std::collections::VecDeque;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -61,9 +61,31 @@ use crate::ttype::{MessageHeader, MessageType};
 use super::Services;
 use super::inbound::{Inbound, Polled, Reader};
 use super::message::{Incoming, Outgoing};
+use super::outbox::{Batch, BatchEnd, Outbox};
 use super::pending::{Delivery, Pending, Turn};
 use super::socket_end::SocketEnd;
 use super::watch::{Watch, Woken};
+
+/// How long a call may delay the calls buffered behind it before another thread takes
+/// them (see `read_and_serve`).
+const LEND: Duration = Duration::from_millis(1);
+
+/// What comes after the reading is given up (see `pass_reading`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum After {
+    /// Nothing is buffered: the watch waits for the socket.
+    Nothing,
+    /// Bytes of a further message are buffered: a thread takes them now.
+    Buffered,
+    /// As `Buffered`, but only if the thread giving up the reading has not taken it back
+    /// within [`LEND`].
+    BufferedLater,
+    /// A caller got its reply while others still wait for theirs: it keeps the reading for
+    /// its next call (a thread making calls in a loop thus reads every reply, and the others
+    /// cost one wake-up each, no hand-over), unless it has not called again within
+    /// [`LEND`], when a thread of the connection takes the reading.
+    Lent,
+}
 
 /// How long an idle thread of a connection stays around when another one watches.
 const IDLE_EXIT: Duration = Duration::from_secs(10);
@@ -95,7 +117,7 @@ pub(crate) struct Shared {
     /// `None` once closed: handlers made for this connection may hold its endpoint, and
     /// dropping them breaks that cycle.
     services: Mutex<Option<Arc<Services>>>,
-    writer: Mutex<Box<dyn Sender>>,
+    outbox: Outbox,
     /// Whether the transport carries descriptors.
     pub(crate) carries_fds: bool,
     /// Only ever locked by the thread holding the reading.
@@ -126,10 +148,14 @@ struct State {
     reading: bool,
     /// Bytes of a further message are buffered: the next reader polls before waiting.
     pending_read: bool,
+    /// The reading is lent ([`After::Lent`], [`After::BufferedLater`]): the timer is set.
+    lent: bool,
     /// The socket is armed in the watch.
     armed: bool,
     /// Calls waiting for a thread.
     jobs: VecDeque<Incoming>,
+    /// Answers to calls refused while every thread was busy, sent by the next one free.
+    refusals: Vec<Outgoing>,
     threads: usize,
     /// Threads waiting in the watch.
     watching: usize,
@@ -158,14 +184,16 @@ impl Shared {
         let peer = stream.peer();
         #[cfg(unix)]
         let credentials = crate::peer::of_stream(&stream);
-        let (read, write) = layer.wrap(SocketEnd::new(read, !gated), stream)?;
+        let batch = Batch::new(stream.try_clone()?);
+        let write = BatchEnd::new(stream, Arc::clone(&batch));
+        let (read, write) = layer.wrap(SocketEnd::new(read, !gated), write)?;
         let sink = transport.sink(write, &limits)?;
         let inbound = Reader::<T, L>::new(transport, read, gated, limits);
         let watch = Watch::new(&control)?;
         let shared = Arc::new_cyclic(|this| Shared {
             this: this.clone(),
             carries_fds: sink.can_carry_fds(),
-            writer: Mutex::new(Box::new(sink)),
+            outbox: Outbox::new(Box::new(sink), batch),
             settings,
             next_seqid: AtomicI32::new(0),
             services: Mutex::new(None),
@@ -180,6 +208,12 @@ impl Shared {
             #[cfg(unix)]
             credentials,
         });
+        if std::env::var_os("THRIFT_DEBUG_ADDRS").is_some() {
+            eprintln!(
+                "state {:p} inbound {:p} services {:p} outbox {:p}",
+                &shared.state, &shared.inbound, &shared.services, &shared.outbox
+            );
+        }
         // Made before the first message is read, so that it finds them.
         *lock(&shared.services) = Some(services(&shared));
         let mut state = shared.lock();
@@ -211,16 +245,18 @@ impl Shared {
     }
 
     /// Registers a call that waits for its reply, before it is sent; fails once the
-    /// connection is closed. When nobody is reading, the reading is the caller's from now:
-    /// the socket is disarmed before the call goes out, so that the reply cannot wake a
-    /// thread of the connection instead of the caller.
+    /// connection is closed.
+    ///
+    /// The caller takes the reading only once its call is sent (in `wait_reply`), though
+    /// a reply quick enough may then wake a thread of the connection first: whoever holds
+    /// the reading must never be blocked writing, or two peers writing to each other with
+    /// full socket buffers would both stop reading.
     pub(crate) fn register(&self, seqid: i32, channel: u8) -> Result<()> {
         let mut state = self.lock();
         if state.closed {
             return Err(closed_error(&self.peer, state.why_closed.as_deref()));
         }
-        let lead = self.take_reading(&mut state);
-        state.pending.register(seqid, channel, lead);
+        state.pending.register(seqid, channel, false);
         Ok(())
     }
 
@@ -231,6 +267,9 @@ impl Shared {
         }
         state.reading = true;
         state.pending_read = false;
+        if std::mem::take(&mut state.lent) {
+            self.watch.stop_timer();
+        }
         if std::mem::take(&mut state.armed) {
             self.watch.disarm(&self.control);
         }
@@ -241,14 +280,14 @@ impl Shared {
     pub(crate) fn forget(&self, seqid: i32) {
         let mut state = self.lock();
         if state.pending.forget(seqid) {
-            self.pass_reading(state, false);
+            self.pass_reading(state, After::Nothing);
         }
     }
 
     /// Writes one whole message (frame header and descriptors included) with one system
     /// call where the socket takes it all.
-    pub(crate) fn send(&self, message: &Outgoing) -> Result<()> {
-        let result = lock(&self.writer).send(message);
+    pub(crate) fn send(&self, message: Outgoing) -> Result<()> {
+        let result = self.outbox.send(message);
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
@@ -315,7 +354,7 @@ impl Shared {
                 state.pending.forget(seqid);
                 if lead {
                     // Whatever is buffered goes to the next reader.
-                    self.pass_reading(state, true);
+                    self.pass_reading(state, After::Buffered);
                 }
                 return Err(timed_out(method, timeout.unwrap_or_default()));
             }
@@ -360,10 +399,12 @@ impl Shared {
                 Next::Reply(header, message) => {
                     let pending = lock(&self.inbound).has_pending();
                     let mut state = self.lock();
-                    self.deliver(&mut state, &header, message);
+                    let wake = self.deliver(&mut state, &header, message);
                     if state.pending.answered(seqid) {
                         break (state, pending);
                     }
+                    drop(state);
+                    wake.inspect(|w| w.notify_all());
                 }
                 Next::Empty => ready = false,
                 Next::Closed => return,
@@ -372,7 +413,15 @@ impl Shared {
         if blocking {
             lock(&self.inbound).wait_for_socket(false);
         }
-        self.pass_reading(state, pending);
+        // Its own call is still in the table (its caller takes the reply next).
+        let after = if state.pending.len() > 1 {
+            After::Lent
+        } else if pending {
+            After::Buffered
+        } else {
+            After::Nothing
+        };
+        self.pass_reading(state, after);
     }
 
     /// The next message for the thread holding the reading; a connection that ended or
@@ -417,23 +466,38 @@ impl Shared {
         }
     }
 
-    /// Gives up the reading: to a caller still waiting for its reply, to a thread of the
-    /// connection when bytes of a further message are buffered (`pending`), or back to the
-    /// watch.
-    fn pass_reading(&self, mut state: MutexGuard<'_, State>, pending: bool) {
+    /// Gives up the reading: to a caller still waiting for its reply, else to whichever
+    /// thread of the connection comes first, when bytes of a further message are buffered
+    /// (at once, or once the timer goes off: see [`After`]), else back to the watch.
+    fn pass_reading(&self, mut state: MutexGuard<'_, State>, after: After) {
         state.reading = false;
         if state.closed {
             return;
         }
-        if state.pending.hand_lead() {
-            state.reading = true;
-            return;
-        }
-        if pending {
+        if after == After::Lent {
             state.pending_read = true;
-            self.wake_a_thread(&mut state);
-        } else if !std::mem::replace(&mut state.armed, true) {
-            self.watch.arm(&self.control);
+            state.lent = true;
+            return self.watch.start_timer(LEND);
+        }
+        if let Some(wake) = state.pending.hand_lead() {
+            state.reading = true;
+            drop(state);
+            return wake.notify_all();
+        }
+        match after {
+            After::Buffered => {
+                state.pending_read = true;
+                self.wake_a_thread(&mut state);
+            }
+            After::BufferedLater => {
+                state.pending_read = true;
+                state.lent = true;
+                self.watch.start_timer(LEND);
+            }
+            After::Nothing if !std::mem::replace(&mut state.armed, true) => {
+                self.watch.arm(&self.control);
+            }
+            After::Nothing | After::Lent => {}
         }
     }
 
@@ -458,17 +522,27 @@ impl Shared {
         }
         let busy = state.watching == 0 && state.threads >= self.settings.max_workers;
         if busy && state.jobs.len() >= self.settings.max_workers {
-            drop(state);
-            return self.refuse(&message, "the endpoint is overloaded");
+            // Answered by a thread of the connection: this one holds the reading and must
+            // not write.
+            if let Some(refusal) = self.refusal(&message, "the endpoint is overloaded") {
+                state.refusals.push(refusal);
+            }
+            return;
         }
         state.jobs.push_back(message);
         self.wake_a_thread(&mut state);
     }
 
     /// Hands a reply to its waiting caller.
-    fn deliver(&self, state: &mut State, header: &MessageHeader, message: Incoming) {
+    /// Returns what wakes the caller, to be notified once the state lock is released.
+    fn deliver(
+        &self,
+        state: &mut State,
+        header: &MessageHeader,
+        message: Incoming,
+    ) -> Option<Arc<Condvar>> {
         match state.pending.deliver(header.seqid, header.channel, message) {
-            Delivery::Delivered => {}
+            Delivery::Delivered(wake) => return wake,
             Delivery::Unknown => log::debug!(
                 "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
                 header.name,
@@ -482,21 +556,21 @@ impl Shared {
                 header.channel
             ),
         }
+        None
     }
 
-    /// Answers a call the endpoint cannot serve with an exception (oneway calls are dropped).
-    fn refuse(&self, message: &Incoming, why: &str) {
-        let Ok(header) = header(message, self.settings.limits) else {
-            return;
-        };
+    /// The exception answering a call the endpoint cannot serve (none for a oneway call,
+    /// which is dropped).
+    fn refusal(&self, message: &Incoming, why: &str) -> Option<Outgoing> {
+        let header = header(message, self.settings.limits).ok()?;
         if header.kind == MessageType::Oneway {
-            return log::warn!("oneway `{}` dropped: {why}", header.name);
+            log::warn!("oneway `{}` dropped: {why}", header.name);
+            return None;
         }
         let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
         let mut w = BinaryWriter::new(self.outgoing());
-        if write_exception(&mut w, &header, &exception).is_ok() {
-            let _ = self.send(w.get_ref());
-        }
+        write_exception(&mut w, &header, &exception).ok()?;
+        Some(w.into_inner())
     }
 }
 
@@ -519,19 +593,30 @@ impl Shared {
     /// thread stays; others end after [`IDLE_EXIT`].
     fn run(self: Arc<Self>) {
         mark_crew_thread();
+        // Set before the first thread starts; each thread keeps its own handle on them.
+        let Some(services) = lock(&self.services).clone() else {
+            return self.lock().threads -= 1;
+        };
         let mut state = self.lock();
         loop {
-            if let Some(call) = state.jobs.pop_front() {
+            if !state.refusals.is_empty() {
+                let refusals = std::mem::take(&mut state.refusals);
                 drop(state);
-                self.serve(call);
+                for refusal in refusals {
+                    let _ = self.send(refusal);
+                }
                 state = self.lock();
                 continue;
             }
-            if state.pending_read && !state.reading && !state.closed {
-                state.pending_read = false;
-                state.reading = true;
+            if let Some(call) = state.jobs.pop_front() {
                 drop(state);
-                self.read_and_serve();
+                self.serve(&services, call);
+                state = self.lock();
+                continue;
+            }
+            if state.pending_read && self.take_reading(&mut state) {
+                drop(state);
+                self.read_and_serve(&services);
                 state = self.lock();
                 continue;
             }
@@ -546,10 +631,9 @@ impl Shared {
             match woken {
                 Woken::Socket => {
                     state.armed = false;
-                    if !state.reading && !state.closed {
-                        state.reading = true;
+                    if self.take_reading(&mut state) {
                         drop(state);
-                        self.read_and_serve();
+                        self.read_and_serve(&services);
                         state = self.lock();
                     }
                 }
@@ -568,15 +652,24 @@ impl Shared {
         }
     }
 
-    /// Holding the reading: reads what has arrived; replies go to their callers, a call is
-    /// run here once the reading is passed on (queued for another thread if more is
-    /// buffered behind it).
-    fn read_and_serve(self: &Arc<Self>) {
+    /// Holding the reading: reads what has arrived; replies go to their callers, calls are
+    /// run here, one after another.
+    ///
+    /// Before running a call the reading is given up, so that a handler calling the peer
+    /// can read its reply, and new bytes on the socket wake another thread. Calls already
+    /// buffered behind it are *lent*: this thread takes them back after the call, unless
+    /// the call takes longer than [`LEND`], when the timer wakes another thread to take
+    /// them. So a burst of calls costs no hand-off between threads when handlers are quick,
+    /// and a slow handler delays the calls behind it by at most `LEND`.
+    fn read_and_serve(self: &Arc<Self>, services: &Services) {
         loop {
             match self.next_message() {
-                Next::Reply(header, message) => self.deliver(&mut self.lock(), &header, message),
-                Next::Call(message) if lock(&self.inbound).has_pending() => self.queue(message),
+                Next::Reply(header, message) => {
+                    let wake = self.deliver(&mut self.lock(), &header, message);
+                    wake.inspect(|w| w.notify_all());
+                }
                 Next::Call(message) => {
+                    let buffered = lock(&self.inbound).has_pending();
                     let mut state = self.lock();
                     // Someone must watch the socket while this thread runs the call.
                     let unwatched = state.watching == 0 && !state.closed;
@@ -585,23 +678,35 @@ impl Shared {
                             log::warn!("cannot start an endpoint thread: {e}");
                         }
                     }
-                    self.pass_reading(state, false);
-                    return self.serve(message);
+                    if !buffered {
+                        self.pass_reading(state, After::Nothing);
+                        return self.serve(services, message);
+                    }
+                    if state.watching == 0 {
+                        // Every thread is busy: nobody could take the calls behind this
+                        // one in time. Queue it (refused beyond the queue's bound) and
+                        // read on.
+                        drop(state);
+                        self.queue(message);
+                        continue;
+                    }
+                    self.pass_reading(state, After::BufferedLater);
+                    self.serve(services, message);
+                    if !self.take_reading(&mut self.lock()) {
+                        // Taken by someone else meanwhile.
+                        return;
+                    }
                 }
-                Next::Empty => return self.pass_reading(self.lock(), false),
+                Next::Empty => return self.pass_reading(self.lock(), After::Nothing),
                 Next::Closed => return,
             }
         }
     }
 
     /// Runs a call: decodes it, runs the service of its channel, writes the reply.
-    fn serve(self: &Arc<Self>, message: Incoming) {
-        let services = lock(&self.services).clone();
-        let Some(services) = services else {
-            return;
-        };
+    fn serve(self: &Arc<Self>, services: &Services, message: Incoming) {
         let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(self))));
-        serve_call(self, &services, message);
+        serve_call(self, services, message);
         CURRENT.with(|c| *c.borrow_mut() = previous);
     }
 }
@@ -654,32 +759,11 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming) {
         // already answered it with an exception where it could.
         log::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
     }
-    let reply = w.get_ref();
+    let reply = w.into_inner();
     if !reply.is_empty() {
         if let Err(e) = shared.send(reply) {
             log::debug!("reply to `{}` not sent: {e}", header.name);
         }
-    }
-}
-
-/// Sends whole messages: the connection's transport sink over its layers over the socket.
-/// One virtual call per message, behind the write lock.
-pub(crate) trait Sender: Send {
-    /// Frames `message` and writes it with its descriptors.
-    fn send(&mut self, message: &Outgoing) -> Result<()>;
-}
-
-impl<S: Sink + Send> Sender for S {
-    fn send(&mut self, message: &Outgoing) -> Result<()> {
-        self.write_all(message.payload())?;
-        #[cfg(unix)]
-        for fd in message.fds() {
-            if let Err(e) = self.attach_fd(fd.as_fd()) {
-                self.discard();
-                return Err(e);
-            }
-        }
-        Ok(self.flush()?)
     }
 }
 

@@ -37,7 +37,8 @@
 //! one thread wake-up per message, as on a plain connection, and a handler may still call
 //! the peer and wait: a nested chain client → server → client → server does not deadlock.
 //! Reading never waits inside a message, so a call's timeout holds whatever the peer does.
-//! Writers share one lock, and each message is encoded first and written with one `write`.
+//! Each message is encoded first and written whole; messages of threads writing at once go
+//! out together, in one `write`.
 //! See `ARCHITECTURE.md` for the details and every error path.
 //!
 //! A handler reaches the connection its call came in on with [`Endpoint::current`], to call
@@ -95,6 +96,7 @@ mod caller;
 mod connection;
 mod inbound;
 mod message;
+mod outbox;
 mod pending;
 mod recording;
 mod socket_end;

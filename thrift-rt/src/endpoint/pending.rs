@@ -28,10 +28,11 @@ pub(crate) struct Pending {
 }
 
 /// What [`Pending::deliver`] did with a reply.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Delivery {
-    /// Handed to its caller.
-    Delivered,
+    /// Handed to its caller, who is to be woken through this (after the lock is released,
+    /// so that it does not wake into a held lock); `None`: the caller is this thread.
+    Delivered(Option<Arc<Condvar>>),
     /// Nobody waits for that id (the caller timed out, or the peer made it up).
     Unknown,
     /// The caller waits on another channel.
@@ -83,10 +84,8 @@ impl Pending {
             Some(w) => {
                 w.reply = Some(reply);
                 // A caller reading its own reply is awake: no wake-up (a system call) for it.
-                if !WAKE.with(|mine| Arc::ptr_eq(mine, &w.wake)) {
-                    w.wake.notify_all();
-                }
-                Delivery::Delivered
+                let mine = WAKE.with(|mine| Arc::ptr_eq(mine, &w.wake));
+                Delivery::Delivered((!mine).then(|| Arc::clone(&w.wake)))
             }
         }
     }
@@ -112,21 +111,15 @@ impl Pending {
         self.waiting.get(&seqid).is_some_and(|w| w.reply.is_some())
     }
 
-    /// Hands the reading to one caller still waiting for its reply; `false` if there is
-    /// none.
-    pub(crate) fn hand_lead(&mut self) -> bool {
+    /// Hands the reading to one caller still waiting for its reply; returns what wakes it
+    /// (to be notified once the lock is released), `None` if there is none.
+    pub(crate) fn hand_lead(&mut self) -> Option<Arc<Condvar>> {
         let next = self
             .waiting
             .values_mut()
-            .find(|w| w.reply.is_none() && !w.lead);
-        match next {
-            Some(w) => {
-                w.lead = true;
-                w.wake.notify_all();
-                true
-            }
-            None => false,
-        }
+            .find(|w| w.reply.is_none() && !w.lead)?;
+        next.lead = true;
+        Some(Arc::clone(&next.wake))
     }
 
     /// Forgets a call whose caller stopped waiting (timeout, or its request was never sent);
@@ -163,14 +156,21 @@ mod tests {
         let mut p = Pending::default();
         p.register(1, 3, false);
         p.register(2, 55, false);
-        assert_eq!(p.deliver(2, 3, message(b"x")), Delivery::WrongChannel(55));
-        assert_eq!(p.deliver(1, 3, message(b"a")), Delivery::Delivered);
+        assert!(matches!(
+            p.deliver(2, 3, message(b"x")),
+            Delivery::WrongChannel(55)
+        ));
+        // Registered by this thread: delivered without a wake-up.
+        assert!(matches!(
+            p.deliver(1, 3, message(b"a")),
+            Delivery::Delivered(None)
+        ));
         assert!(p.answered(1));
         assert!(matches!(p.turn(1), Turn::Reply(m) if m.bytes == "a"));
-        assert_eq!(p.deliver(1, 3, message(b"")), Delivery::Unknown);
+        assert!(matches!(p.deliver(1, 3, message(b"")), Delivery::Unknown));
         assert!(matches!(p.turn(2), Turn::Wait));
-        assert!(p.hand_lead(), "call 2 still waits");
-        assert!(!p.hand_lead(), "only once");
+        assert!(p.hand_lead().is_some(), "call 2 still waits");
+        assert!(p.hand_lead().is_none(), "only once");
         assert!(matches!(p.turn(2), Turn::Lead));
         p.close();
         assert!(matches!(p.turn(2), Turn::Gone));

@@ -6,27 +6,31 @@
 //! reply wakes that caller alone, and the thread that took a call re-arms it before running
 //! the handler, so one of the threads still waiting (already asleep, not woken for the
 //! purpose) picks up whatever comes next. The doorbell (an `eventfd` counting queued jobs)
-//! wakes one idle thread per job, and all of them at once when the connection closes.
+//! wakes one idle thread per job, and all of them at once when the connection closes. A timer
+//! rings it later, for calls buffered behind one a thread is running (see `connection.rs`).
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
 use crate::transport::stream::Stream;
 
 const SOCKET: u64 = 0;
 const DOORBELL: u64 = 1;
+const TIMER: u64 = 2;
 
 /// What woke a waiting thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Woken {
     /// The socket has bytes (or an error, or the end).
     Socket,
-    /// A job was queued, or the connection is closing.
+    /// A job was queued, the connection is closing, or the timer went off.
     Doorbell,
     /// Nothing happened for the whole timeout.
     Timeout,
@@ -36,6 +40,8 @@ pub(crate) enum Woken {
 pub(crate) struct Watch {
     epoll: Epoll,
     doorbell: EventFd,
+    /// Rings the doorbell later, unless stopped first.
+    timer: TimerFd,
 }
 
 impl Watch {
@@ -46,7 +52,16 @@ impl Watch {
         let doorbell = EventFd::from_value_and_flags(0, flags)?;
         epoll.add(&doorbell, EpollEvent::new(EpollFlags::EPOLLIN, DOORBELL))?;
         epoll.add(socket.as_fd(), EpollEvent::new(armed(), SOCKET))?;
-        Ok(Self { epoll, doorbell })
+        let timer = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_CLOEXEC | TimerFlags::TFD_NONBLOCK,
+        )?;
+        epoll.add(&timer, EpollEvent::new(EpollFlags::EPOLLIN, TIMER))?;
+        Ok(Self {
+            epoll,
+            doorbell,
+            timer,
+        })
     }
 
     /// Lets the next bytes on `socket` wake one waiting thread.
@@ -78,6 +93,20 @@ impl Watch {
         let _ = self.doorbell.write(u64::MAX / 2);
     }
 
+    /// Wakes one waiting thread after `delay`, unless [`stop_timer`](Self::stop_timer) comes
+    /// first (setting it again moves it).
+    pub(crate) fn start_timer(&self, delay: Duration) {
+        let delay = TimeSpec::from_duration(delay);
+        let _ = self
+            .timer
+            .set(Expiration::OneShot(delay), TimerSetTimeFlags::empty());
+    }
+
+    /// Stops the timer (a timer that went off and was not yet noticed is forgotten too).
+    pub(crate) fn stop_timer(&self) {
+        let _ = self.timer.unset();
+    }
+
     /// Waits until something wakes this thread, or `timeout`.
     pub(crate) fn wait(&self, timeout: Duration) -> Woken {
         let mut events = [EpollEvent::empty()];
@@ -89,6 +118,10 @@ impl Watch {
                 Ok(_) if events[0].data() == DOORBELL => {
                     // Another thread may have taken the token first; the job queue decides.
                     let _ = self.doorbell.read();
+                    return Woken::Doorbell;
+                }
+                Ok(_) if events[0].data() == TIMER => {
+                    let _ = nix::unistd::read(self.timer.as_fd().as_raw_fd(), &mut [0u8; 8]);
                     return Woken::Doorbell;
                 }
                 Ok(_) => return Woken::Socket,
