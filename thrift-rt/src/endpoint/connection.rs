@@ -150,6 +150,9 @@ struct State {
     pending_read: bool,
     /// The reading is lent ([`After::Lent`], [`After::BufferedLater`]): the timer is set.
     lent: bool,
+    /// The last message read was a call (so an idle thread may wait in the socket read):
+    /// the connection serves more than it calls, for now.
+    serving: bool,
     /// The socket is armed in the watch.
     armed: bool,
     /// Calls waiting for a thread.
@@ -413,8 +416,10 @@ impl Shared {
         if blocking {
             lock(&self.inbound).wait_for_socket(false);
         }
-        // Its own call is still in the table (its caller takes the reply next).
-        let after = if state.pending.len() > 1 {
+        // Its own call is still in the table (its caller takes the reply next). Lent only
+        // while an idle thread can take the reading when the timer goes off: the callers
+        // waiting may be all the connection's threads (handlers calling back).
+        let after = if state.pending.len() > 1 && state.watching > 0 {
             After::Lent
         } else if pending {
             After::Buffered
@@ -616,12 +621,24 @@ impl Shared {
             }
             if state.pending_read && self.take_reading(&mut state) {
                 drop(state);
-                self.read_and_serve(&services);
+                self.read_and_serve(&services, false);
                 state = self.lock();
                 continue;
             }
             if state.closed {
                 break;
+            }
+            if state.serving && self.take_reading(&mut state) {
+                // Serving, and nobody reads: this thread becomes the reader and waits in the
+                // socket read itself, so that a call wakes it directly, as it would a plain
+                // server's thread; other idle threads wait in the watch for the doorbell and
+                // the timer (the socket is disarmed while somebody reads). Not while the
+                // connection's own callers read their replies: they could not take the
+                // reading from a thread waiting in the read.
+                drop(state);
+                self.read_and_serve(&services, true);
+                state = self.lock();
+                continue;
             }
             state.watching += 1;
             drop(state);
@@ -633,7 +650,7 @@ impl Shared {
                     state.armed = false;
                     if self.take_reading(&mut state) {
                         drop(state);
-                        self.read_and_serve(&services);
+                        self.read_and_serve(&services, false);
                         state = self.lock();
                     }
                 }
@@ -661,16 +678,32 @@ impl Shared {
     /// the call takes longer than [`LEND`], when the timer wakes another thread to take
     /// them. So a burst of calls costs no hand-off between threads when handlers are quick,
     /// and a slow handler delays the calls behind it by at most `LEND`.
-    fn read_and_serve(self: &Arc<Self>, services: &Services) {
+    fn read_and_serve(self: &Arc<Self>, services: &Services, blocking: bool) {
+        // `blocking`: the socket read waits; undone before the reading is given up.
+        let wait = |on: bool| {
+            if blocking {
+                lock(&self.inbound).wait_for_socket(on);
+            }
+        };
+        wait(true);
         loop {
             match self.next_message() {
                 Next::Reply(header, message) => {
-                    let wake = self.deliver(&mut self.lock(), &header, message);
+                    let mut state = self.lock();
+                    let wake = self.deliver(&mut state, &header, message);
+                    state.serving = false;
+                    drop(state);
                     wake.inspect(|w| w.notify_all());
+                    if blocking {
+                        // Callers are at work: let them read their own replies.
+                        wait(false);
+                        return self.pass_reading(self.lock(), After::Nothing);
+                    }
                 }
                 Next::Call(message) => {
                     let buffered = lock(&self.inbound).has_pending();
                     let mut state = self.lock();
+                    state.serving = true;
                     // Someone must watch the socket while this thread runs the call.
                     let unwatched = state.watching == 0 && !state.closed;
                     if unwatched && state.threads < self.settings.max_workers {
@@ -678,11 +711,7 @@ impl Shared {
                             log::warn!("cannot start an endpoint thread: {e}");
                         }
                     }
-                    if !buffered {
-                        self.pass_reading(state, After::Nothing);
-                        return self.serve(services, message);
-                    }
-                    if state.watching == 0 {
+                    if buffered && state.watching == 0 {
                         // Every thread is busy: nobody could take the calls behind this
                         // one in time. Queue it (refused beyond the queue's bound) and
                         // read on.
@@ -690,14 +719,23 @@ impl Shared {
                         self.queue(message);
                         continue;
                     }
+                    wait(false);
+                    if !buffered {
+                        self.pass_reading(state, After::Nothing);
+                        return self.serve(services, message);
+                    }
                     self.pass_reading(state, After::BufferedLater);
                     self.serve(services, message);
                     if !self.take_reading(&mut self.lock()) {
                         // Taken by someone else meanwhile.
                         return;
                     }
+                    wait(true);
                 }
-                Next::Empty => return self.pass_reading(self.lock(), After::Nothing),
+                Next::Empty => {
+                    wait(false);
+                    return self.pass_reading(self.lock(), After::Nothing);
+                }
                 Next::Closed => return,
             }
         }
