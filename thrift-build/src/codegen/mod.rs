@@ -8,10 +8,10 @@ pub(crate) mod docs;
 pub(crate) mod enums;
 pub(crate) mod services;
 pub(crate) mod structs;
+mod tokens;
 pub(crate) mod unions;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
@@ -19,61 +19,19 @@ use thrift_parser::Program;
 use thrift_parser::ir::{DefKind, StructKind};
 use thrift_parser::source::FileId;
 
-use crate::Error;
-use crate::config::{Config, Generated};
 use crate::context::Context;
+use crate::error::Error;
 use crate::names::ident;
 use crate::types::Here;
 
-/// Loads, resolves and generates; nothing is written.
-pub(crate) fn generate(config: &Config, files: &[impl AsRef<Path>]) -> Result<Generated, Error> {
-    config.validate()?;
-    let mut loader = thrift_parser::Loader::new();
-    for dir in &config.include_dirs {
-        loader.include_dir(dir);
-    }
-    let loaded = loader.load(files);
-    if !loaded.diagnostics.has_errors() && !loaded.diagnostics.is_empty() {
-        report_warnings(config, &loaded.render_diagnostics());
-    }
-    let program = loaded
-        .into_result()
-        .map_err(|rendered| Error::Idl(rendered.text))?;
-    for warning in config.unmatched(&program) {
-        if config.emit_rerun_if_changed {
-            println!("cargo:warning=thrift-build: {warning}");
-        } else {
-            eprintln!("thrift-build: warning: {warning}");
-        }
-    }
-    let cx = Context::new(&program, config);
-    let cycles = cx.required_cycle_warnings();
-    if !cycles.is_empty() {
-        report_warnings(config, &cycles.render(&program.sources));
-    }
+/// Every output file for the program in `cx`: `mod.rs` first, then one per local module.
+pub(crate) fn emit_all(cx: &Context<'_>) -> Result<Vec<(String, String)>, Error> {
     let modules = cx.local_modules();
-    let mut out = vec![("mod.rs".to_string(), root_module(&cx, &modules)?)];
+    let mut out = vec![("mod.rs".to_string(), root_module(cx, &modules)?)];
     for (path, file) in &modules {
-        out.push((file_name(path), emit_file(&cx, *file)?));
+        out.push((file_name(path), emit_file(cx, *file)?));
     }
-    let inputs = program
-        .files
-        .iter()
-        .map(|f| program.path(f.id).to_path_buf())
-        .collect();
-    Ok(Generated { files: out, inputs })
-}
-
-/// Shows rendered IDL warnings: as `cargo:warning` lines from a build script (cargo prints
-/// them), else on stderr.
-fn report_warnings(config: &Config, rendered: &str) {
-    if config.emit_rerun_if_changed {
-        for line in rendered.lines().filter(|l| !l.trim().is_empty()) {
-            println!("cargo:warning={line}");
-        }
-    } else {
-        eprint!("{rendered}");
-    }
+    Ok(out)
 }
 
 /// The output file of a module: its path joined with dots (`mod.rs` is taken by the root).

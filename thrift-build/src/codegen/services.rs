@@ -24,54 +24,33 @@ use quote::quote;
 use thrift_parser::ir::{BaseType, DefId, DefKind, Field, Function, Service, Type};
 
 use super::docs::opt_doc_attrs;
-use super::structs::{self, FieldModel, StructModel, id_literal};
-use crate::context::{Caps, Context, FunctionNames, ServiceNames};
-use crate::names::{Scope, camel_case, ident, snake_case};
+use super::structs::{self, FieldModel, StructModel};
+use super::tokens::id_literal;
+use crate::context::{Context, DefaultImpl, FunctionNames, ServiceNames, service_chain};
+use crate::names::ident;
 use crate::types::{COMPLEX_TYPE, Here, has_double};
-
-/// Argument and result structs derive `Clone`, `Debug` and `PartialEq` only (`Debug` only
-/// when they can hold a file descriptor).
-fn wire_caps(no_fds: bool) -> Caps {
-    Caps {
-        no_fds,
-        eq: false,
-        hash: false,
-        ord: false,
-        default: false,
-    }
-}
-
-/// True when the arguments of `function` can hold a file descriptor.
-fn args_hold_fds(cx: &Context<'_>, function: &Function) -> bool {
-    function.params.iter().any(|p| cx.holds_fd(&p.ty))
-}
-
-/// True when the result of `function` (its return value or a declared exception) can hold a
-/// file descriptor.
-fn result_holds_fds(cx: &Context<'_>, function: &Function) -> bool {
-    function
-        .returns
-        .iter()
-        .chain(function.throws.iter().map(|e| &e.ty))
-        .any(|ty| cx.holds_fd(ty))
-}
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);
     let DefKind::Service(service) = &def.kind else {
         unreachable!("services are services")
     };
-    let names = &cx.services[&def_id];
+    let names = cx.service_names(def_id);
     let mut items = Vec::new();
-    for (function, fn_names) in service.functions.iter().zip(&names.functions) {
+    for (index, (function, fn_names)) in service.functions.iter().zip(&names.functions).enumerate()
+    {
         if let Some(error) = &fn_names.error {
-            items.push(error_enum(cx, def_id, function, error, here));
+            items.push(error_enum(cx, def_id, function, fn_names, error, here));
         }
         if cx.config.server {
-            items.push(structs::emit(&args_model(cx, function, fn_names, here)));
+            items.push(structs::emit(&args_model(
+                cx, def_id, index, function, here,
+            )));
         }
         if !function.oneway {
-            items.push(structs::emit(&result_model(cx, function, fn_names, here)));
+            items.push(structs::emit(&result_model(
+                cx, def_id, index, function, here,
+            )));
         }
     }
     if cx.config.server {
@@ -87,15 +66,17 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
 /// The hidden argument struct: the parameters as fields.
 fn args_model(
     cx: &Context<'_>,
+    service: DefId,
+    index: usize,
     function: &Function,
-    names: &FunctionNames,
     here: Here,
 ) -> StructModel {
-    let param_names = param_names(function);
+    let names = &cx.service_names(service).functions[index];
+    let param_names = &names.params;
     let fields = function
         .params
         .iter()
-        .zip(&param_names)
+        .zip(param_names)
         .map(|(param, name)| {
             let default = structs::field_default(cx, None, param, false, here);
             wire_field(
@@ -116,7 +97,8 @@ fn args_model(
         hidden: true,
         attrs: Vec::new(),
         fields,
-        caps: wire_caps(!args_hold_fds(cx, function)),
+        caps: cx.wire_derives(service, index).args,
+        default: DefaultImpl::None,
         complex: function
             .params
             .iter()
@@ -131,11 +113,13 @@ fn args_model(
 /// The hidden result struct: `success` (id 0) and one optional field per exception.
 fn result_model(
     cx: &Context<'_>,
+    service: DefId,
+    index: usize,
     function: &Function,
-    names: &FunctionNames,
     here: Here,
 ) -> StructModel {
-    // `success` (id 0), then the exceptions, named as `result_field_names` names them.
+    let names = &cx.service_names(service).functions[index];
+    // `success` (id 0), then the exceptions.
     let wire = function.returns.iter().map(|ty| (0, "success", ty)).chain(
         function
             .throws
@@ -143,8 +127,8 @@ fn result_model(
             .map(|e| (e.id, e.name.as_str(), &e.ty)),
     );
     let fields = wire
-        .zip(result_field_names(function))
-        .map(|((id, idl_name, ty), name)| wire_field(cx, id, idl_name, name, ty, None, here))
+        .zip(&names.result_fields)
+        .map(|((id, idl_name, ty), name)| wire_field(cx, id, idl_name, ident(name), ty, None, here))
         .collect();
     StructModel {
         name: ident(&names.result),
@@ -153,7 +137,8 @@ fn result_model(
         hidden: true,
         attrs: Vec::new(),
         fields,
-        caps: wire_caps(!result_holds_fds(cx, function)),
+        caps: cx.wire_derives(service, index).result,
+        default: DefaultImpl::None,
         complex: function
             .returns
             .iter()
@@ -186,35 +171,16 @@ fn wire_field(
     }
 }
 
-/// Parameter names (unique, snake case, escaped). The locals of client methods are taken.
-fn param_names(function: &Function) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["w", "seqid", "result"]);
-    function
-        .params
-        .iter()
-        .map(|p| scope.claim(&snake_case(&p.name)))
-        .collect()
-}
-
-/// Variant names of a method's error enum (`Thrift` is the catch-all).
-fn error_variants(function: &Function) -> Vec<Ident> {
-    let mut scope = Scope::with_reserved(&["Thrift"]);
-    function
-        .throws
-        .iter()
-        .map(|e| ident(&scope.claim(&camel_case(&e.name))))
-        .collect()
-}
-
 fn error_enum(
     cx: &Context<'_>,
     service: DefId,
     function: &Function,
+    names: &FunctionNames,
     name: &str,
     here: Here,
 ) -> TokenStream {
     let name = ident(name);
-    let variants = error_variants(function);
+    let variants: Vec<Ident> = names.error_variants.iter().map(|v| ident(v)).collect();
     let types: Vec<TokenStream> = function
         .throws
         .iter()
@@ -297,7 +263,7 @@ fn error_enum(
 
 /// The error type of a method: its own enum (next to the service), or `thrift_rt::Error`.
 fn error_type(cx: &Context<'_>, service: DefId, index: usize, here: Here) -> TokenStream {
-    match &cx.services[&service].functions[index].error {
+    match &cx.service_names(service).functions[index].error {
         Some(name) => sibling_path(cx, service, name, here),
         None => quote!(_rt::Error),
     }
@@ -317,7 +283,12 @@ fn return_type(cx: &Context<'_>, function: &Function, here: Here) -> TokenStream
 
 /// Lint allowances for a method generated from `function` (handler or client): each is
 /// about the IDL's choices, which generated code cannot change.
-fn method_allows(cx: &Context<'_>, function: &Function, method: &str) -> TokenStream {
+fn method_allows(
+    cx: &Context<'_>,
+    function: &Function,
+    names: &FunctionNames,
+    method: &str,
+) -> TokenStream {
     let mut lints = Vec::new();
     // Rust naming conventions for `new`, `from_*` and `into_*` assume constructors and
     // conversions; an IDL method of that name is neither.
@@ -345,7 +316,8 @@ fn method_allows(cx: &Context<'_>, function: &Function, method: &str) -> TokenSt
         lints.push(quote!(clippy::type_complexity));
     }
     // clippy's default `disallowed_names`, which IDL authors use freely.
-    if param_names(function)
+    if names
+        .params
         .iter()
         .any(|p| matches!(p.as_str(), "foo" | "baz" | "quux"))
     {
@@ -362,7 +334,12 @@ fn method_allows(cx: &Context<'_>, function: &Function, method: &str) -> TokenSt
 fn large_err_allow(cx: &Context<'_>, services: &[DefId]) -> Option<TokenStream> {
     services
         .iter()
-        .any(|s| cx.services[s].functions.iter().any(|f| f.error.is_some()))
+        .any(|s| {
+            cx.service_names(*s)
+                .functions
+                .iter()
+                .any(|f| f.error.is_some())
+        })
         .then(|| quote!(#[allow(clippy::result_large_err)]))
 }
 
@@ -389,7 +366,11 @@ fn handler_trait(
     for (index, function) in service.functions.iter().enumerate() {
         let method = ident(&names.functions[index].method);
         let doc = opt_doc_attrs(function.doc.as_deref());
-        let args: Vec<Ident> = param_names(function).iter().map(|p| ident(p)).collect();
+        let args: Vec<Ident> = names.functions[index]
+            .params
+            .iter()
+            .map(|p| ident(p))
+            .collect();
         let params = args
             .iter()
             .zip(&function.params)
@@ -400,7 +381,12 @@ fn handler_trait(
             .collect::<Vec<_>>();
         let returns = return_type(cx, function, here);
         let error = error_type(cx, def_id, index, here);
-        let allow = method_allows(cx, function, &names.functions[index].method);
+        let allow = method_allows(
+            cx,
+            function,
+            &names.functions[index],
+            &names.functions[index].method,
+        );
         let signature =
             quote!(fn #method(&self, #(#params),*) -> ::core::result::Result<#returns, #error>);
         methods.push(quote! {
@@ -459,10 +445,10 @@ fn processor(
         .functions
         .iter()
         .enumerate()
-        .map(|(index, function)| dispatch_arm(cx, function, &names.functions[index]));
+        .map(|(index, function)| dispatch_arm(cx, def_id, index, function));
     let fallback = match service.extends {
         Some(base) => {
-            let base_processor = sibling_path(cx, base, &cx.services[&base].processor, here);
+            let base_processor = sibling_path(cx, base, &cx.service_names(base).processor, here);
             quote!(#base_processor::<H>::dispatch(handler, header, r, w))
         }
         None => quote!(::core::result::Result::Ok(false)),
@@ -544,11 +530,17 @@ fn processor(
     }
 }
 
-fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) -> TokenStream {
+fn dispatch_arm(
+    cx: &Context<'_>,
+    service: DefId,
+    index: usize,
+    function: &Function,
+) -> TokenStream {
+    let names = &cx.service_names(service).functions[index];
     let idl_method = &function.name;
     let method = ident(&names.method);
     let args_ty = ident(&names.args);
-    let arg_fields: Vec<Ident> = param_names(function).iter().map(|p| ident(p)).collect();
+    let arg_fields: Vec<Ident> = names.params.iter().map(|p| ident(p)).collect();
     let call = quote!(_rt::catch_panic(#idl_method, || handler.#method(#(args.#arg_fields),*)));
     let read_args = if function.params.is_empty() {
         quote!(let #args_ty {} = _rt::read_args(header, r, w)?;)
@@ -565,7 +557,7 @@ fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) ->
         };
     }
     let result_ty = ident(&names.result);
-    let result_fields = result_field_names(function);
+    let result_fields: Vec<Ident> = names.result_fields.iter().map(|f| ident(f)).collect();
     let none_except = |set: Option<&Ident>, value: TokenStream| {
         let inits = result_fields.iter().map(|field| {
             if Some(field) == set {
@@ -590,7 +582,7 @@ fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) ->
     let error_arms = match &names.error {
         Some(error) => {
             let error = ident(error);
-            let variants = error_variants(function);
+            let variants: Vec<Ident> = names.error_variants.iter().map(|v| ident(v)).collect();
             let arms = variants.iter().enumerate().map(|(i, variant)| {
                 let result = none_except(result_fields.get(i + offset), quote!(e));
                 quote!(::core::result::Result::Ok(::core::result::Result::Err(#error::#variant(e))) => ::core::result::Result::Ok(#result),)
@@ -609,7 +601,7 @@ fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) ->
         },
     };
     // A reply that can hold descriptors is replaced by an exception where they cannot travel.
-    let reply = if result_holds_fds(cx, function) {
+    let reply = if !cx.wire_derives(service, index).result.no_fds {
         quote!(_rt::reply_with_fds)
     } else {
         quote!(_rt::reply)
@@ -626,19 +618,6 @@ fn dispatch_arm(cx: &Context<'_>, function: &Function, names: &FunctionNames) ->
             ::core::result::Result::Ok(true)
         }
     }
-}
-
-/// The Rust field names of a result struct, as [`result_model`] assigns them.
-fn result_field_names(function: &Function) -> Vec<Ident> {
-    let mut scope = Scope::default();
-    let mut names = Vec::new();
-    if function.returns.is_some() {
-        names.push(ident(&scope.claim("success")));
-    }
-    for exception in &function.throws {
-        names.push(ident(&scope.claim(&snake_case(&exception.name))));
-    }
-    names
 }
 
 /// How a client method takes a parameter: by value (`Copy` scalars, and `fd`, whose
@@ -662,25 +641,6 @@ fn client_param(cx: &Context<'_>, ty: &Type, here: Here) -> (TokenStream, bool) 
     }
 }
 
-/// The services whose functions a client of `def_id` offers: the base chain first.
-fn service_chain(cx: &Context<'_>, def_id: DefId) -> Vec<DefId> {
-    let mut chain = vec![def_id];
-    let mut current = def_id;
-    while let DefKind::Service(Service {
-        extends: Some(base),
-        ..
-    }) = &cx.program.def(current).kind
-    {
-        if chain.contains(base) {
-            break;
-        }
-        chain.push(*base);
-        current = *base;
-    }
-    chain.reverse();
-    chain
-}
-
 fn client(
     cx: &Context<'_>,
     def_id: DefId,
@@ -695,33 +655,15 @@ fn client(
         " Calls `{}` on a server: one method per function, base services' included.",
         def.name
     );
-    let mut scope = Scope::with_reserved(&[
-        "new",
-        "into_inner",
-        "from_caller",
-        "caller_mut",
-        "into_caller",
-        "inner",
-    ]);
-    let mut methods = Vec::new();
-    let chain = service_chain(cx, def_id);
+    let chain = service_chain(cx.program, def_id);
     let large_err = large_err_allow(cx, &chain);
-    for owner in chain {
-        let DefKind::Service(owner_service) = &cx.program.def(owner).kind else {
-            continue;
+    let methods = names.client_methods.iter().map(|method| {
+        let DefKind::Service(owner) = &cx.program.def(method.owner).kind else {
+            unreachable!("clients call services")
         };
-        for (index, function) in owner_service.functions.iter().enumerate() {
-            let method_name = scope.claim(&snake_case(&function.name));
-            methods.push(client_method(
-                cx,
-                owner,
-                index,
-                function,
-                &method_name,
-                here,
-            ));
-        }
-    }
+        let function = &owner.functions[method.index];
+        client_method(cx, method.owner, method.index, function, &method.name, here)
+    });
     quote! {
         #[doc = #summary]
         ///
@@ -793,13 +735,13 @@ fn client_method(
     method_name: &str,
     here: Here,
 ) -> TokenStream {
-    let owner_names = &cx.services[&owner];
-    let fn_names = &owner_names.functions[index];
+    let fn_names = &cx.service_names(owner).functions[index];
     let method = ident(method_name);
     let idl_method = &function.name;
     let args_idl_name = format!("{}_args", function.name);
     let mut doc = opt_doc_attrs(function.doc.as_deref());
-    let params: Vec<(Ident, TokenStream, bool, &Field)> = param_names(function)
+    let params: Vec<(Ident, TokenStream, bool, &Field)> = fn_names
+        .params
         .iter()
         .zip(&function.params)
         .map(|(p, param)| {
@@ -818,7 +760,7 @@ fn client_method(
     });
     let returns = return_type(cx, function, here);
     let error = error_type(cx, owner, index, here);
-    let allow = method_allows(cx, function, method_name);
+    let allow = method_allows(cx, function, fn_names, method_name);
     let kind = if function.oneway {
         quote!(_rt::MessageType::Oneway)
     } else {
@@ -830,7 +772,7 @@ fn client_method(
         .iter()
         .any(|(_, _, by_ref, param)| !by_ref && cx.is_fd(&param.ty));
     let capture = consumes.then(|| quote!(move));
-    let fd_check = if args_hold_fds(cx, function) {
+    let fd_check = if !cx.wire_derives(owner, index).args.no_fds {
         let unsupported = if fn_names.error.is_some() {
             quote!(_rt::fds_unsupported(#idl_method).into())
         } else {
@@ -868,12 +810,13 @@ fn client_method(
         }
     } else {
         let result_ty = sibling_path(cx, owner, &fn_names.result, here);
-        let result_fields = result_field_names(function);
+        let result_fields: Vec<Ident> = fn_names.result_fields.iter().map(|f| ident(f)).collect();
         let offset = usize::from(function.returns.is_some());
         let exception_checks = match &fn_names.error {
             Some(error_name) => {
                 let error_path = sibling_path(cx, owner, error_name, here);
-                let variants = error_variants(function);
+                let variants: Vec<Ident> =
+                    fn_names.error_variants.iter().map(|v| ident(v)).collect();
                 let checks = variants.iter().enumerate().map(|(i, variant)| {
                     let field = &result_fields[i + offset];
                     quote! {

@@ -12,9 +12,10 @@ use thrift_parser::ir::{
 };
 
 use super::docs::opt_doc_attrs;
-use crate::context::{Caps, Context};
-use crate::names::{Scope, ident, snake_case};
-use crate::types::{COMPLEX_TYPE, Here, has_double, is_type_default};
+use super::tokens::{derive_attr, id_literal};
+use crate::context::{Caps, Context, DefaultImpl, is_type_default};
+use crate::names::ident;
+use crate::types::{COMPLEX_TYPE, Here, has_double};
 
 /// What the struct emitter needs to know about a struct.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub(crate) struct StructModel {
     pub(crate) attrs: Vec<TokenStream>,
     pub(crate) fields: Vec<FieldModel>,
     pub(crate) caps: Caps,
+    /// How it gets `Default`.
+    pub(crate) default: DefaultImpl,
     /// Some field type is complex enough for clippy's `type_complexity`.
     pub(crate) complex: bool,
     /// Some IDL default holds a `double` (clippy's `approx_constant` may flag it).
@@ -127,19 +130,6 @@ fn is_cheap(cx: &Context<'_>, ty: &Type, value: &ConstValue) -> bool {
     }
 }
 
-/// The Rust field names of a struct-like definition (unique, snake case, escaped).
-pub(crate) fn field_names(cx: &Context<'_>, def: DefId) -> Vec<String> {
-    let DefKind::Struct(strukt) = &cx.program.def(def).kind else {
-        return Vec::new();
-    };
-    let mut scope = Scope::default();
-    strukt
-        .fields
-        .iter()
-        .map(|f| scope.claim(&snake_case(&f.name)))
-        .collect()
-}
-
 /// The model of an IDL struct or exception.
 pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel {
     let def = cx.program.def(def_id);
@@ -147,7 +137,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         unreachable!("struct models are built for structs")
     };
     let file_name = &cx.program.file(def.file).name;
-    let names = field_names(cx, def_id);
+    let names = cx.member_names(def_id);
     let fields = strukt
         .fields
         .iter()
@@ -179,13 +169,14 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         })
         .collect();
     StructModel {
-        name: ident(&cx.names[def_id.index()]),
+        name: ident(cx.item_name(def_id)),
         idl_name: def.name.clone(),
         doc: opt_doc_attrs(def.doc.as_deref()),
         hidden: false,
         attrs: cx.config.type_attributes_for(file_name, &def.name),
         fields,
-        caps: cx.caps[def_id.index()],
+        caps: cx.caps(def_id),
+        default: cx.default_impl(def_id),
         complex: strukt.fields.iter().enumerate().any(|(index, field)| {
             let wrappers = usize::from(cx.is_optional(def_id, index))
                 + usize::from(cx.boxed.contains(&(def_id, index)));
@@ -226,45 +217,11 @@ pub(crate) fn emit(model: &StructModel) -> TokenStream {
     quote!(#declaration #default #write #read)
 }
 
-/// True when `Default` can simply be derived: no field has an IDL default of its own.
-fn derives_default(model: &StructModel) -> bool {
-    model.caps.default
-        && model.fields.iter().all(|f| {
-            !matches!(
-                f.default,
-                Some(FieldDefault::Idl(_) | FieldDefault::Cheap(_))
-            )
-        })
-}
-
-/// The derive attribute for `caps`; `Default` when `default`. A type that can hold a file
-/// descriptor derives `Debug` only.
-pub(crate) fn derives(caps: Caps, default: bool) -> TokenStream {
-    if !caps.no_fds {
-        return quote!(#[derive(Debug)]);
-    }
-    let mut derives = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
-    if caps.eq {
-        derives.push(quote!(Eq));
-    }
-    if caps.hash {
-        derives.push(quote!(Hash));
-    }
-    if caps.ord {
-        derives.push(quote!(PartialOrd));
-        derives.push(quote!(Ord));
-    }
-    if default {
-        derives.push(quote!(Default));
-    }
-    quote!(#[derive(#(#derives),*)])
-}
-
 fn declaration(model: &StructModel) -> TokenStream {
     let StructModel {
         name, doc, attrs, ..
     } = model;
-    let derive = derives(model.caps, derives_default(model));
+    let derive = derive_attr(model.caps, model.default == DefaultImpl::Derived);
     let hidden = model.hidden.then(|| quote!(#[doc(hidden)]));
     // The IDL spells the field types; an alias would not make them simpler to read.
     let complex = model
@@ -298,7 +255,7 @@ fn declaration(model: &StructModel) -> TokenStream {
 }
 
 fn default_impl(model: &StructModel) -> TokenStream {
-    if !model.caps.default || derives_default(model) {
+    if model.default != DefaultImpl::Written {
         return TokenStream::new();
     }
     let name = &model.name;
@@ -455,15 +412,5 @@ fn exception_impls(model: &StructModel, message: Option<&FieldModel>) -> TokenSt
         }
 
         impl ::std::error::Error for #name {}
-    }
-}
-
-/// A field id as a literal pattern or argument (negative ids need a separate minus sign).
-pub(crate) fn id_literal(id: i16) -> TokenStream {
-    let magnitude = proc_macro2::Literal::u16_unsuffixed(id.unsigned_abs());
-    if id < 0 {
-        quote!(-#magnitude)
-    } else {
-        quote!(#magnitude)
     }
 }
