@@ -6,7 +6,7 @@
 pub(crate) mod consts;
 pub(crate) mod docs;
 pub(crate) mod enums;
-pub(crate) mod services;
+pub(crate) mod service;
 pub(crate) mod structs;
 mod tokens;
 pub(crate) mod unions;
@@ -101,7 +101,7 @@ fn emit_file(cx: &Context<'_>, file: FileId) -> Result<String, Error> {
             DefKind::Enum(_) => enums::emit(cx, def_id),
             DefKind::Struct(s) if s.kind == StructKind::Union => unions::emit(cx, def_id, here),
             DefKind::Struct(_) => structs::emit_definition(cx, def_id, here),
-            DefKind::Service(_) => services::emit(cx, def_id, here),
+            DefKind::Service(_) => service::emit(cx, def_id, here),
         });
     }
     let body = quote!(#(#items)*);
