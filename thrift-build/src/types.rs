@@ -12,11 +12,31 @@ use crate::context::{Context, ModulePath};
 use crate::names::ident;
 use crate::options::{BinaryType, Collections, StringType};
 
-/// Where generated code is being written: the module of this IDL file (every generated item
-/// sits directly in its file's module).
+/// Where generated code is being written: the module of this IDL file, or a service's hidden
+/// wire module inside it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Here {
     pub(crate) file: FileId,
+    /// Inside a wire module: one level below the file's module.
+    pub(crate) in_wire: bool,
+}
+
+impl Here {
+    /// The module of IDL file `file`.
+    pub(crate) fn file(file: FileId) -> Here {
+        Here {
+            file,
+            in_wire: false,
+        }
+    }
+
+    /// A wire module of this file.
+    pub(crate) fn wire(self) -> Here {
+        Here {
+            in_wire: true,
+            ..self
+        }
+    }
 }
 
 impl Context<'_> {
@@ -28,8 +48,9 @@ impl Context<'_> {
     /// The path from `here` to the generated item `name` in the module of IDL file `file`.
     pub(crate) fn item_path(&self, file: FileId, name: &str, here: Here) -> TokenStream {
         let name = ident(name);
+        let wire_super = here.in_wire.then(|| quote!(super::));
         if file == here.file {
-            return quote!(#name);
+            return quote!(#wire_super #name);
         }
         match (
             &self.modules[file.index()],
@@ -40,7 +61,7 @@ impl Context<'_> {
                 // Up to the include point, then down to the target module.
                 let supers = own_path.iter().map(|_| quote!(super::));
                 let segments = target_path.iter().map(|s| ident(s));
-                quote!(#(#supers)* #(#segments::)* #name)
+                quote!(#wire_super #(#supers)* #(#segments::)* #name)
             }
             (ModulePath::Local(_), ModulePath::Extern(_)) => {
                 unreachable!("code is only generated for local modules")

@@ -91,7 +91,7 @@ fn root_module(cx: &Context<'_>, modules: &BTreeMap<Vec<String>, FileId>) -> Res
 /// The Rust code of one IDL file.
 fn emit_file(cx: &Context<'_>, file: FileId) -> Result<String, Error> {
     let program: &Program = cx.program;
-    let here = Here { file };
+    let here = Here::file(file);
     let mut items = Vec::new();
     for &def_id in &program.file(file).defs {
         let def = program.def(def_id);
@@ -123,7 +123,7 @@ fn emit_file(cx: &Context<'_>, file: FileId) -> Result<String, Error> {
 }
 
 /// True when `tokens` mention the runtime alias (so the `use` is not unused).
-fn uses_rt(tokens: &TokenStream) -> bool {
+pub(crate) fn uses_rt(tokens: &TokenStream) -> bool {
     tokens.clone().into_iter().any(|tree| match tree {
         TokenTree::Ident(i) => i == "_rt",
         TokenTree::Group(g) => uses_rt(&g.stream()),

@@ -25,8 +25,14 @@ pub(crate) struct StructModel {
     /// The IDL name (written by protocols that name structs, and used in error paths).
     pub(crate) idl_name: String,
     pub(crate) doc: TokenStream,
-    /// `#[doc(hidden)]` and no IDL docs: argument and result structs.
+    /// `#[doc(hidden)]` and no IDL docs: argument structs.
     pub(crate) hidden: bool,
+    /// A borrowed view (a client's arguments): fields may be references (`'a`), and it is
+    /// only written, never read.
+    pub(crate) view: bool,
+    /// Written by writing this expression (a view of `self`) instead of field by field, so
+    /// the two share one encoding.
+    pub(crate) write_via: Option<TokenStream>,
     pub(crate) attrs: Vec<TokenStream>,
     pub(crate) fields: Vec<FieldModel>,
     pub(crate) caps: Caps,
@@ -48,6 +54,8 @@ pub(crate) struct FieldModel {
     /// The Rust type, boxed where needed, without the `Option` of optional fields.
     pub(crate) ty: TokenStream,
     pub(crate) optional: bool,
+    /// Held by reference (`&'a ty`), in a view.
+    pub(crate) borrowed: bool,
     /// The value of a missing field: `None` when a missing field is an error.
     pub(crate) default: Option<FieldDefault>,
     pub(crate) doc: TokenStream,
@@ -160,6 +168,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
                 name: ident(&names[index]),
                 ty,
                 optional,
+                borrowed: false,
                 default,
                 doc: opt_doc_attrs(field.doc.as_deref()),
                 attrs: cx
@@ -173,6 +182,8 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         idl_name: def.name.clone(),
         doc: opt_doc_attrs(def.doc.as_deref()),
         hidden: false,
+        view: false,
+        write_via: None,
         attrs: cx.config.type_attributes_for(file_name, &def.name),
         fields,
         caps: cx.caps(def_id),
@@ -208,19 +219,30 @@ pub(crate) fn emit_definition(cx: &Context<'_>, def_id: DefId, here: Here) -> To
     quote!(#strukt #error)
 }
 
-/// Declaration, `Default` and codec impls of a struct model.
+/// Declaration, `Default` and codec impls of a struct model (a view: declaration and
+/// `WriteThrift`).
 pub(crate) fn emit(model: &StructModel) -> TokenStream {
     let declaration = declaration(model);
+    if model.view {
+        let write = write_impl(model);
+        return quote!(#declaration #write);
+    }
     let default = default_impl(model);
     let write = write_impl(model);
     let read = read_impl(model);
     quote!(#declaration #default #write #read)
 }
 
+/// `<'a>` for a view that borrows, else nothing.
+fn lifetime(model: &StructModel) -> Option<TokenStream> {
+    (model.view && model.fields.iter().any(|f| f.borrowed)).then(|| quote!(<'a>))
+}
+
 fn declaration(model: &StructModel) -> TokenStream {
     let StructModel {
         name, doc, attrs, ..
     } = model;
+    let lifetime = lifetime(model);
     let derive = derive_attr(model.caps, model.default == DefaultImpl::Derived);
     let hidden = model.hidden.then(|| quote!(#[doc(hidden)]));
     // The IDL spells the field types; an alias would not make them simpler to read.
@@ -237,6 +259,8 @@ fn declaration(model: &StructModel) -> TokenStream {
         } = field;
         let ty = if field.optional {
             quote!(::core::option::Option<#ty>)
+        } else if field.borrowed {
+            quote!(&'a #ty)
         } else {
             quote!(#ty)
         };
@@ -248,7 +272,7 @@ fn declaration(model: &StructModel) -> TokenStream {
         #derive
         #complex
         #(#attrs)*
-        pub struct #name {
+        pub struct #name #lifetime {
             #(#fields),*
         }
     }
@@ -282,10 +306,14 @@ fn default_impl(model: &StructModel) -> TokenStream {
 fn write_impl(model: &StructModel) -> TokenStream {
     let name = &model.name;
     let idl_name = &model.idl_name;
+    // `'_`: the impl never names the lifetime.
+    let lifetime = lifetime(model).map(|_| quote!(<'_>));
     let fields = model.fields.iter().map(|field| {
         let field_name = &field.name;
         let id = id_literal(field.id);
-        if field.optional {
+        if field.borrowed {
+            quote!(_rt::write_field(w, #id, self.#field_name)?;)
+        } else if field.optional {
             quote! {
                 if let ::core::option::Option::Some(value) = &self.#field_name {
                     _rt::write_field(w, #id, value)?;
@@ -295,15 +323,21 @@ fn write_impl(model: &StructModel) -> TokenStream {
             quote!(_rt::write_field(w, #id, &self.#field_name)?;)
         }
     });
+    let body = match &model.write_via {
+        Some(view) => quote!(_rt::WriteThrift::write(&#view, w)),
+        None => quote! {
+            w.write_struct_begin(#idl_name)?;
+            #(#fields)*
+            w.write_field_stop()?;
+            w.write_struct_end()
+        },
+    };
     quote! {
-        impl _rt::WriteThrift for #name {
+        impl _rt::WriteThrift for #name #lifetime {
             const TTYPE: _rt::TType = _rt::TType::Struct;
 
             fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-                w.write_struct_begin(#idl_name)?;
-                #(#fields)*
-                w.write_field_stop()?;
-                w.write_struct_end()
+                #body
             }
         }
     }

@@ -37,6 +37,8 @@ pub(crate) struct ServiceNames {
     pub(crate) processor: String,
     /// `{Service}Client`.
     pub(crate) client: String,
+    /// `{service}_wire`: the hidden module of the argument and result structs and `CHANNEL`.
+    pub(crate) wire: String,
     /// Per own function, in IDL order.
     pub(crate) functions: Vec<FunctionNames>,
     /// The client's methods: every function of the service and its bases, base first.
@@ -54,13 +56,12 @@ pub(crate) struct FunctionNames {
     pub(crate) error: Option<String>,
     /// The variants of the error enum, one per declared exception (`Thrift` is taken).
     pub(crate) error_variants: Vec<String>,
-    /// The argument struct (hidden).
+    /// The argument struct, in the wire module.
     pub(crate) args: String,
-    /// The result struct (hidden; not for oneway functions).
+    /// The borrowed view of the argument struct a client writes, in the wire module.
+    pub(crate) args_ref: String,
+    /// The result struct (an alias; not for oneway functions), in the wire module.
     pub(crate) result: String,
-    /// The fields of the result struct: `success` when the function returns a value, then
-    /// one per declared exception.
-    pub(crate) result_fields: Vec<String>,
 }
 
 /// One method of a generated client.
@@ -151,21 +152,25 @@ fn service_names(
     let handler = scope.claim(&stem);
     let processor = scope.claim(&format!("{stem}Processor"));
     let client = scope.claim(&format!("{stem}Client"));
+    let wire = scope.claim(&format!("{}_wire", snake_case(idl_name)));
+    // The wire module is a namespace of its own.
+    let mut wire_scope = Scope::with_reserved(&["_rt", "CHANNEL"]);
     let mut methods = Scope::default();
     let functions = service
         .functions
         .iter()
         .map(|function| {
             let method = methods.claim(&snake_case(&function.name));
-            let stem = format!("{stem}{}", camel_case(&function.name));
+            let wire_stem = camel_case(&function.name);
+            let stem = format!("{stem}{wire_stem}");
             FunctionNames {
                 method,
                 params: param_names(function),
                 error: (!function.throws.is_empty()).then(|| scope.claim(&format!("{stem}Error"))),
                 error_variants: error_variants(function),
-                args: scope.claim(&format!("{stem}Args")),
-                result: scope.claim(&format!("{stem}Result")),
-                result_fields: result_fields(function),
+                args: wire_scope.claim(&format!("{wire_stem}Args")),
+                args_ref: wire_scope.claim(&format!("{wire_stem}ArgsRef")),
+                result: wire_scope.claim(&format!("{wire_stem}Result")),
             }
         })
         .collect();
@@ -173,6 +178,7 @@ fn service_names(
         handler,
         processor,
         client,
+        wire,
         functions,
         client_methods: client_methods(program, def_id),
     }
@@ -180,7 +186,7 @@ fn service_names(
 
 /// Parameter names. The locals of generated client methods are taken.
 fn param_names(function: &Function) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["w", "seqid", "result"]);
+    let mut scope = Scope::with_reserved(&["w", "seqid", "result", "outcome"]);
     function
         .params
         .iter()
@@ -198,17 +204,6 @@ fn error_variants(function: &Function) -> Vec<String> {
         .collect()
 }
 
-/// The fields of a result struct: `success` (when there is a value), then the exceptions.
-fn result_fields(function: &Function) -> Vec<String> {
-    let mut scope = Scope::default();
-    let success = function.returns.iter().map(|_| "success".to_string());
-    let exceptions = function.throws.iter().map(|e| snake_case(&e.name));
-    success
-        .chain(exceptions)
-        .map(|name| scope.claim(&name))
-        .collect()
-}
-
 /// The methods of the client of `def_id`: its base chain's functions first, then its own;
 /// the client's own inherent methods are taken.
 fn client_methods(program: &Program, def_id: DefId) -> Vec<ClientMethod> {
@@ -216,6 +211,8 @@ fn client_methods(program: &Program, def_id: DefId) -> Vec<ClientMethod> {
         "new",
         "into_inner",
         "from_caller",
+        "on_channel",
+        "channel",
         "caller_mut",
         "into_caller",
         "inner",
@@ -291,7 +288,6 @@ mod tests {
         );
         assert_eq!(store.functions[0].params, ["w_"]);
         assert_eq!(store.functions[1].error_variants, ["Thrift_"]);
-        assert_eq!(store.functions[1].result_fields, ["thrift"]);
         let client: Vec<_> = store.client_methods.iter().map(|m| &m.name).collect();
         assert_eq!(client, ["new_", "get"]);
     }

@@ -1,11 +1,16 @@
 //! The error enum of a function that declares exceptions: one variant per exception, plus
 //! `Thrift` for every other failure, so callers `match` instead of downcasting.
+//!
+//! It also implements the runtime's hidden `Exceptions`: it writes and reads its declared
+//! exceptions as fields of the function's result struct, so that struct can be the
+//! runtime's generic `Reply` rather than one generated per function.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use thrift_parser::ir::{DefId, Function};
 
 use crate::codegen::docs::opt_doc_attrs;
+use crate::codegen::tokens::id_literal;
 use crate::context::{Context, FunctionNames};
 use crate::names::ident;
 use crate::types::Here;
@@ -25,6 +30,7 @@ pub(super) fn error_enum(
         .iter()
         .map(|e| cx.rust_type(&e.ty, here))
         .collect();
+    let ids: Vec<TokenStream> = function.throws.iter().map(|e| id_literal(e.id)).collect();
     let summary = format!(
         " What `{}.{}` can fail with: the exceptions the IDL declares, or any other failure.",
         cx.program.def(service).name,
@@ -95,6 +101,32 @@ pub(super) fn error_enum(
         impl ::core::convert::From<_rt::Error> for #name {
             fn from(e: _rt::Error) -> Self {
                 Self::Thrift(e)
+            }
+        }
+
+        impl _rt::Exceptions for #name {
+            fn write_exception<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+                match self {
+                    #(Self::#variants(e) => _rt::write_field(w, #ids, e),)*
+                    Self::Thrift(_) => ::core::result::Result::Ok(()),
+                }
+            }
+
+            fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+                r: &mut R,
+                field: _rt::FieldHeader,
+            ) -> _rt::Result<::core::option::Option<Self>> {
+                match field.id {
+                    #(#ids => _rt::read_exception(r, field, Self::#variants),)*
+                    _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
+                }
+            }
+
+            fn declared(self) -> _rt::Result<Self> {
+                match self {
+                    Self::Thrift(e) => ::core::result::Result::Err(e),
+                    declared => ::core::result::Result::Ok(declared),
+                }
             }
         }
     }

@@ -3,21 +3,14 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
-use thrift_parser::ir::{DefId, Service};
 
+use super::Emitting;
 use super::signature::{error_type, large_err_allow, method_allows, return_type};
 use crate::codegen::docs::opt_doc_attrs;
-use crate::context::{Context, ServiceNames};
 use crate::names::ident;
-use crate::types::Here;
 
-pub(super) fn handler_trait(
-    cx: &Context<'_>,
-    def_id: DefId,
-    service: &Service,
-    names: &ServiceNames,
-    here: Here,
-) -> TokenStream {
+pub(super) fn handler_trait(emitting: Emitting<'_>) -> TokenStream {
+    let (cx, def_id, service, names, here) = emitting.parts();
     let def = cx.program.def(def_id);
     let name = ident(&names.handler);
     let doc = opt_doc_attrs(def.doc.as_deref());

@@ -8,16 +8,19 @@
 //!   so callers `match` instead of downcasting;
 //! - `StoreProcessor<H>` implements `thrift_rt::Processor`: it dispatches on the method name,
 //!   catches handler panics, and answers unknown methods;
-//! - `StoreClient<R, W>` has one method per function (base services' functions included),
+//! - `StoreClient<C>` has one method per function (base services' functions included),
 //!   taking arguments by reference;
-//! - hidden `StoreGetArgs` / `StoreGetResult` structs are the wire format of the call.
+//! - the hidden module `store_wire` holds the wire format of the calls: `CHANNEL`, and
+//!   `GetArgs` (read by the processor), `GetArgsRef` (its borrowed view, written by the
+//!   client) and `GetResult` (an alias of the runtime's `Reply`).
 //!
-//! File descriptors (`fd`): a client method whose arguments can hold one first asks its caller
-//! whether the connection can carry them and fails with `FdUnsupported` before writing
-//! anything; it takes a bare `fd` by value, so the caller's descriptor is closed once the call
-//! is sent (a duplicate travels). A processor whose result can hold one answers through
-//! `reply_with_fds`, which sends an `INTERNAL_ERROR` exception instead of a reply the
-//! connection cannot carry.
+//! Everything that is the same for every service (the client's constructors, the processor's
+//! `Processor` impl, reading arguments, catching panics, replying, unpacking replies) is in
+//! the runtime, so each function costs a few lines of generated code.
+//!
+//! File descriptors (`fd`): see `client.rs` for calls that send them; a processor whose
+//! result can hold one answers through `serve_fds`, which sends an `INTERNAL_ERROR` exception
+//! instead of a reply the connection cannot carry.
 
 mod client;
 mod errors;
@@ -30,9 +33,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use thrift_parser::ir::{DefId, DefKind};
 
-use crate::codegen::structs;
-use crate::context::Context;
+use thrift_parser::ir::Service;
+
+use crate::context::{Context, ServiceNames};
 use crate::types::Here;
+
+/// The service being emitted, and where: what every emitter of a service artifact reads.
+#[derive(Clone, Copy)]
+pub(super) struct Emitting<'a> {
+    pub(super) cx: &'a Context<'a>,
+    pub(super) def_id: DefId,
+    pub(super) service: &'a Service,
+    pub(super) names: &'a ServiceNames,
+    pub(super) here: Here,
+}
+
+impl<'a> Emitting<'a> {
+    /// Every part, for a `let` that names them.
+    pub(super) fn parts(self) -> (&'a Context<'a>, DefId, &'a Service, &'a ServiceNames, Here) {
+        (self.cx, self.def_id, self.service, self.names, self.here)
+    }
+}
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);
@@ -41,30 +62,30 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     };
     let names = cx.service_names(def_id);
     let mut items = Vec::new();
-    for (index, (function, fn_names)) in service.functions.iter().zip(&names.functions).enumerate()
-    {
+    for (function, fn_names) in service.functions.iter().zip(&names.functions) {
         if let Some(error) = &fn_names.error {
             items.push(errors::error_enum(
                 cx, def_id, function, fn_names, error, here,
             ));
         }
-        if cx.config.server {
-            items.push(structs::emit(&wire::args_model(
-                cx, def_id, index, function, here,
-            )));
-        }
-        if !function.oneway {
-            items.push(structs::emit(&wire::result_model(
-                cx, def_id, index, function, here,
-            )));
-        }
+    }
+    let emitting = Emitting {
+        cx,
+        def_id,
+        service,
+        names,
+        here,
+    };
+    // The wire module serves the processor and the client; with neither, it serves nothing.
+    if cx.config.server || cx.config.client {
+        items.push(wire::module(emitting));
     }
     if cx.config.server {
-        items.push(handler::handler_trait(cx, def_id, service, names, here));
-        items.push(processor::processor(cx, def_id, service, names, here));
+        items.push(handler::handler_trait(emitting));
+        items.push(processor::processor(emitting));
     }
     if cx.config.client {
-        items.push(client::client(cx, def_id, service, names, here));
+        items.push(client::client(emitting));
     }
     quote!(#(#items)*)
 }
