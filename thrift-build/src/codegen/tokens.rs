@@ -1,6 +1,7 @@
-//! Small pieces of syntax several emitters write: derive attributes and field ids.
+//! Small pieces of syntax several emitters write or look for: derive attributes, field ids,
+//! and whether a body names the runtime.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use crate::context::Caps;
@@ -36,4 +37,13 @@ pub(crate) fn id_literal(id: i16) -> TokenStream {
     } else {
         quote!(#magnitude)
     }
+}
+
+/// True when `tokens` mention the runtime alias (so the `use` is not unused).
+pub(crate) fn uses_rt(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(i) => i == "_rt",
+        TokenTree::Group(g) => uses_rt(&g.stream()),
+        _ => false,
+    })
 }

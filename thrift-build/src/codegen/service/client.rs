@@ -13,7 +13,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use thrift_parser::ir::{DefId, DefKind, Function};
 
-use super::Emitting;
+use super::emitting::Emitting;
 use super::signature::{error_type, large_err_allow, method_allows, return_type, sibling_path};
 use super::wire::param_passing;
 use crate::codegen::docs::opt_doc_attrs;

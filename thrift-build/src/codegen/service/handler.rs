@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::Emitting;
+use super::emitting::Emitting;
 use super::signature::{error_type, large_err_allow, method_allows, return_type};
 use crate::codegen::docs::opt_doc_attrs;
 use crate::names::ident;

@@ -23,6 +23,7 @@
 //! instead of a reply the connection cannot carry.
 
 mod client;
+mod emitting;
 mod errors;
 mod handler;
 mod processor;
@@ -33,27 +34,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use thrift_parser::ir::{DefId, DefKind};
 
-use thrift_parser::ir::Service;
+use emitting::Emitting;
 
-use crate::context::{Context, ServiceNames};
+use crate::context::Context;
 use crate::types::Here;
-
-/// The service being emitted, and where: what every emitter of a service artifact reads.
-#[derive(Clone, Copy)]
-pub(super) struct Emitting<'a> {
-    pub(super) cx: &'a Context<'a>,
-    pub(super) def_id: DefId,
-    pub(super) service: &'a Service,
-    pub(super) names: &'a ServiceNames,
-    pub(super) here: Here,
-}
-
-impl<'a> Emitting<'a> {
-    /// Every part, for a `let` that names them.
-    pub(super) fn parts(self) -> (&'a Context<'a>, DefId, &'a Service, &'a ServiceNames, Here) {
-        (self.cx, self.def_id, self.service, self.names, self.here)
-    }
-}
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);

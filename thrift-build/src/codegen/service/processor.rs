@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use thrift_parser::ir::{DefId, Function};
 
-use super::Emitting;
+use super::emitting::Emitting;
 use super::signature::{large_err_allow, sibling_path};
 use crate::context::Context;
 use crate::names::ident;

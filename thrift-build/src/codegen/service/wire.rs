@@ -10,9 +10,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use thrift_parser::ir::{BaseType, DefId, DefKind, Function, Type};
 
-use super::Emitting;
+use super::emitting::Emitting;
 use crate::codegen::structs::{self, FieldModel, StructModel};
-use crate::codegen::uses_rt;
+use crate::codegen::tokens::uses_rt;
 use crate::context::{Context, DefaultImpl};
 use crate::names::ident;
 use crate::types::{COMPLEX_TYPE, Here, has_double};
