@@ -13,8 +13,8 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use thrift_rt::protocol::BinaryWriter;
 use thrift_rt::{MessageHeader, MessageType, ProtocolWriter, WriteThrift};
 
-use crate::ours::echo::{
-    EchoEchoBinaryArgs, EchoEchoBinaryResult, EchoEchoStringArgs, EchoEchoStringResult,
+use crate::ours::echo::echo_wire::{
+    EchoBinaryArgs, EchoBinaryResult, EchoStringArgs, EchoStringResult,
 };
 use crate::rpc::Caller;
 use crate::{BoxError, Endpoint, Payload, Socket};
@@ -28,12 +28,15 @@ pub fn messages(payload: Payload) -> (Vec<u8>, Vec<u8>) {
                 message(
                     "echo_string",
                     MessageType::Call,
-                    &EchoEchoStringArgs { s: s.clone() },
+                    &EchoStringArgs { s: s.clone() },
                 ),
                 message(
                     "echo_string",
                     MessageType::Reply,
-                    &EchoEchoStringResult { success: Some(s) },
+                    &EchoStringResult {
+                        success: Some(s),
+                        exception: None,
+                    },
                 ),
             )
         }
@@ -43,12 +46,15 @@ pub fn messages(payload: Payload) -> (Vec<u8>, Vec<u8>) {
                 message(
                     "echo_binary",
                     MessageType::Call,
-                    &EchoEchoBinaryArgs { b: b.clone() },
+                    &EchoBinaryArgs { b: b.clone() },
                 ),
                 message(
                     "echo_binary",
                     MessageType::Reply,
-                    &EchoEchoBinaryResult { success: Some(b) },
+                    &EchoBinaryResult {
+                        success: Some(b),
+                        exception: None,
+                    },
                 ),
             )
         }

@@ -62,16 +62,27 @@
 //! `file:line:column` and source line, and its `Debug` prints them, so `.unwrap()` in a build
 //! script gives a readable failure.
 
-mod codegen;
-mod config;
+// The crate's parts, in the order a build runs through them: the options the user sets, the
+// pipeline that loads the IDL, the decisions made once over the whole program, the emitters
+// that only read those decisions, and the writing of the files.
+mod builder;
+mod options;
+
+mod driver;
+
 mod context;
-mod error;
 mod names;
-mod output;
 mod types;
 
-pub use config::{BinaryType, Builder, Collections, Generated, StringType};
+mod codegen;
+
+mod error;
+mod output;
+
+pub use builder::Builder;
+pub use driver::Generated;
 pub use error::Error;
+pub use options::{BinaryType, Collections, StringType};
 
 /// Generates code for `files` (and their includes) into `OUT_DIR` with default options, and
 /// tells cargo to rerun the build script when any of them changes.

@@ -8,28 +8,49 @@ use quote::quote;
 use thrift_parser::ir::{BaseType, ConstValue, DefId, DefKind, StructKind, Type};
 use thrift_parser::source::FileId;
 
-use crate::config::{BinaryType, Collections, StringType};
 use crate::context::{Context, ModulePath};
-use crate::names::{ident, shouty_case};
+use crate::names::ident;
+use crate::options::{BinaryType, Collections, StringType};
 
-/// Where generated code is being written: the module of this IDL file (every generated item
-/// sits directly in its file's module).
+/// Where generated code is being written: the module of this IDL file, or a service's hidden
+/// wire module inside it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Here {
     pub(crate) file: FileId,
+    /// Inside a wire module: one level below the file's module.
+    pub(crate) in_wire: bool,
+}
+
+impl Here {
+    /// The module of IDL file `file`.
+    pub(crate) fn file(file: FileId) -> Here {
+        Here {
+            file,
+            in_wire: false,
+        }
+    }
+
+    /// A wire module of this file.
+    pub(crate) fn wire(self) -> Here {
+        Here {
+            in_wire: true,
+            ..self
+        }
+    }
 }
 
 impl Context<'_> {
     /// The path from `here` to definition `def`.
     pub(crate) fn def_path(&self, def: DefId, here: Here) -> TokenStream {
-        self.item_path(self.program.def(def).file, &self.names[def.index()], here)
+        self.item_path(self.program.def(def).file, self.item_name(def), here)
     }
 
     /// The path from `here` to the generated item `name` in the module of IDL file `file`.
     pub(crate) fn item_path(&self, file: FileId, name: &str, here: Here) -> TokenStream {
         let name = ident(name);
+        let wire_super = here.in_wire.then(|| quote!(super::));
         if file == here.file {
-            return quote!(#name);
+            return quote!(#wire_super #name);
         }
         match (
             &self.modules[file.index()],
@@ -40,7 +61,7 @@ impl Context<'_> {
                 // Up to the include point, then down to the target module.
                 let supers = own_path.iter().map(|_| quote!(super::));
                 let segments = target_path.iter().map(|s| ident(s));
-                quote!(#(#supers)* #(#segments::)* #name)
+                quote!(#wire_super #(#supers)* #(#segments::)* #name)
             }
             (ModulePath::Local(_), ModulePath::Extern(_)) => {
                 unreachable!("code is only generated for local modules")
@@ -214,27 +235,13 @@ impl Context<'_> {
         let DefKind::Enum(enumeration) = &self.program.def(def).kind else {
             return quote!(#path(#value));
         };
-        match enumeration.values.iter().find(|v| v.value == value) {
-            Some(known) => {
-                let name = ident(&self.enum_value_name(def, &known.name));
+        match enumeration.values.iter().position(|v| v.value == value) {
+            Some(index) => {
+                let name = ident(&self.member_names(def)[index]);
                 quote!(#path::#name)
             }
             None => quote!(#path(#value)),
         }
-    }
-
-    /// The associated-constant name of an enum value.
-    pub(crate) fn enum_value_name(&self, def: DefId, value_name: &str) -> String {
-        let DefKind::Enum(enumeration) = &self.program.def(def).kind else {
-            return shouty_case(value_name);
-        };
-        let names = crate::codegen::enums::value_names(enumeration);
-        let index = enumeration
-            .values
-            .iter()
-            .position(|v| v.name == value_name)
-            .unwrap_or(0);
-        names[index].clone()
     }
 
     /// A struct literal with every field: given ones, then IDL defaults, then type defaults.
@@ -248,11 +255,11 @@ impl Context<'_> {
         let DefKind::Struct(strukt) = &self.program.def(def).kind else {
             return quote!(#path::default());
         };
-        let field_names = crate::codegen::structs::field_names(self, def);
+        let member_names = self.member_names(def);
         if strukt.kind == StructKind::Union {
             return match given.first() {
                 Some((index, value)) => {
-                    let variant = ident(&crate::codegen::unions::variant_names(strukt)[*index]);
+                    let variant = ident(&member_names[*index]);
                     let mut expr =
                         self.field_value_expr(def, &strukt.fields[*index].ty, value, here);
                     if self.boxed.contains(&(def, *index)) {
@@ -264,7 +271,7 @@ impl Context<'_> {
             };
         }
         let fields = strukt.fields.iter().enumerate().map(|(index, field)| {
-            let name = ident(&field_names[index]);
+            let name = ident(&member_names[index]);
             let explicit = given
                 .iter()
                 .rev()
@@ -328,21 +335,6 @@ pub(crate) fn has_double(ty_value: &ConstValue) -> bool {
         ConstValue::Map(entries) => entries.iter().any(|(k, v)| has_double(k) || has_double(v)),
         ConstValue::Struct { fields, .. } => fields.iter().any(|(_, v)| has_double(v)),
         _ => false,
-    }
-}
-
-/// True when `value` is what `Default::default()` gives for its type (`0`, `false`, `""`,
-/// `[]`), so a field with it needs no hand-written default.
-pub(crate) fn is_type_default(value: &ConstValue) -> bool {
-    match value {
-        ConstValue::Bool(b) => !b,
-        ConstValue::Int(i) => *i == 0,
-        ConstValue::Double(d) => d.to_bits() == 0,
-        ConstValue::String(s) => s.is_empty(),
-        ConstValue::Uuid(bytes) => bytes.iter().all(|b| *b == 0),
-        ConstValue::List(items) => items.is_empty(),
-        ConstValue::Map(entries) => entries.is_empty(),
-        ConstValue::Enum { .. } | ConstValue::Struct { .. } => false,
     }
 }
 

@@ -807,9 +807,11 @@ fn client_and_server_can_be_turned_off() {
             .unwrap();
         text.clone()
     };
-    let has_client = |text: &str| text.contains("pub struct StoreClient");
-    let has_server =
-        |text: &str| text.contains("pub trait Store") || text.contains("pub struct StoreProcessor");
+    // The client's and processor's structs are declared by runtime macros, named here.
+    let has_client = |text: &str| text.contains("client_items!(StoreClient");
+    let has_server = |text: &str| {
+        text.contains("pub trait Store") || text.contains("processor_items!(StoreProcessor")
+    };
 
     let both = generate(true, true);
     assert!(has_client(&both) && has_server(&both), "{both}");

@@ -95,9 +95,15 @@ fn unknown_enum_value_survives() {
         ..Defaults::default()
     };
     roundtrip(&defaults);
-    roundtrip(&constructs::KitchenMixResult {
-        success: Some(Color(-2_000_000)),
-    });
+    for protocol in Protocol::ALL {
+        let result = constructs::kitchen_wire::MixResult {
+            success: Some(Color(-2_000_000)),
+            exception: None,
+        };
+        let back: constructs::kitchen_wire::MixResult =
+            decode(protocol, &encode(protocol, &result)).unwrap();
+        assert_eq!(back.success, result.success, "{protocol:?}");
+    }
     // Read from a peer that knows more values.
     let raw = Raw::default().field(5, Value::I32(99));
     assert_eq!(decode_raw::<Defaults>(&raw).unwrap().color, Color(99));
@@ -210,7 +216,7 @@ fn missing_fields_take_the_idl_defaults() {
         1,
         Value::Struct(Raw::default().field(1, Value::Double(2.0))),
     );
-    let args = decode_raw::<constructs::KitchenShapeArgs>(&raw).unwrap();
+    let args = decode_raw::<constructs::kitchen_wire::ShapeArgs>(&raw).unwrap();
     assert_eq!(args.mode, 1);
     assert_eq!(args.s, Shape::Circle(2.0));
 }

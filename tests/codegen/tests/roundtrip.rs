@@ -102,7 +102,7 @@ fn nan_in_double_sets_and_map_keys() {
 #[test]
 fn every_color() {
     for &color in Color::KNOWN {
-        roundtrip(&constructs::KitchenMixArgs {
+        roundtrip(&constructs::kitchen_wire::MixArgs {
             a: color,
             b: Color(i32::MIN),
             at: -1,
@@ -201,26 +201,39 @@ fn exceptions_display() {
 
 #[test]
 fn service_args_and_results() {
-    roundtrip(&constructs::KitchenContainersArgs {
+    roundtrip(&constructs::kitchen_wire::ContainersArgs {
         c: values::containers_full(),
         extra: vec![1, -1],
         labels: BTreeMap::from([("k".to_string(), "v".to_string())]),
     });
-    roundtrip(&constructs::KitchenShapeResult {
-        success: None,
-        failure: None,
-        conflict: Some(values::conflict()),
-    });
-    roundtrip(&constructs::KitchenShapeResult {
-        success: Some(values::shape_polygon()),
-        failure: None,
-        conflict: None,
-    });
-    roundtrip(&constructs::KitchenNotifyArgs {
+    // A declared exception travels as its own field of the result struct; the error enum
+    // (which also holds transport errors) has no `PartialEq`, so the variant is matched.
+    for protocol in Protocol::ALL {
+        let failed = constructs::kitchen_wire::ShapeResult {
+            success: None,
+            exception: Some(constructs::KitchenShapeError::Conflict(values::conflict())),
+        };
+        let back: constructs::kitchen_wire::ShapeResult =
+            decode(protocol, &encode(protocol, &failed)).unwrap();
+        assert!(back.success.is_none(), "{protocol:?}");
+        assert!(
+            matches!(back.exception, Some(constructs::KitchenShapeError::Conflict(c)) if c == values::conflict()),
+            "{protocol:?}"
+        );
+        let succeeded = constructs::kitchen_wire::ShapeResult {
+            success: Some(values::shape_polygon()),
+            exception: None,
+        };
+        let back: constructs::kitchen_wire::ShapeResult =
+            decode(protocol, &encode(protocol, &succeeded)).unwrap();
+        assert_eq!(back.success, Some(values::shape_polygon()), "{protocol:?}");
+        assert!(back.exception.is_none(), "{protocol:?}");
+    }
+    roundtrip(&constructs::kitchen_wire::NotifyArgs {
         event: "e".to_string(),
         payload: vec![1, 2, 3],
     });
-    roundtrip(&constructs::KitchenGrowArgs {
+    roundtrip(&constructs::kitchen_wire::GrowArgs {
         tree: values::tree(),
         chain: values::node_chain(),
     });
@@ -252,10 +265,10 @@ fn edge_case_keywords_and_std_names() {
     roundtrip(&edge_cases::StoreClient { id: 9 });
     roundtrip(&edge_cases::Docs { documented: 1 });
     roundtrip(&edge_cases::Thing { id: -9 });
-    roundtrip(&edge_cases::StoreTypeArgs {
+    roundtrip(&edge_cases::store_wire::TypeArgs {
         self_: edge_cases::Keywords::default(),
     });
-    roundtrip(&edge_cases::StoreIntoInnerArgs {
+    roundtrip(&edge_cases::store_wire::IntoInnerArgs {
         seqid_: 1,
         result_: 2,
     });

@@ -13,7 +13,7 @@ use codegen_tests::codec::{Protocol, encode};
 use codegen_tests::idl::base::Health;
 use codegen_tests::idl::constructs::{
     Color, Conflict, Containers, Failure, Kitchen, KitchenCheckError, KitchenClient,
-    KitchenNotifyArgs, KitchenProcessor, KitchenShapeError, Millis, Node, Scalars, Shape, Tree,
+    KitchenProcessor, KitchenShapeError, Millis, Node, Scalars, Shape, Tree,
 };
 use codegen_tests::idl::edge_cases::Thing2Client;
 use codegen_tests::values;
@@ -436,7 +436,7 @@ impl WriteThrift for NoArgs {
 #[test]
 fn oneway_writes_no_reply() {
     for protocol in Protocol::ALL {
-        let args = KitchenNotifyArgs {
+        let args = codegen_tests::idl::constructs::kitchen_wire::NotifyArgs {
             event: "e".to_string(),
             payload: vec![9],
         };
@@ -481,7 +481,7 @@ fn panic_does_not_stop_serving() {
         "check",
         MessageType::Call,
         1,
-        &codegen_tests::idl::constructs::KitchenCheckArgs {
+        &codegen_tests::idl::constructs::kitchen_wire::CheckArgs {
             what: "panic".to_string(),
         },
     );

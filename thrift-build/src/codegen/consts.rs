@@ -18,7 +18,7 @@ pub(crate) fn emit_typedef(cx: &Context<'_>, def_id: DefId, here: Here) -> Token
     let DefKind::Typedef(typedef) = &def.kind else {
         unreachable!("typedefs are typedefs")
     };
-    let name = ident(&cx.names[def_id.index()]);
+    let name = ident(cx.item_name(def_id));
     let doc = opt_doc_attrs(def.doc.as_deref());
     let target = cx.rust_type(&typedef.target, here);
     quote!(#doc pub type #name = #target;)
@@ -29,7 +29,7 @@ pub(crate) fn emit_const(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenSt
     let DefKind::Const(constant) = &def.kind else {
         unreachable!("constants are constants")
     };
-    let name = ident(&cx.names[def_id.index()]);
+    let name = ident(cx.item_name(def_id));
     let doc = opt_doc_attrs(def.doc.as_deref());
     let ty = &constant.ty;
     let value = &constant.value;

@@ -7,22 +7,11 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use thrift_parser::ir::{DefId, DefKind, Enum};
+use thrift_parser::ir::{DefId, DefKind};
 
 use super::docs::opt_doc_attrs;
 use crate::context::Context;
-use crate::names::{Scope, ident, shouty_case};
-
-/// The associated-constant names of an enum's values (unique, upper snake case; `KNOWN` is
-/// taken).
-pub(crate) fn value_names(enumeration: &Enum) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["KNOWN"]);
-    enumeration
-        .values
-        .iter()
-        .map(|v| scope.claim(&shouty_case(&v.name)))
-        .collect()
-}
+use crate::names::ident;
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId) -> TokenStream {
     let def = cx.program.def(def_id);
@@ -30,11 +19,11 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId) -> TokenStream {
         unreachable!("enums are enums")
     };
     let file_name = &cx.program.file(def.file).name;
-    let name = ident(&cx.names[def_id.index()]);
+    let name = ident(cx.item_name(def_id));
     let idl_name = &def.name;
     let doc = opt_doc_attrs(def.doc.as_deref());
     let attrs = cx.config.type_attributes_for(file_name, &def.name);
-    let names: Vec<_> = value_names(enumeration).iter().map(|n| ident(n)).collect();
+    let names: Vec<_> = cx.member_names(def_id).iter().map(|n| ident(n)).collect();
 
     let consts = enumeration
         .values

@@ -12,9 +12,10 @@ use thrift_parser::ir::{
 };
 
 use super::docs::opt_doc_attrs;
-use crate::context::{Caps, Context};
-use crate::names::{Scope, ident, snake_case};
-use crate::types::{COMPLEX_TYPE, Here, has_double, is_type_default};
+use super::tokens::{derive_attr, id_literal};
+use crate::context::{Caps, Context, DefaultImpl, is_type_default};
+use crate::names::ident;
+use crate::types::{COMPLEX_TYPE, Here, has_double};
 
 /// What the struct emitter needs to know about a struct.
 #[derive(Debug)]
@@ -24,11 +25,19 @@ pub(crate) struct StructModel {
     /// The IDL name (written by protocols that name structs, and used in error paths).
     pub(crate) idl_name: String,
     pub(crate) doc: TokenStream,
-    /// `#[doc(hidden)]` and no IDL docs: argument and result structs.
+    /// `#[doc(hidden)]` and no IDL docs: argument structs.
     pub(crate) hidden: bool,
+    /// A borrowed view (a client's arguments): fields may be references (`'a`), and it is
+    /// only written, never read.
+    pub(crate) view: bool,
+    /// Written by writing this expression (a view of `self`) instead of field by field, so
+    /// the two share one encoding.
+    pub(crate) write_via: Option<TokenStream>,
     pub(crate) attrs: Vec<TokenStream>,
     pub(crate) fields: Vec<FieldModel>,
     pub(crate) caps: Caps,
+    /// How it gets `Default`.
+    pub(crate) default: DefaultImpl,
     /// Some field type is complex enough for clippy's `type_complexity`.
     pub(crate) complex: bool,
     /// Some IDL default holds a `double` (clippy's `approx_constant` may flag it).
@@ -45,6 +54,8 @@ pub(crate) struct FieldModel {
     /// The Rust type, boxed where needed, without the `Option` of optional fields.
     pub(crate) ty: TokenStream,
     pub(crate) optional: bool,
+    /// Held by reference (`&'a ty`), in a view.
+    pub(crate) borrowed: bool,
     /// The value of a missing field: `None` when a missing field is an error.
     pub(crate) default: Option<FieldDefault>,
     pub(crate) doc: TokenStream,
@@ -127,19 +138,6 @@ fn is_cheap(cx: &Context<'_>, ty: &Type, value: &ConstValue) -> bool {
     }
 }
 
-/// The Rust field names of a struct-like definition (unique, snake case, escaped).
-pub(crate) fn field_names(cx: &Context<'_>, def: DefId) -> Vec<String> {
-    let DefKind::Struct(strukt) = &cx.program.def(def).kind else {
-        return Vec::new();
-    };
-    let mut scope = Scope::default();
-    strukt
-        .fields
-        .iter()
-        .map(|f| scope.claim(&snake_case(&f.name)))
-        .collect()
-}
-
 /// The model of an IDL struct or exception.
 pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel {
     let def = cx.program.def(def_id);
@@ -147,7 +145,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         unreachable!("struct models are built for structs")
     };
     let file_name = &cx.program.file(def.file).name;
-    let names = field_names(cx, def_id);
+    let names = cx.member_names(def_id);
     let fields = strukt
         .fields
         .iter()
@@ -170,6 +168,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
                 name: ident(&names[index]),
                 ty,
                 optional,
+                borrowed: false,
                 default,
                 doc: opt_doc_attrs(field.doc.as_deref()),
                 attrs: cx
@@ -179,13 +178,16 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         })
         .collect();
     StructModel {
-        name: ident(&cx.names[def_id.index()]),
+        name: ident(cx.item_name(def_id)),
         idl_name: def.name.clone(),
         doc: opt_doc_attrs(def.doc.as_deref()),
         hidden: false,
+        view: false,
+        write_via: None,
         attrs: cx.config.type_attributes_for(file_name, &def.name),
         fields,
-        caps: cx.caps[def_id.index()],
+        caps: cx.caps(def_id),
+        default: cx.default_impl(def_id),
         complex: strukt.fields.iter().enumerate().any(|(index, field)| {
             let wrappers = usize::from(cx.is_optional(def_id, index))
                 + usize::from(cx.boxed.contains(&(def_id, index)));
@@ -217,54 +219,31 @@ pub(crate) fn emit_definition(cx: &Context<'_>, def_id: DefId, here: Here) -> To
     quote!(#strukt #error)
 }
 
-/// Declaration, `Default` and codec impls of a struct model.
+/// Declaration, `Default` and codec impls of a struct model (a view: declaration and
+/// `WriteThrift`).
 pub(crate) fn emit(model: &StructModel) -> TokenStream {
     let declaration = declaration(model);
+    if model.view {
+        let write = write_impl(model);
+        return quote!(#declaration #write);
+    }
     let default = default_impl(model);
     let write = write_impl(model);
     let read = read_impl(model);
     quote!(#declaration #default #write #read)
 }
 
-/// True when `Default` can simply be derived: no field has an IDL default of its own.
-fn derives_default(model: &StructModel) -> bool {
-    model.caps.default
-        && model.fields.iter().all(|f| {
-            !matches!(
-                f.default,
-                Some(FieldDefault::Idl(_) | FieldDefault::Cheap(_))
-            )
-        })
-}
-
-/// The derive attribute for `caps`; `Default` when `default`. A type that can hold a file
-/// descriptor derives `Debug` only.
-pub(crate) fn derives(caps: Caps, default: bool) -> TokenStream {
-    if !caps.no_fds {
-        return quote!(#[derive(Debug)]);
-    }
-    let mut derives = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
-    if caps.eq {
-        derives.push(quote!(Eq));
-    }
-    if caps.hash {
-        derives.push(quote!(Hash));
-    }
-    if caps.ord {
-        derives.push(quote!(PartialOrd));
-        derives.push(quote!(Ord));
-    }
-    if default {
-        derives.push(quote!(Default));
-    }
-    quote!(#[derive(#(#derives),*)])
+/// `<'a>` for a view that borrows, else nothing.
+fn lifetime(model: &StructModel) -> Option<TokenStream> {
+    (model.view && model.fields.iter().any(|f| f.borrowed)).then(|| quote!(<'a>))
 }
 
 fn declaration(model: &StructModel) -> TokenStream {
     let StructModel {
         name, doc, attrs, ..
     } = model;
-    let derive = derives(model.caps, derives_default(model));
+    let lifetime = lifetime(model);
+    let derive = derive_attr(model.caps, model.default == DefaultImpl::Derived);
     let hidden = model.hidden.then(|| quote!(#[doc(hidden)]));
     // The IDL spells the field types; an alias would not make them simpler to read.
     let complex = model
@@ -280,6 +259,8 @@ fn declaration(model: &StructModel) -> TokenStream {
         } = field;
         let ty = if field.optional {
             quote!(::core::option::Option<#ty>)
+        } else if field.borrowed {
+            quote!(&'a #ty)
         } else {
             quote!(#ty)
         };
@@ -291,14 +272,14 @@ fn declaration(model: &StructModel) -> TokenStream {
         #derive
         #complex
         #(#attrs)*
-        pub struct #name {
+        pub struct #name #lifetime {
             #(#fields),*
         }
     }
 }
 
 fn default_impl(model: &StructModel) -> TokenStream {
-    if !model.caps.default || derives_default(model) {
+    if model.default != DefaultImpl::Written {
         return TokenStream::new();
     }
     let name = &model.name;
@@ -325,10 +306,14 @@ fn default_impl(model: &StructModel) -> TokenStream {
 fn write_impl(model: &StructModel) -> TokenStream {
     let name = &model.name;
     let idl_name = &model.idl_name;
+    // `'_`: the impl never names the lifetime.
+    let lifetime = lifetime(model).map(|_| quote!(<'_>));
     let fields = model.fields.iter().map(|field| {
         let field_name = &field.name;
         let id = id_literal(field.id);
-        if field.optional {
+        if field.borrowed {
+            quote!(_rt::write_field(w, #id, self.#field_name)?;)
+        } else if field.optional {
             quote! {
                 if let ::core::option::Option::Some(value) = &self.#field_name {
                     _rt::write_field(w, #id, value)?;
@@ -338,15 +323,21 @@ fn write_impl(model: &StructModel) -> TokenStream {
             quote!(_rt::write_field(w, #id, &self.#field_name)?;)
         }
     });
+    let body = match &model.write_via {
+        Some(view) => quote!(_rt::WriteThrift::write(&#view, w)),
+        None => quote! {
+            w.write_struct_begin(#idl_name)?;
+            #(#fields)*
+            w.write_field_stop()?;
+            w.write_struct_end()
+        },
+    };
     quote! {
-        impl _rt::WriteThrift for #name {
+        impl _rt::WriteThrift for #name #lifetime {
             const TTYPE: _rt::TType = _rt::TType::Struct;
 
             fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-                w.write_struct_begin(#idl_name)?;
-                #(#fields)*
-                w.write_field_stop()?;
-                w.write_struct_end()
+                #body
             }
         }
     }
@@ -455,15 +446,5 @@ fn exception_impls(model: &StructModel, message: Option<&FieldModel>) -> TokenSt
         }
 
         impl ::std::error::Error for #name {}
-    }
-}
-
-/// A field id as a literal pattern or argument (negative ids need a separate minus sign).
-pub(crate) fn id_literal(id: i16) -> TokenStream {
-    let magnitude = proc_macro2::Literal::u16_unsuffixed(id.unsigned_abs());
-    if id < 0 {
-        quote!(-#magnitude)
-    } else {
-        quote!(#magnitude)
     }
 }

@@ -7,23 +7,13 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use thrift_parser::ir::{DefId, DefKind, Struct};
+use thrift_parser::ir::{DefId, DefKind};
 
 use super::docs::opt_doc_attrs;
-use super::structs::{derives, id_literal};
+use super::tokens::{derive_attr, id_literal};
 use crate::context::Context;
-use crate::names::{Scope, camel_case, ident};
+use crate::names::ident;
 use crate::types::{COMPLEX_TYPE, Here};
-
-/// The variant names of a union's fields (unique, camel case; `Unknown` is taken).
-pub(crate) fn variant_names(strukt: &Struct) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["Unknown"]);
-    strukt
-        .fields
-        .iter()
-        .map(|f| scope.claim(&camel_case(&f.name)))
-        .collect()
-}
 
 pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
     let def = cx.program.def(def_id);
@@ -31,12 +21,12 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
         unreachable!("unions are structs")
     };
     let file_name = &cx.program.file(def.file).name;
-    let name = ident(&cx.names[def_id.index()]);
+    let name = ident(cx.item_name(def_id));
     let idl_name = &def.name;
     let doc = opt_doc_attrs(def.doc.as_deref());
     let attrs = cx.config.type_attributes_for(file_name, &def.name);
-    let variants: Vec<_> = variant_names(strukt).iter().map(|v| ident(v)).collect();
-    let derive = derives(cx.caps[def_id.index()], false);
+    let variants: Vec<_> = cx.member_names(def_id).iter().map(|v| ident(v)).collect();
+    let derive = derive_attr(cx.caps(def_id), false);
 
     let declarations = strukt.fields.iter().enumerate().map(|(index, field)| {
         let variant = &variants[index];

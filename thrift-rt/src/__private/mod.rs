@@ -5,15 +5,26 @@
 //! names such as `Result` or `Box` cannot shadow anything.
 
 mod fields;
+mod items;
+mod method;
+mod reply;
 mod service;
 
 pub use fields::{
     invalid_union, missing_field, read_field_into, read_field_value, skip_field, write_field,
     write_list,
 };
+pub use method::{
+    call, call_oneway, call_void, serve, serve_fds, serve_oneway, serve_void, serve_void_fds,
+};
+pub use reply::{Exceptions, Reply, VoidReply, read_exception};
 pub use service::{
     catch_panic, fds_unsupported, invalid_message_type, missing_result, oneway_done, read_args,
     reply, reply_with_fds, undeclared_error, unknown_method, write_exception, write_reply,
+};
+
+pub use crate::{
+    __thrift_client_items as client_items, __thrift_processor_items as processor_items,
 };
 
 pub use crate::application::{ApplicationError, ApplicationErrorKind};

@@ -42,68 +42,44 @@ impl _rt::ReadThrift for Point {
         })
     }
 }
+/// The wire format of `Health`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct HealthPingArgs {}
-impl _rt::WriteThrift for HealthPingArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("ping_args")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for HealthPingArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
+pub mod health_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Health` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct PingArgs {}
+    impl _rt::WriteThrift for PingArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&PingArgsRef {}, w)
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct HealthPingResult {
-    pub success: ::core::option::Option<bool>,
-}
-impl _rt::WriteThrift for HealthPingResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("ping_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for HealthPingResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "ping_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
+    impl _rt::ReadThrift for PingArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                _rt::skip_field(r, field)?;
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {})
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct PingArgsRef {}
+    impl _rt::WriteThrift for PingArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("ping_args")?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type PingResult = _rt::Reply<bool>;
 }
 /// Every service extends this one.
 ///
@@ -118,25 +94,7 @@ impl<T: Health + ?::core::marker::Sized> Health for ::std::sync::Arc<T> {
         (**self).ping()
     }
 }
-/// Serves `Health` calls with a [`Health`] handler.
-#[derive(Debug, Clone)]
-pub struct HealthProcessor<H> {
-    handler: H,
-}
-impl<H> HealthProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Health";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(HealthProcessor, Health, "Health", health_wire::CHANNEL);
 impl<H: Health> HealthProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -148,120 +106,15 @@ impl<H: Health> HealthProcessor<H> {
         w: &mut W,
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
-            "ping" => {
-                let HealthPingArgs {} = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("ping", || handler.ping()) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(HealthPingResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("ping", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
-            }
+            "ping" => _rt::serve(header, r, w, |_: health_wire::PingArgs| handler.ping()),
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: Health> _rt::Processor for HealthProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Health` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct HealthClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> HealthClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(HealthClient, "Health", health_wire::CHANNEL);
 impl<C: _rt::Caller> HealthClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Answers `true` while the server is up.
     pub fn ping(&mut self) -> ::core::result::Result<bool, _rt::Error> {
-        let pending = _rt::Caller::send(
-            &mut self.inner,
-            "ping",
-            _rt::MessageType::Call,
-            self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("ping_args")?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: HealthPingResult = _rt::Caller::receive(
-            &mut self.inner,
-            "ping",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("ping"))
-            }
-        }
+        _rt::call(&mut self.inner, "ping", self.channel, &health_wire::PingArgsRef {})
     }
 }

@@ -990,237 +990,6 @@ impl ::core::fmt::Display for Conflict {
     }
 }
 impl ::std::error::Error for Conflict {}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenNothingArgs {}
-impl _rt::WriteThrift for KitchenNothingArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("nothing_args")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenNothingArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenNothingResult {}
-impl _rt::WriteThrift for KitchenNothingResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("nothing_result")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenNothingResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenScalarsArgs {
-    pub s: Scalars,
-}
-impl _rt::WriteThrift for KitchenScalarsArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("scalars_args")?;
-        _rt::write_field(w, 1, &self.s)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenScalarsArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "scalars_args", "s")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            s: field_0.unwrap_or_default(),
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenScalarsResult {
-    pub success: ::core::option::Option<Scalars>,
-}
-impl _rt::WriteThrift for KitchenScalarsResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("scalars_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenScalarsResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "scalars_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenContainersArgs {
-    pub c: Containers,
-    pub extra: ::std::vec::Vec<i32>,
-    pub labels: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
-}
-impl _rt::WriteThrift for KitchenContainersArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("containers_args")?;
-        _rt::write_field(w, 1, &self.c)?;
-        _rt::write_field(w, 2, &self.extra)?;
-        _rt::write_field(w, 3, &self.labels)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenContainersArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        let mut field_2 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "containers_args",
-                        "c",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "containers_args",
-                        "extra",
-                    )?;
-                }
-                3 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_2,
-                        "containers_args",
-                        "labels",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            c: field_0.unwrap_or_default(),
-            extra: field_1.unwrap_or_default(),
-            labels: field_2.unwrap_or_default(),
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenContainersResult {
-    pub success: ::core::option::Option<Containers>,
-}
-impl _rt::WriteThrift for KitchenContainersResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("containers_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenContainersResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "containers_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
 /// What `Kitchen.shape` can fail with: the exceptions the IDL declares, or any other failure.
 #[derive(Debug)]
 pub enum KitchenShapeError {
@@ -1262,119 +1031,32 @@ impl ::core::convert::From<_rt::Error> for KitchenShapeError {
         Self::Thrift(e)
     }
 }
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenShapeArgs {
-    pub s: Shape,
-    pub mode: i32,
-}
-impl _rt::WriteThrift for KitchenShapeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("shape_args")?;
-        _rt::write_field(w, 1, &self.s)?;
-        _rt::write_field(w, 2, &self.mode)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+impl _rt::Exceptions for KitchenShapeError {
+    fn write_exception<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        match self {
+            Self::Failure(e) => _rt::write_field(w, 1, e),
+            Self::Conflict(e) => _rt::write_field(w, 2, e),
+            Self::Thrift(_) => ::core::result::Result::Ok(()),
+        }
     }
-}
-impl _rt::ReadThrift for KitchenShapeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "shape_args", "s")?;
-                }
-                2 => {
-                    _rt::read_field_into(r, field, &mut field_1, "shape_args", "mode")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
+    fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+        r: &mut R,
+        field: _rt::FieldHeader,
+    ) -> _rt::Result<::core::option::Option<Self>> {
+        match field.id {
+            1 => _rt::read_exception(r, field, Self::Failure),
+            2 => _rt::read_exception(r, field, Self::Conflict),
+            _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            s: field_0.ok_or_else(|| _rt::missing_field("shape_args", "s"))?,
-            mode: field_1.unwrap_or(1i32),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenShapeResult {
-    pub success: ::core::option::Option<Shape>,
-    pub failure: ::core::option::Option<Failure>,
-    pub conflict: ::core::option::Option<Conflict>,
-}
-impl _rt::WriteThrift for KitchenShapeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("shape_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    fn declared(self) -> _rt::Result<Self> {
+        match self {
+            Self::Thrift(e) => ::core::result::Result::Err(e),
+            declared => ::core::result::Result::Ok(declared),
         }
-        if let ::core::option::Option::Some(value) = &self.failure {
-            _rt::write_field(w, 1, value)?;
-        }
-        if let ::core::option::Option::Some(value) = &self.conflict {
-            _rt::write_field(w, 2, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for KitchenShapeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        let mut field_2 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "shape_result",
-                        "success",
-                    )?;
-                }
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "shape_result",
-                        "failure",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_2,
-                        "shape_result",
-                        "conflict",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            success: field_0,
-            failure: field_1,
-            conflict: field_2,
-        })
     }
 }
 /// What `Kitchen.check` can fail with: the exceptions the IDL declares, or any other failure.
@@ -1410,308 +1092,552 @@ impl ::core::convert::From<_rt::Error> for KitchenCheckError {
         Self::Thrift(e)
     }
 }
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenCheckArgs {
-    pub what: ::std::string::String,
-}
-impl _rt::WriteThrift for KitchenCheckArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("check_args")?;
-        _rt::write_field(w, 1, &self.what)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+impl _rt::Exceptions for KitchenCheckError {
+    fn write_exception<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        match self {
+            Self::Failure(e) => _rt::write_field(w, 1, e),
+            Self::Thrift(_) => ::core::result::Result::Ok(()),
+        }
+    }
+    fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+        r: &mut R,
+        field: _rt::FieldHeader,
+    ) -> _rt::Result<::core::option::Option<Self>> {
+        match field.id {
+            1 => _rt::read_exception(r, field, Self::Failure),
+            _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
+        }
+    }
+    fn declared(self) -> _rt::Result<Self> {
+        match self {
+            Self::Thrift(e) => ::core::result::Result::Err(e),
+            declared => ::core::result::Result::Ok(declared),
+        }
     }
 }
-impl _rt::ReadThrift for KitchenCheckArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "check_args", "what")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+/// The wire format of `Kitchen`'s calls: what its processor reads and its client writes.
+#[doc(hidden)]
+pub mod kitchen_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Kitchen` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NothingArgs {}
+    impl _rt::WriteThrift for NothingArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&NothingArgsRef {}, w)
+        }
+    }
+    impl _rt::ReadThrift for NothingArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                _rt::skip_field(r, field)?;
+            }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {})
+        }
+    }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NothingArgsRef {}
+    impl _rt::WriteThrift for NothingArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("nothing_args")?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type NothingResult = _rt::VoidReply;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ScalarsArgs {
+        pub s: super::Scalars,
+    }
+    impl _rt::WriteThrift for ScalarsArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&ScalarsArgsRef { s: &self.s }, w)
+        }
+    }
+    impl _rt::ReadThrift for ScalarsArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "scalars_args",
+                            "s",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                s: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            what: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenCheckResult {
-    pub failure: ::core::option::Option<Failure>,
-}
-impl _rt::WriteThrift for KitchenCheckResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("check_result")?;
-        if let ::core::option::Option::Some(value) = &self.failure {
-            _rt::write_field(w, 1, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ScalarsArgsRef<'a> {
+        pub s: &'a super::Scalars,
+    }
+    impl _rt::WriteThrift for ScalarsArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("scalars_args")?;
+            _rt::write_field(w, 1, self.s)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for KitchenCheckResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "check_result",
-                        "failure",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type ScalarsResult = _rt::Reply<super::Scalars>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ContainersArgs {
+        pub c: super::Containers,
+        pub extra: ::std::vec::Vec<i32>,
+        pub labels: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    }
+    impl _rt::WriteThrift for ContainersArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &ContainersArgsRef {
+                    c: &self.c,
+                    extra: &self.extra,
+                    labels: &self.labels,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for ContainersArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            let mut field_2 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "containers_args",
+                            "c",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "containers_args",
+                            "extra",
+                        )?;
+                    }
+                    3 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_2,
+                            "containers_args",
+                            "labels",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                c: field_0.unwrap_or_default(),
+                extra: field_1.unwrap_or_default(),
+                labels: field_2.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { failure: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenMixArgs {
-    pub a: Color,
-    pub b: Color,
-    pub at: Millis,
-}
-impl _rt::WriteThrift for KitchenMixArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("mix_args")?;
-        _rt::write_field(w, 1, &self.a)?;
-        _rt::write_field(w, 2, &self.b)?;
-        _rt::write_field(w, 3, &self.at)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ContainersArgsRef<'a> {
+        pub c: &'a super::Containers,
+        pub extra: &'a [i32],
+        pub labels: &'a ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
     }
-}
-impl _rt::ReadThrift for KitchenMixArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        let mut field_2 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "mix_args", "a")?;
-                }
-                2 => {
-                    _rt::read_field_into(r, field, &mut field_1, "mix_args", "b")?;
-                }
-                3 => {
-                    _rt::read_field_into(r, field, &mut field_2, "mix_args", "at")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for ContainersArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("containers_args")?;
+            _rt::write_field(w, 1, self.c)?;
+            _rt::write_field(w, 2, self.extra)?;
+            _rt::write_field(w, 3, self.labels)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type ContainersResult = _rt::Reply<super::Containers>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ShapeArgs {
+        pub s: super::Shape,
+        pub mode: i32,
+    }
+    impl _rt::WriteThrift for ShapeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &ShapeArgsRef {
+                    s: &self.s,
+                    mode: self.mode,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for ShapeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "shape_args", "s")?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "shape_args",
+                            "mode",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                s: field_0.ok_or_else(|| _rt::missing_field("shape_args", "s"))?,
+                mode: field_1.unwrap_or(1i32),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            a: field_0.unwrap_or_default(),
-            b: field_1.unwrap_or_default(),
-            at: field_2.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenMixResult {
-    pub success: ::core::option::Option<Color>,
-}
-impl _rt::WriteThrift for KitchenMixResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("mix_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ShapeArgsRef<'a> {
+        pub s: &'a super::Shape,
+        pub mode: i32,
+    }
+    impl _rt::WriteThrift for ShapeArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("shape_args")?;
+            _rt::write_field(w, 1, self.s)?;
+            _rt::write_field(w, 2, &self.mode)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for KitchenMixResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "mix_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type ShapeResult = _rt::Reply<super::Shape, super::KitchenShapeError>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct CheckArgs {
+        pub what: ::std::string::String,
+    }
+    impl _rt::WriteThrift for CheckArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&CheckArgsRef { what: &self.what }, w)
+        }
+    }
+    impl _rt::ReadThrift for CheckArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "check_args",
+                            "what",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                what: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenNotifyArgs {
-    pub event: ::std::string::String,
-    pub payload: ::std::vec::Vec<u8>,
-}
-impl _rt::WriteThrift for KitchenNotifyArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("notify_args")?;
-        _rt::write_field(w, 1, &self.event)?;
-        _rt::write_field(w, 2, &self.payload)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct CheckArgsRef<'a> {
+        pub what: &'a str,
     }
-}
-impl _rt::ReadThrift for KitchenNotifyArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "notify_args",
-                        "event",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "notify_args",
-                        "payload",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for CheckArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("check_args")?;
+            _rt::write_field(w, 1, self.what)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type CheckResult = _rt::VoidReply<super::KitchenCheckError>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct MixArgs {
+        pub a: super::Color,
+        pub b: super::Color,
+        pub at: super::Millis,
+    }
+    impl _rt::WriteThrift for MixArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &MixArgsRef {
+                    a: self.a,
+                    b: self.b,
+                    at: self.at,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for MixArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            let mut field_2 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "mix_args", "a")?;
+                    }
+                    2 => {
+                        _rt::read_field_into(r, field, &mut field_1, "mix_args", "b")?;
+                    }
+                    3 => {
+                        _rt::read_field_into(r, field, &mut field_2, "mix_args", "at")?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                a: field_0.unwrap_or_default(),
+                b: field_1.unwrap_or_default(),
+                at: field_2.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            event: field_0.unwrap_or_default(),
-            payload: field_1.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenGrowArgs {
-    pub tree: Tree,
-    pub chain: Node,
-}
-impl _rt::WriteThrift for KitchenGrowArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("grow_args")?;
-        _rt::write_field(w, 1, &self.tree)?;
-        _rt::write_field(w, 2, &self.chain)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct MixArgsRef {
+        pub a: super::Color,
+        pub b: super::Color,
+        pub at: super::Millis,
     }
-}
-impl _rt::ReadThrift for KitchenGrowArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "grow_args", "tree")?;
-                }
-                2 => {
-                    _rt::read_field_into(r, field, &mut field_1, "grow_args", "chain")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for MixArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("mix_args")?;
+            _rt::write_field(w, 1, &self.a)?;
+            _rt::write_field(w, 2, &self.b)?;
+            _rt::write_field(w, 3, &self.at)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type MixResult = _rt::Reply<super::Color>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NotifyArgs {
+        pub event: ::std::string::String,
+        pub payload: ::std::vec::Vec<u8>,
+    }
+    impl _rt::WriteThrift for NotifyArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &NotifyArgsRef {
+                    event: &self.event,
+                    payload: &self.payload,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for NotifyArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "notify_args",
+                            "event",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "notify_args",
+                            "payload",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                event: field_0.unwrap_or_default(),
+                payload: field_1.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            tree: field_0.unwrap_or_default(),
-            chain: field_1.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct KitchenGrowResult {
-    pub success: ::core::option::Option<Tree>,
-}
-impl _rt::WriteThrift for KitchenGrowResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("grow_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NotifyArgsRef<'a> {
+        pub event: &'a str,
+        pub payload: &'a [u8],
+    }
+    impl _rt::WriteThrift for NotifyArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("notify_args")?;
+            _rt::write_field(w, 1, self.event)?;
+            _rt::write_field(w, 2, self.payload)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for KitchenGrowResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "grow_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GrowArgs {
+        pub tree: super::Tree,
+        pub chain: super::Node,
+    }
+    impl _rt::WriteThrift for GrowArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &GrowArgsRef {
+                    tree: &self.tree,
+                    chain: &self.chain,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for GrowArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "grow_args",
+                            "tree",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "grow_args",
+                            "chain",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                tree: field_0.unwrap_or_default(),
+                chain: field_1.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GrowArgsRef<'a> {
+        pub tree: &'a super::Tree,
+        pub chain: &'a super::Node,
+    }
+    impl _rt::WriteThrift for GrowArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("grow_args")?;
+            _rt::write_field(w, 1, self.tree)?;
+            _rt::write_field(w, 2, self.chain)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type GrowResult = _rt::Reply<super::Tree>;
 }
 /// A service with every kind of function.
 ///
@@ -1811,25 +1737,7 @@ impl<T: Kitchen + ?::core::marker::Sized> Kitchen for ::std::sync::Arc<T> {
         (**self).grow(tree, chain)
     }
 }
-/// Serves `Kitchen` calls with a [`Kitchen`] handler.
-#[derive(Debug, Clone)]
-pub struct KitchenProcessor<H> {
-    handler: H,
-}
-impl<H> KitchenProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Kitchen";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(KitchenProcessor, Kitchen, "Kitchen", kitchen_wire::CHANNEL);
 impl<H: Kitchen> KitchenProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1843,336 +1751,110 @@ impl<H: Kitchen> KitchenProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "nothing" => {
-                let KitchenNothingArgs {} = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("nothing", || handler.nothing()) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(KitchenNothingResult {})
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("nothing", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void(
+                    header,
+                    r,
+                    w,
+                    |_: kitchen_wire::NothingArgs| handler.nothing(),
+                )
             }
             "scalars" => {
-                let args: KitchenScalarsArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "scalars",
-                    || handler.scalars(args.s),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(KitchenScalarsResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("scalars", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::ScalarsArgs| handler.scalars(args.s),
+                )
             }
             "containers" => {
-                let args: KitchenContainersArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "containers",
-                    || handler.containers(args.c, args.extra, args.labels),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(KitchenContainersResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(
-                            _rt::undeclared_error("containers", e),
-                        )
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::ContainersArgs| {
+                        handler.containers(args.c, args.extra, args.labels)
+                    },
+                )
             }
             "shape" => {
-                let args: KitchenShapeArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "shape",
-                    || handler.shape(args.s, args.mode),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(KitchenShapeResult {
-                            success: ::core::option::Option::Some(success),
-                            failure: ::core::option::Option::None,
-                            conflict: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(KitchenShapeError::Failure(e)),
-                    ) => {
-                        ::core::result::Result::Ok(KitchenShapeResult {
-                            success: ::core::option::Option::None,
-                            failure: ::core::option::Option::Some(e),
-                            conflict: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(KitchenShapeError::Conflict(e)),
-                    ) => {
-                        ::core::result::Result::Ok(KitchenShapeResult {
-                            success: ::core::option::Option::None,
-                            failure: ::core::option::Option::None,
-                            conflict: ::core::option::Option::Some(e),
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(KitchenShapeError::Thrift(e)),
-                    ) => ::core::result::Result::Err(_rt::undeclared_error("shape", e)),
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::ShapeArgs| handler.shape(args.s, args.mode),
+                )
             }
             "check" => {
-                let args: KitchenCheckArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "check",
-                    || handler.check(args.what),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(KitchenCheckResult {
-                            failure: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(KitchenCheckError::Failure(e)),
-                    ) => {
-                        ::core::result::Result::Ok(KitchenCheckResult {
-                            failure: ::core::option::Option::Some(e),
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(KitchenCheckError::Thrift(e)),
-                    ) => ::core::result::Result::Err(_rt::undeclared_error("check", e)),
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::CheckArgs| handler.check(args.what),
+                )
             }
             "mix" => {
-                let args: KitchenMixArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "mix",
-                    || handler.mix(args.a, args.b, args.at),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(KitchenMixResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("mix", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::MixArgs| handler.mix(args.a, args.b, args.at),
+                )
             }
             "notify" => {
-                let args: KitchenNotifyArgs = _rt::read_args(header, r, w)?;
-                _rt::oneway_done(
-                    "notify",
-                    _rt::catch_panic(
-                        "notify",
-                        || handler.notify(args.event, args.payload),
-                    ),
-                );
-                ::core::result::Result::Ok(true)
+                _rt::serve_oneway(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::NotifyArgs| {
+                        handler.notify(args.event, args.payload)
+                    },
+                )
             }
             "grow" => {
-                let args: KitchenGrowArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "grow",
-                    || handler.grow(args.tree, args.chain),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(KitchenGrowResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("grow", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: kitchen_wire::GrowArgs| handler.grow(args.tree, args.chain),
+                )
             }
             _ => super::base::HealthProcessor::<H>::dispatch(handler, header, r, w),
         }
     }
 }
-impl<H: Kitchen> _rt::Processor for KitchenProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Kitchen` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct KitchenClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> KitchenClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(KitchenClient, "Kitchen", kitchen_wire::CHANNEL);
 #[allow(clippy::result_large_err)]
 impl<C: _rt::Caller> KitchenClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Answers `true` while the server is up.
     pub fn ping(&mut self) -> ::core::result::Result<bool, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "ping",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("ping_args")?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &super::base::health_wire::PingArgsRef {
             },
-        )?;
-        let result: super::base::HealthPingResult = _rt::Caller::receive(
-            &mut self.inner,
-            "ping",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("ping"))
-            }
-        }
+        )
     }
     /// No arguments, no result.
     pub fn nothing(&mut self) -> ::core::result::Result<(), _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "nothing",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("nothing_args")?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let _: KitchenNothingResult = _rt::Caller::receive(
-            &mut self.inner,
-            "nothing",
-            pending,
-        )?;
-        ::core::result::Result::Ok(())
+            &kitchen_wire::NothingArgsRef {},
+        )
     }
     /// Echoes the scalars back.
     pub fn scalars(
         &mut self,
         s: &Scalars,
     ) -> ::core::result::Result<Scalars, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "scalars",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("scalars_args")?;
-                _rt::write_field(w, 1, s)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: KitchenScalarsResult = _rt::Caller::receive(
-            &mut self.inner,
-            "scalars",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("scalars"))
-            }
-        }
+            &kitchen_wire::ScalarsArgsRef { s },
+        )
     }
     /// Uses every container.
     pub fn containers(
@@ -2184,32 +1866,16 @@ impl<C: _rt::Caller> KitchenClient<C> {
             ::std::string::String,
         >,
     ) -> ::core::result::Result<Containers, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "containers",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("containers_args")?;
-                _rt::write_field(w, 1, c)?;
-                _rt::write_field(w, 2, extra)?;
-                _rt::write_field(w, 3, labels)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &kitchen_wire::ContainersArgsRef {
+                c,
+                extra,
+                labels,
             },
-        )?;
-        let result: KitchenContainersResult = _rt::Caller::receive(
-            &mut self.inner,
-            "containers",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("containers"))
-            }
-        }
+        )
     }
     /// Two exceptions.
     pub fn shape(
@@ -2217,65 +1883,27 @@ impl<C: _rt::Caller> KitchenClient<C> {
         s: &Shape,
         mode: i32,
     ) -> ::core::result::Result<Shape, KitchenShapeError> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "shape",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("shape_args")?;
-                _rt::write_field(w, 1, s)?;
-                _rt::write_field(w, 2, &mode)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &kitchen_wire::ShapeArgsRef {
+                s,
+                mode,
             },
-        )?;
-        let result: KitchenShapeResult = _rt::Caller::receive(
-            &mut self.inner,
-            "shape",
-            pending,
-        )?;
-        if let ::core::option::Option::Some(e) = result.failure {
-            return ::core::result::Result::Err(KitchenShapeError::Failure(e));
-        }
-        if let ::core::option::Option::Some(e) = result.conflict {
-            return ::core::result::Result::Err(KitchenShapeError::Conflict(e));
-        }
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("shape").into())
-            }
-        }
+        )
     }
     /// Throws, no result.
     pub fn check(
         &mut self,
         what: &str,
     ) -> ::core::result::Result<(), KitchenCheckError> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "check",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("check_args")?;
-                _rt::write_field(w, 1, what)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: KitchenCheckResult = _rt::Caller::receive(
-            &mut self.inner,
-            "check",
-            pending,
-        )?;
-        if let ::core::option::Option::Some(e) = result.failure {
-            return ::core::result::Result::Err(KitchenCheckError::Failure(e));
-        }
-        ::core::result::Result::Ok(())
+            &kitchen_wire::CheckArgsRef { what },
+        )
     }
     /// Enums and typedefs.
     pub fn mix(
@@ -2284,32 +1912,16 @@ impl<C: _rt::Caller> KitchenClient<C> {
         b: Color,
         at: Millis,
     ) -> ::core::result::Result<Color, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "mix",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("mix_args")?;
-                _rt::write_field(w, 1, &a)?;
-                _rt::write_field(w, 2, &b)?;
-                _rt::write_field(w, 3, &at)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &kitchen_wire::MixArgsRef {
+                a,
+                b,
+                at,
             },
-        )?;
-        let result: KitchenMixResult = _rt::Caller::receive(
-            &mut self.inner,
-            "mix",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("mix"))
-            }
-        }
+        )
     }
     /// A oneway call.
     pub fn notify(
@@ -2317,21 +1929,15 @@ impl<C: _rt::Caller> KitchenClient<C> {
         event: &str,
         payload: &[u8],
     ) -> ::core::result::Result<(), _rt::Error> {
-        _rt::Caller::send(
+        _rt::call_oneway(
             &mut self.inner,
             "notify",
-            _rt::MessageType::Oneway,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("notify_args")?;
-                _rt::write_field(w, 1, event)?;
-                _rt::write_field(w, 2, payload)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &kitchen_wire::NotifyArgsRef {
+                event,
+                payload,
             },
-        )?;
-        ::core::result::Result::Ok(())
+        )
     }
     /// Recursive types.
     pub fn grow(
@@ -2339,30 +1945,14 @@ impl<C: _rt::Caller> KitchenClient<C> {
         tree: &Tree,
         chain: &Node,
     ) -> ::core::result::Result<Tree, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "grow",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("grow_args")?;
-                _rt::write_field(w, 1, tree)?;
-                _rt::write_field(w, 2, chain)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &kitchen_wire::GrowArgsRef {
+                tree,
+                chain,
             },
-        )?;
-        let result: KitchenGrowResult = _rt::Caller::receive(
-            &mut self.inner,
-            "grow",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("grow"))
-            }
-        }
+        )
     }
 }

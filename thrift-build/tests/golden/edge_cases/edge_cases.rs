@@ -677,49 +677,44 @@ impl _rt::ReadThrift for ListDocs {
         })
     }
 }
+/// The wire format of `FenceDocs`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FenceDocsCallArgs {}
-impl _rt::WriteThrift for FenceDocsCallArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("call_args")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FenceDocsCallArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
+pub mod fence_docs_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `FenceDocs` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct CallArgs {}
+    impl _rt::WriteThrift for CallArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&CallArgsRef {}, w)
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FenceDocsCallResult {}
-impl _rt::WriteThrift for FenceDocsCallResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("call_result")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FenceDocsCallResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
+    impl _rt::ReadThrift for CallArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                _rt::skip_field(r, field)?;
+            }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {})
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
     }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct CallArgsRef {}
+    impl _rt::WriteThrift for CallArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("call_args")?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type CallResult = _rt::VoidReply;
 }
 /// Fences, none of them a doctest:
 /// ```text
@@ -758,25 +753,9 @@ impl<T: FenceDocs + ?::core::marker::Sized> FenceDocs for ::std::sync::Arc<T> {
         (**self).call()
     }
 }
-/// Serves `FenceDocs` calls with a [`FenceDocs`] handler.
-#[derive(Debug, Clone)]
-pub struct FenceDocsProcessor<H> {
-    handler: H,
-}
-impl<H> FenceDocsProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "FenceDocs";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(
+    FenceDocsProcessor, FenceDocs, "FenceDocs", fence_docs_wire::CHANNEL
+);
 impl<H: FenceDocs> FenceDocsProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -789,115 +768,29 @@ impl<H: FenceDocs> FenceDocsProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "call" => {
-                let FenceDocsCallArgs {} = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("call", || handler.call()) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(FenceDocsCallResult {})
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("call", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void(
+                    header,
+                    r,
+                    w,
+                    |_: fence_docs_wire::CallArgs| handler.call(),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: FenceDocs> _rt::Processor for FenceDocsProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `FenceDocs` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct FenceDocsClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FenceDocsClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(FenceDocsClient, "FenceDocs", fence_docs_wire::CHANNEL);
 impl<C: _rt::Caller> FenceDocsClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// ```text
     /// fn main() {}
     /// ```
     pub fn call(&mut self) -> ::core::result::Result<(), _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "call",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("call_args")?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let _: FenceDocsCallResult = _rt::Caller::receive(
-            &mut self.inner,
-            "call",
-            pending,
-        )?;
-        ::core::result::Result::Ok(())
+            &fence_docs_wire::CallArgsRef {},
+        )
     }
 }
 /// Backslashes: C:\\path\\to, \\n, \\\[, \\\`, \\\<b\\\>, a trailing one\\
@@ -958,350 +851,301 @@ impl _rt::ReadThrift for Chain {
         })
     }
 }
+/// The wire format of `Store`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreNewArgs {
-    pub read: i32,
-}
-impl _rt::WriteThrift for StoreNewArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("new_args")?;
-        _rt::write_field(w, 1, &self.read)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+pub mod store_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Store` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NewArgs {
+        pub read: i32,
     }
-}
-impl _rt::ReadThrift for StoreNewArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "new_args", "read")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for NewArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&NewArgsRef { read: self.read }, w)
+        }
+    }
+    impl _rt::ReadThrift for NewArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "new_args",
+                            "read",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                read: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            read: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreNewResult {
-    pub success: ::core::option::Option<i32>,
-}
-impl _rt::WriteThrift for StoreNewResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("new_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NewArgsRef {
+        pub read: i32,
+    }
+    impl _rt::WriteThrift for NewArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("new_args")?;
+            _rt::write_field(w, 1, &self.read)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for StoreNewResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "new_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type NewResult = _rt::Reply<i32>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct WriteArgs {
+        pub process: ::std::string::String,
+    }
+    impl _rt::WriteThrift for WriteArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &WriteArgsRef {
+                    process: &self.process,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for WriteArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "write_args",
+                            "process",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                process: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreWriteArgs {
-    pub process: ::std::string::String,
-}
-impl _rt::WriteThrift for StoreWriteArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("write_args")?;
-        _rt::write_field(w, 1, &self.process)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct WriteArgsRef<'a> {
+        pub process: &'a str,
     }
-}
-impl _rt::ReadThrift for StoreWriteArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "write_args",
-                        "process",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for WriteArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("write_args")?;
+            _rt::write_field(w, 1, self.process)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type WriteResult = _rt::VoidReply;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ProcessArgs {
+        pub w_: i32,
+    }
+    impl _rt::WriteThrift for ProcessArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&ProcessArgsRef { w_: self.w_ }, w)
+        }
+    }
+    impl _rt::ReadThrift for ProcessArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "process_args",
+                            "w",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                w_: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            process: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreWriteResult {}
-impl _rt::WriteThrift for StoreWriteResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("write_result")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ProcessArgsRef {
+        pub w_: i32,
     }
-}
-impl _rt::ReadThrift for StoreWriteResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for ProcessArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("process_args")?;
+            _rt::write_field(w, 1, &self.w_)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreProcessArgs {
-    pub w_: i32,
-}
-impl _rt::WriteThrift for StoreProcessArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("process_args")?;
-        _rt::write_field(w, 1, &self.w_)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct IntoInnerArgs {
+        pub seqid_: i32,
+        pub result_: i32,
     }
-}
-impl _rt::ReadThrift for StoreProcessArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "process_args", "w")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for IntoInnerArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &IntoInnerArgsRef {
+                    seqid_: self.seqid_,
+                    result_: self.result_,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for IntoInnerArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "into_inner_args",
+                            "seqid",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "into_inner_args",
+                            "result",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                seqid_: field_0.unwrap_or_default(),
+                result_: field_1.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            w_: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreIntoInnerArgs {
-    pub seqid_: i32,
-    pub result_: i32,
-}
-impl _rt::WriteThrift for StoreIntoInnerArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("into_inner_args")?;
-        _rt::write_field(w, 1, &self.seqid_)?;
-        _rt::write_field(w, 2, &self.result_)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct IntoInnerArgsRef {
+        pub seqid_: i32,
+        pub result_: i32,
     }
-}
-impl _rt::ReadThrift for StoreIntoInnerArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "into_inner_args",
-                        "seqid",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "into_inner_args",
-                        "result",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for IntoInnerArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("into_inner_args")?;
+            _rt::write_field(w, 1, &self.seqid_)?;
+            _rt::write_field(w, 2, &self.result_)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type IntoInnerResult = _rt::Reply<i32>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct TypeArgs {
+        pub self_: super::Keywords,
+    }
+    impl _rt::WriteThrift for TypeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&TypeArgsRef { self_: &self.self_ }, w)
+        }
+    }
+    impl _rt::ReadThrift for TypeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "type_args",
+                            "self",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                self_: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            seqid_: field_0.unwrap_or_default(),
-            result_: field_1.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreIntoInnerResult {
-    pub success: ::core::option::Option<i32>,
-}
-impl _rt::WriteThrift for StoreIntoInnerResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("into_inner_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct TypeArgsRef<'a> {
+        pub self_: &'a super::Keywords,
+    }
+    impl _rt::WriteThrift for TypeArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("type_args")?;
+            _rt::write_field(w, 1, self.self_)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for StoreIntoInnerResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "into_inner_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreTypeArgs {
-    pub self_: Keywords,
-}
-impl _rt::WriteThrift for StoreTypeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("type_args")?;
-        _rt::write_field(w, 1, &self.self_)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for StoreTypeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "type_args", "self")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            self_: field_0.unwrap_or_default(),
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreTypeResult {
-    pub success: ::core::option::Option<Result>,
-}
-impl _rt::WriteThrift for StoreTypeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("type_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for StoreTypeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "type_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type TypeResult = _rt::Reply<super::Result>;
 }
 /// Methods named like generated methods.
 ///
@@ -1349,25 +1193,7 @@ impl<T: Store + ?::core::marker::Sized> Store for ::std::sync::Arc<T> {
         (**self).r#type(self_)
     }
 }
-/// Serves `Store` calls with a [`Store`] handler.
-#[derive(Debug, Clone)]
-pub struct StoreProcessor<H> {
-    handler: H,
-}
-impl<H> StoreProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Store";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(StoreProcessor, Store, "Store", store_wire::CHANNEL);
 impl<H: Store> StoreProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1380,228 +1206,73 @@ impl<H: Store> StoreProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "new" => {
-                let args: StoreNewArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("new", || handler.new(args.read)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(StoreNewResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("new", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::NewArgs| handler.new(args.read),
+                )
             }
             "write" => {
-                let args: StoreWriteArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "write",
-                    || handler.write(args.process),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(StoreWriteResult {})
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("write", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::WriteArgs| handler.write(args.process),
+                )
             }
             "process" => {
-                let args: StoreProcessArgs = _rt::read_args(header, r, w)?;
-                _rt::oneway_done(
-                    "process",
-                    _rt::catch_panic("process", || handler.process(args.w_)),
-                );
-                ::core::result::Result::Ok(true)
+                _rt::serve_oneway(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::ProcessArgs| handler.process(args.w_),
+                )
             }
             "into_inner" => {
-                let args: StoreIntoInnerArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "into_inner",
-                    || handler.into_inner(args.seqid_, args.result_),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(StoreIntoInnerResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(
-                            _rt::undeclared_error("into_inner", e),
-                        )
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::IntoInnerArgs| {
+                        handler.into_inner(args.seqid_, args.result_)
+                    },
+                )
             }
             "type" => {
-                let args: StoreTypeArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "type",
-                    || handler.r#type(args.self_),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(StoreTypeResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("type", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::TypeArgs| handler.r#type(args.self_),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: Store> _rt::Processor for StoreProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Store` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct StoreClient_<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient_<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(StoreClient_, "Store", store_wire::CHANNEL);
 impl<C: _rt::Caller> StoreClient_<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
-        let pending = _rt::Caller::send(
-            &mut self.inner,
-            "new",
-            _rt::MessageType::Call,
-            self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("new_args")?;
-                _rt::write_field(w, 1, &read)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: StoreNewResult = _rt::Caller::receive(
-            &mut self.inner,
-            "new",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("new"))
-            }
-        }
+        _rt::call(&mut self.inner, "new", self.channel, &store_wire::NewArgsRef { read })
     }
     pub fn write(&mut self, process: &str) -> ::core::result::Result<(), _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "write",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("write_args")?;
-                _rt::write_field(w, 1, process)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &store_wire::WriteArgsRef {
+                process,
             },
-        )?;
-        let _: StoreWriteResult = _rt::Caller::receive(
-            &mut self.inner,
-            "write",
-            pending,
-        )?;
-        ::core::result::Result::Ok(())
+        )
     }
     pub fn process(&mut self, w_: i32) -> ::core::result::Result<(), _rt::Error> {
-        _rt::Caller::send(
+        _rt::call_oneway(
             &mut self.inner,
             "process",
-            _rt::MessageType::Oneway,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("process_args")?;
-                _rt::write_field(w, 1, &w_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        ::core::result::Result::Ok(())
+            &store_wire::ProcessArgsRef { w_ },
+        )
     }
     #[allow(clippy::wrong_self_convention)]
     pub fn into_inner_(
@@ -1609,60 +1280,26 @@ impl<C: _rt::Caller> StoreClient_<C> {
         seqid_: i32,
         result_: i32,
     ) -> ::core::result::Result<i32, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "into_inner",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("into_inner_args")?;
-                _rt::write_field(w, 1, &seqid_)?;
-                _rt::write_field(w, 2, &result_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &store_wire::IntoInnerArgsRef {
+                seqid_,
+                result_,
             },
-        )?;
-        let result: StoreIntoInnerResult = _rt::Caller::receive(
-            &mut self.inner,
-            "into_inner",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("into_inner"))
-            }
-        }
+        )
     }
     pub fn r#type(
         &mut self,
         self_: &Keywords,
     ) -> ::core::result::Result<Result, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "type",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("type_args")?;
-                _rt::write_field(w, 1, self_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: StoreTypeResult = _rt::Caller::receive(
-            &mut self.inner,
-            "type",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("type"))
-            }
-        }
+            &store_wire::TypeArgsRef { self_ },
+        )
     }
 }
 /// A service that has the same name as a struct elsewhere, and a struct with its name.
@@ -1700,81 +1337,59 @@ impl _rt::ReadThrift for Thing {
         })
     }
 }
+/// The wire format of `Thing2`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct Thing2GetArgs {
-    pub id: i32,
-}
-impl _rt::WriteThrift for Thing2GetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("get_args")?;
-        _rt::write_field(w, 1, &self.id)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+pub mod thing2_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Thing2` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GetArgs {
+        pub id: i32,
     }
-}
-impl _rt::ReadThrift for Thing2GetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "get_args", "id")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for GetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&GetArgsRef { id: self.id }, w)
+        }
+    }
+    impl _rt::ReadThrift for GetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "get_args", "id")?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                id: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            id: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct Thing2GetResult {
-    pub success: ::core::option::Option<Thing>,
-}
-impl _rt::WriteThrift for Thing2GetResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("get_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GetArgsRef {
+        pub id: i32,
+    }
+    impl _rt::WriteThrift for GetArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("get_args")?;
+            _rt::write_field(w, 1, &self.id)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for Thing2GetResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "get_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type GetResult = _rt::Reply<super::Thing>;
 }
 /// Implement this to serve `Thing2`, and wrap the handler in [`Thing2Processor`].
 pub trait Thing2: Store + ::core::marker::Send + ::core::marker::Sync {
@@ -1786,25 +1401,7 @@ impl<T: Thing2 + ?::core::marker::Sized> Thing2 for ::std::sync::Arc<T> {
         (**self).get(id)
     }
 }
-/// Serves `Thing2` calls with a [`Thing2`] handler.
-#[derive(Debug, Clone)]
-pub struct Thing2Processor<H> {
-    handler: H,
-}
-impl<H> Thing2Processor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Thing2";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(Thing2Processor, Thing2, "Thing2", thing2_wire::CHANNEL);
 impl<H: Thing2> Thing2Processor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1817,157 +1414,39 @@ impl<H: Thing2> Thing2Processor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "get" => {
-                let args: Thing2GetArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("get", || handler.get(args.id)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(Thing2GetResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("get", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: thing2_wire::GetArgs| handler.get(args.id),
+                )
             }
             _ => StoreProcessor::<H>::dispatch(handler, header, r, w),
         }
     }
 }
-impl<H: Thing2> _rt::Processor for Thing2Processor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Thing2` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct Thing2Client<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> Thing2Client<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(Thing2Client, "Thing2", thing2_wire::CHANNEL);
 impl<C: _rt::Caller> Thing2Client<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     pub fn new_(&mut self, read: i32) -> ::core::result::Result<i32, _rt::Error> {
-        let pending = _rt::Caller::send(
-            &mut self.inner,
-            "new",
-            _rt::MessageType::Call,
-            self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("new_args")?;
-                _rt::write_field(w, 1, &read)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: StoreNewResult = _rt::Caller::receive(
-            &mut self.inner,
-            "new",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("new"))
-            }
-        }
+        _rt::call(&mut self.inner, "new", self.channel, &store_wire::NewArgsRef { read })
     }
     pub fn write(&mut self, process: &str) -> ::core::result::Result<(), _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "write",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("write_args")?;
-                _rt::write_field(w, 1, process)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &store_wire::WriteArgsRef {
+                process,
             },
-        )?;
-        let _: StoreWriteResult = _rt::Caller::receive(
-            &mut self.inner,
-            "write",
-            pending,
-        )?;
-        ::core::result::Result::Ok(())
+        )
     }
     pub fn process(&mut self, w_: i32) -> ::core::result::Result<(), _rt::Error> {
-        _rt::Caller::send(
+        _rt::call_oneway(
             &mut self.inner,
             "process",
-            _rt::MessageType::Oneway,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("process_args")?;
-                _rt::write_field(w, 1, &w_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        ::core::result::Result::Ok(())
+            &store_wire::ProcessArgsRef { w_ },
+        )
     }
     #[allow(clippy::wrong_self_convention)]
     pub fn into_inner_(
@@ -1975,85 +1454,28 @@ impl<C: _rt::Caller> Thing2Client<C> {
         seqid_: i32,
         result_: i32,
     ) -> ::core::result::Result<i32, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "into_inner",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("into_inner_args")?;
-                _rt::write_field(w, 1, &seqid_)?;
-                _rt::write_field(w, 2, &result_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &store_wire::IntoInnerArgsRef {
+                seqid_,
+                result_,
             },
-        )?;
-        let result: StoreIntoInnerResult = _rt::Caller::receive(
-            &mut self.inner,
-            "into_inner",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("into_inner"))
-            }
-        }
+        )
     }
     pub fn r#type(
         &mut self,
         self_: &Keywords,
     ) -> ::core::result::Result<Result, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "type",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("type_args")?;
-                _rt::write_field(w, 1, self_)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: StoreTypeResult = _rt::Caller::receive(
-            &mut self.inner,
-            "type",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("type"))
-            }
-        }
+            &store_wire::TypeArgsRef { self_ },
+        )
     }
     pub fn get(&mut self, id: i32) -> ::core::result::Result<Thing, _rt::Error> {
-        let pending = _rt::Caller::send(
-            &mut self.inner,
-            "get",
-            _rt::MessageType::Call,
-            self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("get_args")?;
-                _rt::write_field(w, 1, &id)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: Thing2GetResult = _rt::Caller::receive(
-            &mut self.inner,
-            "get",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("get"))
-            }
-        }
+        _rt::call(&mut self.inner, "get", self.channel, &thing2_wire::GetArgsRef { id })
     }
 }

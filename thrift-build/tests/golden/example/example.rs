@@ -197,63 +197,6 @@ impl ::core::fmt::Display for NotFound {
     }
 }
 impl ::std::error::Error for NotFound {}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StorePutArgs {
-    pub entry: Entry,
-}
-impl _rt::WriteThrift for StorePutArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("put_args")?;
-        _rt::write_field(w, 1, &self.entry)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for StorePutArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "put_args", "entry")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            entry: field_0.ok_or_else(|| _rt::missing_field("put_args", "entry"))?,
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StorePutResult {}
-impl _rt::WriteThrift for StorePutResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("put_result")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for StorePutResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
-    }
-}
 /// What `Store.get` can fail with: the exceptions the IDL declares, or any other failure.
 #[derive(Debug)]
 pub enum StoreGetError {
@@ -287,215 +230,262 @@ impl ::core::convert::From<_rt::Error> for StoreGetError {
         Self::Thrift(e)
     }
 }
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreGetArgs {
-    pub key: ::std::string::String,
-}
-impl _rt::WriteThrift for StoreGetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("get_args")?;
-        _rt::write_field(w, 1, &self.key)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+impl _rt::Exceptions for StoreGetError {
+    fn write_exception<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        match self {
+            Self::NotFound(e) => _rt::write_field(w, 1, e),
+            Self::Thrift(_) => ::core::result::Result::Ok(()),
+        }
+    }
+    fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+        r: &mut R,
+        field: _rt::FieldHeader,
+    ) -> _rt::Result<::core::option::Option<Self>> {
+        match field.id {
+            1 => _rt::read_exception(r, field, Self::NotFound),
+            _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
+        }
+    }
+    fn declared(self) -> _rt::Result<Self> {
+        match self {
+            Self::Thrift(e) => ::core::result::Result::Err(e),
+            declared => ::core::result::Result::Ok(declared),
+        }
     }
 }
-impl _rt::ReadThrift for StoreGetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "get_args", "key")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+/// The wire format of `Store`'s calls: what its processor reads and its client writes.
+#[doc(hidden)]
+pub mod store_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Store` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct PutArgs {
+        pub entry: super::Entry,
+    }
+    impl _rt::WriteThrift for PutArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&PutArgsRef { entry: &self.entry }, w)
+        }
+    }
+    impl _rt::ReadThrift for PutArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "put_args",
+                            "entry",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                entry: field_0.ok_or_else(|| _rt::missing_field("put_args", "entry"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            key: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreGetResult {
-    pub success: ::core::option::Option<Entry>,
-    pub not_found: ::core::option::Option<NotFound>,
-}
-impl _rt::WriteThrift for StoreGetResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("get_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        if let ::core::option::Option::Some(value) = &self.not_found {
-            _rt::write_field(w, 1, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct PutArgsRef<'a> {
+        pub entry: &'a super::Entry,
     }
-}
-impl _rt::ReadThrift for StoreGetResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "get_result",
-                        "success",
-                    )?;
-                }
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "get_result",
-                        "not_found",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for PutArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("put_args")?;
+            _rt::write_field(w, 1, self.entry)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type PutResult = _rt::VoidReply;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GetArgs {
+        pub key: ::std::string::String,
+    }
+    impl _rt::WriteThrift for GetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&GetArgsRef { key: &self.key }, w)
+        }
+    }
+    impl _rt::ReadThrift for GetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "get_args", "key")?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                key: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            success: field_0,
-            not_found: field_1,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreKeysArgs {
-    pub prefix: ::std::string::String,
-    pub limit: i32,
-}
-impl _rt::WriteThrift for StoreKeysArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("keys_args")?;
-        _rt::write_field(w, 1, &self.prefix)?;
-        _rt::write_field(w, 2, &self.limit)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GetArgsRef<'a> {
+        pub key: &'a str,
     }
-}
-impl _rt::ReadThrift for StoreKeysArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "keys_args", "prefix")?;
-                }
-                2 => {
-                    _rt::read_field_into(r, field, &mut field_1, "keys_args", "limit")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for GetArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("get_args")?;
+            _rt::write_field(w, 1, self.key)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type GetResult = _rt::Reply<super::Entry, super::StoreGetError>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct KeysArgs {
+        pub prefix: ::std::string::String,
+        pub limit: i32,
+    }
+    impl _rt::WriteThrift for KeysArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &KeysArgsRef {
+                    prefix: &self.prefix,
+                    limit: self.limit,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for KeysArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "keys_args",
+                            "prefix",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "keys_args",
+                            "limit",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                prefix: field_0.unwrap_or_default(),
+                limit: field_1.unwrap_or(100i32),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            prefix: field_0.unwrap_or_default(),
-            limit: field_1.unwrap_or(100i32),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreKeysResult {
-    pub success: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
-}
-impl _rt::WriteThrift for StoreKeysResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("keys_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct KeysArgsRef<'a> {
+        pub prefix: &'a str,
+        pub limit: i32,
+    }
+    impl _rt::WriteThrift for KeysArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("keys_args")?;
+            _rt::write_field(w, 1, self.prefix)?;
+            _rt::write_field(w, 2, &self.limit)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for StoreKeysResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "keys_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
+    pub type KeysResult = _rt::Reply<::std::vec::Vec<::std::string::String>>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ForgetArgs {
+        pub key: ::std::string::String,
+    }
+    impl _rt::WriteThrift for ForgetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&ForgetArgsRef { key: &self.key }, w)
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoreForgetArgs {
-    pub key: ::std::string::String,
-}
-impl _rt::WriteThrift for StoreForgetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("forget_args")?;
-        _rt::write_field(w, 1, &self.key)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for StoreForgetArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "forget_args", "key")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::ReadThrift for ForgetArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "forget_args",
+                            "key",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                key: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            key: field_0.unwrap_or_default(),
-        })
+    }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ForgetArgsRef<'a> {
+        pub key: &'a str,
+    }
+    impl _rt::WriteThrift for ForgetArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("forget_args")?;
+            _rt::write_field(w, 1, self.key)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
     }
 }
 /// Store and fetch values.
@@ -548,25 +538,7 @@ impl<T: Store + ?::core::marker::Sized> Store for ::std::sync::Arc<T> {
         (**self).forget(key)
     }
 }
-/// Serves `Store` calls with a [`Store`] handler.
-#[derive(Debug, Clone)]
-pub struct StoreProcessor<H> {
-    handler: H,
-}
-impl<H> StoreProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Store";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(StoreProcessor, Store, "Store", store_wire::CHANNEL);
 impl<H: Store> StoreProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -580,197 +552,56 @@ impl<H: Store> StoreProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "put" => {
-                let args: StorePutArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("put", || handler.put(args.entry)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(StorePutResult {})
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("put", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::PutArgs| handler.put(args.entry),
+                )
             }
             "get" => {
-                let args: StoreGetArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("get", || handler.get(args.key)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(StoreGetResult {
-                            success: ::core::option::Option::Some(success),
-                            not_found: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(StoreGetError::NotFound(e)),
-                    ) => {
-                        ::core::result::Result::Ok(StoreGetResult {
-                            success: ::core::option::Option::None,
-                            not_found: ::core::option::Option::Some(e),
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(StoreGetError::Thrift(e)),
-                    ) => ::core::result::Result::Err(_rt::undeclared_error("get", e)),
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::GetArgs| handler.get(args.key),
+                )
             }
             "keys" => {
-                let args: StoreKeysArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "keys",
-                    || handler.keys(args.prefix, args.limit),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(StoreKeysResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("keys", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::KeysArgs| handler.keys(args.prefix, args.limit),
+                )
             }
             "forget" => {
-                let args: StoreForgetArgs = _rt::read_args(header, r, w)?;
-                _rt::oneway_done(
-                    "forget",
-                    _rt::catch_panic("forget", || handler.forget(args.key)),
-                );
-                ::core::result::Result::Ok(true)
+                _rt::serve_oneway(
+                    header,
+                    r,
+                    w,
+                    |args: store_wire::ForgetArgs| handler.forget(args.key),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: Store> _rt::Processor for StoreProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Store` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct StoreClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> StoreClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(StoreClient, "Store", store_wire::CHANNEL);
 #[allow(clippy::result_large_err)]
 impl<C: _rt::Caller> StoreClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Stores `entry`, replacing any earlier value.
     pub fn put(&mut self, entry: &Entry) -> ::core::result::Result<(), _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call_void(
             &mut self.inner,
             "put",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("put_args")?;
-                _rt::write_field(w, 1, entry)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let _: StorePutResult = _rt::Caller::receive(&mut self.inner, "put", pending)?;
-        ::core::result::Result::Ok(())
+            &store_wire::PutArgsRef { entry },
+        )
     }
     /// Fetches the entry stored under `key`.
     pub fn get(&mut self, key: &str) -> ::core::result::Result<Entry, StoreGetError> {
-        let pending = _rt::Caller::send(
-            &mut self.inner,
-            "get",
-            _rt::MessageType::Call,
-            self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("get_args")?;
-                _rt::write_field(w, 1, key)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: StoreGetResult = _rt::Caller::receive(
-            &mut self.inner,
-            "get",
-            pending,
-        )?;
-        if let ::core::option::Option::Some(e) = result.not_found {
-            return ::core::result::Result::Err(StoreGetError::NotFound(e));
-        }
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("get").into())
-            }
-        }
+        _rt::call(&mut self.inner, "get", self.channel, &store_wire::GetArgsRef { key })
     }
     /// Lists the keys with `prefix`, at most `limit`.
     pub fn keys(
@@ -778,207 +609,143 @@ impl<C: _rt::Caller> StoreClient<C> {
         prefix: &str,
         limit: i32,
     ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "keys",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("keys_args")?;
-                _rt::write_field(w, 1, prefix)?;
-                _rt::write_field(w, 2, &limit)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &store_wire::KeysArgsRef {
+                prefix,
+                limit,
             },
-        )?;
-        let result: StoreKeysResult = _rt::Caller::receive(
-            &mut self.inner,
-            "keys",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("keys"))
-            }
-        }
+        )
     }
     /// Forgets `key`; no reply.
     pub fn forget(&mut self, key: &str) -> ::core::result::Result<(), _rt::Error> {
-        _rt::Caller::send(
+        _rt::call_oneway(
             &mut self.inner,
             "forget",
-            _rt::MessageType::Oneway,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("forget_args")?;
-                _rt::write_field(w, 1, key)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        ::core::result::Result::Ok(())
+            &store_wire::ForgetArgsRef { key },
+        )
     }
 }
+/// The wire format of `EchoServer`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct EchoServerEchoArgs {
-    pub text: ::std::string::String,
-}
-impl _rt::WriteThrift for EchoServerEchoArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("Echo_args")?;
-        _rt::write_field(w, 1, &self.text)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+pub mod echo_server_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `EchoServer` (0 when it gives none).
+    pub const CHANNEL: u8 = 3;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct EchoArgs {
+        pub text: ::std::string::String,
     }
-}
-impl _rt::ReadThrift for EchoServerEchoArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "Echo_args", "text")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for EchoArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&EchoArgsRef { text: &self.text }, w)
+        }
+    }
+    impl _rt::ReadThrift for EchoArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "Echo_args",
+                            "text",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                text: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            text: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct EchoServerEchoResult {
-    pub success: ::core::option::Option<::std::string::String>,
-}
-impl _rt::WriteThrift for EchoServerEchoResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("Echo_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct EchoArgsRef<'a> {
+        pub text: &'a str,
+    }
+    impl _rt::WriteThrift for EchoArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("Echo_args")?;
+            _rt::write_field(w, 1, self.text)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for EchoServerEchoResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "Echo_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
+    pub type EchoResult = _rt::Reply<::std::string::String>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ReverseEchoArgs {
+        pub text: ::std::string::String,
+    }
+    impl _rt::WriteThrift for ReverseEchoArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &ReverseEchoArgsRef {
+                    text: &self.text,
+                },
+                w,
+            )
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct EchoServerReverseEchoArgs {
-    pub text: ::std::string::String,
-}
-impl _rt::WriteThrift for EchoServerReverseEchoArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("ReverseEcho_args")?;
-        _rt::write_field(w, 1, &self.text)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for EchoServerReverseEchoArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "ReverseEcho_args",
-                        "text",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::ReadThrift for ReverseEchoArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "ReverseEcho_args",
+                            "text",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                text: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            text: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct EchoServerReverseEchoResult {
-    pub success: ::core::option::Option<::std::string::String>,
-}
-impl _rt::WriteThrift for EchoServerReverseEchoResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("ReverseEcho_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ReverseEchoArgsRef<'a> {
+        pub text: &'a str,
+    }
+    impl _rt::WriteThrift for ReverseEchoArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("ReverseEcho_args")?;
+            _rt::write_field(w, 1, self.text)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for EchoServerReverseEchoResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "ReverseEcho_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type ReverseEchoResult = _rt::Reply<::std::string::String>;
 }
 /// Channels (our extension): both ends host these on one connection.
 ///
@@ -1008,25 +775,9 @@ impl<T: EchoServer + ?::core::marker::Sized> EchoServer for ::std::sync::Arc<T> 
         (**self).reverse_echo(text)
     }
 }
-/// Serves `EchoServer` calls with a [`EchoServer`] handler.
-#[derive(Debug, Clone)]
-pub struct EchoServerProcessor<H> {
-    handler: H,
-}
-impl<H> EchoServerProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "EchoServer";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 3;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(
+    EchoServerProcessor, EchoServer, "EchoServer", echo_server_wire::CHANNEL
+);
 impl<H: EchoServer> EchoServerProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1039,245 +790,94 @@ impl<H: EchoServer> EchoServerProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "Echo" => {
-                let args: EchoServerEchoArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "Echo",
-                    || handler.echo(args.text),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(EchoServerEchoResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("Echo", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: echo_server_wire::EchoArgs| handler.echo(args.text),
+                )
             }
             "ReverseEcho" => {
-                let args: EchoServerReverseEchoArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "ReverseEcho",
-                    || handler.reverse_echo(args.text),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(EchoServerReverseEchoResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(
-                            _rt::undeclared_error("ReverseEcho", e),
-                        )
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: echo_server_wire::ReverseEchoArgs| {
+                        handler.reverse_echo(args.text)
+                    },
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: EchoServer> _rt::Processor for EchoServerProcessor<H> {
-    const CHANNEL: u8 = 3;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `EchoServer` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct EchoServerClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<
-    R: _rt::ProtocolReader,
-    W: _rt::ProtocolWriter,
-> EchoServerClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(EchoServerClient, "EchoServer", echo_server_wire::CHANNEL);
 impl<C: _rt::Caller> EchoServerClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 3;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     pub fn echo(
         &mut self,
         text: &str,
     ) -> ::core::result::Result<::std::string::String, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "Echo",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("Echo_args")?;
-                _rt::write_field(w, 1, text)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &echo_server_wire::EchoArgsRef {
+                text,
             },
-        )?;
-        let result: EchoServerEchoResult = _rt::Caller::receive(
-            &mut self.inner,
-            "Echo",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("Echo"))
-            }
-        }
+        )
     }
     pub fn reverse_echo(
         &mut self,
         text: &str,
     ) -> ::core::result::Result<::std::string::String, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "ReverseEcho",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("ReverseEcho_args")?;
-                _rt::write_field(w, 1, text)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &echo_server_wire::ReverseEchoArgsRef {
+                text,
             },
-        )?;
-        let result: EchoServerReverseEchoResult = _rt::Caller::receive(
-            &mut self.inner,
-            "ReverseEcho",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("ReverseEcho"))
-            }
-        }
+        )
     }
 }
+/// The wire format of `RandServer`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct RandServerRandomArgs {}
-impl _rt::WriteThrift for RandServerRandomArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("Random_args")?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for RandServerRandomArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            _rt::skip_field(r, field)?;
+pub mod rand_server_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `RandServer` (0 when it gives none).
+    pub const CHANNEL: u8 = 55;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct RandomArgs {}
+    impl _rt::WriteThrift for RandomArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&RandomArgsRef {}, w)
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {})
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct RandServerRandomResult {
-    pub success: ::core::option::Option<i64>,
-}
-impl _rt::WriteThrift for RandServerRandomResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("Random_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for RandServerRandomResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "Random_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
+    impl _rt::ReadThrift for RandomArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                _rt::skip_field(r, field)?;
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {})
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct RandomArgsRef {}
+    impl _rt::WriteThrift for RandomArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("Random_args")?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type RandomResult = _rt::Reply<i64>;
 }
 /// Implement this to serve `RandServer`, and wrap the handler in [`RandServerProcessor`].
 pub trait RandServer: ::core::marker::Send + ::core::marker::Sync {
@@ -1289,25 +889,9 @@ impl<T: RandServer + ?::core::marker::Sized> RandServer for ::std::sync::Arc<T> 
         (**self).random()
     }
 }
-/// Serves `RandServer` calls with a [`RandServer`] handler.
-#[derive(Debug, Clone)]
-pub struct RandServerProcessor<H> {
-    handler: H,
-}
-impl<H> RandServerProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "RandServer";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 55;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(
+    RandServerProcessor, RandServer, "RandServer", rand_server_wire::CHANNEL
+);
 impl<H: RandServer> RandServerProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1320,121 +904,25 @@ impl<H: RandServer> RandServerProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "Random" => {
-                let RandServerRandomArgs {} = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("Random", || handler.random()) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(RandServerRandomResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("Random", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |_: rand_server_wire::RandomArgs| handler.random(),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: RandServer> _rt::Processor for RandServerProcessor<H> {
-    const CHANNEL: u8 = 55;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `RandServer` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct RandServerClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<
-    R: _rt::ProtocolReader,
-    W: _rt::ProtocolWriter,
-> RandServerClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(RandServerClient, "RandServer", rand_server_wire::CHANNEL);
 impl<C: _rt::Caller> RandServerClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 55;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     pub fn random(&mut self) -> ::core::result::Result<i64, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "Random",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("Random_args")?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: RandServerRandomResult = _rt::Caller::receive(
-            &mut self.inner,
-            "Random",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("Random"))
-            }
-        }
+            &rand_server_wire::RandomArgsRef {},
+        )
     }
 }

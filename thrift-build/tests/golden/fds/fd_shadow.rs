@@ -76,81 +76,59 @@ impl _rt::ReadThrift for Numbers {
 }
 /// The next number after `fd`.
 pub const SEVEN: Fd = 7i32;
+/// The wire format of `Counter`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct CounterNextArgs {
-    pub fd: Fd,
-}
-impl _rt::WriteThrift for CounterNextArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("next_args")?;
-        _rt::write_field(w, 1, &self.fd)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+pub mod counter_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `Counter` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NextArgs {
+        pub fd: super::Fd,
     }
-}
-impl _rt::ReadThrift for CounterNextArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "next_args", "fd")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for NextArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&NextArgsRef { fd: self.fd }, w)
+        }
+    }
+    impl _rt::ReadThrift for NextArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "next_args", "fd")?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                fd: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            fd: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct CounterNextResult {
-    pub success: ::core::option::Option<Fd>,
-}
-impl _rt::WriteThrift for CounterNextResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("next_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NextArgsRef {
+        pub fd: super::Fd,
+    }
+    impl _rt::WriteThrift for NextArgsRef {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("next_args")?;
+            _rt::write_field(w, 1, &self.fd)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for CounterNextResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "next_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type NextResult = _rt::Reply<super::Fd>;
 }
 /// A service whose `fd` arguments and results are numbers.
 ///
@@ -165,25 +143,7 @@ impl<T: Counter + ?::core::marker::Sized> Counter for ::std::sync::Arc<T> {
         (**self).next(fd)
     }
 }
-/// Serves `Counter` calls with a [`Counter`] handler.
-#[derive(Debug, Clone)]
-pub struct CounterProcessor<H> {
-    handler: H,
-}
-impl<H> CounterProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "Counter";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(CounterProcessor, Counter, "Counter", counter_wire::CHANNEL);
 impl<H: Counter> CounterProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -196,120 +156,26 @@ impl<H: Counter> CounterProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "next" => {
-                let args: CounterNextArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("next", || handler.next(args.fd)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(CounterNextResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("next", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: counter_wire::NextArgs| handler.next(args.fd),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: Counter> _rt::Processor for CounterProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `Counter` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct CounterClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> CounterClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(CounterClient, "Counter", counter_wire::CHANNEL);
 impl<C: _rt::Caller> CounterClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Returns `fd + 1`.
     pub fn next(&mut self, fd: Fd) -> ::core::result::Result<Fd, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "next",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("next_args")?;
-                _rt::write_field(w, 1, &fd)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: CounterNextResult = _rt::Caller::receive(
-            &mut self.inner,
-            "next",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("next"))
-            }
-        }
+            &counter_wire::NextArgsRef { fd },
+        )
     }
 }

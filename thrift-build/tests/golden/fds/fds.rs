@@ -497,158 +497,6 @@ impl _rt::ReadThrift for Stat {
         })
     }
 }
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceSizeArgs {
-    pub file: _rt::OwnedFd,
-}
-impl _rt::WriteThrift for FdServiceSizeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("size_args")?;
-        _rt::write_field(w, 1, &self.file)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceSizeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "size_args", "file")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            file: field_0.ok_or_else(|| _rt::missing_field("size_args", "file"))?,
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdServiceSizeResult {
-    pub success: ::core::option::Option<i64>,
-}
-impl _rt::WriteThrift for FdServiceSizeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("size_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceSizeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "size_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceDupArgs {
-    pub file: _rt::OwnedFd,
-}
-impl _rt::WriteThrift for FdServiceDupArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("dup_args")?;
-        _rt::write_field(w, 1, &self.file)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceDupArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "dup_args", "file")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            file: field_0.ok_or_else(|| _rt::missing_field("dup_args", "file"))?,
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceDupResult {
-    pub success: ::core::option::Option<_rt::OwnedFd>,
-}
-impl _rt::WriteThrift for FdServiceDupResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("dup_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceDupResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "dup_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
 /// What `FdService.open` can fail with: the exceptions the IDL declares, or any other failure.
 #[derive(Debug)]
 pub enum FdServiceOpenError {
@@ -682,97 +530,30 @@ impl ::core::convert::From<_rt::Error> for FdServiceOpenError {
         Self::Thrift(e)
     }
 }
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdServiceOpenArgs {
-    pub path: ::std::string::String,
-}
-impl _rt::WriteThrift for FdServiceOpenArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("open_args")?;
-        _rt::write_field(w, 1, &self.path)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+impl _rt::Exceptions for FdServiceOpenError {
+    fn write_exception<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        match self {
+            Self::Failed(e) => _rt::write_field(w, 1, e),
+            Self::Thrift(_) => ::core::result::Result::Ok(()),
+        }
     }
-}
-impl _rt::ReadThrift for FdServiceOpenArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "open_args", "path")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
+    fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+        r: &mut R,
+        field: _rt::FieldHeader,
+    ) -> _rt::Result<::core::option::Option<Self>> {
+        match field.id {
+            1 => _rt::read_exception(r, field, Self::Failed),
+            _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            path: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceOpenResult {
-    pub success: ::core::option::Option<Opened>,
-    pub failed: ::core::option::Option<Failed>,
-}
-impl _rt::WriteThrift for FdServiceOpenResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("open_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    fn declared(self) -> _rt::Result<Self> {
+        match self {
+            Self::Thrift(e) => ::core::result::Result::Err(e),
+            declared => ::core::result::Result::Ok(declared),
         }
-        if let ::core::option::Option::Some(value) = &self.failed {
-            _rt::write_field(w, 1, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceOpenResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "open_result",
-                        "success",
-                    )?;
-                }
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "open_result",
-                        "failed",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            success: field_0,
-            failed: field_1,
-        })
     }
 }
 /// What `FdService.fail` can fail with: the exceptions the IDL declares, or any other failure.
@@ -808,579 +589,664 @@ impl ::core::convert::From<_rt::Error> for FdServiceFailError {
         Self::Thrift(e)
     }
 }
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceFailArgs {
-    pub message: ::std::string::String,
-    pub log: _rt::OwnedFd,
-}
-impl _rt::WriteThrift for FdServiceFailArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("fail_args")?;
-        _rt::write_field(w, 1, &self.message)?;
-        _rt::write_field(w, 2, &self.log)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+impl _rt::Exceptions for FdServiceFailError {
+    fn write_exception<W: _rt::ProtocolWriter + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> _rt::Result<()> {
+        match self {
+            Self::Failed(e) => _rt::write_field(w, 1, e),
+            Self::Thrift(_) => ::core::result::Result::Ok(()),
+        }
+    }
+    fn read_exception<R: _rt::ProtocolReader + ?Sized>(
+        r: &mut R,
+        field: _rt::FieldHeader,
+    ) -> _rt::Result<::core::option::Option<Self>> {
+        match field.id {
+            1 => _rt::read_exception(r, field, Self::Failed),
+            _ => _rt::skip_field(r, field).map(|()| ::core::option::Option::None),
+        }
+    }
+    fn declared(self) -> _rt::Result<Self> {
+        match self {
+            Self::Thrift(e) => ::core::result::Result::Err(e),
+            declared => ::core::result::Result::Ok(declared),
+        }
     }
 }
-impl _rt::ReadThrift for FdServiceFailArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "fail_args",
-                        "message",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(r, field, &mut field_1, "fail_args", "log")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+/// The wire format of `FdService`'s calls: what its processor reads and its client writes.
+#[doc(hidden)]
+pub mod fd_service_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `FdService` (0 when it gives none).
+    pub const CHANNEL: u8 = 0;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct SizeArgs {
+        pub file: _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for SizeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&SizeArgsRef { file: &self.file }, w)
+        }
+    }
+    impl _rt::ReadThrift for SizeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "size_args",
+                            "file",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                file: field_0.ok_or_else(|| _rt::missing_field("size_args", "file"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            message: field_0.unwrap_or_default(),
-            log: field_1.ok_or_else(|| _rt::missing_field("fail_args", "log"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceFailResult {
-    pub failed: ::core::option::Option<Failed>,
-}
-impl _rt::WriteThrift for FdServiceFailResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("fail_result")?;
-        if let ::core::option::Option::Some(value) = &self.failed {
-            _rt::write_field(w, 1, value)?;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct SizeArgsRef<'a> {
+        pub file: &'a _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for SizeArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("size_args")?;
+            _rt::write_field(w, 1, self.file)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdServiceFailResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "fail_result",
-                        "failed",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type SizeResult = _rt::Reply<i64>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct DupArgs {
+        pub file: _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for DupArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&DupArgsRef { file: &self.file }, w)
+        }
+    }
+    impl _rt::ReadThrift for DupArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "dup_args",
+                            "file",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                file: field_0.ok_or_else(|| _rt::missing_field("dup_args", "file"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { failed: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceRegroupArgs {
-    pub files: ::std::vec::Vec<_rt::OwnedFd>,
-    pub unique: _rt::FdSet,
-    pub named: ::std::collections::BTreeMap<::std::string::String, _rt::OwnedFd>,
-    pub handle: Handle,
-}
-impl _rt::WriteThrift for FdServiceRegroupArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("regroup_args")?;
-        _rt::write_field(w, 1, &self.files)?;
-        _rt::write_field(w, 2, &self.unique)?;
-        _rt::write_field(w, 3, &self.named)?;
-        _rt::write_field(w, 4, &self.handle)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct DupArgsRef<'a> {
+        pub file: &'a _rt::OwnedFd,
     }
-}
-impl _rt::ReadThrift for FdServiceRegroupArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        let mut field_2 = ::core::option::Option::None;
-        let mut field_3 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "regroup_args",
-                        "files",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "regroup_args",
-                        "unique",
-                    )?;
-                }
-                3 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_2,
-                        "regroup_args",
-                        "named",
-                    )?;
-                }
-                4 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_3,
-                        "regroup_args",
-                        "handle",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for DupArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("dup_args")?;
+            _rt::write_field(w, 1, self.file)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type DupResult = _rt::Reply<_rt::OwnedFd>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct OpenArgs {
+        pub path: ::std::string::String,
+    }
+    impl _rt::WriteThrift for OpenArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&OpenArgsRef { path: &self.path }, w)
+        }
+    }
+    impl _rt::ReadThrift for OpenArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "open_args",
+                            "path",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                path: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            files: field_0.unwrap_or_default(),
-            unique: field_1.unwrap_or_default(),
-            named: field_2.unwrap_or_default(),
-            handle: field_3.ok_or_else(|| _rt::missing_field("regroup_args", "handle"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceRegroupResult {
-    pub success: ::core::option::Option<Bundle>,
-}
-impl _rt::WriteThrift for FdServiceRegroupResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("regroup_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct OpenArgsRef<'a> {
+        pub path: &'a str,
+    }
+    impl _rt::WriteThrift for OpenArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("open_args")?;
+            _rt::write_field(w, 1, self.path)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdServiceRegroupResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "regroup_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type OpenResult = _rt::Reply<super::Opened, super::FdServiceOpenError>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct FailArgs {
+        pub message: ::std::string::String,
+        pub log: _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for FailArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &FailArgsRef {
+                    message: &self.message,
+                    log: &self.log,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for FailArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "fail_args",
+                            "message",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "fail_args",
+                            "log",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                message: field_0.unwrap_or_default(),
+                log: field_1.ok_or_else(|| _rt::missing_field("fail_args", "log"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceWrapArgs {
-    pub inner: Nested,
-}
-impl _rt::WriteThrift for FdServiceWrapArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("wrap_args")?;
-        _rt::write_field(w, 1, &self.inner)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct FailArgsRef<'a> {
+        pub message: &'a str,
+        pub log: &'a _rt::OwnedFd,
     }
-}
-impl _rt::ReadThrift for FdServiceWrapArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "wrap_args", "inner")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for FailArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("fail_args")?;
+            _rt::write_field(w, 1, self.message)?;
+            _rt::write_field(w, 2, self.log)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type FailResult = _rt::VoidReply<super::FdServiceFailError>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct RegroupArgs {
+        pub files: ::std::vec::Vec<_rt::OwnedFd>,
+        pub unique: _rt::FdSet,
+        pub named: ::std::collections::BTreeMap<::std::string::String, _rt::OwnedFd>,
+        pub handle: super::Handle,
+    }
+    impl _rt::WriteThrift for RegroupArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &RegroupArgsRef {
+                    files: &self.files,
+                    unique: &self.unique,
+                    named: &self.named,
+                    handle: &self.handle,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for RegroupArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            let mut field_2 = ::core::option::Option::None;
+            let mut field_3 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "regroup_args",
+                            "files",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "regroup_args",
+                            "unique",
+                        )?;
+                    }
+                    3 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_2,
+                            "regroup_args",
+                            "named",
+                        )?;
+                    }
+                    4 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_3,
+                            "regroup_args",
+                            "handle",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                files: field_0.unwrap_or_default(),
+                unique: field_1.unwrap_or_default(),
+                named: field_2.unwrap_or_default(),
+                handle: field_3
+                    .ok_or_else(|| _rt::missing_field("regroup_args", "handle"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            inner: field_0.ok_or_else(|| _rt::missing_field("wrap_args", "inner"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceWrapResult {
-    pub success: ::core::option::Option<Nested>,
-}
-impl _rt::WriteThrift for FdServiceWrapResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("wrap_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct RegroupArgsRef<'a> {
+        pub files: &'a [_rt::OwnedFd],
+        pub unique: &'a _rt::FdSet,
+        pub named: &'a ::std::collections::BTreeMap<::std::string::String, _rt::OwnedFd>,
+        pub handle: &'a super::Handle,
+    }
+    impl _rt::WriteThrift for RegroupArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("regroup_args")?;
+            _rt::write_field(w, 1, self.files)?;
+            _rt::write_field(w, 2, self.unique)?;
+            _rt::write_field(w, 3, self.named)?;
+            _rt::write_field(w, 4, self.handle)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdServiceWrapResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "wrap_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type RegroupResult = _rt::Reply<super::Bundle>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct WrapArgs {
+        pub inner: super::Nested,
+    }
+    impl _rt::WriteThrift for WrapArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&WrapArgsRef { inner: &self.inner }, w)
+        }
+    }
+    impl _rt::ReadThrift for WrapArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "wrap_args",
+                            "inner",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                inner: field_0.ok_or_else(|| _rt::missing_field("wrap_args", "inner"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceResolveArgs {
-    pub source: Source,
-}
-impl _rt::WriteThrift for FdServiceResolveArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("resolve_args")?;
-        _rt::write_field(w, 1, &self.source)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct WrapArgsRef<'a> {
+        pub inner: &'a super::Nested,
     }
-}
-impl _rt::ReadThrift for FdServiceResolveArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "resolve_args",
-                        "source",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for WrapArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("wrap_args")?;
+            _rt::write_field(w, 1, self.inner)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type WrapResult = _rt::Reply<super::Nested>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct ResolveArgs {
+        pub source: super::Source,
+    }
+    impl _rt::WriteThrift for ResolveArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &ResolveArgsRef {
+                    source: &self.source,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for ResolveArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "resolve_args",
+                            "source",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                source: field_0
+                    .ok_or_else(|| _rt::missing_field("resolve_args", "source"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            source: field_0.ok_or_else(|| _rt::missing_field("resolve_args", "source"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceResolveResult {
-    pub success: ::core::option::Option<Source>,
-}
-impl _rt::WriteThrift for FdServiceResolveResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("resolve_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct ResolveArgsRef<'a> {
+        pub source: &'a super::Source,
+    }
+    impl _rt::WriteThrift for ResolveArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("resolve_args")?;
+            _rt::write_field(w, 1, self.source)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdServiceResolveResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "resolve_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    pub type ResolveResult = _rt::Reply<super::Source>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct DeliverArgs {
+        pub file: _rt::OwnedFd,
+        pub note: ::std::string::String,
+    }
+    impl _rt::WriteThrift for DeliverArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(
+                &DeliverArgsRef {
+                    file: &self.file,
+                    note: &self.note,
+                },
+                w,
+            )
+        }
+    }
+    impl _rt::ReadThrift for DeliverArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            let mut field_1 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "deliver_args",
+                            "file",
+                        )?;
+                    }
+                    2 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_1,
+                            "deliver_args",
+                            "note",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                file: field_0.ok_or_else(|| _rt::missing_field("deliver_args", "file"))?,
+                note: field_1.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceDeliverArgs {
-    pub file: _rt::OwnedFd,
-    pub note: ::std::string::String,
-}
-impl _rt::WriteThrift for FdServiceDeliverArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("deliver_args")?;
-        _rt::write_field(w, 1, &self.file)?;
-        _rt::write_field(w, 2, &self.note)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct DeliverArgsRef<'a> {
+        pub file: &'a _rt::OwnedFd,
+        pub note: &'a str,
     }
-}
-impl _rt::ReadThrift for FdServiceDeliverArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        let mut field_1 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "deliver_args",
-                        "file",
-                    )?;
-                }
-                2 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_1,
-                        "deliver_args",
-                        "note",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for DeliverArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("deliver_args")?;
+            _rt::write_field(w, 1, self.file)?;
+            _rt::write_field(w, 2, self.note)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct NamedArgs {
+        pub fd: _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for NamedArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&NamedArgsRef { fd: &self.fd }, w)
+        }
+    }
+    impl _rt::ReadThrift for NamedArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "named_args",
+                            "fd",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                fd: field_0.ok_or_else(|| _rt::missing_field("named_args", "fd"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            file: field_0.ok_or_else(|| _rt::missing_field("deliver_args", "file"))?,
-            note: field_1.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdServiceNamedArgs {
-    pub fd: _rt::OwnedFd,
-}
-impl _rt::WriteThrift for FdServiceNamedArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("named_args")?;
-        _rt::write_field(w, 1, &self.fd)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct NamedArgsRef<'a> {
+        pub fd: &'a _rt::OwnedFd,
     }
-}
-impl _rt::ReadThrift for FdServiceNamedArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "named_args", "fd")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for NamedArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("named_args")?;
+            _rt::write_field(w, 1, self.fd)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
+        }
+    }
+    pub type NamedResult = _rt::Reply<i64>;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct StatArgs {
+        pub path: ::std::string::String,
+    }
+    impl _rt::WriteThrift for StatArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&StatArgsRef { path: &self.path }, w)
+        }
+    }
+    impl _rt::ReadThrift for StatArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "stat_args",
+                            "path",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                path: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            fd: field_0.ok_or_else(|| _rt::missing_field("named_args", "fd"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdServiceNamedResult {
-    pub success: ::core::option::Option<i64>,
-}
-impl _rt::WriteThrift for FdServiceNamedResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("named_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct StatArgsRef<'a> {
+        pub path: &'a str,
+    }
+    impl _rt::WriteThrift for StatArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("stat_args")?;
+            _rt::write_field(w, 1, self.path)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdServiceNamedResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "named_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdServiceStatArgs {
-    pub path: ::std::string::String,
-}
-impl _rt::WriteThrift for FdServiceStatArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("stat_args")?;
-        _rt::write_field(w, 1, &self.path)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceStatArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "stat_args", "path")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            path: field_0.unwrap_or_default(),
-        })
-    }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdServiceStatResult {
-    pub success: ::core::option::Option<Stat>,
-}
-impl _rt::WriteThrift for FdServiceStatResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("stat_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
-        }
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdServiceStatResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "stat_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type StatResult = _rt::Reply<super::Stat>;
 }
 /// Every way a method can take or give descriptors, and one without them.
 ///
@@ -1488,25 +1354,9 @@ impl<T: FdService + ?::core::marker::Sized> FdService for ::std::sync::Arc<T> {
         (**self).stat(path)
     }
 }
-/// Serves `FdService` calls with a [`FdService`] handler.
-#[derive(Debug, Clone)]
-pub struct FdServiceProcessor<H> {
-    handler: H,
-}
-impl<H> FdServiceProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "FdService";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 0;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(
+    FdServiceProcessor, FdService, "FdService", fd_service_wire::CHANNEL
+);
 impl<H: FdService> FdServiceProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -1520,288 +1370,98 @@ impl<H: FdService> FdServiceProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "size" => {
-                let args: FdServiceSizeArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "size",
-                    || handler.size(args.file),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceSizeResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("size", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::SizeArgs| handler.size(args.file),
+                )
             }
             "dup" => {
-                let args: FdServiceDupArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("dup", || handler.dup(args.file)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceDupResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("dup", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::DupArgs| handler.dup(args.file),
+                )
             }
             "open" => {
-                let args: FdServiceOpenArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "open",
-                    || handler.open(args.path),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceOpenResult {
-                            success: ::core::option::Option::Some(success),
-                            failed: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(FdServiceOpenError::Failed(e)),
-                    ) => {
-                        ::core::result::Result::Ok(FdServiceOpenResult {
-                            success: ::core::option::Option::None,
-                            failed: ::core::option::Option::Some(e),
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(FdServiceOpenError::Thrift(e)),
-                    ) => ::core::result::Result::Err(_rt::undeclared_error("open", e)),
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::OpenArgs| handler.open(args.path),
+                )
             }
             "fail" => {
-                let args: FdServiceFailArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "fail",
-                    || handler.fail(args.message, args.log),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(())) => {
-                        ::core::result::Result::Ok(FdServiceFailResult {
-                            failed: ::core::option::Option::None,
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(FdServiceFailError::Failed(e)),
-                    ) => {
-                        ::core::result::Result::Ok(FdServiceFailResult {
-                            failed: ::core::option::Option::Some(e),
-                        })
-                    }
-                    ::core::result::Result::Ok(
-                        ::core::result::Result::Err(FdServiceFailError::Thrift(e)),
-                    ) => ::core::result::Result::Err(_rt::undeclared_error("fail", e)),
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_void_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::FailArgs| {
+                        handler.fail(args.message, args.log)
+                    },
+                )
             }
             "regroup" => {
-                let args: FdServiceRegroupArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "regroup",
-                    || handler.regroup(args.files, args.unique, args.named, args.handle),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceRegroupResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("regroup", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::RegroupArgs| {
+                        handler.regroup(args.files, args.unique, args.named, args.handle)
+                    },
+                )
             }
             "wrap" => {
-                let args: FdServiceWrapArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "wrap",
-                    || handler.wrap(args.inner),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceWrapResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("wrap", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::WrapArgs| handler.wrap(args.inner),
+                )
             }
             "resolve" => {
-                let args: FdServiceResolveArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "resolve",
-                    || handler.resolve(args.source),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceResolveResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("resolve", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::ResolveArgs| handler.resolve(args.source),
+                )
             }
             "deliver" => {
-                let args: FdServiceDeliverArgs = _rt::read_args(header, r, w)?;
-                _rt::oneway_done(
-                    "deliver",
-                    _rt::catch_panic("deliver", || handler.deliver(args.file, args.note)),
-                );
-                ::core::result::Result::Ok(true)
+                _rt::serve_oneway(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::DeliverArgs| {
+                        handler.deliver(args.file, args.note)
+                    },
+                )
             }
             "named" => {
-                let args: FdServiceNamedArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "named",
-                    || handler.named(args.fd),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceNamedResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("named", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::NamedArgs| handler.named(args.fd),
+                )
             }
             "stat" => {
-                let args: FdServiceStatArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic(
-                    "stat",
-                    || handler.stat(args.path),
-                ) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdServiceStatResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("stat", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: fd_service_wire::StatArgs| handler.stat(args.path),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: FdService> _rt::Processor for FdServiceProcessor<H> {
-    const CHANNEL: u8 = 0;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `FdService` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct FdServiceClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FdServiceClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(FdServiceClient, "FdService", fd_service_wire::CHANNEL);
 #[allow(clippy::result_large_err)]
 impl<C: _rt::Caller> FdServiceClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 0;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Returns the size of `file`.
     ///
     /// The arguments can hold file descriptors: where the connection cannot carry them,
@@ -1813,30 +1473,16 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("size"));
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call(
             &mut self.inner,
             "size",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("size_args")?;
-                _rt::write_field(w, 1, &file)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::SizeArgsRef {
+                file: &file,
             },
-        )?;
-        let result: FdServiceSizeResult = _rt::Caller::receive(
-            &mut self.inner,
-            "size",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("size"))
-            }
-        }
+        );
+        ::core::mem::drop(file);
+        outcome
     }
     /// Returns a duplicate of `file`.
     ///
@@ -1849,63 +1495,30 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("dup"));
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call(
             &mut self.inner,
             "dup",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("dup_args")?;
-                _rt::write_field(w, 1, &file)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::DupArgsRef {
+                file: &file,
             },
-        )?;
-        let result: FdServiceDupResult = _rt::Caller::receive(
-            &mut self.inner,
-            "dup",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("dup"))
-            }
-        }
+        );
+        ::core::mem::drop(file);
+        outcome
     }
     /// Opens `path` and hands the file over, or fails with a log.
     pub fn open(
         &mut self,
         path: &str,
     ) -> ::core::result::Result<Opened, FdServiceOpenError> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "open",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("open_args")?;
-                _rt::write_field(w, 1, path)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::OpenArgsRef {
+                path,
             },
-        )?;
-        let result: FdServiceOpenResult = _rt::Caller::receive(
-            &mut self.inner,
-            "open",
-            pending,
-        )?;
-        if let ::core::option::Option::Some(e) = result.failed {
-            return ::core::result::Result::Err(FdServiceOpenError::Failed(e));
-        }
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("open").into())
-            }
-        }
+        )
     }
     /// Fails with `Failed`, whose log holds `log`.
     ///
@@ -1919,29 +1532,17 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("fail").into());
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call_void(
             &mut self.inner,
             "fail",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("fail_args")?;
-                _rt::write_field(w, 1, message)?;
-                _rt::write_field(w, 2, &log)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::FailArgsRef {
+                message,
+                log: &log,
             },
-        )?;
-        let result: FdServiceFailResult = _rt::Caller::receive(
-            &mut self.inner,
-            "fail",
-            pending,
-        )?;
-        if let ::core::option::Option::Some(e) = result.failed {
-            return ::core::result::Result::Err(FdServiceFailError::Failed(e));
-        }
-        ::core::result::Result::Ok(())
+        );
+        ::core::mem::drop(log);
+        outcome
     }
     /// Returns the descriptors it received, regrouped.
     ///
@@ -1957,33 +1558,19 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("regroup"));
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call(
             &mut self.inner,
             "regroup",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("regroup_args")?;
-                _rt::write_field(w, 1, files)?;
-                _rt::write_field(w, 2, unique)?;
-                _rt::write_field(w, 3, named)?;
-                _rt::write_field(w, 4, &handle)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::RegroupArgsRef {
+                files,
+                unique,
+                named,
+                handle: &handle,
             },
-        )?;
-        let result: FdServiceRegroupResult = _rt::Caller::receive(
-            &mut self.inner,
-            "regroup",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("regroup"))
-            }
-        }
+        );
+        ::core::mem::drop(handle);
+        outcome
     }
     /// Returns the nested files it was given, one level deeper.
     ///
@@ -1996,30 +1583,14 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("wrap"));
         }
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "wrap",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("wrap_args")?;
-                _rt::write_field(w, 1, inner)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::WrapArgsRef {
+                inner,
             },
-        )?;
-        let result: FdServiceWrapResult = _rt::Caller::receive(
-            &mut self.inner,
-            "wrap",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("wrap"))
-            }
-        }
+        )
     }
     /// Opens the path of a `Source`, or passes its file on.
     ///
@@ -2032,30 +1603,14 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("resolve"));
         }
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "resolve",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("resolve_args")?;
-                _rt::write_field(w, 1, source)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::ResolveArgsRef {
+                source,
             },
-        )?;
-        let result: FdServiceResolveResult = _rt::Caller::receive(
-            &mut self.inner,
-            "resolve",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("resolve"))
-            }
-        }
+        )
     }
     /// Takes a file and forgets it; nothing is answered.
     ///
@@ -2069,21 +1624,17 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("deliver"));
         }
-        _rt::Caller::send(
+        let outcome = _rt::call_oneway(
             &mut self.inner,
             "deliver",
-            _rt::MessageType::Oneway,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("deliver_args")?;
-                _rt::write_field(w, 1, &file)?;
-                _rt::write_field(w, 2, note)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::DeliverArgsRef {
+                file: &file,
+                note,
             },
-        )?;
-        ::core::result::Result::Ok(())
+        );
+        ::core::mem::drop(file);
+        outcome
     }
     /// An argument called `fd`; returns its size.
     ///
@@ -2096,210 +1647,135 @@ impl<C: _rt::Caller> FdServiceClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("named"));
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call(
             &mut self.inner,
             "named",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("named_args")?;
-                _rt::write_field(w, 1, &fd)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::NamedArgsRef {
+                fd: &fd,
             },
-        )?;
-        let result: FdServiceNamedResult = _rt::Caller::receive(
-            &mut self.inner,
-            "named",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("named"))
-            }
-        }
+        );
+        ::core::mem::drop(fd);
+        outcome
     }
     /// Without descriptors: the size and name of a path.
     pub fn stat(&mut self, path: &str) -> ::core::result::Result<Stat, _rt::Error> {
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "stat",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("stat_args")?;
-                _rt::write_field(w, 1, path)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
+            &fd_service_wire::StatArgsRef {
+                path,
             },
-        )?;
-        let result: FdServiceStatResult = _rt::Caller::receive(
-            &mut self.inner,
-            "stat",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("stat"))
-            }
-        }
+        )
     }
 }
+/// The wire format of `FdPeer`'s calls: what its processor reads and its client writes.
 #[doc(hidden)]
-#[derive(Debug)]
-pub struct FdPeerGiveArgs {
-    pub f: _rt::OwnedFd,
-}
-impl _rt::WriteThrift for FdPeerGiveArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("give_args")?;
-        _rt::write_field(w, 1, &self.f)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
+pub mod fd_peer_wire {
+    use ::thrift_rt::__private as _rt;
+    /// The channel the IDL gives `FdPeer` (0 when it gives none).
+    pub const CHANNEL: u8 = 9;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct GiveArgs {
+        pub f: _rt::OwnedFd,
     }
-}
-impl _rt::ReadThrift for FdPeerGiveArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "give_args", "f")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::WriteThrift for GiveArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&GiveArgsRef { f: &self.f }, w)
+        }
+    }
+    impl _rt::ReadThrift for GiveArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(r, field, &mut field_0, "give_args", "f")?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                f: field_0.ok_or_else(|| _rt::missing_field("give_args", "f"))?,
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            f: field_0.ok_or_else(|| _rt::missing_field("give_args", "f"))?,
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdPeerGiveResult {
-    pub success: ::core::option::Option<_rt::OwnedFd>,
-}
-impl _rt::WriteThrift for FdPeerGiveResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("give_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct GiveArgsRef<'a> {
+        pub f: &'a _rt::OwnedFd,
+    }
+    impl _rt::WriteThrift for GiveArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("give_args")?;
+            _rt::write_field(w, 1, self.f)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdPeerGiveResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "give_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
+    pub type GiveResult = _rt::Reply<_rt::OwnedFd>;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct TakeArgs {
+        pub fds: ::std::vec::Vec<_rt::OwnedFd>,
+    }
+    impl _rt::WriteThrift for TakeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            _rt::WriteThrift::write(&TakeArgsRef { fds: &self.fds }, w)
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
     }
-}
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct FdPeerTakeArgs {
-    pub fds: ::std::vec::Vec<_rt::OwnedFd>,
-}
-impl _rt::WriteThrift for FdPeerTakeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("take_args")?;
-        _rt::write_field(w, 1, &self.fds)?;
-        w.write_field_stop()?;
-        w.write_struct_end()
-    }
-}
-impl _rt::ReadThrift for FdPeerTakeArgs {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                1 => {
-                    _rt::read_field_into(r, field, &mut field_0, "take_args", "fds")?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
+    impl _rt::ReadThrift for TakeArgs {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
+            let mut field_0 = ::core::option::Option::None;
+            r.read_struct_begin()?;
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                match field.id {
+                    1 => {
+                        _rt::read_field_into(
+                            r,
+                            field,
+                            &mut field_0,
+                            "take_args",
+                            "fds",
+                        )?;
+                    }
+                    _ => {
+                        _rt::skip_field(r, field)?;
+                    }
                 }
             }
+            r.read_struct_end()?;
+            ::core::result::Result::Ok(Self {
+                fds: field_0.unwrap_or_default(),
+            })
         }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self {
-            fds: field_0.unwrap_or_default(),
-        })
     }
-}
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct FdPeerTakeResult {
-    pub success: ::core::option::Option<i32>,
-}
-impl _rt::WriteThrift for FdPeerTakeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
-        w.write_struct_begin("take_result")?;
-        if let ::core::option::Option::Some(value) = &self.success {
-            _rt::write_field(w, 0, value)?;
+    #[doc(hidden)]
+    #[derive(Debug)]
+    pub struct TakeArgsRef<'a> {
+        pub fds: &'a [_rt::OwnedFd],
+    }
+    impl _rt::WriteThrift for TakeArgsRef<'_> {
+        const TTYPE: _rt::TType = _rt::TType::Struct;
+        fn write<W: _rt::ProtocolWriter + ?Sized>(&self, w: &mut W) -> _rt::Result<()> {
+            w.write_struct_begin("take_args")?;
+            _rt::write_field(w, 1, self.fds)?;
+            w.write_field_stop()?;
+            w.write_struct_end()
         }
-        w.write_field_stop()?;
-        w.write_struct_end()
     }
-}
-impl _rt::ReadThrift for FdPeerTakeResult {
-    const TTYPE: _rt::TType = _rt::TType::Struct;
-    fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
-        let mut field_0 = ::core::option::Option::None;
-        r.read_struct_begin()?;
-        while let ::core::option::Option::Some(field) = r.read_field_begin()? {
-            match field.id {
-                0 => {
-                    _rt::read_field_into(
-                        r,
-                        field,
-                        &mut field_0,
-                        "take_result",
-                        "success",
-                    )?;
-                }
-                _ => {
-                    _rt::skip_field(r, field)?;
-                }
-            }
-        }
-        r.read_struct_end()?;
-        ::core::result::Result::Ok(Self { success: field_0 })
-    }
+    pub type TakeResult = _rt::Reply<i32>;
 }
 /// A service on channel 9, for channel endpoints whose peers trade descriptors.
 ///
@@ -2325,25 +1801,7 @@ impl<T: FdPeer + ?::core::marker::Sized> FdPeer for ::std::sync::Arc<T> {
         (**self).take(fds)
     }
 }
-/// Serves `FdPeer` calls with a [`FdPeer`] handler.
-#[derive(Debug, Clone)]
-pub struct FdPeerProcessor<H> {
-    handler: H,
-}
-impl<H> FdPeerProcessor<H> {
-    /// The service name, for registering with a multiplexed processor.
-    pub const SERVICE_NAME: &'static str = "FdPeer";
-    /// The channel the IDL gives this service (0 when it gives none).
-    pub const CHANNEL: u8 = 9;
-    /// A processor that serves calls with `handler`.
-    pub fn new(handler: H) -> Self {
-        Self { handler }
-    }
-    /// The handler.
-    pub fn handler(&self) -> &H {
-        &self.handler
-    }
-}
+_rt::processor_items!(FdPeerProcessor, FdPeer, "FdPeer", fd_peer_wire::CHANNEL);
 impl<H: FdPeer> FdPeerProcessor<H> {
     /// Serves one call if it is a method of this service (or a base service); returns
     /// `false`, having read nothing more, when it is not.
@@ -2356,113 +1814,27 @@ impl<H: FdPeer> FdPeerProcessor<H> {
     ) -> _rt::Result<bool> {
         match header.name.as_str() {
             "give" => {
-                let args: FdPeerGiveArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("give", || handler.give(args.f)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdPeerGiveResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("give", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply_with_fds(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve_fds(
+                    header,
+                    r,
+                    w,
+                    |args: fd_peer_wire::GiveArgs| handler.give(args.f),
+                )
             }
             "take" => {
-                let args: FdPeerTakeArgs = _rt::read_args(header, r, w)?;
-                let outcome = match _rt::catch_panic("take", || handler.take(args.fds)) {
-                    ::core::result::Result::Ok(::core::result::Result::Ok(success)) => {
-                        ::core::result::Result::Ok(FdPeerTakeResult {
-                            success: ::core::option::Option::Some(success),
-                        })
-                    }
-                    ::core::result::Result::Ok(::core::result::Result::Err(e)) => {
-                        ::core::result::Result::Err(_rt::undeclared_error("take", e))
-                    }
-                    ::core::result::Result::Err(exception) => {
-                        ::core::result::Result::Err(exception)
-                    }
-                };
-                _rt::reply(w, header, outcome)?;
-                ::core::result::Result::Ok(true)
+                _rt::serve(
+                    header,
+                    r,
+                    w,
+                    |args: fd_peer_wire::TakeArgs| handler.take(args.fds),
+                )
             }
             _ => ::core::result::Result::Ok(false),
         }
     }
 }
-impl<H: FdPeer> _rt::Processor for FdPeerProcessor<H> {
-    const CHANNEL: u8 = 9;
-    fn process<R: _rt::ProtocolReader + ?Sized, W: _rt::ProtocolWriter + ?Sized>(
-        &self,
-        header: &_rt::MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> _rt::Result<()> {
-        if !matches!(header.kind, _rt::MessageType::Call | _rt::MessageType::Oneway) {
-            return _rt::invalid_message_type(header, r, w);
-        }
-        if Self::dispatch(&self.handler, header, r, w)? {
-            ::core::result::Result::Ok(())
-        } else {
-            _rt::unknown_method(header, r, w)
-        }
-    }
-}
-/// Calls `FdPeer` on a server: one method per function, base services' included.
-///
-/// `C` is how calls travel: a [`Client`](_rt::Client) over one connection's reader and
-/// writer (see [`new`](Self::new)), or any other [`Caller`](_rt::Caller), such as a
-/// handle on a two-way endpoint (see [`from_caller`](Self::from_caller)).
-#[derive(Debug, Clone)]
-pub struct FdPeerClient<C> {
-    inner: C,
-    channel: u8,
-}
-impl<R: _rt::ProtocolReader, W: _rt::ProtocolWriter> FdPeerClient<_rt::Client<R, W>> {
-    /// A client that writes calls to `writer` and reads replies from `reader`.
-    pub fn new(reader: R, writer: W) -> Self {
-        Self::from_caller(_rt::Client::new(reader, writer))
-    }
-    /// The reader and writer.
-    pub fn into_inner(self) -> (R, W) {
-        self.inner.into_inner()
-    }
-}
+_rt::client_items!(FdPeerClient, "FdPeer", fd_peer_wire::CHANNEL);
 impl<C: _rt::Caller> FdPeerClient<C> {
-    /// The channel calls are sent on.
-    pub const CHANNEL: u8 = 9;
-    /// A client that makes its calls through `caller`.
-    pub fn from_caller(caller: C) -> Self {
-        Self {
-            inner: caller,
-            channel: Self::CHANNEL,
-        }
-    }
-    /// Sends the calls on `channel` instead of [`CHANNEL`](Self::CHANNEL): for a peer
-    /// that serves this service on another channel (as `serve_on` allows).
-    #[must_use]
-    pub fn on_channel(mut self, channel: u8) -> Self {
-        self.channel = channel;
-        self
-    }
-    /// The channel the calls are sent on.
-    pub fn channel(&self) -> u8 {
-        self.channel
-    }
-    /// The caller underneath, e.g. to set the next sequence id of a
-    /// [`Client`](_rt::Client).
-    pub fn caller_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-    /// The caller underneath.
-    pub fn into_caller(self) -> C {
-        self.inner
-    }
     /// Returns a descriptor for the same file as `f`.
     ///
     /// The arguments can hold file descriptors: where the connection cannot carry them,
@@ -2474,30 +1846,14 @@ impl<C: _rt::Caller> FdPeerClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("give"));
         }
-        let pending = _rt::Caller::send(
+        let outcome = _rt::call(
             &mut self.inner,
             "give",
-            _rt::MessageType::Call,
             self.channel,
-            move |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("give_args")?;
-                _rt::write_field(w, 1, &f)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: FdPeerGiveResult = _rt::Caller::receive(
-            &mut self.inner,
-            "give",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("give"))
-            }
-        }
+            &fd_peer_wire::GiveArgsRef { f: &f },
+        );
+        ::core::mem::drop(f);
+        outcome
     }
     /// Takes descriptors; returns how many arrived.
     ///
@@ -2510,29 +1866,11 @@ impl<C: _rt::Caller> FdPeerClient<C> {
         if !_rt::Caller::can_carry_fds(&self.inner) {
             return ::core::result::Result::Err(_rt::fds_unsupported("take"));
         }
-        let pending = _rt::Caller::send(
+        _rt::call(
             &mut self.inner,
             "take",
-            _rt::MessageType::Call,
             self.channel,
-            |w| {
-                use _rt::ProtocolWriter as _;
-                w.write_struct_begin("take_args")?;
-                _rt::write_field(w, 1, fds)?;
-                w.write_field_stop()?;
-                w.write_struct_end()
-            },
-        )?;
-        let result: FdPeerTakeResult = _rt::Caller::receive(
-            &mut self.inner,
-            "take",
-            pending,
-        )?;
-        match result.success {
-            ::core::option::Option::Some(success) => ::core::result::Result::Ok(success),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(_rt::missing_result("take"))
-            }
-        }
+            &fd_peer_wire::TakeArgsRef { fds },
+        )
     }
 }
