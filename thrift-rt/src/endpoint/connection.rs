@@ -619,26 +619,25 @@ impl Shared {
                 state = self.lock();
                 continue;
             }
-            if state.pending_read && self.take_reading(&mut state) {
+            // Bytes already buffered: take them. Serving, and nobody reads: this thread
+            // becomes the reader and waits in the socket read itself, so that a call wakes
+            // it directly, as it would a plain server's thread; other idle threads wait in
+            // the watch for the doorbell and the timer (the socket is disarmed while somebody
+            // reads). Not while the connection's own callers read their replies: they could
+            // not take the reading from a thread waiting in the read.
+            let blocking = match (state.pending_read, state.serving) {
+                (true, _) => Some(false),
+                (false, true) => Some(true),
+                (false, false) => None,
+            };
+            if let Some(blocking) = blocking.filter(|_| self.take_reading(&mut state)) {
                 drop(state);
-                self.read_and_serve(&services, false);
+                self.read_and_serve(&services, blocking);
                 state = self.lock();
                 continue;
             }
             if state.closed {
                 break;
-            }
-            if state.serving && self.take_reading(&mut state) {
-                // Serving, and nobody reads: this thread becomes the reader and waits in the
-                // socket read itself, so that a call wakes it directly, as it would a plain
-                // server's thread; other idle threads wait in the watch for the doorbell and
-                // the timer (the socket is disarmed while somebody reads). Not while the
-                // connection's own callers read their replies: they could not take the
-                // reading from a thread waiting in the read.
-                drop(state);
-                self.read_and_serve(&services, true);
-                state = self.lock();
-                continue;
             }
             state.watching += 1;
             drop(state);
