@@ -7,6 +7,8 @@
 
 use std::io::{self, Read};
 
+use bytes::Bytes;
+
 use super::{ReadEnd, Source};
 use crate::error::{Result, TransportError, TransportErrorKind, eof};
 use crate::limits::Limits;
@@ -36,11 +38,28 @@ pub(crate) fn frame_len(header: [u8; 4], max_frame_size: usize) -> Result<usize>
     Ok(len)
 }
 
+/// The storage of a frame nothing shares any more, emptied, for the next frame (a new one
+/// when slices of it are still held).
+fn reclaim(frame: Bytes) -> Vec<u8> {
+    match frame.try_into_mut() {
+        Ok(storage) => {
+            let mut storage = Vec::from(storage);
+            storage.clear();
+            storage
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Reads frames from a stream; implements [`Source`] over the current frame's payload.
+///
+/// The frame is held as [`Bytes`]: strings and binaries decoded as `Bytes`
+/// ([`Source::read_bytes`]) share it instead of being copied, and the buffer is used again
+/// for the next frame once nothing shares it any more.
 #[derive(Debug)]
 pub struct FramedReader<R> {
     inner: R,
-    frame: Vec<u8>,
+    frame: Bytes,
     pos: usize,
     max_frame_size: usize,
 }
@@ -55,7 +74,7 @@ impl<R: Read> FramedReader<R> {
     pub fn with_limits(inner: R, limits: &Limits) -> Self {
         Self {
             inner,
-            frame: Vec::new(),
+            frame: Bytes::new(),
             pos: 0,
             max_frame_size: limits.max_frame_size,
         }
@@ -71,7 +90,7 @@ impl<R: Read> FramedReader<R> {
     /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
     /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame, or I/O errors.
     pub fn next_frame(&mut self) -> Result<bool> {
-        self.frame.clear();
+        let mut frame = reclaim(std::mem::take(&mut self.frame));
         self.pos = 0;
         let mut header = [0u8; 4];
         let mut got = 0;
@@ -86,13 +105,12 @@ impl<R: Read> FramedReader<R> {
         }
         let len = frame_len(header, self.max_frame_size)?;
         // `take` + `read_to_end` grows the buffer with the data that really arrives.
-        self.frame.reserve(len.min(64 * 1024));
-        let n = (&mut self.inner)
-            .take(len as u64)
-            .read_to_end(&mut self.frame)?;
+        frame.reserve(len.min(64 * 1024));
+        let n = (&mut self.inner).take(len as u64).read_to_end(&mut frame)?;
         if n < len {
             return Err(eof());
         }
+        self.frame = Bytes::from(frame);
         Ok(true)
     }
 
@@ -107,6 +125,18 @@ impl<R: Read> FramedReader<R> {
 impl<R: ReadEnd> Source for FramedReader<R> {
     frame_source_methods!();
 
+    /// Shares the frame: no copy (a value running past the frame, which a well-formed
+    /// message never has, is copied as by any source).
+    fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
+        if self.remaining() < n {
+            let mut scratch = Vec::new();
+            return Ok(Bytes::copy_from_slice(self.read_slice(n, &mut scratch)?));
+        }
+        let bytes = self.frame.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(bytes)
+    }
+
     fn holds_bytes(&self) -> bool {
         self.pos < self.frame.len() || self.inner.holds_bytes()
     }
@@ -115,7 +145,7 @@ impl<R: ReadEnd> Source for FramedReader<R> {
     /// below while it holds nothing.
     fn release_idle_buffer(&mut self) {
         if self.pos >= self.frame.len() {
-            self.frame = Vec::new();
+            self.frame = Bytes::new();
             self.pos = 0;
         }
         self.inner.release_idle_buffer();
@@ -147,6 +177,34 @@ pub type FramedWriter<W> = super::MessageWriter<W, crate::stack::Framed>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `read_bytes` shares the frame; its storage serves the next frame once nothing
+    /// shares it, and a new one is taken while something does.
+    #[test]
+    fn bytes_share_the_frame_and_its_storage_is_reused() {
+        let mut wire = Vec::new();
+        for payload in [b"abcdefgh", b"ijklmnop", b"qrstuvwx"] {
+            wire.extend_from_slice(&8u32.to_be_bytes());
+            wire.extend_from_slice(payload);
+        }
+        let mut r = FramedReader::new(&wire[..]);
+        assert!(r.fill_buf().unwrap());
+        let first = r.frame.as_ptr();
+        let shared = r.read_bytes(4).unwrap();
+        assert_eq!(&shared[..], b"abcd");
+        assert_eq!(shared.as_ptr(), first, "shared, not copied");
+        // Still shared: the second frame gets storage of its own.
+        assert!(r.next_frame().unwrap());
+        assert_eq!(r.frame(), b"ijklmnop");
+        let second = r.frame.as_ptr();
+        assert_ne!(second, first);
+        assert_eq!(&shared[..], b"abcd", "the shared bytes are intact");
+        drop(shared);
+        // Nothing shares the second frame: the third one reuses its storage.
+        assert!(r.next_frame().unwrap());
+        assert_eq!(r.frame(), b"qrstuvwx");
+        assert_eq!(r.frame.as_ptr(), second);
+    }
     use std::io::Write;
 
     /// Records each write call separately.
