@@ -21,6 +21,13 @@ fn main() {
         .out_dir(out.join("ours"))
         .compile(&[IDL, "idl/fds.thrift"])
         .unwrap();
+    // The same service decoding strings and binaries as shared `Bytes` (zero-copy serving).
+    thrift_build::Builder::new()
+        .out_dir(out.join("ours_bytes"))
+        .string_type(thrift_build::StringType::BytesStr)
+        .binary_type(thrift_build::BinaryType::Bytes)
+        .compile(&[IDL])
+        .unwrap();
 
     apache(IDL, &out.join("apache"));
 

@@ -7,8 +7,9 @@
 //!     bench/target/release/examples/calls ours unix framed string 10000
 //! ```
 //!
-//! Arguments: `ours|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw` (`endpoint`: a
-//! connected endpoint calling a listening one; the two `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for
+//! Arguments: `ours|ours-bytes|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw` (`endpoint`: a
+//! connected endpoint calling a listening one; `ours-bytes`: strings and binaries as shared
+//! `Bytes`; the two `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for
 //! `raw`), `string|binary`, the number of calls. Prints the time per call.
 
 use std::time::Instant;
@@ -43,10 +44,17 @@ fn main() -> Result<(), thrift_bench::BoxError> {
 
     let mut ours = None;
     let mut endpoint_server = None;
+    let mut bytes_server = None;
     let mut caller = match implementation.as_str() {
         "raw" => raw::connect(&raw::start_server(socket, payload)?, payload)?,
+        "ours-bytes" => {
+            let (server, endpoint) = thrift_bench::bytes_echo::start(socket, transport)?;
+            bytes_server = Some(server);
+            thrift_bench::bytes_echo::connect(&endpoint, transport, payload)?
+        }
         "plain-to-endpoint" => {
-            let server = endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
+            let server =
+                endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
             rpc::connect(Implementation::Ours, server.endpoint(), transport, payload)?
         }
         "endpoint-to-plain" => {
@@ -55,7 +63,8 @@ fn main() -> Result<(), thrift_bench::BoxError> {
             Box::new(channels::EndpointEcho::new(connected.caller(), payload))
         }
         "endpoint" => {
-            let server = endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
+            let server =
+                endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
             let connected = channels::connect(server.endpoint(), transport)?;
             Box::new(channels::EndpointEcho::new(connected.caller(), payload))
         }
@@ -95,6 +104,9 @@ fn main() -> Result<(), thrift_bench::BoxError> {
     drop(caller);
     if let Some(server) = ours {
         server.shutdown();
+    }
+    if let Some(server) = bytes_server {
+        server.shutdown(std::time::Duration::from_secs(1));
     }
     thrift_bench::cleanup();
     Ok(())

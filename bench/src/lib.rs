@@ -8,6 +8,7 @@
 //! - [`channels`]: a listening endpoint and callers sharing a connected one.
 //! - [`pool`]: client threads, each with its own connection, for the throughput benchmarks.
 
+pub mod bytes_echo;
 pub mod channels;
 pub mod pool;
 pub mod raw;
@@ -16,6 +17,11 @@ pub mod rpc;
 /// Our code for `idl/echo.thrift` (thrift-build).
 pub mod ours {
     thrift_rt::include_thrift!(concat!(env!("OUT_DIR"), "/ours"));
+}
+
+/// Our code for `idl/echo.thrift` with `StringType::BytesStr` and `BinaryType::Bytes`.
+pub mod ours_bytes {
+    thrift_rt::include_thrift!(concat!(env!("OUT_DIR"), "/ours_bytes"));
 }
 
 /// Apache's code for `idl/echo.thrift` (`thrift --gen rs`, 0.17), for the `thrift` crate.
