@@ -56,6 +56,7 @@ impl Builder {
                 client: true,
                 server: true,
                 emit_rerun_if_changed: true,
+                keep_unknown_fields: false,
             },
         }
     }
@@ -149,6 +150,32 @@ impl Builder {
     /// Generates handler traits and processors for services (default: on).
     pub fn server(&mut self, on: bool) -> &mut Self {
         self.config.server = on;
+        self
+    }
+
+    /// Keeps the fields a struct, union or exception does not know (sent by a peer with a
+    /// newer IDL) and writes them back (default: off).
+    ///
+    /// When on, every generated struct and exception gets a field
+    /// `pub unknown_fields: thrift_rt::UnknownFields` (the name is reserved: an IDL field
+    /// called `unknown_fields` becomes `unknown_fields_`), and a union's `Unknown` variant
+    /// holds `thrift_rt::UnknownFields` instead of the field id. Decoding keeps each unknown
+    /// field's encoded value and its position among the known fields; encoding writes it back
+    /// at that position, so a struct read and written again in the same protocol gives the
+    /// same bytes.
+    ///
+    /// - Binary and compact keep the bytes as read. Written in the same protocol they are
+    ///   copied unchanged; written in the other one they are transcoded (both protocols can
+    ///   be read without a schema), so nothing is lost.
+    /// - JSON keeps nothing and writes nothing: Apache's JSON protocol encodes `string` and
+    ///   `binary` differently under one type tag, so a value cannot be read or written without
+    ///   its schema. A struct read from JSON has no unknown fields, and unknown fields read
+    ///   from binary or compact are dropped when written as JSON.
+    ///
+    /// When off, the generated code is exactly what it is without this option: no field, no
+    /// extra work.
+    pub fn keep_unknown_fields(&mut self, on: bool) -> &mut Self {
+        self.config.keep_unknown_fields = on;
         self
     }
 

@@ -59,6 +59,7 @@ pub(crate) struct Config {
     pub(crate) client: bool,
     pub(crate) server: bool,
     pub(crate) emit_rerun_if_changed: bool,
+    pub(crate) keep_unknown_fields: bool,
 }
 
 impl Config {

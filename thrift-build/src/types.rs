@@ -267,6 +267,9 @@ impl Context<'_> {
                     }
                     quote!(#path::#variant(#expr))
                 }
+                None if self.config.keep_unknown_fields => {
+                    quote!(#path::Unknown(_rt::UnknownFields::new()))
+                }
                 None => quote!(#path::Unknown(0)),
             };
         }
@@ -296,6 +299,11 @@ impl Context<'_> {
             };
             quote!(#name: #expr)
         });
+        let unknown = self
+            .config
+            .keep_unknown_fields
+            .then(|| quote!(unknown_fields: _rt::UnknownFields::new()));
+        let fields = fields.chain(unknown);
         quote!(#path { #(#fields),* })
     }
 }

@@ -53,7 +53,7 @@ impl<'a> Context<'a> {
             program,
             config,
             modules: modules::assign(program, config),
-            names: naming::assign(program),
+            names: naming::assign(program, config.keep_unknown_fields),
             boxed: boxing::boxed_fields(program),
             key_structs: derives::key_structs(program),
             derives: Derives::default(),
