@@ -314,3 +314,35 @@ proptest! {
         }
     }
 }
+
+/// The readers and writers that wrap the built-in ones (run-time protocol choice, multiplexing)
+/// pass kept fields through.
+#[test]
+fn wrapping_readers_and_writers_pass_kept_fields_through() {
+    use thrift_rt::protocol::{
+        BinaryReader, BinaryWriter, CompactReader, CompactWriter, MultiplexedWriter,
+        StoredMessageReader,
+    };
+    use thrift_rt::stack::{AnyProtocolReader, AnyProtocolWriter};
+    use thrift_rt::{MessageHeader, MessageType, ReadThrift, WriteThrift};
+
+    let original = holder(true);
+    let binary = encode(Protocol::Binary, &original);
+    let compact = encode(Protocol::Compact, &original);
+
+    let mut r = AnyProtocolReader::Compact(CompactReader::new(&compact[..]));
+    let old = v1::unknown_v1::Holder::read(&mut r).unwrap();
+    let mut w = AnyProtocolWriter::Binary(BinaryWriter::new(Vec::new()));
+    old.write(&mut w).unwrap();
+    let AnyProtocolWriter::Binary(w) = w else {
+        unreachable!()
+    };
+    assert_eq!(hex(&w.into_inner()), hex(&binary));
+
+    let header = MessageHeader::new("m".to_string(), MessageType::Call, 1);
+    let mut r = StoredMessageReader::new(BinaryReader::new(&binary[..]), header);
+    let old = v1::unknown_v1::Holder::read(&mut r).unwrap();
+    let mut w = MultiplexedWriter::new(CompactWriter::new(Vec::new()), "svc");
+    old.write(&mut w).unwrap();
+    assert_eq!(hex(&w.into_inner().into_inner()), hex(&compact));
+}
