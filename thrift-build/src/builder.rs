@@ -57,6 +57,7 @@ impl Builder {
                 server: true,
                 emit_rerun_if_changed: true,
                 keep_unknown_fields: false,
+                keep_unknown_files: Vec::new(),
             },
         }
     }
@@ -174,8 +175,21 @@ impl Builder {
     ///
     /// When off, the generated code is exactly what it is without this option: no field, no
     /// extra work.
+    ///
+    /// A field whose id is known but whose wire type is not the one the IDL gives is still
+    /// skipped, as without the option (keeping it would send two fields with one id).
+    /// [`keep_unknown_fields_in`](Self::keep_unknown_fields_in) turns the option on for the
+    /// types of one IDL file only.
     pub fn keep_unknown_fields(&mut self, on: bool) -> &mut Self {
         self.config.keep_unknown_fields = on;
+        self
+    }
+
+    /// Keeps unknown fields (see [`keep_unknown_fields`](Self::keep_unknown_fields)) in the
+    /// structs, unions and exceptions of IDL file `file` (`"shared"` for `shared.thrift`,
+    /// wherever it was found). Call it once per file.
+    pub fn keep_unknown_fields_in(&mut self, file: impl Into<String>) -> &mut Self {
+        self.config.keep_unknown_files.push(file.into());
         self
     }
 

@@ -267,7 +267,7 @@ impl Context<'_> {
                     }
                     quote!(#path::#variant(#expr))
                 }
-                None if self.config.keep_unknown_fields => {
+                None if self.keeps_unknown_fields(def) => {
                     quote!(#path::Unknown(_rt::UnknownFields::new()))
                 }
                 None => quote!(#path::Unknown(0)),
@@ -300,8 +300,7 @@ impl Context<'_> {
             quote!(#name: #expr)
         });
         let unknown = self
-            .config
-            .keep_unknown_fields
+            .keeps_unknown_fields(def)
             .then(|| quote!(unknown_fields: _rt::UnknownFields::new()));
         let fields = fields.chain(unknown);
         quote!(#path { #(#fields),* })

@@ -191,7 +191,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         fields,
         caps: cx.caps(def_id),
         default: cx.default_impl(def_id),
-        keep_unknown: cx.config.keep_unknown_fields,
+        keep_unknown: cx.keeps_unknown_fields(def_id),
         complex: strukt.fields.iter().enumerate().any(|(index, field)| {
             let wrappers = usize::from(cx.is_optional(def_id, index))
                 + usize::from(cx.boxed.contains(&(def_id, index)));

@@ -46,7 +46,7 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
             _rt::write_field(w, #id, value)?;
         })
     });
-    let keep_unknown = cx.config.keep_unknown_fields;
+    let keep_unknown = cx.keeps_unknown_fields(def_id);
     let read_unknown = if keep_unknown {
         quote! {
             let mut unknown = _rt::UnknownFields::new();

@@ -78,15 +78,17 @@ pub(crate) struct ClientMethod {
 /// The field holding a struct's unknown fields, with `keep_unknown_fields`.
 pub(crate) const UNKNOWN_FIELDS: &str = "unknown_fields";
 
-/// Names everything in `program`; with `keep_unknown` structs reserve [`UNKNOWN_FIELDS`].
-pub(crate) fn assign(program: &Program, keep_unknown: bool) -> Names {
+/// Names everything in `program`; the structs of the files for which `keep_unknown` (given
+/// the file name) is true reserve [`UNKNOWN_FIELDS`].
+pub(crate) fn assign(program: &Program, keep_unknown: impl Fn(&str) -> bool) -> Names {
     let mut names = Names {
         items: vec![String::new(); program.defs.len()],
         members: vec![Vec::new(); program.defs.len()],
         services: HashMap::new(),
     };
     for def in &program.defs {
-        names.members[def.id.index()] = member_names(&def.kind, keep_unknown);
+        let keep = keep_unknown(&program.file(def.file).name);
+        names.members[def.id.index()] = member_names(&def.kind, keep);
     }
     for file in &program.files {
         let mut scope = Scope::with_reserved(RESERVED_ITEMS);
@@ -267,7 +269,7 @@ mod tests {
         let program = thrift_parser::load_str("shop.thrift", idl)
             .into_result()
             .unwrap();
-        let names = assign(&program, false);
+        let names = assign(&program, |_| false);
         (program, names)
     }
 
@@ -277,7 +279,7 @@ mod tests {
         let program = thrift_parser::load_str("s.thrift", idl)
             .into_result()
             .unwrap();
-        let members = |keep| assign(&program, keep).members[0].clone();
+        let members = |keep| assign(&program, |file| keep && file == "s").members[0].clone();
         assert_eq!(members(false), ["unknown_fields", "unknown_fields_"]);
         assert_eq!(members(true), ["unknown_fields_", "unknown_fields__"]);
     }
