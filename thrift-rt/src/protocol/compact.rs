@@ -470,14 +470,14 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     fn capture_value(&mut self, ttype: TType) -> Result<Option<RawValue>> {
         if ttype == TType::Bool {
             // A bool field's value was in its header: keep it as a container bool byte.
-            let byte = if self.read_bool()? {
-                CT_BOOL_TRUE
+            let byte: &'static [u8] = if self.read_bool()? {
+                &[CT_BOOL_TRUE]
             } else {
-                CT_BOOL_FALSE
+                &[CT_BOOL_FALSE]
             };
             return Ok(Some(RawValue::new(
                 RawProtocol::Compact,
-                Bytes::copy_from_slice(&[byte]),
+                Bytes::from_static(byte),
             )));
         }
         // Skip the value with a reader that records every byte it takes from the source.

@@ -37,7 +37,9 @@ pub struct RawValue {
 }
 
 impl RawValue {
-    /// A value of `protocol` encoded as `bytes`. Nothing is checked until it is written.
+    /// A value of `protocol` encoded as `bytes`. Nothing is checked: a writer of the same
+    /// protocol writes the bytes as they are, and transcoding fails on bytes that do not hold
+    /// one value of the field's type.
     pub fn new(protocol: RawProtocol, bytes: Bytes) -> Self {
         Self { protocol, bytes }
     }
