@@ -1,8 +1,9 @@
 //! Generates the code under test: with the default options into `OUT_DIR`, and with hash
 //! collections, `Bytes` binaries and `BytesStr` strings into `OUT_DIR/alt` (`constructs.thrift` and, for maps of
 //! descriptors in a `HashMap`, `fds.thrift`), so both option sets must compile warning-free;
-//! and `required_cycle.thrift` into `OUT_DIR/required_cycle`, with its expected IDL warning
-//! kept out of cargo's output.
+//! `required_cycle.thrift` into `OUT_DIR/required_cycle`, with its expected IDL warning
+//! kept out of cargo's output; and `unknown_v1.thrift` with `keep_unknown_fields` and
+//! `unknown_v2.thrift` without into `OUT_DIR/unknown_v1` and `OUT_DIR/unknown_v2`.
 
 use std::path::PathBuf;
 
@@ -27,6 +28,16 @@ fn main() {
         .compile(&["../../idl/constructs.thrift", "../../idl/fds.thrift"]);
     if let Err(e) = result {
         panic!("thrift-build (hash collections, Bytes, BytesStr) failed:\n{e:?}");
+    }
+    // Two versions of one schema: the old one keeps the fields only the new one knows.
+    for (version, keep) in [("v1", true), ("v2", false)] {
+        let result = thrift_build::Builder::new()
+            .keep_unknown_fields(keep)
+            .out_dir(out_dir.join(format!("unknown_{version}")))
+            .compile(&[format!("../../idl/unknown_{version}.thrift")]);
+        if let Err(e) = result {
+            panic!("thrift-build (unknown_{version}.thrift) failed:\n{e:?}");
+        }
     }
     // The cycle of required fields draws a warning, which is the point of the file: print it
     // to the build script's own log rather than as a `cargo:warning` on every build.

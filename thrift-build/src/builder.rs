@@ -56,6 +56,8 @@ impl Builder {
                 client: true,
                 server: true,
                 emit_rerun_if_changed: true,
+                keep_unknown_fields: false,
+                keep_unknown_files: Vec::new(),
             },
         }
     }
@@ -149,6 +151,45 @@ impl Builder {
     /// Generates handler traits and processors for services (default: on).
     pub fn server(&mut self, on: bool) -> &mut Self {
         self.config.server = on;
+        self
+    }
+
+    /// Keeps the fields a struct, union or exception does not know (sent by a peer with a
+    /// newer IDL) and writes them back (default: off).
+    ///
+    /// When on, every generated struct and exception gets a field
+    /// `pub unknown_fields: thrift_rt::UnknownFields` (the name is reserved: an IDL field
+    /// called `unknown_fields` becomes `unknown_fields_`), and a union's `Unknown` variant
+    /// holds `thrift_rt::UnknownFields` instead of the field id. Decoding keeps each unknown
+    /// field's encoded value and its position among the known fields; encoding writes it back
+    /// at that position, so a struct read and written again in the same protocol gives the
+    /// same bytes.
+    ///
+    /// - Binary and compact keep the bytes as read. Written in the same protocol they are
+    ///   copied unchanged; written in the other one they are transcoded (both protocols can
+    ///   be read without a schema), so nothing is lost.
+    /// - JSON keeps nothing and writes nothing: Apache's JSON protocol encodes `string` and
+    ///   `binary` differently under one type tag, so a value cannot be read or written without
+    ///   its schema. A struct read from JSON has no unknown fields, and unknown fields read
+    ///   from binary or compact are dropped when written as JSON.
+    ///
+    /// When off, the generated code is exactly what it is without this option: no field, no
+    /// extra work.
+    ///
+    /// A field whose id is known but whose wire type is not the one the IDL gives is still
+    /// skipped, as without the option (keeping it would send two fields with one id).
+    /// [`keep_unknown_fields_in`](Self::keep_unknown_fields_in) turns the option on for the
+    /// types of one IDL file only.
+    pub fn keep_unknown_fields(&mut self, on: bool) -> &mut Self {
+        self.config.keep_unknown_fields = on;
+        self
+    }
+
+    /// Keeps unknown fields (see [`keep_unknown_fields`](Self::keep_unknown_fields)) in the
+    /// structs, unions and exceptions of IDL file `file` (`"shared"` for `shared.thrift`,
+    /// wherever it was found). Call it once per file.
+    pub fn keep_unknown_fields_in(&mut self, file: impl Into<String>) -> &mut Self {
+        self.config.keep_unknown_files.push(file.into());
         self
     }
 

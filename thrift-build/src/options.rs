@@ -59,6 +59,9 @@ pub(crate) struct Config {
     pub(crate) client: bool,
     pub(crate) server: bool,
     pub(crate) emit_rerun_if_changed: bool,
+    pub(crate) keep_unknown_fields: bool,
+    /// Files (`name` of `name.thrift`) whose types keep unknown fields.
+    pub(crate) keep_unknown_files: Vec<String>,
 }
 
 impl Config {
@@ -82,6 +85,11 @@ impl Config {
             .iter()
             .find(|(idl, _)| idl == file_name)
             .and_then(|(_, rust)| rust.parse().ok())
+    }
+
+    /// Whether the structs, unions and exceptions of IDL file `file` keep unknown fields.
+    pub(crate) fn keeps_unknown_fields(&self, file: &str) -> bool {
+        self.keep_unknown_fields || self.keep_unknown_files.iter().any(|f| f == file)
     }
 
     /// The attributes `type_attribute` gave type `name` of file `file`.
@@ -145,6 +153,13 @@ impl Config {
             if !program.files.iter().any(|f| f.name == *idl) {
                 unmatched.push(format!(
                     "extern_path(\"{idl}\", …) names no IDL file that was read"
+                ));
+            }
+        }
+        for idl in &self.keep_unknown_files {
+            if !program.files.iter().any(|f| f.name == *idl) {
+                unmatched.push(format!(
+                    "keep_unknown_fields_in(\"{idl}\") names no IDL file that was read"
                 ));
             }
         }

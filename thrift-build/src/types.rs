@@ -267,6 +267,9 @@ impl Context<'_> {
                     }
                     quote!(#path::#variant(#expr))
                 }
+                None if self.keeps_unknown_fields(def) => {
+                    quote!(#path::Unknown(_rt::UnknownFields::new()))
+                }
                 None => quote!(#path::Unknown(0)),
             };
         }
@@ -296,6 +299,10 @@ impl Context<'_> {
             };
             quote!(#name: #expr)
         });
+        let unknown = self
+            .keeps_unknown_fields(def)
+            .then(|| quote!(unknown_fields: _rt::UnknownFields::new()));
+        let fields = fields.chain(unknown);
         quote!(#path { #(#fields),* })
     }
 }

@@ -168,7 +168,7 @@ pub use application::{ApplicationError, ApplicationErrorKind};
 pub use client::{Caller, Client, connect};
 #[cfg(unix)]
 pub use codec::FdSet;
-pub use codec::{BytesStr, OrderedF64, ReadThrift, WriteThrift};
+pub use codec::{BytesStr, OrderedF64, ReadThrift, UnknownField, UnknownFields, WriteThrift};
 pub use error::{
     Error, ProtocolError, ProtocolErrorKind, Result, TransportError, TransportErrorKind,
 };

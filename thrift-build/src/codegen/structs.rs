@@ -38,6 +38,9 @@ pub(crate) struct StructModel {
     pub(crate) caps: Caps,
     /// How it gets `Default`.
     pub(crate) default: DefaultImpl,
+    /// Has an `unknown_fields` field that reading fills and writing writes back
+    /// (`keep_unknown_fields`).
+    pub(crate) keep_unknown: bool,
     /// Some field type is complex enough for clippy's `type_complexity`.
     pub(crate) complex: bool,
     /// Some IDL default holds a `double` (clippy's `approx_constant` may flag it).
@@ -188,6 +191,7 @@ pub(crate) fn model(cx: &Context<'_>, def_id: DefId, here: Here) -> StructModel 
         fields,
         caps: cx.caps(def_id),
         default: cx.default_impl(def_id),
+        keep_unknown: cx.keeps_unknown_fields(def_id),
         complex: strukt.fields.iter().enumerate().any(|(index, field)| {
             let wrappers = usize::from(cx.is_optional(def_id, index))
                 + usize::from(cx.boxed.contains(&(def_id, index)));
@@ -266,6 +270,13 @@ fn declaration(model: &StructModel) -> TokenStream {
         };
         quote!(#doc #(#attrs)* pub #name: #ty)
     });
+    let unknown = model.keep_unknown.then(|| {
+        quote! {
+            /// Fields this build does not know, kept as read and written back.
+            pub unknown_fields: _rt::UnknownFields
+        }
+    });
+    let fields = fields.chain(unknown);
     quote! {
         #doc
         #hidden
@@ -292,6 +303,10 @@ fn default_impl(model: &StructModel) -> TokenStream {
         };
         quote!(#field_name: #value)
     });
+    let unknown = model
+        .keep_unknown
+        .then(|| quote!(unknown_fields: _rt::UnknownFields::new()));
+    let fields = fields.chain(unknown);
     let approx = approx_allow(model);
     quote! {
         #approx
@@ -325,6 +340,30 @@ fn write_impl(model: &StructModel) -> TokenStream {
     });
     let body = match &model.write_via {
         Some(view) => quote!(_rt::WriteThrift::write(&#view, w)),
+        // Each unknown field goes back after the known fields read before it.
+        None if model.keep_unknown => {
+            let fields = fields.enumerate().map(|(index, field)| {
+                let known = known_count(index);
+                quote! {
+                    unknown.write_through(w, #known)?;
+                    #field
+                }
+            });
+            // Only known fields move the cursor before its last call.
+            let cursor = if model.fields.is_empty() {
+                quote!(unknown)
+            } else {
+                quote!(mut unknown)
+            };
+            quote! {
+                w.write_struct_begin(#idl_name)?;
+                let #cursor = _rt::UnknownCursor::new(&self.unknown_fields);
+                #(#fields)*
+                unknown.write_rest(w)?;
+                w.write_field_stop()?;
+                w.write_struct_end()
+            }
+        }
         None => quote! {
             w.write_struct_begin(#idl_name)?;
             #(#fields)*
@@ -353,14 +392,51 @@ fn read_impl(model: &StructModel) -> TokenStream {
     let declare = slots
         .iter()
         .map(|slot| quote!(let mut #slot = ::core::option::Option::None;));
-    let arms = model.fields.iter().zip(&slots).map(|(field, slot)| {
-        let id = id_literal(field.id);
-        let field_idl_name = &field.idl_name;
-        quote!(#id => {
-            _rt::read_field_into(r, field, &mut #slot, #idl_name, #field_idl_name)?;
-        })
-    });
-    let field_loop = if model.fields.is_empty() {
+    let arms = model
+        .fields
+        .iter()
+        .zip(&slots)
+        .enumerate()
+        .map(|(index, (field, slot))| {
+            let id = id_literal(field.id);
+            let field_idl_name = &field.idl_name;
+            // With unknown fields kept: how many known fields (in declaration order) an
+            // unknown field read next comes after.
+            let known = model.keep_unknown.then(|| {
+                let known = known_count(index + 1);
+                quote!(known = #known;)
+            });
+            quote!(#id => {
+                _rt::read_field_into(r, field, &mut #slot, #idl_name, #field_idl_name)?;
+                #known
+            })
+        });
+    let field_loop = if model.keep_unknown {
+        let arms = arms.collect::<Vec<_>>();
+        // `known` is only assigned by the arms of known fields.
+        let known = if arms.is_empty() {
+            quote!(let known = 0u16;)
+        } else {
+            quote!(let mut known = 0u16;)
+        };
+        let capture = quote!(_rt::capture_unknown_field(r, field, &mut unknown_fields, known)?;);
+        let body = if arms.is_empty() {
+            capture
+        } else {
+            quote! {
+                match field.id {
+                    #(#arms)*
+                    _ => { #capture }
+                }
+            }
+        };
+        quote! {
+            #known
+            while let ::core::option::Option::Some(field) = r.read_field_begin()? {
+                #body
+            }
+        }
+    } else if model.fields.is_empty() {
         quote! {
             while let ::core::option::Option::Some(field) = r.read_field_begin()? {
                 _rt::skip_field(r, field)?;
@@ -392,6 +468,11 @@ fn read_impl(model: &StructModel) -> TokenStream {
         };
         quote!(#field_name: #value)
     });
+    let unknown = model.keep_unknown.then(|| quote!(unknown_fields));
+    let inits = inits.chain(unknown);
+    let declare_unknown = model
+        .keep_unknown
+        .then(|| quote!(let mut unknown_fields = _rt::UnknownFields::new();));
     let approx = approx_allow(model);
     quote! {
         #approx
@@ -400,6 +481,7 @@ fn read_impl(model: &StructModel) -> TokenStream {
 
             fn read<R: _rt::ProtocolReader + ?Sized>(r: &mut R) -> _rt::Result<Self> {
                 #(#declare)*
+                #declare_unknown
                 r.read_struct_begin()?;
                 #field_loop
                 r.read_struct_end()?;
@@ -407,6 +489,11 @@ fn read_impl(model: &StructModel) -> TokenStream {
             }
         }
     }
+}
+
+/// `count` known fields as the `u16` unknown fields are positioned by.
+fn known_count(count: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::u16_suffixed(u16::try_from(count).unwrap_or(u16::MAX))
 }
 
 /// The IDL's numbers are what they are, even when one looks like π.

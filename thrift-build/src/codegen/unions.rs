@@ -46,9 +46,37 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
             _rt::write_field(w, #id, value)?;
         })
     });
-    let read_unknown = quote! {
-        _rt::skip_field(r, field)?;
-        value = ::core::option::Option::Some(Self::Unknown(field.id));
+    let keep_unknown = cx.keeps_unknown_fields(def_id);
+    let read_unknown = if keep_unknown {
+        quote! {
+            let mut unknown = _rt::UnknownFields::new();
+            _rt::capture_unknown_field(r, field, &mut unknown, 0)?;
+            value = ::core::option::Option::Some(Self::Unknown(unknown));
+        }
+    } else {
+        quote! {
+            _rt::skip_field(r, field)?;
+            value = ::core::option::Option::Some(Self::Unknown(field.id));
+        }
+    };
+    let unknown_variant = if keep_unknown {
+        quote! {
+            /// A field this build does not know (sent by a newer peer), kept as read and
+            /// written back (nothing for one read from JSON: then it is written as an empty
+            /// union).
+            Unknown(_rt::UnknownFields)
+        }
+    } else {
+        quote! {
+            /// A field this build does not know (sent by a newer peer), with its id. It is
+            /// written back as an empty union.
+            Unknown(i16)
+        }
+    };
+    let write_unknown = if keep_unknown {
+        quote!(Self::Unknown(unknown) => unknown.write(w)?,)
+    } else {
+        quote!(Self::Unknown(_) => {})
     };
     let read_field = if strukt.fields.is_empty() {
         read_unknown
@@ -89,9 +117,7 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
         #(#attrs)*
         pub enum #name {
             #(#declarations,)*
-            /// A field this build does not know (sent by a newer peer), with its id. It is
-            /// written back as an empty union.
-            Unknown(i16),
+            #unknown_variant,
         }
 
         impl _rt::WriteThrift for #name {
@@ -101,7 +127,7 @@ pub(crate) fn emit(cx: &Context<'_>, def_id: DefId, here: Here) -> TokenStream {
                 w.write_struct_begin(#idl_name)?;
                 match self {
                     #(#writes)*
-                    Self::Unknown(_) => {}
+                    #write_unknown
                 }
                 w.write_field_stop()?;
                 w.write_struct_end()

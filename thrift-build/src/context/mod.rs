@@ -53,7 +53,7 @@ impl<'a> Context<'a> {
             program,
             config,
             modules: modules::assign(program, config),
-            names: naming::assign(program),
+            names: naming::assign(program, |file| config.keeps_unknown_fields(file)),
             boxed: boxing::boxed_fields(program),
             key_structs: derives::key_structs(program),
             derives: Derives::default(),
@@ -89,6 +89,13 @@ impl<'a> Context<'a> {
     /// The Rust name of definition `def` (for a service: its handler trait).
     pub(crate) fn item_name(&self, def: DefId) -> &str {
         &self.names.items[def.index()]
+    }
+
+    /// Whether the struct, union or exception `def` keeps unknown fields.
+    pub(crate) fn keeps_unknown_fields(&self, def: DefId) -> bool {
+        let file = self.program.def(def).file;
+        self.config
+            .keeps_unknown_fields(&self.program.file(file).name)
     }
 
     /// The Rust names of the members of `def`: see [`Names::members`].

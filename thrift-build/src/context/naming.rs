@@ -75,15 +75,20 @@ pub(crate) struct ClientMethod {
     pub(crate) name: String,
 }
 
-/// Names everything in `program`.
-pub(crate) fn assign(program: &Program) -> Names {
+/// The field holding a struct's unknown fields, with `keep_unknown_fields`.
+pub(crate) const UNKNOWN_FIELDS: &str = "unknown_fields";
+
+/// Names everything in `program`; the structs of the files for which `keep_unknown` (given
+/// the file name) is true reserve [`UNKNOWN_FIELDS`].
+pub(crate) fn assign(program: &Program, keep_unknown: impl Fn(&str) -> bool) -> Names {
     let mut names = Names {
         items: vec![String::new(); program.defs.len()],
         members: vec![Vec::new(); program.defs.len()],
         services: HashMap::new(),
     };
     for def in &program.defs {
-        names.members[def.id.index()] = member_names(&def.kind);
+        let keep = keep_unknown(&program.file(def.file).name);
+        names.members[def.id.index()] = member_names(&def.kind, keep);
     }
     for file in &program.files {
         let mut scope = Scope::with_reserved(RESERVED_ITEMS);
@@ -112,7 +117,7 @@ pub(crate) fn assign(program: &Program) -> Names {
 
 /// The members of a definition (see [`Names::members`]). Each kind reserves the name the
 /// generator gives its own extra member.
-fn member_names(kind: &DefKind) -> Vec<String> {
+fn member_names(kind: &DefKind, keep_unknown: bool) -> Vec<String> {
     match kind {
         DefKind::Struct(s) if s.kind == StructKind::Union => {
             let mut scope = Scope::with_reserved(&["Unknown"]);
@@ -122,7 +127,11 @@ fn member_names(kind: &DefKind) -> Vec<String> {
                 .collect()
         }
         DefKind::Struct(s) => {
-            let mut scope = Scope::default();
+            let mut scope = if keep_unknown {
+                Scope::with_reserved(&[UNKNOWN_FIELDS])
+            } else {
+                Scope::default()
+            };
             s.fields
                 .iter()
                 .map(|f| scope.claim(&snake_case(&f.name)))
@@ -260,8 +269,19 @@ mod tests {
         let program = thrift_parser::load_str("shop.thrift", idl)
             .into_result()
             .unwrap();
-        let names = assign(&program);
+        let names = assign(&program, |_| false);
         (program, names)
+    }
+
+    #[test]
+    fn keeping_unknown_fields_reserves_their_field_name() {
+        let idl = "struct S { 1: i32 unknown_fields, 2: i32 unknownFields }\n";
+        let program = thrift_parser::load_str("s.thrift", idl)
+            .into_result()
+            .unwrap();
+        let members = |keep| assign(&program, |file| keep && file == "s").members[0].clone();
+        assert_eq!(members(false), ["unknown_fields", "unknown_fields_"]);
+        assert_eq!(members(true), ["unknown_fields_", "unknown_fields__"]);
     }
 
     #[test]

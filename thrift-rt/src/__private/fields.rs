@@ -1,6 +1,6 @@
 //! Helpers of generated structs, unions and exceptions: fields written and read one by one.
 
-use crate::codec::{ReadThrift, WriteThrift};
+use crate::codec::{ReadThrift, UnknownFields, WriteThrift};
 use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result};
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::ttype::{FieldHeader, ListHeader};
@@ -105,4 +105,21 @@ pub fn invalid_union(name: &'static str, n_fields: usize) -> Error {
 #[inline(never)]
 pub fn missing_field(strukt: &'static str, field: &'static str) -> Error {
     crate::error::missing_field(strukt, field)
+}
+
+/// Keeps the value of an unknown field whose header was just read (or skips it, for a reader
+/// that captures nothing), then ends the field; `known` is how many known fields were read
+/// before it (see `UnknownCursor`).
+///
+/// # Errors
+///
+/// Whatever reading the value fails with.
+#[inline(never)]
+pub fn capture_unknown_field<R: ProtocolReader + ?Sized>(
+    r: &mut R,
+    field: FieldHeader,
+    fields: &mut UnknownFields,
+    known: u16,
+) -> Result<()> {
+    fields.capture(r, field, known)
 }

@@ -11,8 +11,8 @@ mod reply;
 mod service;
 
 pub use fields::{
-    invalid_union, missing_field, read_field_into, read_field_value, skip_field, write_field,
-    write_list,
+    capture_unknown_field, invalid_union, missing_field, read_field_into, read_field_value,
+    skip_field, write_field, write_list,
 };
 pub use method::{
     call, call_oneway, call_void, serve, serve_fds, serve_oneway, serve_void, serve_void_fds,
@@ -31,7 +31,8 @@ pub use crate::application::{ApplicationError, ApplicationErrorKind};
 pub use crate::client::{Caller, Client};
 #[cfg(unix)]
 pub use crate::codec::fds::FdSet;
-pub use crate::codec::{BytesStr, OrderedF64, ReadThrift, WriteThrift};
+pub use crate::codec::unknown::UnknownCursor;
+pub use crate::codec::{BytesStr, OrderedF64, ReadThrift, UnknownFields, WriteThrift};
 pub use crate::error::{Error, ProtocolError, ProtocolErrorKind, Result};
 pub use crate::processor::Processor;
 pub use crate::protocol::{ProtocolReader, ProtocolWriter, Scalar, skip_value};

@@ -23,11 +23,13 @@ mod bytes_str;
 #[cfg(unix)]
 pub mod fds;
 mod float;
+pub(crate) mod unknown;
 
 pub use bytes_str::BytesStr;
 #[cfg(unix)]
 pub use fds::FdSet;
 pub use float::OrderedF64;
+pub use unknown::{UnknownField, UnknownFields};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};

@@ -98,7 +98,7 @@ mod inbound;
 mod message;
 mod outbox;
 mod pending;
-mod recording;
+pub(crate) mod recording;
 mod socket_end;
 mod watch;
 

@@ -7,9 +7,10 @@
 use bytes::Bytes;
 
 use super::{
-    Depth, ProtocolReader, ProtocolWriter, Scalar, non_negative, read_fixed_width_list,
-    write_fixed_width,
+    Depth, ProtocolReader, ProtocolWriter, RawProtocol, RawValue, Scalar, non_negative,
+    read_fixed_width_list, write_fixed_width,
 };
+use crate::endpoint::recording::Recording;
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::limits::Limits;
 use crate::transport::{Sink, Source};
@@ -108,6 +109,15 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
 
     fn discard_message(&mut self) {
         self.w.discard();
+    }
+
+    fn write_raw_field(&mut self, id: i16, ttype: TType, raw: &RawValue) -> Result<()> {
+        if raw.protocol() == RawProtocol::Binary {
+            self.write_field_begin(FieldHeader::new(ttype, id))?;
+            self.put(raw.bytes())
+        } else {
+            super::raw::write_raw_field_transcoded(self, id, ttype, raw)
+        }
     }
 
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
@@ -255,6 +265,22 @@ impl<S: Source> BinaryReader<S> {
 
 impl<S: Source> ProtocolReader for BinaryReader<S> {
     binary_like_reader_methods!();
+
+    fn capture_value(&mut self, ttype: TType) -> Result<Option<RawValue>> {
+        // Skip the value with a reader that records every byte it takes from the source.
+        let mut recorder = BinaryReader {
+            strict: self.strict,
+            src: Recording::new(&mut self.src),
+            limits: self.limits,
+            depth: self.depth,
+            scratch: std::mem::take(&mut self.scratch),
+        };
+        let skipped = recorder.skip(ttype);
+        let bytes = recorder.src.take();
+        self.scratch = recorder.scratch;
+        skipped?;
+        Ok(Some(RawValue::new(RawProtocol::Binary, bytes)))
+    }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();

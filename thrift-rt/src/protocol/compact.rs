@@ -2,7 +2,11 @@
 
 use bytes::Bytes;
 
-use super::{Depth, ProtocolReader, ProtocolWriter, read_fixed_width_list, write_fixed_width};
+use super::{
+    Depth, ProtocolReader, ProtocolWriter, RawProtocol, RawValue, read_fixed_width_list,
+    write_fixed_width,
+};
+use crate::endpoint::recording::Recording;
 use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
 use crate::limits::Limits;
 use crate::transport::{Sink, Source};
@@ -232,6 +236,16 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
         self.w.discard();
     }
 
+    fn write_raw_field(&mut self, id: i16, ttype: TType, raw: &RawValue) -> Result<()> {
+        // A bool field's value lives in its header: that one goes through write_bool.
+        if raw.protocol() == RawProtocol::Compact && ttype != TType::Bool {
+            self.write_field_header(compact_id(ttype), id)?;
+            self.put(raw.bytes())
+        } else {
+            super::raw::write_raw_field_transcoded(self, id, ttype, raw)
+        }
+    }
+
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
         self.last_field_id = 0;
         self.field_id_stack.clear();
@@ -452,6 +466,38 @@ impl<S: Source> CompactReader<S> {
 
 impl<S: Source> ProtocolReader for CompactReader<S> {
     binary_like_reader_methods!();
+
+    fn capture_value(&mut self, ttype: TType) -> Result<Option<RawValue>> {
+        if ttype == TType::Bool {
+            // A bool field's value was in its header: keep it as a container bool byte.
+            let byte: &'static [u8] = if self.read_bool()? {
+                &[CT_BOOL_TRUE]
+            } else {
+                &[CT_BOOL_FALSE]
+            };
+            return Ok(Some(RawValue::new(
+                RawProtocol::Compact,
+                Bytes::from_static(byte),
+            )));
+        }
+        // Skip the value with a reader that records every byte it takes from the source.
+        // Field ids inside the value are deltas within its own structs, so the recorder
+        // starts with no field id of its own.
+        let mut recorder = CompactReader {
+            src: Recording::new(&mut self.src),
+            limits: self.limits,
+            depth: self.depth,
+            last_field_id: 0,
+            field_id_stack: Vec::new(),
+            pending_bool: None,
+            scratch: std::mem::take(&mut self.scratch),
+        };
+        let skipped = recorder.skip(ttype);
+        let bytes = recorder.src.take();
+        self.scratch = recorder.scratch;
+        skipped?;
+        Ok(Some(RawValue::new(RawProtocol::Compact, bytes)))
+    }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
         self.src.begin_message();

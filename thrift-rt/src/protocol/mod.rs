@@ -252,12 +252,14 @@ pub mod compact;
 mod fixed_width;
 pub mod json;
 pub mod multiplexed;
+pub mod raw;
 mod varint_list;
 
 pub use binary::{BinaryReader, BinaryWriter};
 pub use compact::{CompactReader, CompactWriter};
 pub use json::{JsonReader, JsonWriter};
 pub use multiplexed::{MultiplexedWriter, StoredMessageReader};
+pub use raw::{RawProtocol, RawValue};
 
 /// Encodes Thrift values.
 ///
@@ -441,6 +443,19 @@ pub trait ProtocolWriter {
         self.write_field_begin(FieldHeader::new(value.ttype(), id))?;
         value.write_value(self)?;
         self.write_field_end()
+    }
+
+    /// Writes a whole field whose value was captured by a reader
+    /// ([`ProtocolReader::capture_value`]): a field of a struct generated with
+    /// `keep_unknown_fields`. The binary and compact writers copy the bytes of a value of
+    /// their own protocol unchanged; otherwise (and by default) the value is transcoded
+    /// ([`RawValue::transcode`]). The JSON writer drops the field (see [`raw`]).
+    ///
+    /// # Errors
+    ///
+    /// Bytes that do not hold one value of `ttype`; I/O errors from the underlying writer.
+    fn write_raw_field(&mut self, id: i16, ttype: TType, raw: &RawValue) -> Result<()> {
+        raw::write_raw_field_transcoded(self, id, ttype, raw)
     }
 
     /// Writes the elements of a `list<i64>` (after `write_list_begin`).
@@ -705,6 +720,18 @@ pub trait ProtocolReader {
     /// [`InvalidData`](ProtocolErrorKind::InvalidData).
     fn skip(&mut self, ttype: TType) -> Result<()> {
         skip_value(self, ttype)
+    }
+
+    /// Reads one value of type `ttype` (after its field header) and returns its encoding, for
+    /// structs generated with `keep_unknown_fields`. The binary and compact readers return
+    /// the bytes exactly as read; by default (and in JSON, see [`raw`]) the value is skipped
+    /// and `None` returned.
+    ///
+    /// # Errors
+    ///
+    /// As for [`skip`](ProtocolReader::skip).
+    fn capture_value(&mut self, ttype: TType) -> Result<Option<RawValue>> {
+        self.skip(ttype).map(|()| None)
     }
 
     /// Reads `len` elements of a `list<i64>` (after `read_list_begin`) and appends them to `out`.

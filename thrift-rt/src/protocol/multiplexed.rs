@@ -120,6 +120,7 @@ impl<P: ProtocolWriter> ProtocolWriter for MultiplexedWriter<P> {
         write_i32_slice(v: &[i32]);
         write_double_slice(v: &[f64]);
         write_scalar_field(id: i16, value: super::Scalar);
+        write_raw_field(id: i16, ttype: TType, raw: &super::RawValue);
     }
 }
 
@@ -213,6 +214,10 @@ impl<R: ProtocolReader> ProtocolReader for StoredMessageReader<R> {
 
     fn skip(&mut self, ttype: TType) -> Result<()> {
         self.inner.skip(ttype)
+    }
+
+    fn capture_value(&mut self, ttype: TType) -> Result<Option<super::RawValue>> {
+        self.inner.capture_value(ttype)
     }
 
     #[cfg(unix)]

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::protocol::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
-    ProtocolReader, ProtocolWriter, Scalar,
+    ProtocolReader, ProtocolWriter, RawValue, Scalar,
 };
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
@@ -157,6 +157,7 @@ impl<W: Sink> ProtocolWriter for AnyProtocolWriter<W> {
         write_i32_slice(v: &[i32]) -> Result<()>;
         write_double_slice(v: &[f64]) -> Result<()>;
         write_scalar_field(id: i16, value: Scalar) -> Result<()>;
+        write_raw_field(id: i16, ttype: TType, raw: &RawValue) -> Result<()>;
     }
 }
 
@@ -186,6 +187,7 @@ impl<S: Source> ProtocolReader for AnyProtocolReader<S> {
         read_bytes_str() -> Result<crate::BytesStr>;
         skip_binary() -> Result<()>;
         skip(ttype: TType) -> Result<()>;
+        capture_value(ttype: TType) -> Result<Option<RawValue>>;
         read_i64_list(len: usize, out: &mut Vec<i64>) -> Result<()>;
         read_i32_list(len: usize, out: &mut Vec<i32>) -> Result<()>;
         read_double_list(len: usize, out: &mut Vec<f64>) -> Result<()>;

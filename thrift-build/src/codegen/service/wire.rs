@@ -142,6 +142,7 @@ fn args_model(
         fields,
         caps: cx.wire_derives(service, index).args,
         default: DefaultImpl::None,
+        keep_unknown: false,
         complex: function
             .params
             .iter()

@@ -8,7 +8,7 @@ use super::{VERSION, type_name};
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::protocol::ProtocolWriter;
 use crate::transport::Sink;
-use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader};
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
 
 /// Writes Apache's JSON protocol to any [`Sink`] (any `io::Write` with an empty `Sink` impl).
 #[derive(Debug)]
@@ -134,6 +134,17 @@ impl<W: Sink> JsonWriter<W> {
 }
 
 impl<W: Sink> ProtocolWriter for JsonWriter<W> {
+    /// Drops the field: a raw value's strings cannot be told from binaries, which JSON
+    /// writes differently (see [`raw`](crate::protocol::raw)).
+    fn write_raw_field(
+        &mut self,
+        _id: i16,
+        _ttype: TType,
+        _raw: &crate::protocol::RawValue,
+    ) -> Result<()> {
+        Ok(())
+    }
+
     fn can_carry_fds(&self) -> bool {
         self.w.can_carry_fds()
     }
