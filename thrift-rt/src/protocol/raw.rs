@@ -173,7 +173,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{BinaryWriter, CompactWriter, JsonReader, JsonWriter};
+    use crate::protocol::{BinaryWriter, JsonReader, JsonWriter};
     use crate::transport::BufferedReader;
 
     /// A struct holding field 1 (a nested struct with a bool, a string and a list) and field 2
@@ -208,6 +208,14 @@ mod tests {
         w.write_struct_end()
     }
 
+    /// The sample encoded in protocol `kind`.
+    fn sample(kind: crate::stack::ProtocolKind) -> Vec<u8> {
+        use crate::stack::Protocol;
+        let mut w = kind.writer(Vec::new());
+        write_sample(&mut w).unwrap();
+        w.get_ref().clone()
+    }
+
     /// Reads the sample's two fields with `capture_value` and writes them back with
     /// `write_raw_field` into `w`.
     fn capture_and_rewrite<R: ProtocolReader, W: ProtocolWriter>(
@@ -234,71 +242,52 @@ mod tests {
     #[test]
     fn binary_and_compact_capture_exact_bytes_across_buffer_refills() {
         let limits = Limits::default();
-        let binary = {
-            let mut w = BinaryWriter::new(Vec::new());
-            write_sample(&mut w).unwrap();
-            w.into_inner()
-        };
-        let compact = {
-            let mut w = CompactWriter::new(Vec::new());
-            write_sample(&mut w).unwrap();
-            w.into_inner()
-        };
+        let binary = sample(crate::stack::ProtocolKind::Binary);
+        let compact = sample(crate::stack::ProtocolKind::Compact);
         // Same protocol: the same bytes; the other protocol: what it writes itself.
-        for (to_binary, source) in [(true, &binary), (false, &binary)] {
-            let mut r = BinaryReader::new(BufferedReader::with_capacity(4, &source[..], &limits));
-            let out = if to_binary {
-                let mut w = BinaryWriter::new(Vec::new());
-                let kept = capture_and_rewrite(&mut r, &mut w);
-                assert!(
-                    kept.iter()
-                        .all(|k| k.as_ref().unwrap().protocol() == RawProtocol::Binary)
-                );
-                w.into_inner()
-            } else {
-                let mut w = CompactWriter::new(Vec::new());
-                capture_and_rewrite(&mut r, &mut w);
-                w.into_inner()
-            };
-            assert_eq!(out, if to_binary { &binary } else { &compact }[..]);
+        let encoded = |p: RawProtocol| match p {
+            RawProtocol::Binary => &binary,
+            RawProtocol::Compact => &compact,
+        };
+        for from in [RawProtocol::Binary, RawProtocol::Compact] {
+            for to in [RawProtocol::Binary, RawProtocol::Compact] {
+                // A 4-byte buffer, so that values straddle refills.
+                let source = BufferedReader::with_capacity(4, &encoded(from)[..], &limits);
+                let (out, kept) = match from {
+                    RawProtocol::Binary => rewritten(&mut BinaryReader::new(source), to),
+                    RawProtocol::Compact => rewritten(&mut CompactReader::new(source), to),
+                };
+                assert!(kept.iter().all(|k| k.as_ref().unwrap().protocol() == from));
+                assert_eq!(&out, encoded(to), "{from:?} to {to:?}");
+            }
         }
-        for (to_compact, source) in [(true, &compact), (false, &compact)] {
-            let mut r = CompactReader::new(BufferedReader::with_capacity(4, &source[..], &limits));
-            let out = if to_compact {
-                let mut w = CompactWriter::new(Vec::new());
-                let kept = capture_and_rewrite(&mut r, &mut w);
-                assert!(
-                    kept.iter()
-                        .all(|k| k.as_ref().unwrap().protocol() == RawProtocol::Compact)
-                );
-                w.into_inner()
-            } else {
-                let mut w = BinaryWriter::new(Vec::new());
-                capture_and_rewrite(&mut r, &mut w);
-                w.into_inner()
-            };
-            assert_eq!(out, if to_compact { &compact } else { &binary }[..]);
-        }
+    }
+
+    /// What [`capture_and_rewrite`] writes in protocol `to`, and what it kept.
+    fn rewritten<R: ProtocolReader>(
+        r: &mut R,
+        to: RawProtocol,
+    ) -> (Vec<u8>, Vec<Option<RawValue>>) {
+        use crate::stack::{Protocol, ProtocolKind};
+        let kind = match to {
+            RawProtocol::Binary => ProtocolKind::Binary,
+            RawProtocol::Compact => ProtocolKind::Compact,
+        };
+        let mut w = kind.writer(Vec::new());
+        let kept = capture_and_rewrite(r, &mut w);
+        (w.get_ref().clone(), kept)
     }
 
     #[test]
     fn json_captures_nothing_and_writes_nothing() {
-        let json = {
-            let mut w = JsonWriter::new(Vec::new());
-            write_sample(&mut w).unwrap();
-            w.into_inner()
-        };
+        let json = sample(crate::stack::ProtocolKind::Json);
         let mut r = JsonReader::new(&json[..]);
         let mut w = BinaryWriter::new(Vec::new());
         let kept = capture_and_rewrite(&mut r, &mut w);
         assert_eq!(kept, [None, None]);
         assert_eq!(w.into_inner(), [0]);
 
-        let binary = {
-            let mut w = BinaryWriter::new(Vec::new());
-            write_sample(&mut w).unwrap();
-            w.into_inner()
-        };
+        let binary = sample(crate::stack::ProtocolKind::Binary);
         let mut r = BinaryReader::new(&binary[..]);
         let mut w = JsonWriter::new(Vec::new());
         capture_and_rewrite(&mut r, &mut w);
@@ -307,11 +296,7 @@ mod tests {
 
     #[test]
     fn captured_values_keep_the_readers_limits() {
-        let binary = {
-            let mut w = BinaryWriter::new(Vec::new());
-            write_sample(&mut w).unwrap();
-            w.into_inner()
-        };
+        let binary = sample(crate::stack::ProtocolKind::Binary);
         let mut r = BinaryReader::with_limits(&binary[..], Limits::default().max_string_len(5));
         r.read_struct_begin().unwrap();
         let field = r.read_field_begin().unwrap().unwrap();
