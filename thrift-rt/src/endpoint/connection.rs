@@ -77,13 +77,11 @@ enum After {
     Nothing,
     /// Bytes of a further message are buffered: a thread takes them now.
     Buffered,
-    /// As `Buffered`, but only if the thread giving up the reading has not taken it back
-    /// within [`LEND`].
-    BufferedLater,
-    /// A caller got its reply while others still wait for theirs: it keeps the reading for
-    /// its next call (a thread making calls in a loop thus reads every reply, and the others
-    /// cost one wake-up each, no hand-over), unless it has not called again within
-    /// [`LEND`], when a thread of the connection takes the reading.
+    /// Lent: the thread giving up the reading takes it back when it is done (a thread
+    /// serving a call, for the next message; a caller, for its next call), so a connection
+    /// busy with one call after another costs no hand-over and no system call. If it has
+    /// not within [`LEND`], the timer wakes an idle thread to take it. The socket stays
+    /// disarmed meanwhile: what arrives waits at most `LEND`.
     Lent,
 }
 
@@ -148,8 +146,13 @@ struct State {
     reading: bool,
     /// Bytes of a further message are buffered: the next reader polls before waiting.
     pending_read: bool,
-    /// The reading is lent ([`After::Lent`], [`After::BufferedLater`]): the timer is set.
-    lent: bool,
+    /// The reading is lent ([`After::Lent`]) since then: a thread of the connection takes
+    /// it only once it has been lent for [`LEND`].
+    lent_at: Option<Instant>,
+    /// When the timer goes off, if it is set. It is not stopped when a lent reading is
+    /// taken back (that would cost a system call a message): it goes off at most once per
+    /// `LEND`, and is set again for what is left of a newer lending.
+    timer_until: Option<Instant>,
     /// The last message read was a call (so an idle thread may wait in the socket read):
     /// the connection serves more than it calls, for now.
     serving: bool,
@@ -270,9 +273,7 @@ impl Shared {
         }
         state.reading = true;
         state.pending_read = false;
-        if std::mem::take(&mut state.lent) {
-            self.watch.stop_timer();
-        }
+        state.lent_at = None;
         if std::mem::take(&mut state.armed) {
             self.watch.disarm(&self.control);
         }
@@ -416,10 +417,10 @@ impl Shared {
         if blocking {
             lock(&self.inbound).wait_for_socket(false);
         }
-        // Its own call is still in the table (its caller takes the reply next). Lent only
-        // while an idle thread can take the reading when the timer goes off: the callers
-        // waiting may be all the connection's threads (handlers calling back).
-        let after = if state.pending.len() > 1 && state.watching > 0 {
+        // Lent, for this caller's next call, only while an idle thread can take the reading
+        // when the timer goes off: the callers waiting may be all the connection's threads
+        // (handlers calling back).
+        let after = if state.watching > 0 {
             After::Lent
         } else if pending {
             After::Buffered
@@ -480,9 +481,7 @@ impl Shared {
             return;
         }
         if after == After::Lent {
-            state.pending_read = true;
-            state.lent = true;
-            return self.watch.start_timer(LEND);
+            return self.lend(&mut state);
         }
         if let Some(wake) = state.pending.hand_lead() {
             state.reading = true;
@@ -494,15 +493,21 @@ impl Shared {
                 state.pending_read = true;
                 self.wake_a_thread(&mut state);
             }
-            After::BufferedLater => {
-                state.pending_read = true;
-                state.lent = true;
-                self.watch.start_timer(LEND);
-            }
             After::Nothing if !std::mem::replace(&mut state.armed, true) => {
                 self.watch.arm(&self.control);
             }
             After::Nothing | After::Lent => {}
+        }
+    }
+
+    /// Lends the reading (see [`After::Lent`]).
+    fn lend(&self, state: &mut State) {
+        state.pending_read = true;
+        let now = Instant::now();
+        state.lent_at = Some(now);
+        if state.timer_until.is_none() {
+            self.watch.start_timer(LEND);
+            state.timer_until = Some(now + LEND);
         }
     }
 
@@ -625,8 +630,9 @@ impl Shared {
             // the watch for the doorbell and the timer (the socket is disarmed while somebody
             // reads). Not while the connection's own callers read their replies: they could
             // not take the reading from a thread waiting in the read.
-            let blocking = match (state.pending_read, state.serving) {
-                (true, _) => Some(false),
+            let lent_fresh = state.lent_at.is_some_and(|at| at.elapsed() < LEND);
+            let blocking = match (state.pending_read && !lent_fresh, state.serving) {
+                (true, serving) => Some(serving),
                 (false, true) => Some(true),
                 (false, false) => None,
             };
@@ -654,6 +660,15 @@ impl Shared {
                     }
                 }
                 Woken::Doorbell => {}
+                Woken::Timer => {
+                    state.timer_until = None;
+                    // Lent again since the timer was set: wait for what is left of it.
+                    if let Some(left) = state.lent_at.and_then(|at| LEND.checked_sub(at.elapsed()))
+                    {
+                        self.watch.start_timer(left);
+                        state.timer_until = Some(Instant::now() + left);
+                    }
+                }
                 Woken::Timeout if state.watching > 0 && state.jobs.is_empty() => break,
                 Woken::Timeout => {}
             }
@@ -671,12 +686,12 @@ impl Shared {
     /// Holding the reading: reads what has arrived; replies go to their callers, calls are
     /// run here, one after another.
     ///
-    /// Before running a call the reading is given up, so that a handler calling the peer
-    /// can read its reply, and new bytes on the socket wake another thread. Calls already
-    /// buffered behind it are *lent*: this thread takes them back after the call, unless
-    /// the call takes longer than [`LEND`], when the timer wakes another thread to take
-    /// them. So a burst of calls costs no hand-off between threads when handlers are quick,
-    /// and a slow handler delays the calls behind it by at most `LEND`.
+    /// Before running a call the reading is *lent* ([`After::Lent`]), so that a handler
+    /// calling the peer can read its reply: this thread takes it back after the call and
+    /// reads on, unless the call takes longer than [`LEND`], when the timer wakes another
+    /// thread to take it. So calls one after another, or a burst of them read at once, cost
+    /// no hand-off between threads when handlers are quick, and a slow handler delays what
+    /// comes after it by at most `LEND`.
     fn read_and_serve(self: &Arc<Self>, services: &Services, blocking: bool) {
         // `blocking`: the socket read waits; undone before the reading is given up.
         let wait = |on: bool| {
@@ -719,11 +734,12 @@ impl Shared {
                         continue;
                     }
                     wait(false);
-                    if !buffered {
+                    if state.watching == 0 {
+                        // Nobody idle to take a lent reading: the watch has it.
                         self.pass_reading(state, After::Nothing);
                         return self.serve(services, message);
                     }
-                    self.pass_reading(state, After::BufferedLater);
+                    self.pass_reading(state, After::Lent);
                     self.serve(services, message);
                     if !self.take_reading(&mut self.lock()) {
                         // Taken by someone else meanwhile.

@@ -33,8 +33,9 @@
 //! waiting for its reply reads the socket itself (the reply wakes that caller and nobody
 //! else), handing other callers' replies to them and incoming calls to the connection's
 //! threads; when nobody waits for a reply, the connection's idle threads watch the socket,
-//! and the one woken by a call runs it itself while another keeps watching. So a call costs
-//! one thread wake-up per message, as on a plain connection, and a handler may still call
+//! and the one woken by a call runs it itself (another takes over the reading if it runs
+//! longer than a millisecond). So a call costs one thread wake-up per message and no
+//! system call besides its reads and writes, as on a plain connection, and a handler may still call
 //! the peer and wait: a nested chain client → server → client → server does not deadlock.
 //! Reading never waits inside a message, so a call's timeout holds whatever the peer does.
 //! Each message is encoded first and written whole; messages of threads writing at once go

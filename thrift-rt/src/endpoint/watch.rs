@@ -30,8 +30,10 @@ const TIMER: u64 = 2;
 pub(crate) enum Woken {
     /// The socket has bytes (or an error, or the end).
     Socket,
-    /// A job was queued, the connection is closing, or the timer went off.
+    /// A job was queued, or the connection is closing.
     Doorbell,
+    /// The timer went off.
+    Timer,
     /// Nothing happened for the whole timeout.
     Timeout,
 }
@@ -93,18 +95,12 @@ impl Watch {
         let _ = self.doorbell.write(u64::MAX / 2);
     }
 
-    /// Wakes one waiting thread after `delay`, unless [`stop_timer`](Self::stop_timer) comes
-    /// first (setting it again moves it).
+    /// Wakes one waiting thread after `delay` (setting it again moves it).
     pub(crate) fn start_timer(&self, delay: Duration) {
         let delay = TimeSpec::from_duration(delay);
         let _ = self
             .timer
             .set(Expiration::OneShot(delay), TimerSetTimeFlags::empty());
-    }
-
-    /// Stops the timer (a timer that went off and was not yet noticed is forgotten too).
-    pub(crate) fn stop_timer(&self) {
-        let _ = self.timer.unset();
     }
 
     /// Waits until something wakes this thread, or `timeout`.
@@ -122,7 +118,7 @@ impl Watch {
                 }
                 Ok(_) if events[0].data() == TIMER => {
                     let _ = nix::unistd::read(self.timer.as_fd().as_raw_fd(), &mut [0u8; 8]);
-                    return Woken::Doorbell;
+                    return Woken::Timer;
                 }
                 Ok(_) => return Woken::Socket,
                 Err(Errno::EINTR) => {}
