@@ -295,9 +295,10 @@ impl Shared {
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
-    /// A buffer for one outgoing message.
+    /// A buffer for one outgoing message: small to start with (most calls are), so that
+    /// allocating one per message stays in the allocator's per-thread cache.
     pub(crate) fn outgoing(&self) -> Outgoing {
-        Outgoing::new(0, &self.settings.limits).allow_fds(self.carries_fds)
+        Outgoing::with_capacity(0, 512, &self.settings.limits).allow_fds(self.carries_fds)
     }
 
     /// Closes the connection: every waiting caller wakes with an error, the threads finish

@@ -50,9 +50,16 @@ pub struct MessageBuffer {
 }
 
 impl MessageBuffer {
-    /// An empty message with `header` bytes of room in front.
+    /// An empty message with `header` bytes of room in front, for a writer that keeps it
+    /// from message to message (8 KiB to start with).
     pub fn new(header: usize, limits: &Limits) -> Self {
-        let mut bytes = Vec::with_capacity(DEFAULT_CAPACITY);
+        Self::with_capacity(header, DEFAULT_CAPACITY, limits)
+    }
+
+    /// An empty message with `header` bytes of room in front and room for `capacity` bytes
+    /// before it grows: small for a buffer made for one message (it grows as a `Vec` does).
+    pub fn with_capacity(header: usize, capacity: usize, limits: &Limits) -> Self {
+        let mut bytes = Vec::with_capacity(capacity.max(header));
         bytes.resize(header, 0);
         Self {
             bytes,
