@@ -38,6 +38,8 @@ use super::{ReadEnd, Source};
 use crate::error::{
     ProtocolErrorKind, Result, TransportError, TransportErrorKind, eof, protocol_err,
 };
+use bytes::Bytes;
+
 use crate::limits::Limits;
 
 /// The most descriptors one message can carry (Linux `SCM_MAX_FD`).
@@ -288,7 +290,7 @@ impl ReceivedFds {
 #[derive(Debug)]
 pub struct FdFramedReader<R> {
     inner: R,
-    frame: Vec<u8>,
+    frame: Bytes,
     pos: usize,
     fds: ReceivedFds,
     max_frame_size: usize,
@@ -303,7 +305,7 @@ impl<R: ReadEnd> FdFramedReader<R> {
         let max_fds = limits.max_fds.min(MAX_FDS_PER_MESSAGE);
         Self {
             inner,
-            frame: Vec::new(),
+            frame: Bytes::new(),
             pos: 0,
             fds: ReceivedFds::default(),
             max_frame_size: limits.max_frame_size,
@@ -333,7 +335,7 @@ impl<R: ReadEnd> FdFramedReader<R> {
     /// connection).
     pub(crate) fn release_idle_buffer(&mut self) {
         if self.pos >= self.frame.len() {
-            self.frame = Vec::new();
+            self.frame = Bytes::new();
             self.pos = 0;
         }
     }
@@ -351,10 +353,11 @@ impl<R: ReadEnd> FdFramedReader<R> {
     /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame; I/O errors. Every
     /// descriptor received for the frame is closed on error.
     pub fn next_frame(&mut self) -> Result<bool> {
-        self.frame.clear();
+        let mut frame = super::framed::reclaim(std::mem::take(&mut self.frame));
         self.pos = 0;
         self.fds = ReceivedFds::default();
-        let read = self.read_frame();
+        let read = self.read_frame(&mut frame);
+        self.frame = Bytes::from(frame);
         // Whatever arrived belongs to this frame: handed out with it, or closed on error.
         let fds = self.inbox.take();
         if matches!(read, Ok(true)) {
@@ -365,7 +368,7 @@ impl<R: ReadEnd> FdFramedReader<R> {
 
     /// [`next_frame`](Self::next_frame)'s reading, leaving the frame's descriptors in
     /// `self.inbox`.
-    fn read_frame(&mut self) -> Result<bool> {
+    fn read_frame(&mut self, frame: &mut Vec<u8>) -> Result<bool> {
         let mut header = [0u8; 4];
         let mut got = 0;
         while got < 4 {
@@ -393,15 +396,13 @@ impl<R: ReadEnd> FdFramedReader<R> {
         }
         let len = super::framed::frame_len(header, self.max_frame_size)?;
         // Grow the payload as bytes arrive, so a lying length costs nothing.
-        while self.frame.len() < len {
-            let start = self.frame.len();
+        while frame.len() < len {
+            let start = frame.len();
             let want = (len - start).min(64 * 1024);
-            self.frame.resize(start + want, 0);
-            let n = self
-                .inner
-                .recv_fds(&mut self.frame[start..], &mut self.inbox);
-            let n = n.inspect_err(|_| self.frame.truncate(start))?;
-            self.frame.truncate(start + n);
+            frame.resize(start + want, 0);
+            let n = self.inner.recv_fds(&mut frame[start..], &mut self.inbox);
+            let n = n.inspect_err(|_| frame.truncate(start))?;
+            frame.truncate(start + n);
             if self.inbox.len() > count {
                 return Err(count_error(
                     "descriptors arrived inside a frame payload".into(),

@@ -40,7 +40,7 @@ pub(crate) fn frame_len(header: [u8; 4], max_frame_size: usize) -> Result<usize>
 
 /// The storage of a frame nothing shares any more, emptied, for the next frame (a new one
 /// when slices of it are still held).
-fn reclaim(frame: Bytes) -> Vec<u8> {
+pub(crate) fn reclaim(frame: Bytes) -> Vec<u8> {
     match frame.try_into_mut() {
         Ok(storage) => {
             let mut storage = Vec::from(storage);
@@ -124,18 +124,6 @@ impl<R: Read> FramedReader<R> {
 
 impl<R: ReadEnd> Source for FramedReader<R> {
     frame_source_methods!();
-
-    /// Shares the frame: no copy (a value running past the frame, which a well-formed
-    /// message never has, is copied as by any source).
-    fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
-        if self.remaining() < n {
-            let mut scratch = Vec::new();
-            return Ok(Bytes::copy_from_slice(self.read_slice(n, &mut scratch)?));
-        }
-        let bytes = self.frame.slice(self.pos..self.pos + n);
-        self.pos += n;
-        Ok(bytes)
-    }
 
     fn holds_bytes(&self) -> bool {
         self.pos < self.frame.len() || self.inner.holds_bytes()

@@ -56,6 +56,19 @@ macro_rules! frame_source_methods {
             super::read_into_scratch(self, n, scratch)
         }
 
+        /// Shares the frame: no copy (a value running past the frame, which a well-formed
+        /// message never has, is copied as by any source).
+        fn read_bytes(&mut self, n: usize) -> Result<bytes::Bytes> {
+            if self.remaining() < n {
+                let mut scratch = Vec::new();
+                let copied = self.read_slice(n, &mut scratch)?;
+                return Ok(bytes::Bytes::copy_from_slice(copied));
+            }
+            let bytes = self.frame.slice(self.pos..self.pos + n);
+            self.pos += n;
+            Ok(bytes)
+        }
+
         fn frames_messages(&self) -> bool {
             true
         }
