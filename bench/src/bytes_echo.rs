@@ -5,7 +5,6 @@
 use std::io;
 
 use thrift_rt::bytes::Bytes;
-use thrift_rt::connect::{self, ClientOptions};
 use thrift_rt::server::{self, Listener};
 use thrift_rt::{BytesStr, ProtocolKind};
 
@@ -64,13 +63,7 @@ pub fn connect(
     transport: Transport,
     payload: Payload,
 ) -> Result<Box<dyn Caller>, BoxError> {
-    let options = ClientOptions::default()
-        .protocol(ProtocolKind::Binary)
-        .transport(transport_kind(transport));
-    let (r, w) = match endpoint {
-        Endpoint::Tcp(addr) => connect::connect_tcp(addr, &options)?,
-        Endpoint::Unix(path) => connect::connect_unix(path, &options)?,
-    };
+    let (r, w) = crate::rpc::connect_binary(endpoint, transport)?;
     Ok(Box::new(BytesCaller {
         client: EchoClient::new(r, w),
         payload,

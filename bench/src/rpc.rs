@@ -190,19 +190,30 @@ impl Caller for OursCaller {
     }
 }
 
+/// A binary-protocol connection of ours to `endpoint` (`TCP_NODELAY` is on by default).
+///
+/// # Errors
+///
+/// When the connection fails.
+pub(crate) fn connect_binary(
+    endpoint: &Endpoint,
+    transport: Transport,
+) -> std::io::Result<(connect::AnyReader, connect::AnyWriter)> {
+    let options = ClientOptions::default()
+        .protocol(ProtocolKind::Binary)
+        .transport(transport_kind(transport));
+    match endpoint {
+        Endpoint::Tcp(addr) => connect::connect_tcp(addr, &options),
+        Endpoint::Unix(path) => connect::connect_unix(path, &options),
+    }
+}
+
 fn connect_ours(
     endpoint: &Endpoint,
     transport: Transport,
     payload: Payload,
 ) -> Result<Box<dyn Caller>, BoxError> {
-    // TCP_NODELAY is on by default.
-    let options = ClientOptions::default()
-        .protocol(ProtocolKind::Binary)
-        .transport(transport_kind(transport));
-    let (r, w) = match endpoint {
-        Endpoint::Tcp(addr) => connect::connect_tcp(addr, &options)?,
-        Endpoint::Unix(path) => connect::connect_unix(path, &options)?,
-    };
+    let (r, w) = connect_binary(endpoint, transport)?;
     Ok(Box::new(OursCaller {
         client: EchoClient::new(r, w),
         value: Value::new(payload),
