@@ -7,6 +7,7 @@
   processor path, behind a call header.
 - framed_reader, fd_framed_reader: a few frames holding those encodings.
 - message_len: whole calls in each protocol, alone and framed, followed by the start of another.
+- capture_fields: the binary and compact encodings behind a byte choosing the protocol.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -57,6 +58,10 @@ for protocol in ("binary", "compact", "json"):
             args = b'{"1":{"rec":' + value + b"}}"
         tail = b"]" if protocol == "json" else b""
         put(f"decode_{protocol}", call_header(protocol, "scalars", i) + args + tail)
+
+for mode, protocol in ((0, "binary"), (1, "compact")):
+    for value in vectors(protocol):
+        put("capture_fields", bytes([mode]) + value)
 
 for i, value in enumerate(vectors("compact")):
     frame = struct.pack(">i", len(value)) + value
