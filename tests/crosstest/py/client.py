@@ -52,7 +52,16 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--domain-socket", dest="domain_socket", default=None,
                         help="connect to this Unix domain socket (host and port are ignored)")
-    parser.add_argument("--transport", default="buffered", choices=["buffered", "framed"])
+    parser.add_argument("--transport", default="buffered",
+                        choices=["buffered", "framed", "zlib"])
+    parser.add_argument("--zlib", action="store_true",
+                        help="zlib over the transport (what --transport=zlib means)")
+    parser.add_argument("--ssl", action="store_true",
+                        help="TLS, verifying the server against CA.pem from --keys "
+                             "and presenting client.crt/client.key")
+    parser.add_argument("--keys", default=None,
+                        help="directory of CA.pem, client.crt, client.key (default: "
+                             "keys/ beside this script's directory)")
     parser.add_argument("--protocol", default="binary",
                         choices=["binary", "compact", "json", "multi", "multic", "multij"])
     parser.add_argument("-n", "--testloops", type=int, default=1,
@@ -74,6 +83,13 @@ def parse_args(argv):
         parser.error("--testloops and --threads must be at least 1")
     if opts.timeout <= 0:
         parser.error("--timeout must be positive")
+    if opts.transport == "zlib":
+        opts.zlib = True
+    if opts.zlib and opts.transport == "framed":
+        parser.error("--zlib goes over the buffered transport only")
+    if opts.keys is None:
+        opts.keys = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
     return opts
 
 
@@ -233,6 +249,15 @@ class Suite(object):
         L = self.lib
         if self.opts.domain_socket:
             sock = L.TSocket.TSocket(unix_socket=self.opts.domain_socket)
+        elif self.opts.ssl:
+            import ssl
+            from thrift.transport import TSSLSocket
+            keys = self.opts.keys
+            sock = TSSLSocket.TSSLSocket(
+                self.opts.host, self.opts.port, cert_reqs=ssl.CERT_REQUIRED,
+                ca_certs=os.path.join(keys, "CA.pem"),
+                certfile=os.path.join(keys, "client.crt"),
+                keyfile=os.path.join(keys, "client.key"))
         else:
             sock = L.TSocket.TSocket(self.opts.host, self.opts.port)
         sock.setTimeout(self.opts.timeout * 1000.0)
@@ -240,6 +265,10 @@ class Suite(object):
             trans = L.TTransport.TFramedTransport(sock)
         else:
             trans = L.TTransport.TBufferedTransport(sock)
+        if self.opts.zlib:
+            # As Apache's TestClient.py: TZlibTransport(TBufferedTransport(socket), 9).
+            from thrift.transport import TZlibTransport
+            trans = TZlibTransport.TZlibTransport(trans, 9)
         base = self.opts.protocol
         if base in ("binary", "multi"):
             proto = L.TBinaryProtocol.TBinaryProtocol(trans)  # pure Python, strict writes

@@ -41,7 +41,16 @@ def parse_args(argv):
                         help="listen on this Unix domain socket instead of TCP "
                              "(--port is then ignored)")
     parser.add_argument("--transport", default="buffered",
-                        choices=["buffered", "framed"])
+                        choices=["buffered", "framed", "zlib"])
+    parser.add_argument("--zlib", action="store_true",
+                        help="zlib over the transport (what --transport=zlib "
+                             "means; the runner passes both)")
+    parser.add_argument("--ssl", action="store_true",
+                        help="TLS: server.crt and server.key from --keys")
+    parser.add_argument("--keys", default=None,
+                        help="directory of server.crt and server.key "
+                             "(default: keys/ beside this script's directory, "
+                             "as Apache's test peers look for them)")
     parser.add_argument("--protocol", default="binary",
                         choices=["binary", "compact", "json",
                                  "multi", "multic", "multij"])
@@ -59,6 +68,13 @@ def parse_args(argv):
         parser.error("--genpydir (or $%s) is required" % GENPYDIR_ENV)
     if opts.workers < 1:
         parser.error("--workers must be at least 1")
+    if opts.transport == "zlib":
+        opts.zlib = True
+    if opts.zlib and opts.transport == "framed":
+        parser.error("--zlib goes over the buffered transport only")
+    if opts.keys is None:
+        opts.keys = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keys")
     return opts
 
 
@@ -229,15 +245,28 @@ def main(argv):
         trans_factory = TTransport.TFramedTransportFactory()
     else:
         trans_factory = TTransport.TBufferedTransportFactory()
+    if opts.zlib:
+        # As Apache's TestServer.py: each accepted connection wrapped in
+        # TZlibTransport (compression level 9), nothing under it.
+        from thrift.transport import TZlibTransport
+        trans_factory = TZlibTransport.TZlibTransportFactory()
 
     # --- listening socket --------------------------------------------------
-    class ServerSocket(TSocket.TServerSocket):
+    base_socket = TSocket.TServerSocket
+    ssl_args = {}
+    if opts.ssl:
+        from thrift.transport import TSSLSocket
+        base_socket = TSSLSocket.TSSLServerSocket
+        ssl_args = {"certfile": os.path.join(opts.keys, "server.crt"),
+                    "keyfile": os.path.join(opts.keys, "server.key")}
+
+    class ServerSocket(base_socket):
         """listen() becomes idempotent, so that we can listen before serve()
         (which calls listen() again) and announce readiness truthfully."""
 
         def listen(self):
             if self.handle is None:
-                TSocket.TServerSocket.listen(self)
+                base_socket.listen(self)
 
     if opts.domain_socket:
         path = opts.domain_socket
@@ -249,8 +278,12 @@ def main(argv):
         server_socket = ServerSocket(unix_socket=path)
         where = path
     else:
-        server_socket = ServerSocket(host="127.0.0.1", port=opts.port,
-                                     socket_family=socket.AF_INET)
+        if opts.ssl:
+            # TSSLServerSocket hands unknown keywords to the SSL context.
+            server_socket = ServerSocket(host="127.0.0.1", port=opts.port, **ssl_args)
+        else:
+            server_socket = ServerSocket(host="127.0.0.1", port=opts.port,
+                                         socket_family=socket.AF_INET)
         where = str(opts.port)
 
     if opts.server_type == "simple":

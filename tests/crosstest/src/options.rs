@@ -117,6 +117,9 @@ pub struct ServerArgs {
     /// `--message-timeout-ms`: how long one message may take to arrive from its first byte
     /// (`None`: the server's default, 30 s). Our extension, for the hostile-client suite.
     pub message_timeout: Option<Duration>,
+    /// `--ssl` (socket kind `ip-ssl`): the directory of `server.crt`, `server.key` and (to
+    /// ask clients for a certificate, optionally) `CA.pem`.
+    pub ssl: Option<PathBuf>,
 }
 
 /// `test_client`'s options.
@@ -137,6 +140,9 @@ pub struct ClientArgs {
     /// `--endpoint`: call through a channel-0 endpoint (binary protocol only) instead of a
     /// plain client connection. Our extension, not part of Apache's contract.
     pub endpoint_mode: bool,
+    /// `--ssl` (socket kind `ip-ssl`): the directory of `CA.pem` (to verify the server) and
+    /// `client.crt` / `client.key` (presented when both exist).
+    pub ssl: Option<PathBuf>,
 }
 
 /// What a command line asks for.
@@ -153,8 +159,12 @@ pub const SERVER_USAGE: &str = "\
 usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
+                          zlib (zlib over buffered; --zlib means the same)
   --protocol=P            binary (default), compact, json, multi, multic, multij
+  --ssl                   TLS (socket kind ip-ssl): server.crt, server.key and, if present,
+                          CA.pem (client certificates asked for, optional) from --keys
+  --keys=DIR              the keys directory (default: keys/ beside the program's directory)
   --server-type=S         thread-pool (default), threaded, simple
   -n N, --workers=N       thread-pool size (default 4)
   -v, --verbose           log every connection
@@ -171,8 +181,12 @@ usage: test_client [options]
   --host=H                server host (default localhost)
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
+                          zlib (zlib over buffered; --zlib means the same)
   --protocol=P            binary (default), compact, json, multi, multic, multij
+  --ssl                   TLS (socket kind ip-ssl): the server verified against CA.pem (its
+                          name must be --host), client.crt and client.key presented if present
+  --keys=DIR              the keys directory (default: keys/ beside the program's directory)
   -n N, --testloops=N     run the suite N times (default 1)
   --threads=N             run the loops on N threads at once (default 1)
   -v, --verbose           print every check
@@ -216,7 +230,11 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     if workers == 0 {
         return Err("--workers must be at least 1".to_owned());
     }
+    let ssl = common.ssl_keys()?;
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
+    if endpoint_mode && ssl.is_some() {
+        return Err("`--ssl` does not apply to `--endpoint`".to_owned());
+    }
     if endpoint_mode && message_timeout.is_some() {
         return Err("`--message-timeout-ms` does not apply to `--endpoint`".to_owned());
     }
@@ -229,6 +247,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         verbose,
         endpoint_mode,
         message_timeout,
+        ssl,
     }))
 }
 
@@ -252,7 +271,11 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     if threads == 0 {
         return Err("--threads must be at least 1".to_owned());
     }
+    let ssl = common.ssl_keys()?;
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(true)?;
+    if endpoint_mode && ssl.is_some() {
+        return Err("`--ssl` does not apply to `--endpoint`".to_owned());
+    }
     Ok(Command::Run(ClientArgs {
         endpoint,
         protocol,
@@ -261,6 +284,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         threads,
         verbose,
         endpoint_mode,
+        ssl,
     }))
 }
 
@@ -274,6 +298,10 @@ struct Common {
     transport: Option<TransportKind>,
     verbose: bool,
     endpoint_mode: bool,
+    /// `--zlib`: Apache's runner passes it with `--transport=zlib`.
+    zlib: bool,
+    ssl: bool,
+    keys: Option<PathBuf>,
 }
 
 impl Common {
@@ -284,23 +312,51 @@ impl Common {
             ("domain-socket", Some(v)) => self.domain_socket = Some(PathBuf::from(v)),
             ("protocol", Some(v)) => self.protocol = Some(Protocol::parse(&v)?),
             ("transport", Some(v)) => {
-                let transport = v
-                    .parse()
-                    .map_err(|_| format!("unknown transport `{v}` (buffered or framed)"))?;
+                let transport = v.parse().map_err(|_| {
+                    format!("unknown transport `{v}` (buffered, framed, fd or zlib)")
+                })?;
                 self.transport = Some(transport);
             }
             ("verbose" | "v", None) => self.verbose = true,
             ("endpoint", None) => self.endpoint_mode = true,
+            ("zlib", None) => self.zlib = true,
+            ("ssl", None) => self.ssl = true,
+            ("keys", Some(v)) => self.keys = Some(PathBuf::from(v)),
             (name, Some(_)) if is_flag(name) => return Err(format!("`--{name}` takes no value")),
             (name, _) => return Err(format!("unknown option `--{name}`")),
         }
         Ok(())
     }
 
+    /// With `--ssl`: `--keys`, or Apache's place for them (see [`default_keys`]).
+    fn ssl_keys(&self) -> Result<Option<PathBuf>, String> {
+        match (self.ssl, &self.keys) {
+            (false, Some(_)) => Err("`--keys` needs `--ssl`".to_owned()),
+            (false, None) => Ok(None),
+            (true, _) if self.domain_socket.is_some() => {
+                Err("`--ssl` is for TCP (socket kind ip-ssl), not `--domain-socket`".to_owned())
+            }
+            (true, Some(dir)) => Ok(Some(dir.clone())),
+            (true, None) => default_keys().map(Some),
+        }
+    }
+
     fn finish(
-        self,
+        mut self,
         client: bool,
     ) -> Result<(Endpoint, Protocol, TransportKind, bool, bool), String> {
+        // `--zlib` wraps the transport in zlib; we have it over the buffered transport,
+        // which is what the runner's `--transport=zlib --zlib` means.
+        if self.zlib {
+            match self.transport {
+                None | Some(TransportKind::Buffered | TransportKind::Zlib) => {
+                    self.transport = Some(TransportKind::Zlib);
+                }
+                Some(_) => {
+                    return Err("`--zlib` goes with the buffered or zlib transport".to_owned());
+                }
+            }
+        }
         if !client && self.host.is_some() {
             return Err("unknown option `--host` (the server listens on 127.0.0.1)".to_owned());
         }
@@ -332,7 +388,21 @@ impl Common {
 
 /// Options that never take a value.
 fn is_flag(name: &str) -> bool {
-    matches!(name, "help" | "h" | "verbose" | "v" | "endpoint")
+    matches!(
+        name,
+        "help" | "h" | "verbose" | "v" | "endpoint" | "zlib" | "ssl"
+    )
+}
+
+/// Where Apache's test peers find their keys: a `keys` directory beside the directory of
+/// the program's own (`test/keys` for `test/cpp/TestServer`), so `target/keys` for
+/// `target/release/test_server`.
+fn default_keys() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the keys: {e}"))?;
+    exe.parent()
+        .and_then(std::path::Path::parent)
+        .map(|dir| dir.join("keys"))
+        .ok_or_else(|| "cannot find the keys directory; pass `--keys DIR`".to_owned())
 }
 
 /// Splits the arguments into `(name, value)` pairs: `--name=value`, `--name value`, `-n value`
@@ -435,5 +505,31 @@ mod tests {
         assert!(parse_server(args("--host=a")).is_err());
         assert!(parse_client(args("--verbose=1")).is_err());
         assert!(parse_client(args("stray")).is_err());
+    }
+
+    #[test]
+    fn zlib_and_ssl_as_the_runner_passes_them() {
+        let Command::Run(a) = parse_server(args(
+            "--protocol=compact --transport=zlib --zlib --port=9090",
+        ))
+        .unwrap() else {
+            panic!("expected options")
+        };
+        assert_eq!(a.transport, TransportKind::Zlib);
+        assert_eq!(a.ssl, None);
+        let Command::Run(a) = parse_client(args("--zlib --ssl --keys=/k --port=9090")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert_eq!(a.transport, TransportKind::Zlib);
+        assert_eq!(a.ssl, Some(PathBuf::from("/k")));
+        let Command::Run(a) = parse_server(args("--ssl --transport=framed")).unwrap() else {
+            panic!("expected options")
+        };
+        assert!(a.ssl.unwrap().ends_with("keys"));
+        assert!(parse_server(args("--zlib --transport=framed")).is_err());
+        assert!(parse_server(args("--keys=/k")).is_err());
+        assert!(parse_client(args("--ssl --domain-socket=/tmp/s")).is_err());
+        assert!(parse_client(args("--ssl=1")).is_err());
     }
 }

@@ -10,9 +10,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
-use thrift_rt::connect::{self, AnyReader, AnyWriter, ClientOptions};
+use thrift_rt::client::deadline::{ClientReadHalf, ClientWriteHalf};
+use thrift_rt::connect::{self, ClientOptions};
 use thrift_rt::endpoint::{self, EndpointCaller};
+use thrift_rt::layer::MaybeLayered;
+use thrift_rt::layer::tls::{TlsClient, TlsClientConfig, TlsReader, TlsWriter};
 use thrift_rt::protocol::multiplexed::MultiplexedWriter;
+use thrift_rt::stack::{
+    AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource, KindStack, Plain,
+};
 use thrift_rt::transport::socket::TcpOptions;
 use thrift_rt::{Caller, Client, ProtocolWriter};
 
@@ -512,15 +518,43 @@ impl<'a, L: Link> Session<'a, L> {
 }
 
 /// Opens a connection with the protocol, transport and timeouts of `args`.
+/// The stack of a plain or multiplexed client connection: TLS under the transport when
+/// `--ssl` asks for it.
+type Layers = (Plain, Option<TlsClient>);
+/// The reader of a plain or multiplexed client connection (`StackReader` of [`Layers`],
+/// spelled out: trait coherence cannot see through the projection).
+type AnyReader =
+    AnyProtocolReader<AnySource<MaybeLayered<TlsReader<ClientReadHalf>, ClientReadHalf>>>;
+/// The writer of a plain or multiplexed client connection.
+type AnyWriter =
+    AnyProtocolWriter<AnySink<MaybeLayered<TlsWriter<ClientWriteHalf>, ClientWriteHalf>>>;
+
 fn connect_plain(args: &ClientArgs) -> std::io::Result<(AnyReader, AnyWriter)> {
     let options = ClientOptions::default()
         .protocol(args.protocol.kind)
         .transport(args.transport)
         .timeouts(CALL_TIMEOUT);
-    match &args.endpoint {
-        Endpoint::Tcp { host, port } => connect::connect_tcp((host.as_str(), *port), &options),
-        Endpoint::Unix(path) => connect::connect_unix(path, &options),
-    }
+    let (stream, tls) = match &args.endpoint {
+        Endpoint::Tcp { host, port } => (
+            connect::tcp((host.as_str(), *port), &options.socket)?,
+            tls_layer(args, host)?,
+        ),
+        Endpoint::Unix(path) => (connect::unix(path, &options.socket)?, None),
+    };
+    let stack: KindStack<Layers> = options.stack().layer(tls);
+    connect::with_stack(stream, &stack, &options.limits)
+}
+
+/// With `--ssl`: TLS verifying the server against `CA.pem` for the name `host`,
+/// presenting `client.crt` / `client.key` when both exist (as Apache's C++ client does).
+fn tls_layer(args: &ClientArgs, host: &str) -> std::io::Result<Option<TlsClient>> {
+    let Some(keys) = &args.ssl else {
+        return Ok(None);
+    };
+    let (cert, key) = (keys.join("client.crt"), keys.join("client.key"));
+    let client_cert = (cert.exists() && key.exists()).then_some((cert, key));
+    let config = TlsClientConfig::from_pem_files(keys.join("CA.pem"), client_cert)?;
+    TlsClient::new(&config, host).map(Some)
 }
 
 /// Whether `e` or anything under it is a timeout.

@@ -19,7 +19,7 @@ use crate::processor::Processor;
 use crate::protocol::ProtocolReader;
 use crate::stack::{Layer, MessageLen, Protocol, Stack, StackWriter, Transport, WithStack};
 use crate::transport::stream::Stream;
-use crate::transport::{Sink, Source};
+use crate::transport::{ReadEnd, Sink, Source};
 
 use super::Config;
 use super::deadline::{ReadHalf, WriteHalf};
@@ -172,6 +172,9 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
                 .credentials
                 .clone()
                 .map(|c| crate::peer::enter(Some(c)));
+            // And what the layers know of the peer (a TLS client's certificates).
+            let _identity =
+                crate::layer::enter_identity(L::peer_identity(self.gate_ref().get_ref()));
             catch_unwind(AssertUnwindSafe(|| self.serve(parking)))
         };
         match (next, pool) {
@@ -315,9 +318,10 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                     }
                 }
                 Ok(false) => {
-                    // Between messages.
+                    // Between messages. Bytes a layer holds (decrypted or inflated, not
+                    // handed up yet) are input as much as the socket's.
                     if others_waiting {
-                        if !self.half_ref().input_ready() {
+                        if !self.gate_ref().holds_bytes() && !self.half_ref().input_ready() {
                             return Next::Park;
                         }
                         if served {

@@ -9,6 +9,7 @@ use std::io;
 use bytes::Bytes;
 
 use crate::error::Result;
+use crate::layer::{ZlibReader, ZlibWriter};
 use crate::limits::Limits;
 use crate::protocol::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
@@ -47,6 +48,7 @@ pub enum AnySource<R> {
     Framed(FramedReader<BufferedReader<R>>),
     #[cfg(unix)]
     Fd(FdFramedReader<R>),
+    Zlib(BufferedReader<ZlibReader<R>>),
 }
 
 /// A transport's sink chosen at run time.
@@ -57,6 +59,7 @@ pub enum AnySink<W> {
     Framed(FramedWriter<W>),
     #[cfg(unix)]
     Fd(FdFramedWriter<W>),
+    Zlib(BufferedWriter<ZlibWriter<W>>),
 }
 
 macro_rules! each_protocol {
@@ -76,6 +79,7 @@ macro_rules! each_transport {
             $ty::Framed($p) => $e,
             #[cfg(unix)]
             $ty::Fd($p) => $e,
+            $ty::Zlib($p) => $e,
         }
     };
 }
@@ -221,6 +225,7 @@ impl<R: ReadEnd> AnySource<R> {
             Self::Framed(s) => s.get_ref().get_ref(),
             #[cfg(unix)]
             Self::Fd(s) => s.get_ref(),
+            Self::Zlib(s) => s.get_ref().get_ref(),
         }
     }
 
@@ -231,6 +236,7 @@ impl<R: ReadEnd> AnySource<R> {
             Self::Framed(s) => s.get_mut().get_mut(),
             #[cfg(unix)]
             Self::Fd(s) => s.get_mut(),
+            Self::Zlib(s) => s.get_mut().get_mut(),
         }
     }
 }

@@ -32,6 +32,10 @@ pub enum TransportKind {
     /// [`transport::fd`](crate::transport::fd)). Byte-compatible with `Framed` for messages
     /// without descriptors; needs a Unix socket.
     Fd,
+    /// `TZlibTransport` over `TBufferedTransport`, as Apache's cross-test runs
+    /// `--transport=zlib`: the buffered transport over the [`Zlib`](crate::layer::Zlib) layer
+    /// (a zlib stream, flushed after each message).
+    Zlib,
 }
 
 /// The error for a protocol or transport name that is not known.
@@ -63,12 +67,13 @@ impl FromStr for ProtocolKind {
 impl FromStr for TransportKind {
     type Err = UnknownKind;
 
-    /// Parses `buffered`, `framed` or `fd`.
+    /// Parses `buffered`, `framed`, `fd` or `zlib`.
     fn from_str(s: &str) -> Result<Self, UnknownKind> {
         match s {
             "buffered" => Ok(Self::Buffered),
             "framed" => Ok(Self::Framed),
             "fd" => Ok(Self::Fd),
+            "zlib" => Ok(Self::Zlib),
             _ => Err(UnknownKind(s.to_owned())),
         }
     }
@@ -83,5 +88,6 @@ mod tests {
         assert_eq!("compact".parse(), Ok(ProtocolKind::Compact));
         assert_eq!("framed".parse(), Ok(TransportKind::Framed));
         assert!("xml".parse::<ProtocolKind>().is_err());
+        assert_eq!("zlib".parse(), Ok(TransportKind::Zlib));
     }
 }

@@ -55,7 +55,7 @@ pub use any::{AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource};
 pub use kind::{ProtocolKind, TransportKind, UnknownKind};
 pub use protocols::{Binary, Compact, Json};
 pub(crate) use transports::fd_needs_unix;
-pub use transports::{Buffered, Fd, Framed};
+pub use transports::{Buffered, BufferedZlib, Fd, Framed};
 
 /// A wire protocol: makes [`ProtocolReader`]s and [`ProtocolWriter`]s over any source and
 /// sink.
@@ -172,6 +172,14 @@ pub trait Layer: Clone + Send + Sync + 'static {
 
     /// The read end under the layer's read half, mutably.
     fn inner_mut<R: ReadEnd>(reader: &mut Self::Reader<R>) -> &mut R;
+
+    /// What this layer knows about the peer (a TLS client's certificates), for handlers:
+    /// servers make it [`current_peer_identity`](crate::layer::current_peer_identity) while
+    /// they serve the connection. The default knows nothing.
+    fn peer_identity<R: ReadEnd>(reader: &Self::Reader<R>) -> Option<crate::layer::PeerIdentity> {
+        let _ = reader;
+        None
+    }
 }
 
 /// No layer: the transport works on the end point itself.
@@ -215,6 +223,11 @@ impl<A: Layer, B: Layer> Layer for (A, B) {
 
     fn inner_mut<R: ReadEnd>(reader: &mut Self::Reader<R>) -> &mut R {
         A::inner_mut(B::inner_mut(reader))
+    }
+
+    /// The upper layer's, or else the lower one's.
+    fn peer_identity<R: ReadEnd>(reader: &Self::Reader<R>) -> Option<crate::layer::PeerIdentity> {
+        B::peer_identity(reader).or_else(|| A::peer_identity(B::inner(reader)))
     }
 }
 

@@ -6,6 +6,7 @@ use std::io;
 use super::any::{AnySink, AnySource};
 use super::{MessageLen, Protocol, Transport, TransportKind, WithTransport};
 use crate::error::{Result, TransportErrorKind};
+use crate::layer::{Zlib, ZlibReader, ZlibWriter};
 use crate::limits::Limits;
 use crate::protocol::ProtocolReader;
 #[cfg(unix)]
@@ -177,6 +178,35 @@ impl Transport for Fd {
     }
 }
 
+/// `TZlibTransport` over `TBufferedTransport` as one transport: the buffered transport over
+/// the [`Zlib`] layer, what [`TransportKind::Zlib`] stands for (Apache's `--transport=zlib`).
+///
+/// It cannot say where a message ends from the compressed bytes, so thread-pool servers read
+/// its messages as they arrive ([`MessageLen::Unknown`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferedZlib(pub Zlib);
+
+impl Transport for BufferedZlib {
+    type Source<R: ReadEnd> = BufferedReader<ZlibReader<R>>;
+    type Sink<W: WriteEnd> = BufferedWriter<ZlibWriter<W>>;
+
+    fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> Self::Source<R> {
+        Buffered.source(self.0.reader(end), limits)
+    }
+
+    fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<Self::Sink<W>> {
+        Buffered.sink(self.0.writer(end), limits)
+    }
+
+    fn end<R: ReadEnd>(source: &Self::Source<R>) -> &R {
+        source.get_ref().get_ref()
+    }
+
+    fn end_mut<R: ReadEnd>(source: &mut Self::Source<R>) -> &mut R {
+        source.get_mut().get_mut()
+    }
+}
+
 /// The error for the fd transport over an end that cannot carry descriptors.
 pub(crate) fn fd_needs_unix() -> io::Error {
     io::Error::new(
@@ -197,6 +227,7 @@ impl Transport for TransportKind {
             Self::Framed => AnySource::Framed(Framed.source(end, limits)),
             #[cfg(unix)]
             Self::Fd => AnySource::Fd(Fd.source(end, limits)),
+            Self::Zlib => AnySource::Zlib(BufferedZlib::default().source(end, limits)),
         }
     }
 
@@ -206,6 +237,7 @@ impl Transport for TransportKind {
             Self::Framed => Framed.message_len(p, bytes, limits),
             #[cfg(unix)]
             Self::Fd => Fd.message_len(p, bytes, limits),
+            Self::Zlib => BufferedZlib::default().message_len(p, bytes, limits),
         }
     }
 
@@ -215,6 +247,7 @@ impl Transport for TransportKind {
             Self::Framed => AnySink::Framed(Framed.sink(end, limits)?),
             #[cfg(unix)]
             Self::Fd => AnySink::Fd(Fd.sink(end, limits)?),
+            Self::Zlib => AnySink::Zlib(BufferedZlib::default().sink(end, limits)?),
         })
     }
 
@@ -239,6 +272,7 @@ impl Transport for TransportKind {
             Self::Framed => v.with(Framed),
             #[cfg(unix)]
             Self::Fd => v.with(Fd),
+            Self::Zlib => v.with(BufferedZlib::default()),
         }
     }
 }

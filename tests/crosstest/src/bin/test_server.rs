@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use nix::sys::signal::{SigSet, Signal};
 use thrift_rt::endpoint::{self, EndpointListener};
+use thrift_rt::layer::tls::{ClientAuth, TlsServer, TlsServerConfig};
 use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Server};
 
 use crosstest::handler::Handler;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         thrift_rt::TransportKind::Buffered => "buffered",
         thrift_rt::TransportKind::Framed => "framed",
         thrift_rt::TransportKind::Fd => "fd",
+        thrift_rt::TransportKind::Zlib => "zlib",
     };
     // The readiness line in the style of Apache's C++ server; the runner itself watches the
     // kernel's socket table.
@@ -120,7 +122,8 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
     }
     let mut builder = Builder::new()
         .protocol(args.protocol.kind)
-        .transport(args.transport);
+        .transport(args.transport)
+        .layer(tls_layer(args)?);
     builder = match args.server_type {
         ServerType::Simple => builder.simple(),
         ServerType::Threaded => builder.threaded(1024),
@@ -140,4 +143,25 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
             .spawn(listener, ThriftTestProcessor::new(Handler))
             .map(Running::Server)
     }
+}
+
+/// With `--ssl`: TLS with `server.crt` and `server.key` from the keys directory, asking
+/// clients for a certificate signed by its `CA.pem` when there is one (optional, as
+/// Apache's clients may have none).
+fn tls_layer(args: &ServerArgs) -> std::io::Result<Option<TlsServer>> {
+    let Some(keys) = &args.ssl else {
+        return Ok(None);
+    };
+    let ca = keys.join("CA.pem");
+    let client_auth = if ca.exists() {
+        ClientAuth::Optional(ca)
+    } else {
+        ClientAuth::Off
+    };
+    let config = TlsServerConfig::from_pem_files(
+        keys.join("server.crt"),
+        keys.join("server.key"),
+        client_auth,
+    )?;
+    Ok(Some(TlsServer::new(&config)))
 }
