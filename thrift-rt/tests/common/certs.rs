@@ -1,0 +1,110 @@
+//! Test certificates, made when the tests run (nothing is committed): a CA and the server
+//! and client certificates it signs, with rcgen (ECDSA P-256 keys).
+//!
+//! Shared by `thrift-rt/tests/tls.rs` and the crosstest interop suite (`#[path]`).
+
+#![allow(dead_code)] // Each test crate uses part of it.
+
+use std::path::Path;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// A certificate authority.
+pub(crate) struct Ca {
+    cert: rcgen::Certificate,
+    key: KeyPair,
+}
+
+/// What a certificate is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Server,
+    Client,
+}
+
+/// A certificate and its key, as PEM.
+pub(crate) struct Issued {
+    pub(crate) cert: String,
+    pub(crate) key: String,
+}
+
+impl Ca {
+    /// A new self-signed CA called `name`.
+    pub(crate) fn new(name: &str) -> Ca {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Ca { cert, key }
+    }
+
+    /// The CA's certificate, PEM.
+    pub(crate) fn pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    /// A certificate for `names` (DNS names or IP addresses), signed by this CA; `expired`
+    /// makes it valid only in 2001.
+    pub(crate) fn issue(
+        &self,
+        common_name: &str,
+        names: &[&str],
+        role: Role,
+        expired: bool,
+    ) -> Issued {
+        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![match role {
+            Role::Server => ExtendedKeyUsagePurpose::ServerAuth,
+            Role::Client => ExtendedKeyUsagePurpose::ClientAuth,
+        }];
+        if expired {
+            params.not_before = rcgen::date_time_ymd(2001, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2001, 12, 31);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        Issued {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+}
+
+/// Writes the files Apache's cross-test peers read from their `keys/` directory into `dir`:
+/// `CA.pem`, `server.crt` + `server.key` (for `localhost` and `127.0.0.1`), `client.crt` +
+/// `client.key`. Returns the CA.
+pub(crate) fn write_apache_keys(dir: &Path) -> Ca {
+    std::fs::create_dir_all(dir).unwrap();
+    let ca = Ca::new("thrift-rs test CA");
+    let server = ca.issue(
+        "localhost",
+        &["localhost", "127.0.0.1"],
+        Role::Server,
+        false,
+    );
+    let client = ca.issue("crosstest client", &["client.invalid"], Role::Client, false);
+    for (name, text) in [
+        ("CA.pem", ca.pem()),
+        ("server.crt", server.cert),
+        ("server.key", server.key),
+        ("client.crt", client.cert),
+        ("client.key", client.key),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    ca
+}
