@@ -29,6 +29,8 @@ pub(crate) enum Role {
 pub(crate) struct Issued {
     pub(crate) cert: String,
     pub(crate) key: String,
+    /// The certificate, DER.
+    pub(crate) der: Vec<u8>,
 }
 
 impl Ca {
@@ -50,6 +52,19 @@ impl Ca {
     /// The CA's certificate, PEM.
     pub(crate) fn pem(&self) -> String {
         self.cert.pem()
+    }
+
+    /// Writes `issued` as `<name>.crt` and `<name>.key` in `dir`.
+    pub(crate) fn write(dir: &Path, name: &str, issued: &Issued) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.crt")), &issued.cert).unwrap();
+        std::fs::write(dir.join(format!("{name}.key")), &issued.key).unwrap();
+    }
+
+    /// Writes the CA's certificate as `<name>.pem` in `dir`.
+    pub(crate) fn write_pem(&self, dir: &Path, name: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.pem")), self.pem()).unwrap();
     }
 
     /// A certificate for `names` (DNS names or IP addresses), signed by this CA; `expired`
@@ -80,6 +95,7 @@ impl Ca {
         Issued {
             cert: cert.pem(),
             key: key.serialize_pem(),
+            der: cert.der().to_vec(),
         }
     }
 }
