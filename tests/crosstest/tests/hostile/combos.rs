@@ -13,6 +13,8 @@ pub(crate) enum Proto {
 pub(crate) enum Framing {
     Buffered,
     Framed,
+    /// `--transport=zlib` (zlib over buffered): only the cases of `zlib.rs`.
+    Zlib,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +40,7 @@ impl fmt::Display for Combo {
         let t = match self.framing {
             Framing::Buffered => "buffered",
             Framing::Framed => "framed",
+            Framing::Zlib => "zlib",
         };
         let s = match self.sock {
             Sock::Tcp => "tcp",

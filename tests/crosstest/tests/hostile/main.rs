@@ -36,7 +36,9 @@
 //!
 //! The modules: [`combos`] (the combinations), [`encode`] (messages by hand), [`decode`]
 //! (reading the server's answers), [`conn`] (raw connections), [`server`] (the process under
-//! test), [`run`] (what a case expects, and running one combination's cases) and [`cases`].
+//! test), [`run`] (what a case expects, and running one combination's cases) and [`cases`];
+//! [`zlib`] attacks `--transport=zlib` with streams that inflate hugely, are not zlib, or
+//! stop short.
 
 mod cases;
 mod combos;
@@ -45,6 +47,7 @@ mod decode;
 mod encode;
 mod run;
 mod server;
+mod zlib;
 
 use std::io::Write;
 use std::sync::Mutex;

@@ -83,6 +83,7 @@ impl Server {
                 match combo.framing {
                     Framing::Buffered => "buffered",
                     Framing::Framed => "framed",
+                    Framing::Zlib => "zlib",
                 }
             ))
             .arg(format!("--port={port}"))
@@ -205,6 +206,7 @@ impl Server {
         let transport = match self.combo.framing {
             Framing::Buffered => TransportKind::Buffered,
             Framing::Framed => TransportKind::Framed,
+            Framing::Zlib => TransportKind::Zlib,
         };
         let opts = ClientOptions::default()
             .protocol(self.combo.proto.kind())
