@@ -8,6 +8,8 @@
 - framed_reader, fd_framed_reader: a few frames holding those encodings.
 - message_len: whole calls in each protocol, alone and framed, followed by the start of another.
 - capture_fields: the binary and compact encodings behind a byte choosing the protocol.
+- zlib_layer: compact calls compressed as Apache's TZlibTransport sends them (one sync
+  flush each), behind a byte choosing the mode; and plaintext to compress.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -15,6 +17,7 @@ import hashlib
 import pathlib
 import struct
 import sys
+import zlib
 
 root = pathlib.Path(__file__).resolve().parent.parent
 corpus = root / "fuzz" / "corpus"
@@ -86,5 +89,15 @@ for i, value in enumerate(vectors("binary")):
     # descriptor attached when the frame fits a chunk.
     if len(frame) < 256:
         put("fd_framed_reader", bytes([0, 1, len(frame)]) + frame)
+
+for i, value in enumerate(vectors("compact")):
+    message = call_header("compact", "scalars", i) + b"\x1c" + value + b"\x00"
+    z = zlib.compressobj(9)
+    stream = z.compress(message) + z.flush(zlib.Z_SYNC_FLUSH)
+    stream += z.compress(message) + z.flush(zlib.Z_FULL_FLUSH)
+    # Modes (the byte % 3): 0 messages under the buffered transport, 1 raw reads, 2 plaintext.
+    put("zlib_layer", bytes([0x1e]) + stream)
+    put("zlib_layer", bytes([0x1f]) + stream)
+    put("zlib_layer", bytes([0x0e]) + message)
 
 sys.exit(0)

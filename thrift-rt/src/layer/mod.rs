@@ -14,7 +14,7 @@ mod identity;
 mod optional;
 #[cfg(feature = "tls")]
 pub mod tls;
-mod zlib;
+pub mod zlib;
 
 pub(crate) use identity::enter as enter_identity;
 pub use identity::{PeerIdentity, current_peer_identity};
