@@ -328,3 +328,71 @@ fn a_silent_tls_client_does_not_hold_the_server_past_its_read_timeout() {
     assert!(started.elapsed() < Duration::from_secs(3));
     server.shutdown(Duration::from_secs(1));
 }
+
+/// One worker and busy neighbours: a connection whose next call is already decrypted inside
+/// the TLS layer must not be parked (the poller would wait for its socket, which has nothing
+/// more) when other connections want the worker. The first call fills exactly one read of
+/// the pool's gate (16 KiB), so the second waits in rustls alone.
+#[test]
+fn a_decrypted_call_waiting_in_the_layer_is_served_beside_busy_neighbours() {
+    use std::io::Write as _;
+    use thrift_rt::ReadThrift;
+    use thrift_rt::protocol::BinaryReader;
+    use thrift_rt::stack::Layer;
+    use thrift_rt::transport::{BufferedReader, FramedReader};
+
+    let pki = Pki::new("pipelined");
+    let server = quick()
+        .transport(TransportKind::Framed)
+        .thread_pool(1, 16)
+        .layer(pki.server("server", ClientAuth::Off))
+        .spawn(tcp(), Who::default())
+        .unwrap();
+    let a = addr(&server);
+    let config = pki.client_config(None);
+    let plain = ClientOptions::default()
+        .transport(TransportKind::Framed)
+        .timeouts(Duration::from_secs(5));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let neighbours: Vec<_> = (0..3)
+        .map(|i| {
+            let (stop, config) = (Arc::clone(&stop), config.clone());
+            std::thread::spawn(move || {
+                let (r, w) = tls::connect_tcp(a, "localhost", &config, &plain).unwrap();
+                let mut c = Client::new(r, w);
+                while !stop.load(Ordering::Relaxed) {
+                    let msg = format!("neighbour {i}");
+                    assert_eq!(call_named(&mut c, "echo", &msg, 0).unwrap(), msg);
+                }
+            })
+        })
+        .collect();
+    let framed = |call: Vec<u8>| [(call.len() as u32).to_be_bytes().to_vec(), call].concat();
+    let first = framed(common::echo::raw_call_seq(
+        &"f".repeat(16 * 1024 - 4 - 31),
+        1,
+    ));
+    assert_eq!(first.len(), 16 * 1024);
+    let both = [first, framed(common::echo::raw_call_seq("second", 2))].concat();
+    for _ in 0..20 {
+        let tcp = std::net::TcpStream::connect(a).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let layer = tls::TlsClient::new(&config, "localhost").unwrap();
+        let (r, mut w) = layer.wrap(tcp.try_clone().unwrap(), tcp).unwrap();
+        w.write_all(&both).unwrap();
+        w.flush().unwrap();
+        let mut r = BinaryReader::new(FramedReader::new(BufferedReader::new(r)));
+        let mut replies = Vec::new();
+        for _ in 0..2 {
+            r.read_message_begin().unwrap();
+            replies.push(EchoResult::read(&mut r).unwrap().0);
+            r.read_message_end().unwrap();
+        }
+        assert_eq!(replies[1], "second");
+    }
+    stop.store(true, Ordering::Relaxed);
+    for n in neighbours {
+        n.join().unwrap();
+    }
+    server.shutdown(Duration::from_secs(1));
+}
