@@ -133,6 +133,8 @@
 //!   [`Sink`](transport::Sink), the buffered, framed and fd transports, end points (sockets,
 //!   files, an in-memory [`pipe`](transport::pipe())).
 //! - [`stack`]: protocols, transports and layers composed; the run-time choices.
+//! - [`layer`]: the built-in layers: zlib (Apache's `TZlibTransport`) and, with the cargo
+//!   feature `tls`, TLS with rustls (client certificates visible to handlers).
 //! - [`codec`]: [`WriteThrift`] / [`ReadThrift`] for base types and containers.
 //! - [`server`], [`client`], [`endpoint`], [`processor`]: serving and calling.
 //! - [`Limits`]: size and depth limits checked before anything is allocated; [`Error`]:
