@@ -54,6 +54,13 @@
 //! A client reads the server's chain from its reader's [`TlsReader::peer_certificates`]
 //! (through [`Stack::read_end`](crate::stack::Stack::read_end)'s layer).
 //!
+//! # Endpoints
+//!
+//! Not supported yet: channel endpoints ([`endpoint`](crate::endpoint)) read without
+//! waiting and set up connections on their accept thread, where a handshake cannot wait
+//! for the peer, so a TLS layer on an endpoint fails when the connection is set up (the peer
+//! sees it closed). Use the servers and clients above.
+//!
 //! # Bytes held
 //!
 //! rustls keeps decrypted bytes until they are read; the reader says so in
