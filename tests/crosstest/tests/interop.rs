@@ -404,6 +404,8 @@ fn tlszlib_ssl_against_the_python_peers() {
     certs::write_apache_keys(&keys);
     let cases = [
         ("binary", "buffered"),
+        ("binary", "framed"),
+        ("compact", "buffered"),
         ("compact", "framed"),
         ("multi", "framed"),
         ("compact", "zlib"),

@@ -190,3 +190,26 @@ impl TlsServerConfig {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_or_empty_files_say_which_and_why() {
+        let e = TlsClientConfig::from_pem_files("/nonexistent/CA.pem", None::<(&str, &str)>)
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("/nonexistent/CA.pem"), "{e}");
+        let dir = std::env::temp_dir().join(format!("thrift-rt-tls-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not PEM at all\n").unwrap();
+        let e = load_certificates(&empty).unwrap_err();
+        assert!(e.to_string().contains("no certificate"), "{e}");
+        assert!(load_private_key(&empty).is_err());
+        let e = TlsServerConfig::from_pem_files(&empty, &empty, ClientAuth::Off).unwrap_err();
+        assert!(e.to_string().contains("empty.pem"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
