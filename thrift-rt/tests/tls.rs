@@ -396,3 +396,37 @@ fn a_decrypted_call_waiting_in_the_layer_is_served_beside_busy_neighbours() {
     }
     server.shutdown(Duration::from_secs(1));
 }
+
+/// Bytes that are no TLS handshake (a plain Thrift call, HTTP, garbage): the connection is
+/// closed as soon as the bytes prove it, nothing reaches the handler, and the server goes on.
+#[test]
+fn bytes_that_are_no_handshake_close_only_their_connection() {
+    use std::io::Write as _;
+
+    let pki = Pki::new("garbage");
+    let who = Who::default();
+    let server = spawn(
+        KINDS[2],
+        pki.server("server", ClientAuth::Off),
+        &who,
+        TransportKind::Framed,
+    );
+    let plain_call = common::echo::raw_call("plain");
+    for bytes in [
+        &plain_call[..],
+        b"GET / HTTP/1.1\r\n\r\n",
+        &[0x16, 0x03, 0x01, 0xff, 0xff, 1, 2, 3],
+    ] {
+        let mut s = std::net::TcpStream::connect(addr(&server)).unwrap();
+        s.write_all(bytes).unwrap();
+        let took = common::echo::time_until_closed(s);
+        assert!(
+            took < Duration::from_secs(2),
+            "{bytes:?}: closed after {took:?}"
+        );
+    }
+    assert_eq!(who.calls.load(Ordering::SeqCst), 0);
+    let reply = call(&server, &pki.client_config(None), "echo", "still serving");
+    assert_eq!(reply.unwrap().unwrap(), "still serving");
+    server.shutdown(Duration::from_secs(1));
+}

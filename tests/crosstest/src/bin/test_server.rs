@@ -162,6 +162,7 @@ fn tls_layer(args: &ServerArgs) -> std::io::Result<Option<TlsServer>> {
         keys.join("server.crt"),
         keys.join("server.key"),
         client_auth,
-    )?;
+    )
+    .map_err(|e| std::io::Error::new(e.kind(), format!("--ssl: {e}")))?;
     Ok(Some(TlsServer::new(&config)))
 }
