@@ -191,3 +191,33 @@ fn garbage_closes_only_its_connection() {
     drop(c);
     server.shutdown(Duration::from_secs(1));
 }
+
+/// The layer under any transport: framed over zlib, with fixed types, on every server kind
+/// (the pool's gate sits between the transport and the layer, so it sees whole frames of
+/// plaintext and hands workers whole messages).
+#[test]
+fn framed_over_the_zlib_layer() {
+    use thrift_rt::stack::{Compact, Framed, Stack};
+
+    let stack =
+        Stack::new(Compact, Framed).layer(Zlib::new(1).flush(thrift_rt::layer::ZlibFlush::Full));
+    for kind in KINDS {
+        let server = quick()
+            .stack(stack)
+            .kind(kind)
+            .spawn(tcp(), Echo::default())
+            .unwrap();
+        let stream = thrift_rt::connect::tcp(
+            addr(&server),
+            &thrift_rt::transport::socket::TcpOptions::default(),
+        )
+        .unwrap();
+        let (r, w) = thrift_rt::connect::with_stack(stream, &stack, &Default::default()).unwrap();
+        let mut c = thrift_rt::Client::new(r, w);
+        for msg in ["one", &"framed and compressed ".repeat(50_000), "three"] {
+            assert_eq!(call_named(&mut c, "echo", msg, 0).unwrap(), msg, "{kind:?}");
+        }
+        drop(c);
+        assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
+    }
+}
