@@ -221,3 +221,42 @@ fn framed_over_the_zlib_layer() {
         assert_eq!(server.shutdown(Duration::from_secs(1)).forced, 0);
     }
 }
+
+/// The buffered transport over the zlib layer (the bytes of `TransportKind::Zlib`, with
+/// fixed types) is gated on the thread pool: the gate sits over the layer and sees the
+/// inflated bytes, so a client stalled inside a compressed message holds no worker.
+#[test]
+fn a_client_stalled_inside_a_compressed_message_holds_no_worker() {
+    use thrift_rt::stack::{Binary, Buffered, Stack};
+
+    let stack = Stack::new(Binary, Buffered).layer(Zlib::default());
+    let server = quick()
+        .stack(stack)
+        .thread_pool(1, 8)
+        .spawn(tcp(), Echo::default())
+        .unwrap();
+    let mut w = Zlib::default().writer(Vec::new());
+    let call = raw_call_seq("never finished", 1);
+    w.write_all(&call[..call.len() / 2]).unwrap();
+    w.flush().unwrap();
+    let mut stalled = TcpStream::connect(addr(&server)).unwrap();
+    stalled.write_all(w.get_ref()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let stream = thrift_rt::connect::tcp(
+        addr(&server),
+        &thrift_rt::transport::socket::TcpOptions::default().read_timeout(Duration::from_secs(5)),
+    )
+    .unwrap();
+    let (r, w) = thrift_rt::connect::with_stack(stream, &stack, &Default::default()).unwrap();
+    let mut c = thrift_rt::Client::new(r, w);
+    assert_eq!(call_named(&mut c, "echo", "served", 0).unwrap(), "served");
+    // Far less than the message timeout (5 s) the stalled client could hold a worker for.
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    drop((c, stalled));
+    server.shutdown(Duration::from_secs(1));
+}
