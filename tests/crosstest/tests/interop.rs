@@ -391,6 +391,17 @@ fn tlszlib_zlib_against_the_python_peers() {
         &server,
         &client,
     );
+    // Channel-0 endpoints over zlib (binary only, as every endpoint case).
+    let endpoint = ["--endpoint"];
+    let binary = [("binary", "zlib")];
+    let server = |args: &[String]| env.python("server.py", args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &endpoint);
+    let label = "rust endpoint client × python server, zlib";
+    run_ip_cases(label, &binary, &extra, &server, &client);
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &endpoint);
+    let client = |args: &[String]| env.python("client.py", args);
+    let label = "python client × rust endpoint server, zlib";
+    run_ip_cases(label, &binary, &extra, &server, &client);
 }
 
 /// TLS (socket kind `ip-ssl`: `--ssl`), both directions, with a CA and certificates made
