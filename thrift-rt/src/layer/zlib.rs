@@ -30,6 +30,10 @@
 //! only buffer holds compressed input and has a fixed size. The writer's buffer grows with
 //! the message it compresses (the message is in memory above it already) and is trimmed back
 //! after a large one.
+//!
+//! Each connection keeps its compression and decompression state (about 270 KiB with
+//! flate2's default backend, as much as zlib's own) for as long as it is open: the stream
+//! goes on across messages, so the state cannot be dropped between them.
 
 use std::io::{self, Read, Write};
 
