@@ -156,54 +156,7 @@ fn run_matrix(
     server: &(dyn Fn(&[String]) -> Command + Sync),
     client: &(dyn Fn(&[String]) -> Command + Sync),
 ) {
-    let cases: Vec<(&str, &str, Socket)> = protocols
-        .iter()
-        .flat_map(|p| {
-            TRANSPORTS
-                .iter()
-                .flat_map(move |t| SOCKETS.iter().map(move |s| (*p, *t, *s)))
-        })
-        .collect();
-    let queue = Mutex::new(cases.into_iter());
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..PARALLEL {
-            scope.spawn(|| {
-                loop {
-                    let next = queue.lock().unwrap().next();
-                    let Some((protocol, transport, socket)) = next else {
-                        break;
-                    };
-                    let start = Instant::now();
-                    let verdict = run_case(protocol, transport, socket, server, client);
-                    let line = format!(
-                        "{protocol:8} {transport:9} {:7} {:>6.2}s {}",
-                        format!("{socket:?}").to_lowercase(),
-                        start.elapsed().as_secs_f64(),
-                        verdict.as_deref().unwrap_or("PASS")
-                    );
-                    results.lock().unwrap().push((verdict.is_some(), line));
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap();
-    println!("== {label}");
-    for (_, line) in &results {
-        println!("{line}");
-    }
-    let failed: Vec<_> = results
-        .iter()
-        .filter(|(f, _)| *f)
-        .map(|(_, l)| l.as_str())
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{label}: {} of {} cases failed:\n{}",
-        failed.len(),
-        results.len(),
-        failed.join("\n")
-    );
+    run_grid(label, protocols, &TRANSPORTS, &SOCKETS, server, client);
 }
 
 fn run_case(
@@ -357,4 +310,181 @@ fn tail(log: &Path) -> String {
     let lines: Vec<_> = text.lines().collect();
     let from = lines.len().saturating_sub(15);
     format!("  [{}]\n  {}", log.display(), lines[from..].join("\n  "))
+}
+
+/// Runs every protocol × transport × socket case, [`PARALLEL`] at a time, and fails with the
+/// list of failed cases. The matrix of [`run_matrix`] is one grid; a new protocol (`header`,
+/// `multih`) or transport (`http`, `zlib`) is a name in the lists, and TLS is `--ssl` and
+/// `--keys DIR` added by the `server` and `client` closures (over [`Socket::Ip`]).
+fn run_grid(
+    label: &str,
+    protocols: &[&str],
+    transports: &[&str],
+    sockets: &[Socket],
+    server: &(dyn Fn(&[String]) -> Command + Sync),
+    client: &(dyn Fn(&[String]) -> Command + Sync),
+) {
+    let cases: Vec<(&str, &str, Socket)> = protocols
+        .iter()
+        .flat_map(|p| {
+            transports
+                .iter()
+                .flat_map(move |t| sockets.iter().map(move |s| (*p, *t, *s)))
+        })
+        .collect();
+    let queue = Mutex::new(cases.into_iter());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().next();
+                    let Some((protocol, transport, socket)) = next else {
+                        break;
+                    };
+                    let start = Instant::now();
+                    let verdict = run_case(protocol, transport, socket, server, client);
+                    let line = format!(
+                        "{protocol:8} {transport:9} {:7} {:>6.2}s {}",
+                        format!("{socket:?}").to_lowercase(),
+                        start.elapsed().as_secs_f64(),
+                        verdict.as_deref().unwrap_or("PASS")
+                    );
+                    results.lock().unwrap().push((verdict.is_some(), line));
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    println!("== {label}");
+    for (_, line) in &results {
+        println!("{line}");
+    }
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(f, _)| *f)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{label}: {} of {} cases failed:\n{}",
+        failed.len(),
+        results.len(),
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn our_client_against_the_cpp_server() {
+    let cpp = CppPeers::get();
+    let server = |args: &[String]| cpp.server(args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    run_grid(
+        "rust client × c++ server",
+        &PROTOCOLS,
+        &TRANSPORTS,
+        &SOCKETS,
+        &server,
+        &client,
+    );
+}
+
+#[test]
+fn the_cpp_client_against_our_server() {
+    let cpp = CppPeers::get();
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
+    let client = |args: &[String]| cpp.client(args);
+    run_grid(
+        "c++ client × rust server",
+        &PROTOCOLS,
+        &TRANSPORTS,
+        &SOCKETS,
+        &server,
+        &client,
+    );
+}
+
+/// Our C++ test peers (`cpp/server.cpp`, `cpp/client.cpp`) on Apache's C++ library, built by
+/// `cpp/build.sh` into a directory named after a hash of everything the build reads, so a
+/// test process builds them only when a source changed (about half a minute), and every later
+/// one reuses them.
+struct CppPeers {
+    bin: PathBuf,
+}
+
+impl CppPeers {
+    /// Builds the peers once per test process, unless a build of the same sources exists.
+    fn get() -> &'static CppPeers {
+        static PEERS: std::sync::OnceLock<CppPeers> = std::sync::OnceLock::new();
+        PEERS.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let sources = root.join("cpp");
+            let idl = root.join("../../idl/cross_test.thrift");
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+                "crosstest-cpp-{:016x}",
+                cpp_build_key(&sources, &idl)
+            ));
+            let bin = dir.join("bin");
+            if !(bin.join("test_server").exists() && bin.join("test_client").exists()) {
+                // Built beside the final place and renamed into it, so that a concurrent test
+                // process never runs half-linked executables.
+                let scratch = dir.with_extension(format!("building-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&scratch);
+                let built = Command::new("sh")
+                    .arg(sources.join("build.sh"))
+                    .arg(&scratch)
+                    .output()
+                    .expect("run cpp/build.sh");
+                assert!(
+                    built.status.success(),
+                    "building the C++ peers failed (run scripts/install-test-deps.sh for \
+                     Debian's thrift-compiler and libthrift-dev):\n{}{}",
+                    String::from_utf8_lossy(&built.stdout),
+                    String::from_utf8_lossy(&built.stderr)
+                );
+                if std::fs::rename(&scratch, &dir).is_err() {
+                    // Another process finished first: use its build.
+                    let _ = std::fs::remove_dir_all(&scratch);
+                }
+            }
+            CppPeers { bin }
+        })
+    }
+
+    fn server(&self, args: &[String]) -> Command {
+        let mut command = Command::new(self.bin.join("test_server"));
+        command.args(args);
+        command
+    }
+
+    fn client(&self, args: &[String]) -> Command {
+        let mut command = Command::new(self.bin.join("test_client"));
+        command.args(args);
+        command
+    }
+}
+
+/// A hash of the C++ peers' sources, the IDL and the `thrift` compiler's version: what decides
+/// whether an earlier build can be reused. (`DefaultHasher::new` is deterministic within one
+/// Rust release; a new release just builds once more.)
+fn cpp_build_key(sources: &Path, idl: &Path) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut files: Vec<PathBuf> = std::fs::read_dir(sources)
+        .expect("read tests/crosstest/cpp")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files.push(idl.to_owned());
+    let mut hasher = DefaultHasher::new();
+    for file in &files {
+        file.file_name().hash(&mut hasher);
+        std::fs::read(file)
+            .unwrap_or_else(|e| panic!("read {}: {e}", file.display()))
+            .hash(&mut hasher);
+    }
+    if let Ok(version) = Command::new("thrift").arg("--version").output() {
+        version.stdout.hash(&mut hasher);
+    }
+    hasher.finish()
 }
