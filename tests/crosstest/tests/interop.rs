@@ -488,3 +488,121 @@ fn cpp_build_key(sources: &Path, idl: &Path) -> u64 {
     }
     hasher.finish()
 }
+
+/// The C++ peers against each other with everything Debian's 0.17 C++ library offers beyond
+/// the base matrix (THeader, HTTP, zlib, TLS): proof that the peers themselves work before
+/// they judge ours (`cpp/README.md` lists what was found).
+#[test]
+fn the_cpp_peers_against_each_other() {
+    let cpp = CppPeers::get();
+    let server = |args: &[String]| cpp.server(args);
+    let client = |args: &[String]| cpp.client(args);
+    run_grid(
+        "c++ client × c++ server",
+        &["binary", "header", "multih"],
+        &["buffered", "framed", "http", "zlib"],
+        &SOCKETS,
+        &server,
+        &client,
+    );
+    let keys = TestKeys::get();
+    let tls = ["--ssl".to_owned(), format!("--keys={}", keys.dir.display())];
+    let server = |args: &[String]| {
+        let mut command = cpp.server(args);
+        command.args(&tls);
+        command
+    };
+    let client = |args: &[String]| {
+        let mut command = cpp.client(args);
+        command.args(&tls);
+        command
+    };
+    run_grid(
+        "c++ client × c++ server over TLS",
+        &["compact", "header"],
+        &["buffered", "http", "zlib"],
+        &[Socket::Ip],
+        &server,
+        &client,
+    );
+}
+
+/// Certificates for `--ssl` in the layout of Apache's `keys/` directory (`CA.pem`,
+/// `server.crt`, `server.key`, `client.crt`, `client.key`), made once per test process by the
+/// `openssl` command: a CA and two certificates it signed, for `localhost` and `127.0.0.1`,
+/// valid for two days. Nothing is committed; each run has its own CA.
+struct TestKeys {
+    dir: PathBuf,
+}
+
+impl TestKeys {
+    fn get() -> &'static TestKeys {
+        static KEYS: std::sync::OnceLock<TestKeys> = std::sync::OnceLock::new();
+        KEYS.get_or_init(|| {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("crosstest-keys-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("create the keys directory");
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(&dir)
+                    .output()
+                    .expect("run openssl (Debian's openssl package)");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?} failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            let rsa = ["-newkey", "rsa:2048", "-nodes"];
+            openssl(
+                &[
+                    &["req", "-x509"][..],
+                    &rsa,
+                    &["-keyout", "CA.key", "-out", "CA.pem", "-days", "2"],
+                    &["-subj", "/CN=crosstest test CA"],
+                ]
+                .concat(),
+            );
+            std::fs::write(
+                dir.join("san.ext"),
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+            )
+            .expect("write san.ext");
+            for who in ["server", "client"] {
+                let (key, csr, crt) = (
+                    format!("{who}.key"),
+                    format!("{who}.csr"),
+                    format!("{who}.crt"),
+                );
+                openssl(
+                    &[
+                        &["req"][..],
+                        &rsa,
+                        &["-keyout", &key, "-out", &csr, "-subj", "/CN=localhost"],
+                    ]
+                    .concat(),
+                );
+                openssl(&[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "CA.pem",
+                    "-CAkey",
+                    "CA.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &crt,
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "san.ext",
+                ]);
+            }
+            TestKeys { dir }
+        })
+    }
+}
