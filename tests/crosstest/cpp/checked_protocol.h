@@ -11,6 +11,7 @@
 #define CROSSTEST_CPP_CHECKED_PROTOCOL_H
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -41,13 +42,16 @@ class SeqIds {
 
 class CheckedProtocol : public apache::thrift::protocol::TProtocolDecorator {
  public:
+  // `before_write` runs before each request is written (to set THeader's info headers,
+  // which the library forgets after every message).
   CheckedProtocol(const std::shared_ptr<apache::thrift::protocol::TProtocol>& inner,
-                  std::shared_ptr<SeqIds> ids)
-      : TProtocolDecorator(inner), ids_(std::move(ids)) {}
+                  std::shared_ptr<SeqIds> ids, std::function<void()> before_write = nullptr)
+      : TProtocolDecorator(inner), ids_(std::move(ids)), before_write_(std::move(before_write)) {}
 
   uint32_t writeMessageBegin_virt(const std::string& name,
                                   const apache::thrift::protocol::TMessageType type,
                                   const int32_t) override {
+    if (before_write_) before_write_();
     name_ = name;
     seqid_ = ids_->next();
     return TProtocolDecorator::writeMessageBegin_virt(name, type, seqid_);
@@ -67,6 +71,7 @@ class CheckedProtocol : public apache::thrift::protocol::TProtocolDecorator {
 
  private:
   std::shared_ptr<SeqIds> ids_;
+  std::function<void()> before_write_;
   std::string name_;
   int32_t seqid_ = 0;
 };

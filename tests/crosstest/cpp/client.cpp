@@ -256,11 +256,19 @@ class Suite {
       test = std::make_shared<TMultiplexedProtocol>(base, "ThriftTest");
       second = std::make_shared<TMultiplexedProtocol>(base, "SecondService");
     }
+    std::function<void()> set_headers;
+    if (auto header = std::dynamic_pointer_cast<apache::thrift::protocol::THeaderProtocol>(base)) {
+      if (!o_.headers.empty()) {
+        set_headers = [header, this] {
+          for (const auto& [key, value] : o_.headers) header->setHeader(key, value);
+        };
+      }
+    }
     auto ids = std::make_shared<crosstest::SeqIds>();
     c.test = std::make_shared<ThriftTestClient>(
-        std::make_shared<crosstest::CheckedProtocol>(test, ids));
+        std::make_shared<crosstest::CheckedProtocol>(test, ids, set_headers));
     c.second = std::make_shared<SecondServiceClient>(
-        std::make_shared<crosstest::CheckedProtocol>(second, ids));
+        std::make_shared<crosstest::CheckedProtocol>(second, ids, set_headers));
     c.transport->open();
     conn_ = std::make_unique<Connection>(std::move(c));
   }

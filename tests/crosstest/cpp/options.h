@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crosstest {
@@ -23,6 +24,14 @@ const std::vector<std::string> kProtocols = {"binary", "compact", "json",   "hea
                                              "multi",  "multic",  "multij", "multih"};
 const std::vector<std::string> kTransports = {"buffered", "framed", "http", "zlib"};
 const std::vector<std::string> kServerTypes = {"simple", "threaded", "thread-pool"};
+
+// The options that take a value, per peer.
+const std::vector<std::string> kServerValued = {"port",      "domain-socket", "keys",
+                                                "protocol",  "transport",     "server-type",
+                                                "workers"};
+const std::vector<std::string> kClientValued = {
+    "port",    "domain-socket", "keys",       "protocol",        "transport", "host",
+    "testloops", "timeout",     "time-limit", "header-protocol", "header"};
 
 struct Options {
   // Shared by both peers.
@@ -45,6 +54,11 @@ struct Options {
   bool noinsane = false;
   double timeout = 10.0;     // seconds per call: a stuck server fails the client, never hangs it
   double time_limit = 25.0;  // seconds for the whole run (0: none); the runner kills at 30
+  // THeader knobs of ours, not Apache's (its test client always sends compact, untransformed
+  // and without info headers): the payload protocol, the zlib transform, KEYVALUE headers.
+  std::string header_protocol = "compact";
+  bool header_zlib = false;
+  std::vector<std::pair<std::string, std::string>> headers;
   bool help = false;
 
   // The protocol under the multiplexing decorator, if any: binary, compact, json or header.
@@ -118,7 +132,10 @@ inline Options parse_options(int argc, char** argv, bool server) {
       has_value = true;
     }
     const bool flag = name == "help" || name == "verbose" || name == "ssl" || name == "zlib" ||
-                      name == "abstract-namespace" || (!server && name == "noinsane");
+                      name == "abstract-namespace" ||
+                      (!server && (name == "noinsane" || name == "header-zlib"));
+    const std::vector<std::string>& valued = server ? kServerValued : kClientValued;
+    if (!flag && !one_of(name, valued)) throw UsageError("unknown option `--" + name + "`");
     if (flag) {
       if (has_value) throw UsageError("--" + name + " takes no value");
     } else if (!has_value) {
@@ -158,6 +175,19 @@ inline Options parse_options(int argc, char** argv, bool server) {
       o.host = value;
     } else if (!server && name == "testloops") {
       o.loops = parse_int(name, value, 1, 1000000);
+    } else if (!server && name == "header-zlib") {
+      o.header_zlib = true;
+    } else if (!server && name == "header-protocol") {
+      if (value != "binary" && value != "compact") {
+        throw UsageError("--header-protocol: `" + value + "` is not binary or compact");
+      }
+      o.header_protocol = value;
+    } else if (!server && name == "header") {
+      const std::size_t sep = value.find('=');
+      if (sep == std::string::npos || sep == 0) {
+        throw UsageError("--header: `" + value + "` is not KEY=VALUE");
+      }
+      o.headers.emplace_back(value.substr(0, sep), value.substr(sep + 1));
     } else if (!server && name == "timeout") {
       o.timeout = parse_seconds(name, value, false);
     } else if (!server && name == "time-limit") {
@@ -183,7 +213,8 @@ inline const char* usage(bool server) {
   return "usage: test_client [--host=H] [--port=N] [--domain-socket=PATH [--abstract-namespace]]\n"
          "  [--protocol=binary|compact|json|header|multi|multic|multij|multih]\n"
          "  [--transport=buffered|framed|http|zlib] [--zlib] [--ssl] [--keys=DIR]\n"
-         "  [-n N|--testloops=N] [--noinsane] [--timeout=SECONDS] [--time-limit=SECONDS] [-v]\n";
+         "  [-n N|--testloops=N] [--noinsane] [--timeout=SECONDS] [--time-limit=SECONDS] [-v]\n"
+         "  [--header-protocol=binary|compact] [--header-zlib] [--header KEY=VALUE]...\n";
 }
 
 }  // namespace crosstest

@@ -18,6 +18,7 @@
 #include <thrift/protocol/THeaderProtocol.h>
 #include <thrift/protocol/TJSONProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/THeaderTransport.h>
 #include <thrift/transport/THttpClient.h>
 #include <thrift/transport/THttpServer.h>
 #include <thrift/transport/TZlibTransport.h>
@@ -81,7 +82,17 @@ inline std::shared_ptr<TProtocol> client_protocol(const Options& o,
   const std::string base = o.base_protocol();
   if (base == "compact") return std::make_shared<TCompactProtocol>(transport);
   if (base == "json") return std::make_shared<TJSONProtocol>(transport);
-  if (base == "header") return std::make_shared<THeaderProtocol>(transport);
+  if (base == "header") {
+    auto header = std::make_shared<THeaderProtocol>(
+        transport, o.header_protocol == "binary" ? T_BINARY_PROTOCOL : T_COMPACT_PROTOCOL);
+    if (o.header_zlib) {
+      // Every request is deflated; Apache's C++ server reads it but answers untransformed.
+      std::dynamic_pointer_cast<apache::thrift::transport::THeaderTransport>(
+          header->getTransport())
+          ->setTransform(apache::thrift::transport::THeaderTransport::ZLIB_TRANSFORM);
+    }
+    return header;
+  }
   return std::make_shared<TBinaryProtocol>(transport);
 }
 
