@@ -455,6 +455,7 @@ impl CppPeers {
                     // Another process finished first: use its build.
                     let _ = std::fs::remove_dir_all(&scratch);
                 }
+                remove_stale_cpp_builds(&dir);
             }
             CppPeers { bin }
         })
@@ -481,7 +482,13 @@ fn cpp_build_key(sources: &Path, idl: &Path) -> u64 {
     let mut files: Vec<PathBuf> = std::fs::read_dir(sources)
         .expect("read tests/crosstest/cpp")
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
+        // What the build reads: a change to the README must not cost a rebuild.
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|e| e == "h" || e == "cpp" || e == "sh")
+        })
         .collect();
     files.sort();
     files.push(idl.to_owned());
@@ -613,5 +620,21 @@ impl TestKeys {
             }
             TestKeys { dir }
         })
+    }
+}
+
+/// Removes the builds of earlier sources (a few MB each) next to `current`.
+fn remove_stale_cpp_builds(current: &Path) {
+    let Some(parent) = current.parent() else {
+        return;
+    };
+    for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // `.building-PID` scratch directories may belong to a running test process.
+        if name.starts_with("crosstest-cpp-") && !name.contains(".building-") && path != current {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
