@@ -26,9 +26,9 @@ const std::vector<std::string> kTransports = {"buffered", "framed", "http", "zli
 const std::vector<std::string> kServerTypes = {"simple", "threaded", "thread-pool"};
 
 // The options that take a value, per peer.
-const std::vector<std::string> kServerValued = {"port",      "domain-socket", "keys",
-                                                "protocol",  "transport",     "server-type",
-                                                "workers"};
+const std::vector<std::string> kServerValued = {
+    "port",    "domain-socket", "keys",         "protocol",       "transport",
+    "server-type", "workers",   "string-limit", "container-limit"};
 const std::vector<std::string> kClientValued = {
     "port",    "domain-socket", "keys",       "protocol",        "transport", "host",
     "testloops", "timeout",     "time-limit", "header-protocol", "header"};
@@ -49,6 +49,10 @@ struct Options {
   // Server only.
   std::string server_type = "threaded";
   int workers = 4;
+  // Apache's `--string-limit` / `--container-limit` for the binary and compact protocols
+  // (0: the library's default, no limit beyond the message size).
+  int string_limit = 0;
+  int container_limit = 0;
   // Client only.
   int loops = 1;
   bool noinsane = false;
@@ -171,6 +175,10 @@ inline Options parse_options(int argc, char** argv, bool server) {
       o.server_type = value;
     } else if (server && name == "workers") {
       o.workers = parse_int(name, value, 1, 1024);
+    } else if (server && name == "string-limit") {
+      o.string_limit = parse_int(name, value, 0, 0x7fffffff);
+    } else if (server && name == "container-limit") {
+      o.container_limit = parse_int(name, value, 0, 0x7fffffff);
     } else if (!server && name == "host") {
       o.host = value;
     } else if (!server && name == "testloops") {
@@ -208,7 +216,8 @@ inline const char* usage(bool server) {
     return "usage: test_server [--port=N] [--domain-socket=PATH [--abstract-namespace]]\n"
            "  [--protocol=binary|compact|json|header|multi|multic|multij|multih]\n"
            "  [--transport=buffered|framed|http|zlib] [--zlib] [--ssl] [--keys=DIR]\n"
-           "  [--server-type=simple|threaded|thread-pool] [-n N|--workers=N] [-v]\n";
+           "  [--server-type=simple|threaded|thread-pool] [-n N|--workers=N] [-v]\n"
+           "  [--string-limit=BYTES] [--container-limit=ELEMENTS]\n";
   }
   return "usage: test_client [--host=H] [--port=N] [--domain-socket=PATH [--abstract-namespace]]\n"
          "  [--protocol=binary|compact|json|header|multi|multic|multij|multih]\n"

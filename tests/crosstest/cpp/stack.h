@@ -51,11 +51,19 @@ inline std::shared_ptr<TTransportFactory> server_transport_factory(const Options
 inline std::shared_ptr<TProtocolFactory> server_protocol_factory(const Options& o) {
   using namespace apache::thrift::protocol;
   const std::string base = o.base_protocol();
-  if (base == "compact") return std::make_shared<TCompactProtocolFactory>();
   if (base == "json") return std::make_shared<TJSONProtocolFactory>();
   if (base == "header") return std::make_shared<THeaderProtocolFactory>();
+  if (base == "compact") {
+    auto factory = std::make_shared<TCompactProtocolFactory>();
+    factory->setStringSizeLimit(o.string_limit);
+    factory->setContainerSizeLimit(o.container_limit);
+    return factory;
+  }
   // Strict writes (the default): the versioned binary header every current peer sends.
-  return std::make_shared<TBinaryProtocolFactory>();
+  auto factory = std::make_shared<TBinaryProtocolFactory>();
+  factory->setStringSizeLimit(o.string_limit);
+  factory->setContainerSizeLimit(o.container_limit);
+  return factory;
 }
 
 // The client side: the layers over an (unopened) socket.

@@ -555,8 +555,19 @@ impl TestKeys {
     fn get() -> &'static TestKeys {
         static KEYS: std::sync::OnceLock<TestKeys> = std::sync::OnceLock::new();
         KEYS.get_or_init(|| {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("crosstest-keys-{}", std::process::id()));
+            let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            // Those of test processes that have ended.
+            for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+                let name = entry.file_name();
+                let pid = name
+                    .to_string_lossy()
+                    .strip_prefix("crosstest-keys-")
+                    .map(str::to_owned);
+                if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+            let dir = tmp.join(format!("crosstest-keys-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("create the keys directory");
             let openssl = |args: &[&str]| {
