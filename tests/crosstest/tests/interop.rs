@@ -388,14 +388,7 @@ fn our_client_against_the_cpp_server() {
     let cpp = CppPeers::get();
     let server = |args: &[String]| cpp.server(args);
     let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
-    run_grid(
-        "rust client × c++ server",
-        &PROTOCOLS,
-        &TRANSPORTS,
-        &SOCKETS,
-        &server,
-        &client,
-    );
+    run_matrix("rust client × c++ server", &PROTOCOLS, &server, &client);
 }
 
 #[test]
@@ -403,14 +396,7 @@ fn the_cpp_client_against_our_server() {
     let cpp = CppPeers::get();
     let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
     let client = |args: &[String]| cpp.client(args);
-    run_grid(
-        "c++ client × rust server",
-        &PROTOCOLS,
-        &TRANSPORTS,
-        &SOCKETS,
-        &server,
-        &client,
-    );
+    run_matrix("c++ client × rust server", &PROTOCOLS, &server, &client);
 }
 
 /// Our C++ test peers (`cpp/server.cpp`, `cpp/client.cpp`) on Apache's C++ library, built by
