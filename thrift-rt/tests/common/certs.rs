@@ -1,9 +1,10 @@
 //! Test certificates, made when the tests run (nothing is committed): a CA and the server
 //! and client certificates it signs, with rcgen (ECDSA P-256 keys).
 //!
-//! Shared by `thrift-rt/tests/tls.rs` and the crosstest interop suite (`#[path]`).
+//! Used by `thrift-rt/tests/tls.rs` (the crosstest interop suite makes its keys with the
+//! `openssl` command instead).
 
-#![allow(dead_code)] // Each test crate uses part of it.
+#![allow(dead_code)] // Not every test uses every part.
 
 use std::path::Path;
 
@@ -98,29 +99,4 @@ impl Ca {
             der: cert.der().to_vec(),
         }
     }
-}
-
-/// Writes the files Apache's cross-test peers read from their `keys/` directory into `dir`:
-/// `CA.pem`, `server.crt` + `server.key` (for `localhost` and `127.0.0.1`), `client.crt` +
-/// `client.key`. Returns the CA.
-pub(crate) fn write_apache_keys(dir: &Path) -> Ca {
-    std::fs::create_dir_all(dir).unwrap();
-    let ca = Ca::new("thrift-rs test CA");
-    let server = ca.issue(
-        "localhost",
-        &["localhost", "127.0.0.1"],
-        Role::Server,
-        false,
-    );
-    let client = ca.issue("crosstest client", &["client.invalid"], Role::Client, false);
-    for (name, text) in [
-        ("CA.pem", ca.pem()),
-        ("server.crt", server.cert),
-        ("server.key", server.key),
-        ("client.crt", client.cert),
-        ("client.key", client.key),
-    ] {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    ca
 }
