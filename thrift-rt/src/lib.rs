@@ -148,6 +148,7 @@ pub mod client;
 pub mod codec;
 pub mod endpoint;
 pub mod error;
+pub mod header;
 pub mod limits;
 #[cfg(unix)]
 pub mod peer;

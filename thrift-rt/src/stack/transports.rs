@@ -4,7 +4,7 @@
 use std::io;
 
 use super::any::{AnySink, AnySource};
-use super::{MessageLen, Protocol, Transport, TransportKind, WithTransport};
+use super::{Header, MessageLen, Protocol, Transport, TransportKind, WithTransport};
 use crate::error::{Result, TransportErrorKind};
 use crate::limits::Limits;
 use crate::protocol::ProtocolReader;
@@ -197,6 +197,27 @@ impl Transport for TransportKind {
             Self::Framed => AnySource::Framed(Framed.source(end, limits)),
             #[cfg(unix)]
             Self::Fd => AnySource::Fd(Fd.source(end, limits)),
+            Self::Header | Self::FramedHeader => {
+                AnySource::Header(self.header().source(end, limits))
+            }
+        }
+    }
+
+    fn open<R: ReadEnd, W: WriteEnd>(
+        &self,
+        read: R,
+        write: W,
+        limits: &Limits,
+    ) -> io::Result<(AnySource<R>, AnySink<W>)> {
+        match self {
+            Self::Header | Self::FramedHeader => {
+                let (source, sink) = self.header().open(read, write, limits)?;
+                Ok((AnySource::Header(source), AnySink::Header(sink)))
+            }
+            _ => {
+                let sink = self.sink(write, limits)?;
+                Ok((self.source(read, limits), sink))
+            }
         }
     }
 
@@ -206,6 +227,7 @@ impl Transport for TransportKind {
             Self::Framed => Framed.message_len(p, bytes, limits),
             #[cfg(unix)]
             Self::Fd => Fd.message_len(p, bytes, limits),
+            Self::Header | Self::FramedHeader => self.header().message_len(p, bytes, limits),
         }
     }
 
@@ -215,6 +237,7 @@ impl Transport for TransportKind {
             Self::Framed => AnySink::Framed(Framed.sink(end, limits)?),
             #[cfg(unix)]
             Self::Fd => AnySink::Fd(Fd.sink(end, limits)?),
+            Self::Header | Self::FramedHeader => AnySink::Header(self.header().sink(end, limits)?),
         })
     }
 
@@ -239,6 +262,14 @@ impl Transport for TransportKind {
             Self::Framed => v.with(Framed),
             #[cfg(unix)]
             Self::Fd => v.with(Fd),
+            Self::Header | Self::FramedHeader => v.with(self.header()),
         }
+    }
+}
+
+impl TransportKind {
+    /// The THeader transport a header kind names (plain or inside frames).
+    fn header(self) -> Header {
+        Header::new().outer_frames(self == Self::FramedHeader)
     }
 }
