@@ -56,6 +56,8 @@ impl Protocol {
             (ProtocolKind::Binary, true) => "multi",
             (ProtocolKind::Compact, true) => "multic",
             (ProtocolKind::Json, true) => "multij",
+            (ProtocolKind::Header, false) => "header",
+            (ProtocolKind::Header, true) => "multih",
         }
     }
 
@@ -67,6 +69,8 @@ impl Protocol {
             "multi" => (ProtocolKind::Binary, true),
             "multic" => (ProtocolKind::Compact, true),
             "multij" => (ProtocolKind::Json, true),
+            "header" => (ProtocolKind::Header, false),
+            "multih" => (ProtocolKind::Header, true),
             other => return Err(format!("unknown protocol `{other}`")),
         };
         Ok(Self { kind, multiplexed })
@@ -117,6 +121,11 @@ pub struct ServerArgs {
     /// `--message-timeout-ms`: how long one message may take to arrive from its first byte
     /// (`None`: the server's default, 30 s). Our extension, for the hostile-client suite.
     pub message_timeout: Option<Duration>,
+    /// `--one-port`: answer unframed and framed binary and compact clients and THeader
+    /// clients on the same port, each in its own dialect (the THeader protocol and transport
+    /// whatever `--protocol` and `--transport` say; `multi*` keeps the multiplexing
+    /// processor). Our extension.
+    pub one_port: bool,
 }
 
 /// `test_client`'s options.
@@ -137,6 +146,10 @@ pub struct ClientArgs {
     /// `--endpoint`: call through a channel-0 endpoint (binary protocol only) instead of a
     /// plain client connection. Our extension, not part of Apache's contract.
     pub endpoint_mode: bool,
+    /// `--header-compact`: THeader calls in the compact protocol (default binary). Ours.
+    pub header_compact: bool,
+    /// `--header-zlib`: THeader calls compressed with the zlib transform. Ours.
+    pub header_zlib: bool,
 }
 
 /// What a command line asks for.
@@ -154,7 +167,8 @@ usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
   --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
-  --protocol=P            binary (default), compact, json, multi, multic, multij
+  --protocol=P            binary (default), compact, json, multi, multic, multij, header,
+                          multih (THeader; with framed, inside plain frames as Apache's)
   --server-type=S         thread-pool (default), threaded, simple
   -n N, --workers=N       thread-pool size (default 4)
   -v, --verbose           log every connection
@@ -162,6 +176,8 @@ usage: test_server [options]
   --message-timeout-ms=N  cut off a client whose message takes longer than N ms to arrive
                           from its first byte (default 30000; not with --endpoint; our
                           extension)
+  --one-port              answer unframed and framed binary and compact clients and THeader
+                          clients on the same port (our extension)
   -h, --help              this text
 Stops on SIGHUP, SIGINT or SIGTERM.";
 
@@ -172,11 +188,14 @@ usage: test_client [options]
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
   --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
-  --protocol=P            binary (default), compact, json, multi, multic, multij
+  --protocol=P            binary (default), compact, json, multi, multic, multij, header,
+                          multih (THeader; with framed, inside plain frames as Apache's)
   -n N, --testloops=N     run the suite N times (default 1)
   --threads=N             run the loops on N threads at once (default 1)
   -v, --verbose           print every check
   --endpoint              call through a channel-0 endpoint (binary only; our extension)
+  --header-compact        THeader calls in the compact protocol (default binary; ours)
+  --header-zlib           THeader calls compressed with zlib (ours)
   -h, --help              this text
 Exit status: bits 1 base types, 2 structs, 4 containers, 8 exceptions failed;
 64 could not start; 128 a call timed out.";
@@ -191,8 +210,10 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     let mut server_type = ServerType::ThreadPool;
     let mut workers = 4;
     let mut message_timeout = None;
+    let mut one_port = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("one-port", None) => one_port = true,
             ("message-timeout-ms", Some(v)) => {
                 let ms: u64 = number(&name, &v)?;
                 if ms == 0 {
@@ -216,9 +237,17 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     if workers == 0 {
         return Err("--workers must be at least 1".to_owned());
     }
-    let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
+    let (endpoint, protocol, mut transport, verbose, endpoint_mode) = common.finish(false)?;
     if endpoint_mode && message_timeout.is_some() {
         return Err("`--message-timeout-ms` does not apply to `--endpoint`".to_owned());
+    }
+    let mut protocol = protocol;
+    if one_port {
+        if endpoint_mode {
+            return Err("`--one-port` does not apply to `--endpoint`".to_owned());
+        }
+        protocol.kind = ProtocolKind::Header;
+        transport = TransportKind::Header;
     }
     Ok(Command::Run(ServerArgs {
         endpoint,
@@ -229,6 +258,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         verbose,
         endpoint_mode,
         message_timeout,
+        one_port,
     }))
 }
 
@@ -241,8 +271,11 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     let mut common = Common::default();
     let mut loops = 1;
     let mut threads = 1;
+    let (mut header_compact, mut header_zlib) = (false, false);
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("header-compact", None) => header_compact = true,
+            ("header-zlib", None) => header_zlib = true,
             ("testloops" | "n", Some(v)) => loops = number(&name, &v)?,
             ("threads", Some(v)) => threads = number(&name, &v)?,
             ("help" | "h", None) => return Ok(Command::Help),
@@ -261,6 +294,8 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         threads,
         verbose,
         endpoint_mode,
+        header_compact,
+        header_zlib,
     }))
 }
 
@@ -323,16 +358,36 @@ impl Common {
         Ok((
             endpoint,
             protocol,
-            self.transport.unwrap_or_default(),
+            header_transport(protocol, self.transport.unwrap_or_default())?,
             self.verbose,
             self.endpoint_mode,
         ))
     }
 }
 
+/// The transport under `--protocol=header|multih`: Apache's test programs put a THeader
+/// transport over the one `--transport` names, so `buffered` is THeader frames on the stream
+/// and `framed` THeader frames inside plain frames.
+fn header_transport(protocol: Protocol, transport: TransportKind) -> Result<TransportKind, String> {
+    if protocol.kind != ProtocolKind::Header {
+        return Ok(transport);
+    }
+    match transport {
+        TransportKind::Buffered | TransportKind::Header => Ok(TransportKind::Header),
+        TransportKind::Framed | TransportKind::FramedHeader => Ok(TransportKind::FramedHeader),
+        other => Err(format!(
+            "`--protocol={}` does not go over {other:?}",
+            protocol.name()
+        )),
+    }
+}
+
 /// Options that never take a value.
 fn is_flag(name: &str) -> bool {
-    matches!(name, "help" | "h" | "verbose" | "v" | "endpoint")
+    matches!(
+        name,
+        "help" | "h" | "verbose" | "v" | "endpoint" | "one-port" | "header-compact" | "header-zlib"
+    )
 }
 
 /// Splits the arguments into `(name, value)` pairs: `--name=value`, `--name value`, `-n value`

@@ -517,9 +517,23 @@ fn connect_plain(args: &ClientArgs) -> std::io::Result<(AnyReader, AnyWriter)> {
         .protocol(args.protocol.kind)
         .transport(args.transport)
         .timeouts(CALL_TIMEOUT);
-    match &args.endpoint {
-        Endpoint::Tcp { host, port } => connect::connect_tcp((host.as_str(), *port), &options),
-        Endpoint::Unix(path) => connect::connect_unix(path, &options),
+    let (r, mut w) = match &args.endpoint {
+        Endpoint::Tcp { host, port } => connect::connect_tcp((host.as_str(), *port), &options)?,
+        Endpoint::Unix(path) => connect::connect_unix(path, &options)?,
+    };
+    header_settings(args, &mut w);
+    Ok((r, w))
+}
+
+/// THeader settings of the connection (`--header-compact`, `--header-zlib`), and a
+/// key-value header naming the client on every call.
+fn header_settings(args: &ClientArgs, w: &mut AnyWriter) {
+    if args.header_compact {
+        w.set_header_call_protocol(thrift_rt::transport::header::PayloadProtocol::Compact);
+    }
+    if let Some(h) = w.get_mut().header_mut() {
+        h.set_zlib(args.header_zlib);
+        h.headers_mut().insert("client", "thrift-rt test_client");
     }
 }
 
