@@ -418,14 +418,19 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 }
             }
             self.half().next_message(linger);
-            match self.reader.has_message() {
-                Ok(true) => {}
+            // A message the transport refused whole (an application error) is answered.
+            let refused = match self.reader.has_message() {
+                Ok(true) => None,
                 Ok(false) => return Next::Close(Ok(())),
+                Err(e @ Error::Application(_)) => Some(e),
                 Err(_) if self.half_ref().gave_up() => return Next::Park,
                 Err(e) => return Next::Close(Err(e)),
-            }
+            };
             self.guard.busy();
-            let begun = self.reader.read_message_begin();
+            let begun = match refused {
+                Some(e) => Err(e),
+                None => self.reader.read_message_begin(),
+            };
             let result = self.process(begun);
             if let Err(e) = result {
                 return Next::Close(Err(e));
