@@ -61,7 +61,10 @@ fn zlib_zeros(n: usize) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
-fn cases() -> Result<Vec<(&'static str, Vec<u8>, Expect)>, String> {
+/// A case: its name, the bytes sent, what must happen.
+type Case = (&'static str, Vec<u8>, Expect);
+
+fn cases() -> Result<Vec<Case>, String> {
     let closed = Expect::Closed(PROMPT);
     let bomb = zlib_zeros(256 << 20)?;
     let small = zlib_zeros(100_000)?;
