@@ -95,12 +95,13 @@ mod tests {
         inflate(&z, &mut out, data.len()).unwrap();
         assert_eq!(out, data);
         // One byte short of the limit: refused, and the buffer never had room for more.
+        let mut out = Vec::new();
         let e = inflate(&z, &mut out, data.len() - 1).unwrap_err();
         assert_eq!(
             e.transport_kind(),
             Some(crate::TransportErrorKind::HeaderLimit)
         );
-        assert!(out.capacity() < data.len() + STEP);
+        assert!(out.capacity() < data.len());
         // Cut short, and not zlib at all.
         let e = inflate(&z[..z.len() / 2], &mut out, usize::MAX).unwrap_err();
         assert_eq!(
