@@ -13,7 +13,8 @@ pub(crate) const FIXED: usize = 10;
 /// The largest length field Apache writes or reads (`HARD_MAX_FRAME_SIZE`).
 pub(crate) const HARD_MAX: usize = 0x3FFF_FFFF;
 
-/// A THeader frame, parsed; the payload is still transformed (see [`zlib`](super::zlib)).
+/// A THeader frame, parsed by [`parse_frame`]; the payload is as it travelled (compressed
+/// when [`zlib`](Self::zlib) is set).
 #[derive(Debug)]
 pub struct ParsedFrame<'a> {
     /// The flags field.

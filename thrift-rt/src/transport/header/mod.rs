@@ -43,7 +43,7 @@ pub use reader::HeaderReader;
 pub use writer::HeaderWriter;
 
 pub(crate) use frame::message_len;
-#[doc(hidden)]
+/// Parsing one frame on its own, for tools and tests that look at THeader bytes.
 pub use frame::{ParsedFrame, parse_frame};
 
 /// The magic number in the first two bytes after a THeader frame's length.
