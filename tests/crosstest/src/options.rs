@@ -491,4 +491,34 @@ mod tests {
         assert!(parse_client(args("--verbose=1")).is_err());
         assert!(parse_client(args("stray")).is_err());
     }
+
+    #[test]
+    fn header_protocols_and_their_transports() {
+        let run = |line: &str| match parse_server(args(line)).unwrap() {
+            Command::Run(a) => a,
+            Command::Help => panic!("expected options"),
+        };
+        let a = run("--protocol=header");
+        assert_eq!(a.protocol.name(), "header");
+        assert_eq!(a.transport, TransportKind::Header);
+        let a = run("--protocol=multih --transport=framed");
+        assert!(a.protocol.multiplexed);
+        assert_eq!(a.protocol.name(), "multih");
+        assert_eq!(a.transport, TransportKind::FramedHeader);
+        assert!(parse_server(args("--protocol=header --transport=fd")).is_err());
+        let a = run("--one-port --protocol=multi --transport=framed");
+        assert!(a.one_port && a.protocol.multiplexed);
+        assert_eq!(
+            (a.protocol.kind, a.transport),
+            (ProtocolKind::Header, TransportKind::Header)
+        );
+        assert!(parse_server(args("--one-port --endpoint")).is_err());
+        let Command::Run(c) =
+            parse_client(args("--protocol=header --header-compact --header-zlib")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert!(c.header_compact && c.header_zlib);
+        assert!(parse_server(args("--header-zlib")).is_err());
+    }
 }

@@ -210,7 +210,10 @@ impl<R: ReadEnd> HeaderReader<R> {
             // The compressed frame's storage inflates the next one.
             self.inflated = buf;
         } else {
-            self.frame = Bytes::from(buf).slice(payload_at..);
+            // The whole frame, read from the payload on: no slice (which would make the
+            // buffer shared and cost an allocation per frame), so its storage is reused.
+            self.frame = Bytes::from(buf);
+            self.fpos = payload_at;
         }
         Ok(())
     }
