@@ -42,8 +42,8 @@
 //! A call header with the same key as a connection header replaces it for that call.
 //! Why a thread-local for handlers: handler traits stay what the IDL says, and the same
 //! handler serves THeader and other clients; the headers do not follow work a handler moves
-//! to another thread by itself (`current()` returns an `Arc` to carry along). Endpoints do
-//! not set it.
+//! to another thread by itself (`current()` returns an `Arc` to carry along). Channel
+//! endpoints over the THeader transport set it too, on the thread that runs each call.
 
 use std::cell::RefCell;
 use std::sync::Arc;

@@ -226,3 +226,39 @@ fn garbage_closes_only_its_connection() {
     drop(c);
     server.shutdown(Duration::from_secs(1));
 }
+
+/// A listening channel-0 endpoint over THeader: a THeader client's info headers reach the
+/// handler there too.
+#[test]
+fn endpoint_handlers_see_info_headers() {
+    let listener = thrift_rt::endpoint::Builder::new()
+        .transport(TransportKind::Header)
+        .serve(Echo::default())
+        .listen(tcp(), |_| {})
+        .unwrap();
+    let a = listener.local_addr().unwrap();
+    let (r, mut w) = connect_tcp(
+        a,
+        &ClientOptions::default()
+            .protocol(ProtocolKind::Header)
+            .transport(TransportKind::Header)
+            .timeouts(Duration::from_secs(5)),
+    )
+    .unwrap();
+    w.get_mut()
+        .header_mut()
+        .unwrap()
+        .headers_mut()
+        .insert("conn", "e1");
+    let mut c = Client::new(r, w);
+    assert_eq!(call(&mut c, "plain", 0).unwrap(), "plain");
+    assert_eq!(call_named(&mut c, "header", "conn", 0).unwrap(), "e1");
+    let mut per_call = InfoHeaders::new();
+    per_call.insert("req", "r2");
+    with_call_headers(&per_call, || {
+        assert_eq!(call_named(&mut c, "header", "req", 0).unwrap(), "r2");
+    });
+    assert_eq!(call_named(&mut c, "header", "req", 0).unwrap(), "none");
+    drop(c);
+    listener.shutdown();
+}
