@@ -135,6 +135,9 @@
 //! - [`stack`]: protocols, transports and layers composed; the run-time choices.
 //! - [`codec`]: [`WriteThrift`] / [`ReadThrift`] for base types and containers.
 //! - [`server`], [`client`], [`endpoint`], [`processor`]: serving and calling.
+//! - [`header`]: THeader key-value info headers, for handlers ([`header::current`]) and
+//!   clients ([`header::with_call_headers`]); the THeader transport is
+//!   [`stack::Header`] with [`stack::HeaderProtocol`].
 //! - [`Limits`]: size and depth limits checked before anything is allocated; [`Error`]:
 //!   transport, protocol and application errors, with the struct/field path of a decoding
 //!   failure.
