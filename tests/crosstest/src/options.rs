@@ -166,7 +166,8 @@ pub const SERVER_USAGE: &str = "\
 usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, or fd (framed, Unix socket only);
+                          with header or multih, THeader on the stream or inside frames
   --protocol=P            binary (default), compact, json, multi, multic, multij, header,
                           multih (THeader; with framed, inside plain frames as Apache's)
   --server-type=S         thread-pool (default), threaded, simple
@@ -187,7 +188,8 @@ usage: test_client [options]
   --host=H                server host (default localhost)
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, or fd (framed, Unix socket only);
+                          with header or multih, THeader on the stream or inside frames
   --protocol=P            binary (default), compact, json, multi, multic, multij, header,
                           multih (THeader; with framed, inside plain frames as Apache's)
   -n N, --testloops=N     run the suite N times (default 1)
