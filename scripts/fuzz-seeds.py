@@ -10,6 +10,9 @@
 - capture_fields: the binary and compact encodings behind a byte choosing the protocol.
 - zlib_layer: compact calls compressed as Apache's TZlibTransport sends them (one sync
   flush each), behind a byte choosing the mode; and plaintext to compress.
+- theader: calls in THeader frames (binary and compact, with and without zlib and info
+  headers, inside plain frames or not), and the same calls as legacy clients send them,
+  behind a byte choosing the outer framing.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -99,5 +102,32 @@ for i, value in enumerate(vectors("compact")):
     put("zlib_layer", bytes([0x1e]) + stream)
     put("zlib_layer", bytes([0x1f]) + stream)
     put("zlib_layer", bytes([0x0e]) + message)
+
+
+def theader_frame(payload, protocol_id, zlib, headers):
+    import zlib as z
+    header = bytes([protocol_id]) + (b"\x01\x01" if zlib else b"\x00")
+    if headers:
+        header += b"\x01" + bytes([len(headers)])
+        for k, v in headers:
+            header += bytes([len(k)]) + k + bytes([len(v)]) + v
+    header += b"\x00" * (-len(header) % 4)
+    body = z.compress(payload) if zlib else payload
+    rest = b"\x0f\xff\x00\x00" + struct.pack(">iH", 7, len(header) // 4) + header + body
+    return struct.pack(">i", len(rest)) + rest
+
+
+for protocol, protocol_id in (("binary", 0), ("compact", 2)):
+    for i, value in enumerate(vectors(protocol)):
+        if i >= 8:
+            break
+        args = b"\x0c\x00\x01" + value + b"\x00" if protocol == "binary" else b"\x1c" + value + b"\x00"
+        message = call_header(protocol, "scalars", i) + args
+        for compress in (False, True):
+            frame = theader_frame(message, protocol_id, compress, [(b"request-id", b"42")] if i % 2 else [])
+            put("theader", b"\x00" + frame + frame)
+            put("theader", b"\x01" + struct.pack(">i", len(frame)) + frame)
+        put("theader", b"\x00" + message + message)
+        put("theader", b"\x00" + struct.pack(">i", len(message)) + message)
 
 sys.exit(0)

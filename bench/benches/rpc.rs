@@ -4,6 +4,8 @@
 //! - `rpc/latency/{tcp,unix}/{buffered,framed}/{string,binary}/{implementation}`: one client,
 //!   one call per iteration. `{tcp,unix}/raw/{payload}/floor` is the ping-pong of the same
 //!   bytes (see `thrift_bench::raw`).
+//! - `rpc/latency/{tcp,unix}/header/{string,binary}/ours`: ours over THeader (binary payload,
+//!   one-port server), to set against `.../framed/.../ours`.
 //! - `rpc/throughput/{socket}/{transport}/{payload}/{implementation}/t{1,4,16}`: 1, 4 or 16
 //!   client threads, each with its own connection, against one server; reported per call.
 //!
@@ -216,8 +218,31 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
     latency(&mut c, &servers);
+    header_latency(&mut c);
     throughput(&mut c, &servers);
     c.final_summary();
     servers.shutdown();
     thrift_bench::cleanup();
+}
+
+/// Our THeader round trip (binary payload, one-port server), named like the framed case.
+fn header_latency(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rpc/latency");
+    group.sampling_mode(SamplingMode::Flat);
+    let servers: Vec<_> = Socket::ALL
+        .iter()
+        .map(|&socket| (socket, rpc::start_ours_header(socket).expect("start our THeader server")))
+        .collect();
+    for payload in Payload::ALL {
+        for (socket, server) in &servers {
+            let id = format!("{}/header/{}/ours", socket.name(), payload.name());
+            bench_calls(&mut group, &id, || {
+                rpc::connect_ours_header(server.endpoint(), payload).expect("connect")
+            });
+        }
+    }
+    group.finish();
+    for (_, server) in servers {
+        server.shutdown();
+    }
 }

@@ -7,10 +7,11 @@
 //!     bench/target/release/examples/calls ours unix framed string 10000
 //! ```
 //!
-//! Arguments: `ours|ours-bytes|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw` (`endpoint`: a
-//! connected endpoint calling a listening one; `ours-bytes`: strings and binaries as shared
+//! Arguments: `ours|ours-header|ours-bytes|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw`
+//! (`endpoint`: a connected endpoint calling a listening one; `ours-header`: THeader frames,
+//! binary payload, against our one-port server; `ours-bytes`: strings and binaries as shared
 //! `Bytes`; the two `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for
-//! `raw`), `string|binary`, the number of calls. Prints the time per call.
+//! `raw` and `ours-header`), `string|binary`, the number of calls. Prints the time per call.
 
 use std::time::Instant;
 
@@ -67,6 +68,10 @@ fn main() -> Result<(), thrift_bench::BoxError> {
                 endpoint_server.insert(channels::EndpointServer::start(socket, transport)?);
             let connected = channels::connect(server.endpoint(), transport)?;
             Box::new(channels::EndpointEcho::new(connected.caller(), payload))
+        }
+        "ours-header" => {
+            let server = ours.insert(rpc::start_ours_header(socket)?);
+            rpc::connect_ours_header(server.endpoint(), payload)?
         }
         "ours" => {
             let server = ours.insert(OursServer::start(socket, transport)?);

@@ -450,3 +450,53 @@ pub fn connect(
         }
     }
 }
+
+// --- THeader (ours) -------------------------------------------------------------------------
+
+/// Starts our thread-pool server of [`WORKERS`] workers in one-port mode
+/// (`server::Builder::one_port`): THeader frames, binary calls answered in binary. The
+/// benchmark's THeader case, next to the framed one.
+///
+/// # Errors
+///
+/// When the socket cannot be bound or a thread cannot be spawned.
+pub fn start_ours_header(socket: Socket) -> io::Result<OursServer> {
+    let (listener, unix_path) = match socket {
+        Socket::Tcp => (Listener::tcp("127.0.0.1:0")?, None),
+        Socket::Unix => {
+            let path = crate::socket_path("ours-header");
+            (Listener::unix(&path)?, Some(path))
+        }
+    };
+    let server = server::Builder::new()
+        .one_port()
+        .thread_pool(WORKERS, 128)
+        .spawn(listener, EchoProcessor::new(EchoHandler))?;
+    let endpoint = match unix_path {
+        Some(path) => Endpoint::Unix(path),
+        None => Endpoint::Tcp(server.local_addr().expect("a TCP server has an address")),
+    };
+    Ok(OursServer { server, endpoint })
+}
+
+/// A THeader client of ours (binary payload, no transform, no info headers).
+///
+/// # Errors
+///
+/// When the connection fails.
+pub fn connect_ours_header(
+    endpoint: &Endpoint,
+    payload: Payload,
+) -> Result<Box<dyn Caller>, BoxError> {
+    let options = ClientOptions::default()
+        .protocol(ProtocolKind::Header)
+        .transport(TransportKind::Header);
+    let (r, w) = match endpoint {
+        Endpoint::Tcp(addr) => connect::connect_tcp(addr, &options)?,
+        Endpoint::Unix(path) => connect::connect_unix(path, &options)?,
+    };
+    Ok(Box::new(OursCaller {
+        client: EchoClient::new(r, w),
+        value: Value::new(payload),
+    }))
+}

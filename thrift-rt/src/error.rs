@@ -139,6 +139,13 @@ pub enum TransportErrorKind {
     /// A message holds file descriptors and the transport cannot carry them (only the fd
     /// transport over a Unix socket can).
     FdUnsupported,
+    /// A THeader frame that is not well formed: bad magic, a header running past its frame
+    /// or its declared size, a bad varint, an unknown payload protocol, bytes that are no
+    /// client type a THeader server detects.
+    BadHeader,
+    /// A THeader frame over a limit: header size, number of info headers, or the size its
+    /// zlib transform inflates to.
+    HeaderLimit,
 }
 
 /// The byte stream broke.
@@ -223,6 +230,8 @@ impl fmt::Display for TransportError {
             TransportErrorKind::FdCount => "wrong number of file descriptors",
             TransportErrorKind::ControlTruncated => "file descriptors truncated by the kernel",
             TransportErrorKind::FdUnsupported => "transport cannot carry file descriptors",
+            TransportErrorKind::BadHeader => "malformed THeader frame",
+            TransportErrorKind::HeaderLimit => "THeader frame over a limit",
         };
         f.write_str(what)?;
         if let Some(m) = &self.message {

@@ -137,6 +137,9 @@
 //!   feature `tls`, TLS with rustls (client certificates visible to handlers).
 //! - [`codec`]: [`WriteThrift`] / [`ReadThrift`] for base types and containers.
 //! - [`server`], [`client`], [`endpoint`], [`processor`]: serving and calling.
+//! - [`header`]: THeader key-value info headers, for handlers ([`header::current`]) and
+//!   clients ([`header::with_call_headers`]); the THeader transport is
+//!   [`stack::Header`] with [`stack::HeaderProtocol`].
 //! - [`Limits`]: size and depth limits checked before anything is allocated; [`Error`]:
 //!   transport, protocol and application errors, with the struct/field path of a decoding
 //!   failure.
@@ -151,6 +154,7 @@ pub mod codec;
 pub mod endpoint;
 pub mod error;
 pub mod layer;
+pub mod header;
 pub mod limits;
 #[cfg(unix)]
 pub mod peer;

@@ -29,6 +29,14 @@ pub struct Limits {
     /// Most file descriptors one message may carry over the fd transport (default 32; the
     /// kernel's own ceiling is 253). More is an error, and every descriptor is closed.
     pub max_fds: usize,
+    /// Largest THeader header (the part between the fixed fields and the payload), in bytes
+    /// (default 65,532: the most Apache's C++ reader accepts, 16,383 four-byte words).
+    pub max_header_size: usize,
+    /// Most key-value info headers one THeader frame may carry (default 1,024).
+    pub max_info_headers: usize,
+    /// Largest payload a THeader zlib transform may inflate to, in bytes (default: the frame
+    /// limit, 16,384,000). Inflating stops there, without allocating past it.
+    pub max_inflated_size: usize,
 }
 
 impl Limits {
@@ -40,6 +48,10 @@ impl Limits {
     pub const DEFAULT_MAX_DEPTH: u16 = 64;
     /// The default of [`Limits::max_fds`].
     pub const DEFAULT_MAX_FDS: usize = 32;
+    /// The default of [`Limits::max_header_size`].
+    pub const DEFAULT_MAX_HEADER_SIZE: usize = 16_383 * 4;
+    /// The default of [`Limits::max_info_headers`].
+    pub const DEFAULT_MAX_INFO_HEADERS: usize = 1024;
 
     /// Sets [`Limits::max_message_size`].
     #[must_use]
@@ -80,6 +92,27 @@ impl Limits {
     #[must_use]
     pub fn max_fds(mut self, n: usize) -> Self {
         self.max_fds = n;
+        self
+    }
+
+    /// Sets [`Limits::max_header_size`].
+    #[must_use]
+    pub fn max_header_size(mut self, n: usize) -> Self {
+        self.max_header_size = n;
+        self
+    }
+
+    /// Sets [`Limits::max_info_headers`].
+    #[must_use]
+    pub fn max_info_headers(mut self, n: usize) -> Self {
+        self.max_info_headers = n;
+        self
+    }
+
+    /// Sets [`Limits::max_inflated_size`].
+    #[must_use]
+    pub fn max_inflated_size(mut self, n: usize) -> Self {
+        self.max_inflated_size = n;
         self
     }
 
@@ -146,6 +179,9 @@ impl Default for Limits {
             max_string_len: 100 * 1024 * 1024,
             max_container_len: 100 * 1024 * 1024,
             max_fds: Self::DEFAULT_MAX_FDS,
+            max_header_size: Self::DEFAULT_MAX_HEADER_SIZE,
+            max_info_headers: Self::DEFAULT_MAX_INFO_HEADERS,
+            max_inflated_size: Self::DEFAULT_MAX_FRAME_SIZE,
         }
     }
 }

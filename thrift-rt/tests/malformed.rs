@@ -581,3 +581,38 @@ fn the_counting_allocator_counts() {
     let (_, peak) = measure(|| ());
     assert_eq!(peak, 0);
 }
+
+/// A THeader zlib frame inflating to 8 MiB, read with a 1 MiB inflate limit: refused with
+/// `HeaderLimit`. The output buffer never has room past the limit; it doubles on its way
+/// there, so the last growth briefly holds the previous half too (a realloc), plus the frame
+/// and the inflater's state.
+#[test]
+fn theader_zlib_bomb_stops_at_the_limit() {
+    use std::io::Write as _;
+    use thrift_rt::stack::{Header, HeaderProtocol, Stack};
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let bomb = z.finish().unwrap();
+    let mut body = vec![0x0F, 0xFF, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0];
+    body.extend_from_slice(&bomb);
+    let mut wire = (body.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(&body);
+    let limit = 1 << 20;
+    let limits = Limits::default().max_inflated_size(limit);
+    let (res, peak) = measure(|| {
+        let (mut r, _) = Stack::new(HeaderProtocol::default(), Header::new())
+            .open(&wire[..], Vec::new(), &limits)
+            .unwrap();
+        r.read_message_begin().map(|_| ())
+    });
+    let err = res.unwrap_err();
+    assert_eq!(
+        err.transport_kind(),
+        Some(TransportErrorKind::HeaderLimit),
+        "{err}"
+    );
+    assert!(
+        peak < limit + limit / 2 + 2 * wire.len() + 128 * 1024,
+        "peak {peak} bytes for a {limit}-byte limit"
+    );
+}

@@ -63,7 +63,14 @@ def parse_args(argv):
                         help="directory of CA.pem, client.crt, client.key (default: "
                              "keys/ beside this script's directory)")
     parser.add_argument("--protocol", default="binary",
-                        choices=["binary", "compact", "json", "multi", "multic", "multij"])
+                        choices=["binary", "compact", "json", "multi", "multic", "multij",
+                                 "header", "multih"])
+    # Ours, for THeader (header, multih): the payload protocol of calls and
+    # the zlib transform.
+    parser.add_argument("--header-compact", dest="header_compact", action="store_true",
+                        help="THeader calls in the compact protocol (default binary)")
+    parser.add_argument("--header-zlib", dest="header_zlib", action="store_true",
+                        help="THeader calls compressed with the zlib transform")
     parser.add_argument("-n", "--testloops", type=int, default=1,
                         help="run the whole suite this many times")
     parser.add_argument("--threads", type=int, default=1,
@@ -270,7 +277,16 @@ class Suite(object):
             from thrift.transport import TZlibTransport
             trans = TZlibTransport.TZlibTransport(trans, 9)
         base = self.opts.protocol
-        if base in ("binary", "multi"):
+        if base in ("header", "multih"):
+            # As Apache's test/py/TestClient.py: THeader over the chosen transport.
+            H = L.THeaderTransport
+            sub = (H.THeaderSubprotocolID.COMPACT if self.opts.header_compact
+                   else H.THeaderSubprotocolID.BINARY)
+            proto = L.THeaderProtocol.THeaderProtocol(
+                trans, [H.THeaderClientType.HEADERS], sub)
+            if self.opts.header_zlib:
+                proto.add_transform(H.THeaderTransformID.ZLIB)
+        elif base in ("binary", "multi"):
             proto = L.TBinaryProtocol.TBinaryProtocol(trans)  # pure Python, strict writes
         elif base in ("compact", "multic"):
             proto = L.TCompactProtocol.TCompactProtocol(trans)
@@ -671,6 +687,8 @@ class Lib(object):
                                      TMultiplexedProtocol)
         from thrift.protocol.TProtocol import TProtocolException
         from thrift.transport import TSocket, TTransport
+        from thrift.protocol import THeaderProtocol
+        from thrift.transport import THeaderTransport
         from cross_test import SecondService, ThriftTest
         from cross_test import ttypes
 
@@ -681,6 +699,8 @@ class Lib(object):
         self.TCompactProtocol = TCompactProtocol
         self.TJSONProtocol = TJSONProtocol
         self.TMultiplexedProtocol = TMultiplexedProtocol
+        self.THeaderProtocol = THeaderProtocol
+        self.THeaderTransport = THeaderTransport
         self.TSocket = TSocket
         self.TTransport = TTransport
         self.ThriftTest = ThriftTest

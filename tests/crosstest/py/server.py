@@ -53,7 +53,8 @@ def parse_args(argv):
                              "as Apache's test peers look for them)")
     parser.add_argument("--protocol", default="binary",
                         choices=["binary", "compact", "json",
-                                 "multi", "multic", "multij"])
+                                 "multi", "multic", "multij",
+                                 "header", "multih"])
     parser.add_argument("--server-type", dest="server_type", default="simple",
                         choices=["simple", "threaded", "thread-pool"])
     parser.add_argument("-n", "--workers", type=int, default=4,
@@ -221,8 +222,19 @@ def main(argv):
 
     # --- protocol and processor --------------------------------------------
     base = {"binary": "binary", "compact": "compact", "json": "json",
-            "multi": "binary", "multic": "compact", "multij": "json"}[opts.protocol]
-    if base == "binary":
+            "multi": "binary", "multic": "compact", "multij": "json",
+            "header": "header", "multih": "header"}[opts.protocol]
+    if base == "header":
+        # As Apache's test/py/TestServer.py: THeader over the chosen transport
+        # (so framed means THeader frames inside plain frames), answering every
+        # client type in its own dialect.
+        from thrift.protocol import THeaderProtocol
+        from thrift.transport import THeaderTransport
+        types = THeaderTransport.THeaderClientType
+        proto_factory = THeaderProtocol.THeaderProtocolFactory(
+            (types.HEADERS, types.FRAMED_BINARY, types.UNFRAMED_BINARY,
+             types.FRAMED_COMPACT, types.UNFRAMED_COMPACT))
+    elif base == "binary":
         # Pure-Python binary protocol (not the Accelerated one); strict writes.
         proto_factory = TBinaryProtocol.TBinaryProtocolFactory()
     elif base == "compact":

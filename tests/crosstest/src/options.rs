@@ -56,6 +56,8 @@ impl Protocol {
             (ProtocolKind::Binary, true) => "multi",
             (ProtocolKind::Compact, true) => "multic",
             (ProtocolKind::Json, true) => "multij",
+            (ProtocolKind::Header, false) => "header",
+            (ProtocolKind::Header, true) => "multih",
         }
     }
 
@@ -67,6 +69,8 @@ impl Protocol {
             "multi" => (ProtocolKind::Binary, true),
             "multic" => (ProtocolKind::Compact, true),
             "multij" => (ProtocolKind::Json, true),
+            "header" => (ProtocolKind::Header, false),
+            "multih" => (ProtocolKind::Header, true),
             other => return Err(format!("unknown protocol `{other}`")),
         };
         Ok(Self { kind, multiplexed })
@@ -120,6 +124,11 @@ pub struct ServerArgs {
     /// `--ssl` (socket kind `ip-ssl`): the directory of `server.crt`, `server.key` and (to
     /// ask clients for a certificate, optionally) `CA.pem`.
     pub ssl: Option<PathBuf>,
+    /// `--one-port`: answer unframed and framed binary and compact clients and THeader
+    /// clients on the same port, each in its own dialect (the THeader protocol and transport
+    /// whatever `--protocol` and `--transport` say; `multi*` keeps the multiplexing
+    /// processor). Our extension.
+    pub one_port: bool,
 }
 
 /// `test_client`'s options.
@@ -143,6 +152,10 @@ pub struct ClientArgs {
     /// `--ssl` (socket kind `ip-ssl`): the directory of `CA.pem` (to verify the server) and
     /// `client.crt` / `client.key` (presented when both exist).
     pub ssl: Option<PathBuf>,
+    /// `--header-compact`: THeader calls in the compact protocol (default binary). Ours.
+    pub header_compact: bool,
+    /// `--header-zlib`: THeader calls compressed with the zlib transform. Ours.
+    pub header_zlib: bool,
 }
 
 /// What a command line asks for.
@@ -160,8 +173,10 @@ usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
   --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
-                          zlib (zlib over buffered; --zlib means the same)
-  --protocol=P            binary (default), compact, json, multi, multic, multij
+                          zlib (zlib over buffered; --zlib means the same); with header or
+                          multih, THeader on the stream or inside frames
+  --protocol=P            binary (default), compact, json, multi, multic, multij, header,
+                          multih (THeader; with framed, inside plain frames as Apache's)
   --ssl                   TLS (socket kind ip-ssl): server.crt, server.key and, if present,
                           CA.pem (client certificates asked for, optional) from --keys
   --keys=DIR              the keys directory (default: keys/ beside the program's directory)
@@ -172,6 +187,8 @@ usage: test_server [options]
   --message-timeout-ms=N  cut off a client whose message takes longer than N ms to arrive
                           from its first byte (default 30000; not with --endpoint; our
                           extension)
+  --one-port              answer unframed and framed binary and compact clients and THeader
+                          clients on the same port (our extension)
   -h, --help              this text
 Stops on SIGHUP, SIGINT or SIGTERM.";
 
@@ -182,8 +199,10 @@ usage: test_client [options]
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
   --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
-                          zlib (zlib over buffered; --zlib means the same)
-  --protocol=P            binary (default), compact, json, multi, multic, multij
+                          zlib (zlib over buffered; --zlib means the same); with header or
+                          multih, THeader on the stream or inside frames
+  --protocol=P            binary (default), compact, json, multi, multic, multij, header,
+                          multih (THeader; with framed, inside plain frames as Apache's)
   --ssl                   TLS (socket kind ip-ssl): the server verified against CA.pem (its
                           name must be --host), client.crt and client.key presented if present
   --keys=DIR              the keys directory (default: keys/ beside the program's directory)
@@ -191,6 +210,8 @@ usage: test_client [options]
   --threads=N             run the loops on N threads at once (default 1)
   -v, --verbose           print every check
   --endpoint              call through a channel-0 endpoint (binary only; our extension)
+  --header-compact        THeader calls in the compact protocol (default binary; ours)
+  --header-zlib           THeader calls compressed with zlib (ours)
   -h, --help              this text
 Exit status: bits 1 base types, 2 structs, 4 containers, 8 exceptions failed;
 64 could not start; 128 a call timed out.";
@@ -205,8 +226,10 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     let mut server_type = ServerType::ThreadPool;
     let mut workers = 4;
     let mut message_timeout = None;
+    let mut one_port = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("one-port", None) => one_port = true,
             ("message-timeout-ms", Some(v)) => {
                 let ms: u64 = number(&name, &v)?;
                 if ms == 0 {
@@ -231,12 +254,20 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         return Err("--workers must be at least 1".to_owned());
     }
     let ssl = common.ssl_keys()?;
-    let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
+    let (endpoint, protocol, mut transport, verbose, endpoint_mode) = common.finish(false)?;
     if endpoint_mode && ssl.is_some() {
         return Err("`--ssl` does not apply to `--endpoint`".to_owned());
     }
     if endpoint_mode && message_timeout.is_some() {
         return Err("`--message-timeout-ms` does not apply to `--endpoint`".to_owned());
+    }
+    let mut protocol = protocol;
+    if one_port {
+        if endpoint_mode {
+            return Err("`--one-port` does not apply to `--endpoint`".to_owned());
+        }
+        protocol.kind = ProtocolKind::Header;
+        transport = TransportKind::Header;
     }
     Ok(Command::Run(ServerArgs {
         endpoint,
@@ -248,6 +279,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         endpoint_mode,
         message_timeout,
         ssl,
+        one_port,
     }))
 }
 
@@ -260,8 +292,11 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     let mut common = Common::default();
     let mut loops = 1;
     let mut threads = 1;
+    let (mut header_compact, mut header_zlib) = (false, false);
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("header-compact", None) => header_compact = true,
+            ("header-zlib", None) => header_zlib = true,
             ("testloops" | "n", Some(v)) => loops = number(&name, &v)?,
             ("threads", Some(v)) => threads = number(&name, &v)?,
             ("help" | "h", None) => return Ok(Command::Help),
@@ -285,6 +320,8 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         verbose,
         endpoint_mode,
         ssl,
+        header_compact,
+        header_zlib,
     }))
 }
 
@@ -379,10 +416,27 @@ impl Common {
         Ok((
             endpoint,
             protocol,
-            self.transport.unwrap_or_default(),
+            header_transport(protocol, self.transport.unwrap_or_default())?,
             self.verbose,
             self.endpoint_mode,
         ))
+    }
+}
+
+/// The transport under `--protocol=header|multih`: Apache's test programs put a THeader
+/// transport over the one `--transport` names, so `buffered` is THeader frames on the stream
+/// and `framed` THeader frames inside plain frames.
+fn header_transport(protocol: Protocol, transport: TransportKind) -> Result<TransportKind, String> {
+    if protocol.kind != ProtocolKind::Header {
+        return Ok(transport);
+    }
+    match transport {
+        TransportKind::Buffered | TransportKind::Header => Ok(TransportKind::Header),
+        TransportKind::Framed | TransportKind::FramedHeader => Ok(TransportKind::FramedHeader),
+        other => Err(format!(
+            "`--protocol={}` does not go over {other:?}",
+            protocol.name()
+        )),
     }
 }
 
@@ -390,7 +444,16 @@ impl Common {
 fn is_flag(name: &str) -> bool {
     matches!(
         name,
-        "help" | "h" | "verbose" | "v" | "endpoint" | "zlib" | "ssl"
+        "help"
+            | "h"
+            | "verbose"
+            | "v"
+            | "endpoint"
+            | "zlib"
+            | "ssl"
+            | "one-port"
+            | "header-compact"
+            | "header-zlib"
     )
 }
 
@@ -531,5 +594,35 @@ mod tests {
         assert!(parse_server(args("--keys=/k")).is_err());
         assert!(parse_client(args("--ssl --domain-socket=/tmp/s")).is_err());
         assert!(parse_client(args("--ssl=1")).is_err());
+    }
+
+    #[test]
+    fn header_protocols_and_their_transports() {
+        let run = |line: &str| match parse_server(args(line)).unwrap() {
+            Command::Run(a) => a,
+            Command::Help => panic!("expected options"),
+        };
+        let a = run("--protocol=header");
+        assert_eq!(a.protocol.name(), "header");
+        assert_eq!(a.transport, TransportKind::Header);
+        let a = run("--protocol=multih --transport=framed");
+        assert!(a.protocol.multiplexed);
+        assert_eq!(a.protocol.name(), "multih");
+        assert_eq!(a.transport, TransportKind::FramedHeader);
+        assert!(parse_server(args("--protocol=header --transport=fd")).is_err());
+        let a = run("--one-port --protocol=multi --transport=framed");
+        assert!(a.one_port && a.protocol.multiplexed);
+        assert_eq!(
+            (a.protocol.kind, a.transport),
+            (ProtocolKind::Header, TransportKind::Header)
+        );
+        assert!(parse_server(args("--one-port --endpoint")).is_err());
+        let Command::Run(c) =
+            parse_client(args("--protocol=header --header-compact --header-zlib")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert!(c.header_compact && c.header_zlib);
+        assert!(parse_server(args("--header-zlib")).is_err());
     }
 }

@@ -542,7 +542,9 @@ fn connect_plain(args: &ClientArgs) -> std::io::Result<(AnyReader, AnyWriter)> {
         Endpoint::Unix(path) => (connect::unix(path, &options.socket)?, None),
     };
     let stack: KindStack<Layers> = options.stack().layer(tls);
-    connect::with_stack(stream, &stack, &options.limits)
+    let (r, mut w) = connect::with_stack(stream, &stack, &options.limits)?;
+    header_settings(args, &mut w);
+    Ok((r, w))
 }
 
 /// With `--ssl`: TLS verifying the server against `CA.pem` for the name `host`,
@@ -555,6 +557,18 @@ fn tls_layer(args: &ClientArgs, host: &str) -> std::io::Result<Option<TlsClient>
     let client_cert = (cert.exists() && key.exists()).then_some((cert, key));
     let config = TlsClientConfig::from_pem_files(keys.join("CA.pem"), client_cert)?;
     TlsClient::new(&config, host).map(Some)
+}
+
+/// THeader settings of the connection (`--header-compact`, `--header-zlib`), and a
+/// key-value header naming the client on every call.
+fn header_settings(args: &ClientArgs, w: &mut AnyWriter) {
+    if args.header_compact {
+        w.set_header_call_protocol(thrift_rt::transport::header::PayloadProtocol::Compact);
+    }
+    if let Some(h) = w.get_mut().header_mut() {
+        h.set_zlib(args.header_zlib);
+        h.headers_mut().insert("client", "thrift-rt test_client");
+    }
 }
 
 /// Whether `e` or anything under it is a timeout.

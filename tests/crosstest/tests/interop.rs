@@ -756,3 +756,127 @@ fn tlszlib_ssl_against_the_python_and_cpp_peers() {
         run_grid(&label, &["compact"], &["zlib"], &ip, server, client);
     }
 }
+
+/// THeader (`header`, `multih`): our client against the Python server, over both transports
+/// Apache's runner passes (buffered: THeader frames on the stream; framed: inside plain
+/// frames, as Apache's test programs stack them) and both sockets; then compact payloads
+/// with the zlib transform.
+#[test]
+fn theader_our_client_against_the_python_server() {
+    let env = PythonPeers::get();
+    let server = |args: &[String]| env.python("server.py", args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    run_matrix(
+        "theader: rust client × python server",
+        &["header", "multih"],
+        &server,
+        &client,
+    );
+    let client = |args: &[String]| {
+        ours(
+            env!("CARGO_BIN_EXE_test_client"),
+            args,
+            &["--header-compact", "--header-zlib"],
+        )
+    };
+    run_matrix(
+        "theader compact + zlib: rust client × python server",
+        &["header"],
+        &server,
+        &client,
+    );
+}
+
+/// THeader the other way: the Python client against our server, binary then compact
+/// payloads with zlib (our server answers in the call's protocol and transform).
+#[test]
+fn theader_python_client_against_our_server() {
+    let env = PythonPeers::get();
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
+    let client = |args: &[String]| env.python("client.py", args);
+    run_matrix(
+        "theader: python client × rust server",
+        &["header", "multih"],
+        &server,
+        &client,
+    );
+    let client = |args: &[String]| {
+        let mut command = env.python("client.py", args);
+        command.args(["--header-compact", "--header-zlib"]);
+        command
+    };
+    run_matrix(
+        "theader compact + zlib: python client × rust server",
+        &["header"],
+        &server,
+        &client,
+    );
+}
+
+/// One port for every client: one of our servers (`--one-port`, thread pool) answers Python
+/// clients speaking unframed binary, unframed compact, framed binary, framed compact and
+/// THeader (binary, and compact with zlib), all at once on the same port.
+#[test]
+fn theader_one_port_answers_every_python_client() {
+    let env = PythonPeers::get();
+    let port = free_port();
+    let logs = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crosstest-logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let server_log = logs.join(format!("one-port-{port}.server.log"));
+    let mut server = spawn_logged(
+        ours(
+            env!("CARGO_BIN_EXE_test_server"),
+            &[format!("--port={port}")],
+            &["--one-port"],
+        ),
+        &server_log,
+    )
+    .unwrap();
+    if let Err(e) = wait_listening(&mut server, Socket::Ip, port, Path::new("")) {
+        let _ = server.kill();
+        panic!("{e}:\n{}", tail(&server_log));
+    }
+    let clients: [(&str, &str, &[&str]); 6] = [
+        ("binary", "buffered", &[]),
+        ("compact", "buffered", &[]),
+        ("binary", "framed", &[]),
+        ("compact", "framed", &[]),
+        ("header", "buffered", &[]),
+        ("header", "buffered", &["--header-compact", "--header-zlib"]),
+    ];
+    let running: Vec<_> = clients
+        .iter()
+        .enumerate()
+        .map(|(i, (protocol, transport, extra))| {
+            let args = [
+                "--host=127.0.0.1".to_owned(),
+                format!("--port={port}"),
+                format!("--protocol={protocol}"),
+                format!("--transport={transport}"),
+            ];
+            let mut command = env.python("client.py", &args);
+            command.args(*extra);
+            let log = logs.join(format!("one-port-{port}-{i}.client.log"));
+            let child = spawn_logged(command, &log).unwrap();
+            (format!("{protocol}/{transport} {extra:?}"), child, log)
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for (name, mut child, log) in running {
+        match wait_timeout(&mut child, CLIENT_LIMIT) {
+            Some(status) if status.success() => println!("one port: {name:40} PASS"),
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                failed.push(format!("{name}: {other:?}\n{}", tail(&log)));
+            }
+        }
+    }
+    let stopped = stop(&mut server);
+    assert!(
+        failed.is_empty(),
+        "one-port clients failed:\n{}",
+        failed.join("\n")
+    );
+    stopped.unwrap_or_else(|e| panic!("{e}:\n{}", tail(&server_log)));
+}

@@ -821,6 +821,8 @@ fn header(message: &Incoming, limits: Limits) -> Result<MessageHeader> {
 /// Runs on a thread of the connection: decodes the call, runs the service of its channel,
 /// writes the reply.
 fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Reply) {
+    // The call's THeader info headers, for the handler (`header::current`).
+    let _headers = crate::header::enter(message.headers.clone());
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,

@@ -170,6 +170,7 @@ fn next_frame<S: Source>(source: &mut S) -> Result<Option<Incoming>> {
         bytes,
         #[cfg(unix)]
         fds: source.take_received_fds(),
+        headers: source.info_headers(),
     }))
 }
 
@@ -188,5 +189,6 @@ fn next_message<S: Source>(r: &mut BinaryReader<Recording<S>>) -> Result<Option<
         bytes: r.get_mut().take(),
         #[cfg(unix)]
         fds: r.get_mut().take_received_fds(),
+        headers: r.get_ref().info_headers(),
     }))
 }

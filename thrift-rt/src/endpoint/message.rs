@@ -18,6 +18,8 @@ pub(crate) struct Incoming {
     pub(crate) bytes: Bytes,
     #[cfg(unix)]
     pub(crate) fds: Option<crate::transport::fd::ReceivedFds>,
+    /// THeader info headers that came with the message, for the handler that runs it.
+    pub(crate) headers: Option<std::sync::Arc<crate::header::InfoHeaders>>,
 }
 
 impl Incoming {
@@ -26,6 +28,7 @@ impl Incoming {
     pub(crate) fn plain(bytes: Bytes) -> Self {
         Self {
             bytes,
+            headers: None,
             #[cfg(unix)]
             fds: None,
         }
@@ -33,6 +36,8 @@ impl Incoming {
 
     /// A source to decode the message from; it owns the descriptors, so whatever the
     /// decoder does not claim is closed with it.
+    /// The bytes as a source, with their descriptors (the headers are left behind: take them
+    /// first).
     pub(crate) fn into_source(self) -> BytesSource {
         #[cfg(unix)]
         if let Some(fds) = self.fds {

@@ -79,6 +79,14 @@ impl<S: Source> Source for Recording<S> {
         self.inner.begin_message();
     }
 
+    fn info_headers(&self) -> Option<std::sync::Arc<crate::header::InfoHeaders>> {
+        self.inner.info_headers()
+    }
+
+    fn payload_protocol(&self) -> Option<crate::transport::header::PayloadProtocol> {
+        self.inner.payload_protocol()
+    }
+
     // `end_message` is not passed on: the skip pass claims no descriptor, and the message's
     // descriptors go with its bytes to whoever decodes it (`take_received_fds`).
 

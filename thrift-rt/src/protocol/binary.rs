@@ -13,6 +13,7 @@ use super::{
 use crate::endpoint::recording::Recording;
 use crate::error::{ProtocolErrorKind, Result, protocol_err};
 use crate::limits::Limits;
+use crate::transport::header::PayloadProtocol;
 use crate::transport::{Sink, Source};
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
@@ -121,6 +122,8 @@ impl<W: Sink> ProtocolWriter for BinaryWriter<W> {
     }
 
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
+        self.w
+            .begin_message(Some(PayloadProtocol::Binary), header.kind, header.seqid);
         if self.strict {
             self.put(&[0x80, 0x01, header.channel, header.kind as u8])?;
             self.write_string(header.name)?;

@@ -9,6 +9,7 @@ use super::{
 use crate::endpoint::recording::Recording;
 use crate::error::{ProtocolErrorKind, Result, protocol_err, protocol_kind};
 use crate::limits::Limits;
+use crate::transport::header::PayloadProtocol;
 use crate::transport::{Sink, Source};
 use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
@@ -247,6 +248,8 @@ impl<W: Sink> ProtocolWriter for CompactWriter<W> {
     }
 
     fn write_message_begin(&mut self, header: &MessageHeader<&str>) -> Result<()> {
+        self.w
+            .begin_message(Some(PayloadProtocol::Compact), header.kind, header.seqid);
         self.last_field_id = 0;
         self.field_id_stack.clear();
         self.put(&[PROTOCOL_ID, VERSION | ((header.kind as u8) << TYPE_SHIFT)])?;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::error::{Error, Result, TransportErrorKind};
 use crate::limits::Limits;
 use crate::processor::Processor;
-use crate::protocol::ProtocolReader;
+use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::stack::{Layer, MessageLen, Protocol, Stack, StackWriter, Transport, WithStack};
 use crate::transport::stream::Stream;
 use crate::transport::{ReadEnd, Sink, Source};
@@ -97,10 +97,10 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     // Over a transport that carries descriptors, frame by frame with them.
     let frame_fds = stack.transport.carries_fds().then_some(limits.max_fds);
     let (read, write) = stack.layer.wrap(input, out)?;
-    let sink = stack.transport.sink(write, &limits)?;
-    let source = stack
-        .transport
-        .source(Gate::new(read, !gated, frame_fds), &limits);
+    let (source, sink) =
+        stack
+            .transport
+            .open(Gate::new(read, !gated, frame_fds), write, &limits)?;
     let reader = stack.protocol.reader(source, limits);
     let writer = stack.protocol.writer(sink);
     Ok(Box::new(Session::<C, P, T, L> {
@@ -244,6 +244,35 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
         T::end_mut(P::source_mut(&mut self.reader))
     }
 
+    /// Hands a message whose header was read to the processor, with its THeader info
+    /// headers as [`header::current`](crate::header::current). A message the transport
+    /// refused with an application error (a THeader frame with an unknown transform or
+    /// protocol, skipped whole) is answered with that exception, as Apache's THeader servers
+    /// do, and the connection goes on.
+    fn process(&mut self, begun: Result<crate::ttype::MessageHeader>) -> Result<()> {
+        match begun {
+            Ok(header) => {
+                let _headers = crate::header::enter(P::source(&self.reader).info_headers());
+                self.processor
+                    .process(&header, &mut self.reader, &mut self.writer)
+            }
+            Err(Error::Application(e)) => {
+                log::info!("refused a message from {}: {e}", self.peer);
+                let header = crate::ttype::MessageHeader {
+                    name: "",
+                    kind: crate::ttype::MessageType::Exception,
+                    seqid: 0,
+                    channel: 0,
+                };
+                self.writer.write_message_begin(&header)?;
+                crate::codec::WriteThrift::write(&e, &mut self.writer)?;
+                self.writer.write_message_end()?;
+                self.writer.flush()
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn serve(&mut self, parking: bool) -> Next {
         if parking && !self.gate_ref().is_through() {
             self.serve_whole_messages()
@@ -342,14 +371,11 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 return Next::Yield;
             }
             self.guard.busy();
-            let result = self
+            let begun = self
                 .reader
                 .has_message()
-                .and_then(|_| self.reader.read_message_begin())
-                .and_then(|header| {
-                    self.processor
-                        .process(&header, &mut self.reader, &mut self.writer)
-                });
+                .and_then(|_| self.reader.read_message_begin());
+            let result = self.process(begun);
             if let Err(e) = result {
                 return Next::Close(Err(e));
             }
@@ -396,17 +422,20 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 }
             }
             self.half().next_message(linger);
-            match self.reader.has_message() {
-                Ok(true) => {}
+            // A message the transport refused whole (an application error) is answered.
+            let refused = match self.reader.has_message() {
+                Ok(true) => None,
                 Ok(false) => return Next::Close(Ok(())),
+                Err(e @ Error::Application(_)) => Some(e),
                 Err(_) if self.half_ref().gave_up() => return Next::Park,
                 Err(e) => return Next::Close(Err(e)),
-            }
+            };
             self.guard.busy();
-            let result = self.reader.read_message_begin().and_then(|header| {
-                self.processor
-                    .process(&header, &mut self.reader, &mut self.writer)
-            });
+            let begun = match refused {
+                Some(e) => Err(e),
+                None => self.reader.read_message_begin(),
+            };
+            let result = self.process(begun);
             if let Err(e) = result {
                 return Next::Close(Err(e));
             }

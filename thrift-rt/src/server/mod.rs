@@ -221,6 +221,29 @@ impl<P, L> Builder<P, TransportKind, L> {
     }
 }
 
+impl<L> Builder<ProtocolKind, TransportKind, L> {
+    /// One port for every client: unframed binary, unframed compact, framed binary, framed
+    /// compact and THeader clients on the same listener, each detected from its first bytes
+    /// and answered in its own dialect (THeader replies in the call's payload protocol and
+    /// transforms). The same as `.protocol(ProtocolKind::Header)
+    /// .transport(TransportKind::Header)`; it works on every server kind, and the thread pool
+    /// still hands workers whole messages only (a client stalling in its first bytes holds
+    /// no worker).
+    ///
+    /// Not the default, because the default is what a server is asked for by name: binary
+    /// over buffered, as Apache's servers default to. Detecting dialects widens what a port
+    /// accepts (an operator who chose framed compact does not expect unframed binary
+    /// clients), costs a branch per value on the server (the protocol follows each frame),
+    /// and JSON clients, HTTP and THeader frames inside plain frames are not detected. Turn
+    /// it on where one port must serve clients of several kinds (migrating a fleet, or
+    /// fronting clients you do not control).
+    #[must_use]
+    pub fn one_port(self) -> Self {
+        self.protocol(ProtocolKind::Header)
+            .transport(TransportKind::Header)
+    }
+}
+
 impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
     /// Serves with `stack`, replacing the protocol, transport and layers set so far.
     #[must_use]

@@ -8,6 +8,7 @@ use std::io;
 
 use bytes::Bytes;
 
+use super::{HeaderProtocolReader, HeaderProtocolWriter};
 use crate::error::Result;
 use crate::layer::{ZlibReader, ZlibWriter};
 use crate::limits::Limits;
@@ -17,10 +18,11 @@ use crate::protocol::{
 };
 #[cfg(unix)]
 use crate::transport::fd::{FdFramedReader, FdFramedWriter};
+use crate::transport::header::{HeaderReader, HeaderWriter, PayloadProtocol};
 use crate::transport::{
     BufferedReader, BufferedWriter, FramedReader, FramedWriter, ReadEnd, Sink, Source, WriteEnd,
 };
-use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, TType};
+use crate::ttype::{FieldHeader, ListHeader, MapHeader, MessageHeader, MessageType, TType};
 
 /// A protocol reader chosen at run time.
 #[derive(Debug)]
@@ -29,6 +31,7 @@ pub enum AnyProtocolReader<S> {
     Binary(BinaryReader<S>),
     Compact(CompactReader<S>),
     Json(JsonReader<S>),
+    Header(HeaderProtocolReader<S>),
 }
 
 /// A protocol writer chosen at run time.
@@ -38,6 +41,7 @@ pub enum AnyProtocolWriter<W> {
     Binary(BinaryWriter<W>),
     Compact(CompactWriter<W>),
     Json(JsonWriter<W>),
+    Header(HeaderProtocolWriter<W>),
 }
 
 /// A transport's source chosen at run time.
@@ -49,6 +53,7 @@ pub enum AnySource<R> {
     #[cfg(unix)]
     Fd(FdFramedReader<R>),
     Zlib(BufferedReader<ZlibReader<R>>),
+    Header(HeaderReader<R>),
 }
 
 /// A transport's sink chosen at run time.
@@ -60,6 +65,7 @@ pub enum AnySink<W> {
     #[cfg(unix)]
     Fd(FdFramedWriter<W>),
     Zlib(BufferedWriter<ZlibWriter<W>>),
+    Header(HeaderWriter<W>),
 }
 
 macro_rules! each_protocol {
@@ -68,6 +74,7 @@ macro_rules! each_protocol {
             $ty::Binary($p) => $e,
             $ty::Compact($p) => $e,
             $ty::Json($p) => $e,
+            $ty::Header($p) => $e,
         }
     };
 }
@@ -80,6 +87,7 @@ macro_rules! each_transport {
             #[cfg(unix)]
             $ty::Fd($p) => $e,
             $ty::Zlib($p) => $e,
+            $ty::Header($p) => $e,
         }
     };
 }
@@ -226,6 +234,7 @@ impl<R: ReadEnd> AnySource<R> {
             #[cfg(unix)]
             Self::Fd(s) => s.get_ref(),
             Self::Zlib(s) => s.get_ref().get_ref(),
+            Self::Header(s) => s.get_ref(),
         }
     }
 
@@ -237,6 +246,7 @@ impl<R: ReadEnd> AnySource<R> {
             #[cfg(unix)]
             Self::Fd(s) => s.get_mut(),
             Self::Zlib(s) => s.get_mut().get_mut(),
+            Self::Header(s) => s.get_mut(),
         }
     }
 }
@@ -276,6 +286,14 @@ impl<R: ReadEnd> Source for AnySource<R> {
 
     fn frames_messages(&self) -> bool {
         each_transport!(Self, self, s => s.frames_messages())
+    }
+
+    fn payload_protocol(&self) -> Option<PayloadProtocol> {
+        each_transport!(Self, self, s => s.payload_protocol())
+    }
+
+    fn info_headers(&self) -> Option<std::sync::Arc<crate::header::InfoHeaders>> {
+        each_transport!(Self, self, s => s.info_headers())
     }
 
     fn take_frame(&mut self) -> Result<Option<Bytes>> {
@@ -327,5 +345,34 @@ impl<W: WriteEnd> Sink for AnySink<W> {
 
     fn release_idle_buffer(&mut self) {
         each_transport!(Self, self, s => s.release_idle_buffer());
+    }
+
+    fn begin_message(&mut self, protocol: Option<PayloadProtocol>, kind: MessageType, seqid: i32) {
+        each_transport!(Self, self, s => s.begin_message(protocol, kind, seqid));
+    }
+
+    fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
+        each_transport!(Self, self, s => s.message_protocol(kind))
+    }
+}
+
+impl<W: WriteEnd> AnySink<W> {
+    /// The THeader writer, when the transport is THeader: per-connection headers and zlib
+    /// ([`HeaderWriter::headers_mut`], [`HeaderWriter::set_zlib`]).
+    pub fn header_mut(&mut self) -> Option<&mut HeaderWriter<W>> {
+        match self {
+            Self::Header(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+impl<W: Sink> AnyProtocolWriter<W> {
+    /// For the THeader protocol: writes calls in `protocol` from now on (binary by
+    /// default). Other protocols ignore it.
+    pub fn set_header_call_protocol(&mut self, protocol: PayloadProtocol) {
+        if let Self::Header(w) = self {
+            w.set_call_protocol(protocol);
+        }
     }
 }

@@ -17,6 +17,10 @@ pub enum ProtocolKind {
     Compact,
     /// `TJSONProtocol`.
     Json,
+    /// `THeaderProtocol`: binary or compact, as each THeader frame says; calls in binary,
+    /// replies in the protocol of their call (see [`HeaderProtocol`](super::HeaderProtocol)).
+    /// Goes with [`TransportKind::Header`] or [`TransportKind::FramedHeader`].
+    Header,
 }
 
 /// A transport: how messages are delimited on the stream.
@@ -36,6 +40,12 @@ pub enum TransportKind {
     /// `--transport=zlib`: the buffered transport over the [`Zlib`](crate::layer::Zlib) layer
     /// (a zlib stream, flushed after each message).
     Zlib,
+    /// `THeaderTransport` (see [`Header`](super::Header)): THeader frames; a server also
+    /// answers unframed and framed binary and compact clients, each in its own dialect.
+    Header,
+    /// THeader frames each inside a plain frame, as Apache's test programs send
+    /// `--protocol=header --transport=framed` ([`Header::outer_frames`](super::Header::outer_frames)).
+    FramedHeader,
 }
 
 /// The error for a protocol or transport name that is not known.
@@ -53,12 +63,13 @@ impl std::error::Error for UnknownKind {}
 impl FromStr for ProtocolKind {
     type Err = UnknownKind;
 
-    /// Parses `binary`, `compact` or `json` (the names Apache's test programs use).
+    /// Parses `binary`, `compact`, `json` or `header` (the names Apache's test programs use).
     fn from_str(s: &str) -> Result<Self, UnknownKind> {
         match s {
             "binary" => Ok(Self::Binary),
             "compact" => Ok(Self::Compact),
             "json" => Ok(Self::Json),
+            "header" => Ok(Self::Header),
             _ => Err(UnknownKind(s.to_owned())),
         }
     }
@@ -67,13 +78,15 @@ impl FromStr for ProtocolKind {
 impl FromStr for TransportKind {
     type Err = UnknownKind;
 
-    /// Parses `buffered`, `framed`, `fd` or `zlib`.
+    /// Parses `buffered`, `framed`, `fd`, `zlib`, `header` or `framed-header`.
     fn from_str(s: &str) -> Result<Self, UnknownKind> {
         match s {
             "buffered" => Ok(Self::Buffered),
             "framed" => Ok(Self::Framed),
             "fd" => Ok(Self::Fd),
             "zlib" => Ok(Self::Zlib),
+            "header" => Ok(Self::Header),
+            "framed-header" => Ok(Self::FramedHeader),
             _ => Err(UnknownKind(s.to_owned())),
         }
     }

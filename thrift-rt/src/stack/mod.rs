@@ -4,8 +4,10 @@
 //! ```text
 //!   generated code      WriteThrift / ReadThrift
 //!   ─────────────────   ─────────────────────────────────────────────
-//!   Protocol            Binary, Compact, Json, ProtocolKind, yours        ProtocolReader / ProtocolWriter
-//!   Transport           Buffered, Framed, Fd, TransportKind, yours        Source / Sink (whole messages)
+//!   Protocol            Binary, Compact, Json, HeaderProtocol, ProtocolKind, yours
+//!                                                                     ProtocolReader / ProtocolWriter
+//!   Transport           Buffered, Framed, Fd, Header, TransportKind, yours
+//!                                                                     Source / Sink (whole messages)
 //!   Layer (0 or more)   Plain, (A, B), yours: encryption, compression     ReadEnd / WriteEnd (bytes)
 //!   end point           TCP, Unix socket, memory pipe, file, ...          ReadEnd / WriteEnd
 //! ```
@@ -47,11 +49,13 @@ use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::transport::{ReadEnd, Sink, Source, WriteEnd};
 
 mod any;
+mod header;
 mod kind;
 mod protocols;
 mod transports;
 
 pub use any::{AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource};
+pub use header::{Header, HeaderProtocol, HeaderProtocolReader, HeaderProtocolWriter};
 pub use kind::{ProtocolKind, TransportKind, UnknownKind};
 pub use protocols::{Binary, Compact, Json};
 pub(crate) use transports::fd_needs_unix;
@@ -103,6 +107,23 @@ pub trait Transport: Clone + Send + Sync + 'static {
     ///
     /// When the transport cannot work over this end (the fd transport needs a Unix socket).
     fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<Self::Sink<W>>;
+
+    /// The source and the sink of one connection, made together so that they may share
+    /// state (a THeader reply goes out as its call came). The default makes them apart.
+    ///
+    /// # Errors
+    ///
+    /// As [`sink`](Self::sink).
+    #[allow(clippy::type_complexity)]
+    fn open<R: ReadEnd, W: WriteEnd>(
+        &self,
+        read: R,
+        write: W,
+        limits: &Limits,
+    ) -> io::Result<(Self::Source<R>, Self::Sink<W>)> {
+        let sink = self.sink(write, limits)?;
+        Ok((self.source(read, limits), sink))
+    }
 
     /// The read end under a source.
     fn end<R: ReadEnd>(source: &Self::Source<R>) -> &R;
@@ -297,8 +318,7 @@ impl<P: Protocol, T: Transport, L: Layer> Stack<P, T, L> {
         limits: &Limits,
     ) -> io::Result<(StackReader<P, T, L, R>, StackWriter<P, T, L, W>)> {
         let (read, write) = self.layer.wrap(read, write)?;
-        let sink = self.transport.sink(write, limits)?;
-        let source = self.transport.source(read, limits);
+        let (source, sink) = self.transport.open(read, write, limits)?;
         Ok((
             self.protocol.reader(source, *limits),
             self.protocol.writer(sink),

@@ -2,7 +2,7 @@
 //! run-time choice to them.
 
 use super::any::{AnyProtocolReader, AnyProtocolWriter};
-use super::{Protocol, ProtocolKind, WithProtocol};
+use super::{HeaderProtocol, Protocol, ProtocolKind, WithProtocol};
 use crate::limits::Limits;
 use crate::protocol::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, JsonReader, JsonWriter,
@@ -70,6 +70,9 @@ impl Protocol for ProtocolKind {
             Self::Binary => AnyProtocolReader::Binary(Binary.reader(source, limits)),
             Self::Compact => AnyProtocolReader::Compact(Compact.reader(source, limits)),
             Self::Json => AnyProtocolReader::Json(Json.reader(source, limits)),
+            Self::Header => {
+                AnyProtocolReader::Header(HeaderProtocol::default().reader(source, limits))
+            }
         }
     }
 
@@ -78,6 +81,7 @@ impl Protocol for ProtocolKind {
             Self::Binary => AnyProtocolWriter::Binary(Binary.writer(sink)),
             Self::Compact => AnyProtocolWriter::Compact(Compact.writer(sink)),
             Self::Json => AnyProtocolWriter::Json(Json.writer(sink)),
+            Self::Header => AnyProtocolWriter::Header(HeaderProtocol::default().writer(sink)),
         }
     }
 
@@ -98,6 +102,7 @@ impl Protocol for ProtocolKind {
             Self::Binary => v.with(Binary),
             Self::Compact => v.with(Compact),
             Self::Json => v.with(Json),
+            Self::Header => v.with(HeaderProtocol::default()),
         }
     }
 }

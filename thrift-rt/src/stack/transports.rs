@@ -4,7 +4,7 @@
 use std::io;
 
 use super::any::{AnySink, AnySource};
-use super::{MessageLen, Protocol, Transport, TransportKind, WithTransport};
+use super::{Header, MessageLen, Protocol, Transport, TransportKind, WithTransport};
 use crate::error::{Result, TransportErrorKind};
 use crate::layer::{Zlib, ZlibReader, ZlibWriter};
 use crate::limits::Limits;
@@ -228,6 +228,27 @@ impl Transport for TransportKind {
             #[cfg(unix)]
             Self::Fd => AnySource::Fd(Fd.source(end, limits)),
             Self::Zlib => AnySource::Zlib(BufferedZlib::default().source(end, limits)),
+            Self::Header | Self::FramedHeader => {
+                AnySource::Header(self.header().source(end, limits))
+            }
+        }
+    }
+
+    fn open<R: ReadEnd, W: WriteEnd>(
+        &self,
+        read: R,
+        write: W,
+        limits: &Limits,
+    ) -> io::Result<(AnySource<R>, AnySink<W>)> {
+        match self {
+            Self::Header | Self::FramedHeader => {
+                let (source, sink) = self.header().open(read, write, limits)?;
+                Ok((AnySource::Header(source), AnySink::Header(sink)))
+            }
+            _ => {
+                let sink = self.sink(write, limits)?;
+                Ok((self.source(read, limits), sink))
+            }
         }
     }
 
@@ -238,6 +259,7 @@ impl Transport for TransportKind {
             #[cfg(unix)]
             Self::Fd => Fd.message_len(p, bytes, limits),
             Self::Zlib => BufferedZlib::default().message_len(p, bytes, limits),
+            Self::Header | Self::FramedHeader => self.header().message_len(p, bytes, limits),
         }
     }
 
@@ -248,6 +270,7 @@ impl Transport for TransportKind {
             #[cfg(unix)]
             Self::Fd => AnySink::Fd(Fd.sink(end, limits)?),
             Self::Zlib => AnySink::Zlib(BufferedZlib::default().sink(end, limits)?),
+            Self::Header | Self::FramedHeader => AnySink::Header(self.header().sink(end, limits)?),
         })
     }
 
@@ -273,6 +296,14 @@ impl Transport for TransportKind {
             #[cfg(unix)]
             Self::Fd => v.with(Fd),
             Self::Zlib => v.with(BufferedZlib::default()),
+            Self::Header | Self::FramedHeader => v.with(self.header()),
         }
+    }
+}
+
+impl TransportKind {
+    /// The THeader transport a header kind names (plain or inside frames).
+    fn header(self) -> Header {
+        Header::new().outer_frames(self == Self::FramedHeader)
     }
 }

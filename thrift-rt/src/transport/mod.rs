@@ -89,6 +89,7 @@ pub mod end;
 pub mod fd;
 pub mod file;
 pub mod framed;
+pub mod header;
 pub mod memory;
 pub mod message;
 pub mod pipe;
@@ -219,6 +220,20 @@ pub trait Source {
     /// `None` for sources that never receive descriptors.
     #[cfg(unix)]
     fn take_received_fds(&mut self) -> Option<fd::ReceivedFds> {
+        None
+    }
+
+    /// The payload protocol the current message's frame names (THeader frames, and the
+    /// protocol a THeader reader detected for a legacy client); `None` for transports whose
+    /// frames name none. [`HeaderProtocol`](crate::stack::HeaderProtocol) follows it.
+    fn payload_protocol(&self) -> Option<header::PayloadProtocol> {
+        None
+    }
+
+    /// The key-value info headers that came with the current message (THeader frames);
+    /// servers make them [`header::current`](crate::header::current) while the call is
+    /// handled.
+    fn info_headers(&self) -> Option<std::sync::Arc<crate::header::InfoHeaders>> {
         None
     }
 
@@ -449,6 +464,14 @@ impl<S: Source + ?Sized> Source for &mut S {
 
     fn take_frame(&mut self) -> Result<Option<Bytes>> {
         (**self).take_frame()
+    }
+
+    fn payload_protocol(&self) -> Option<header::PayloadProtocol> {
+        (**self).payload_protocol()
+    }
+
+    fn info_headers(&self) -> Option<std::sync::Arc<crate::header::InfoHeaders>> {
+        (**self).info_headers()
     }
 }
 

@@ -13,6 +13,8 @@ use std::io;
 use std::os::fd::BorrowedFd;
 
 use crate::error::Result;
+use crate::transport::header::PayloadProtocol;
+use crate::ttype::MessageType;
 
 /// A byte sink for protocol writers; see the [module documentation](self).
 pub trait Sink: io::Write {
@@ -47,6 +49,21 @@ pub trait Sink: io::Write {
     /// Frees buffers while no message is being written (a server parking an idle
     /// connection); they are allocated again with the next message.
     fn release_idle_buffer(&mut self) {}
+
+    /// Tells the sink a message starts, in payload protocol `protocol` (binary and compact
+    /// writers say which), of type `kind`, with sequence id `seqid`: a THeader frame carries
+    /// them. The others ignore it.
+    fn begin_message(&mut self, protocol: Option<PayloadProtocol>, kind: MessageType, seqid: i32) {
+        let _ = (protocol, kind, seqid);
+    }
+
+    /// The payload protocol a message of type `kind` must be written in, if the sink has a
+    /// say: a THeader sink answers a reply in the protocol of the call it answers.
+    /// [`HeaderProtocol`](crate::stack::HeaderProtocol) asks before each message.
+    fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
+        let _ = kind;
+        None
+    }
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -78,6 +95,14 @@ macro_rules! forward_sink {
             #[cfg(unix)]
             fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
                 (**self).attach_fd(fd)
+            }
+
+            fn begin_message(&mut self, protocol: Option<PayloadProtocol>, kind: MessageType, seqid: i32) {
+                (**self).begin_message(protocol, kind, seqid);
+            }
+
+            fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
+                (**self).message_protocol(kind)
             }
         }
     )*};

@@ -133,6 +133,14 @@ impl Processor for Echo {
                     .map_or_else(|| "none".to_owned(), |p| p.pid().to_string());
                 processor::reply(w, header, Ok(EchoResult(who)))
             }
+            "header" => {
+                // The value of the THeader info header named by the message, or "none".
+                let args: EchoArgs = processor::read_args(header, r, w)?;
+                let value = thrift_rt::header::current()
+                    .and_then(|h| h.get(&args.msg).map(str::to_owned))
+                    .unwrap_or_else(|| "none".to_owned());
+                processor::reply(w, header, Ok(EchoResult(value)))
+            }
             "escape" => {
                 let _: EchoArgs = processor::read_args(header, r, w)?;
                 panic!("processor escape");

@@ -55,6 +55,8 @@ fn main() -> ExitCode {
         thrift_rt::TransportKind::Framed => "framed",
         thrift_rt::TransportKind::Fd => "fd",
         thrift_rt::TransportKind::Zlib => "zlib",
+        thrift_rt::TransportKind::Header => "header",
+        thrift_rt::TransportKind::FramedHeader => "framed-header",
     };
     // The readiness line in the style of Apache's C++ server; the runner itself watches the
     // kernel's socket table.

@@ -48,13 +48,14 @@ mod encode;
 mod run;
 mod server;
 mod zlib;
+mod theader;
 
 use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use combos::{Combo, Framing, Proto, combos};
+use combos::{Combo, Framing, Proto, Sock, combos};
 use encode::{Ty, cat};
 use run::run_combo;
 use server::Server;
@@ -281,4 +282,35 @@ fn for_each_combo(f: impl Fn(Combo) + Sync) {
             });
         }
     });
+}
+
+/// THeader frames against a one-port server, over TCP and a Unix socket (see [`theader`]).
+#[test]
+fn hostile_theader_frames_cannot_hurt_the_server() {
+    let lines: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = [Sock::Tcp, Sock::Unix]
+            .into_iter()
+            .map(|sock| scope.spawn(move || theader::run(sock)))
+            .collect();
+        runs.into_iter()
+            .flat_map(|run| run.join().unwrap())
+            .collect()
+    });
+    println!("== hostile THeader frames: {} results", lines.len());
+    for (line, verdict) in &lines {
+        println!(
+            "{line} {}",
+            verdict.as_ref().err().map_or("PASS", String::as_str)
+        );
+    }
+    let failed: Vec<String> = lines
+        .iter()
+        .filter_map(|(line, v)| v.as_ref().err().map(|e| format!("{line}: {e}")))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} hostile THeader cases failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }

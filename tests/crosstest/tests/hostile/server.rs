@@ -50,7 +50,7 @@ impl Server {
         let mut last = String::new();
         // A port found free can be taken by someone else before the server binds it.
         for _ in 0..3 {
-            match Self::try_start(combo, tag, message_timeout) {
+            match Self::try_start(combo, tag, message_timeout, &[]) {
                 Ok(server) => return Ok(server),
                 Err(e) => last = e,
             }
@@ -58,7 +58,24 @@ impl Server {
         Err(last)
     }
 
-    fn try_start(combo: Combo, tag: &str, message_timeout: Duration) -> Result<Server, String> {
+    /// [`start`](Self::start) with more arguments (`--one-port` for the THeader cases).
+    pub(crate) fn start_extra(combo: Combo, tag: &str, extra: &[&str]) -> Result<Server, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::try_start(combo, tag, MESSAGE_TIMEOUT, extra) {
+                Ok(server) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn try_start(
+        combo: Combo,
+        tag: &str,
+        message_timeout: Duration,
+        extra: &[&str],
+    ) -> Result<Server, String> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let port = free_port();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -94,6 +111,7 @@ impl Server {
         if combo.sock == Sock::Unix {
             command.arg(format!("--domain-socket={}", path.display()));
         }
+        command.args(extra);
         if let Ok(extra) = std::env::var("HOSTILE_SERVER_ARGS") {
             command.args(extra.split_whitespace());
         }
