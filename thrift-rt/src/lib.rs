@@ -153,8 +153,8 @@ pub mod client;
 pub mod codec;
 pub mod endpoint;
 pub mod error;
-pub mod layer;
 pub mod header;
+pub mod layer;
 pub mod limits;
 #[cfg(unix)]
 pub mod peer;

@@ -47,8 +47,8 @@ mod decode;
 mod encode;
 mod run;
 mod server;
-mod zlib;
 mod theader;
+mod zlib;
 
 use std::io::Write;
 use std::sync::Mutex;
