@@ -139,6 +139,10 @@ pub enum TransportErrorKind {
     /// A message holds file descriptors and the transport cannot carry them (only the fd
     /// transport over a Unix socket can).
     FdUnsupported,
+    /// The peer broke a rule of HTTP (a malformed head, a method other than `POST`, a body
+    /// without a length, a limit of the HTTP transport) or answered with a status other than
+    /// 2xx.
+    Http,
 }
 
 /// The byte stream broke.
@@ -223,6 +227,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::FdCount => "wrong number of file descriptors",
             TransportErrorKind::ControlTruncated => "file descriptors truncated by the kernel",
             TransportErrorKind::FdUnsupported => "transport cannot carry file descriptors",
+            TransportErrorKind::Http => "HTTP error",
         };
         f.write_str(what)?;
         if let Some(m) = &self.message {

@@ -345,7 +345,8 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 .and_then(|header| {
                     self.processor
                         .process(&header, &mut self.reader, &mut self.writer)
-                });
+                })
+                .and_then(|()| P::sink_mut(&mut self.writer).message_served());
             if let Err(e) = result {
                 return Next::Close(Err(e));
             }
@@ -399,10 +400,15 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 Err(e) => return Next::Close(Err(e)),
             }
             self.guard.busy();
-            let result = self.reader.read_message_begin().and_then(|header| {
-                self.processor
-                    .process(&header, &mut self.reader, &mut self.writer)
-            });
+            let result = self
+                .reader
+                .read_message_begin()
+                .and_then(|header| {
+                    self.processor
+                        .process(&header, &mut self.reader, &mut self.writer)
+                })
+                // An HTTP request needs its response even when the call was oneway.
+                .and_then(|()| P::sink_mut(&mut self.writer).message_served());
             if let Err(e) = result {
                 return Next::Close(Err(e));
             }

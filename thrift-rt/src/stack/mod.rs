@@ -47,11 +47,15 @@ use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::transport::{ReadEnd, Sink, Source, WriteEnd};
 
 mod any;
+#[cfg(feature = "http")]
+mod http;
 mod kind;
 mod protocols;
 mod transports;
 
 pub use any::{AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource};
+#[cfg(feature = "http")]
+pub use http::{HttpClient, HttpServer};
 pub use kind::{ProtocolKind, TransportKind, UnknownKind};
 pub use protocols::{Binary, Compact, Json};
 pub(crate) use transports::fd_needs_unix;

@@ -89,6 +89,8 @@ pub mod end;
 pub mod fd;
 pub mod file;
 pub mod framed;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod memory;
 pub mod message;
 pub mod pipe;

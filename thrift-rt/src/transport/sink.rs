@@ -47,6 +47,18 @@ pub trait Sink: io::Write {
     /// Frees buffers while no message is being written (a server parking an idle
     /// connection); they are allocated again with the next message.
     fn release_idle_buffer(&mut self) {}
+
+    /// Tells the sink that a server is done with an incoming message: its processor
+    /// returned, whether or not it wrote a reply. A transport whose every request needs an
+    /// answer (HTTP) sends an empty one here for a request that got none (a oneway call);
+    /// the others do nothing.
+    ///
+    /// # Errors
+    ///
+    /// Writing the answer failed.
+    fn message_served(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -73,6 +85,10 @@ macro_rules! forward_sink {
 
             fn release_idle_buffer(&mut self) {
                 (**self).release_idle_buffer();
+            }
+
+            fn message_served(&mut self) -> Result<()> {
+                (**self).message_served()
             }
 
             #[cfg(unix)]
