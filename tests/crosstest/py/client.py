@@ -52,7 +52,8 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--domain-socket", dest="domain_socket", default=None,
                         help="connect to this Unix domain socket (host and port are ignored)")
-    parser.add_argument("--transport", default="buffered", choices=["buffered", "framed"])
+    parser.add_argument("--transport", default="buffered",
+                        choices=["buffered", "framed", "http"])
     parser.add_argument("--protocol", default="binary",
                         choices=["binary", "compact", "json", "multi", "multic", "multij"])
     parser.add_argument("-n", "--testloops", type=int, default=1,
@@ -231,14 +232,21 @@ class Suite(object):
 
     def connect(self):
         L = self.lib
-        if self.opts.domain_socket:
+        if self.opts.transport == "http":
+            # Apache's THttpClient: POST to / over TCP (it has no Unix sockets, so
+            # --domain-socket is ignored, as Apache's Python HTTP client does); a
+            # new connection per call, each waiting for its response, oneway
+            # calls included. setTimeout applies to the next call's connection.
+            sock = trans = L.THttpClient.THttpClient(
+                "http://%s:%d/" % (self.opts.host, self.opts.port))
+        elif self.opts.domain_socket:
             sock = L.TSocket.TSocket(unix_socket=self.opts.domain_socket)
         else:
             sock = L.TSocket.TSocket(self.opts.host, self.opts.port)
         sock.setTimeout(self.opts.timeout * 1000.0)
         if self.opts.transport == "framed":
             trans = L.TTransport.TFramedTransport(sock)
-        else:
+        elif self.opts.transport != "http":
             trans = L.TTransport.TBufferedTransport(sock)
         base = self.opts.protocol
         if base in ("binary", "multi"):
@@ -641,7 +649,7 @@ class Lib(object):
         from thrift.protocol import (TBinaryProtocol, TCompactProtocol, TJSONProtocol,
                                      TMultiplexedProtocol)
         from thrift.protocol.TProtocol import TProtocolException
-        from thrift.transport import TSocket, TTransport
+        from thrift.transport import THttpClient, TSocket, TTransport
         from cross_test import SecondService, ThriftTest
         from cross_test import ttypes
 
@@ -653,6 +661,7 @@ class Lib(object):
         self.TJSONProtocol = TJSONProtocol
         self.TMultiplexedProtocol = TMultiplexedProtocol
         self.TSocket = TSocket
+        self.THttpClient = THttpClient
         self.TTransport = TTransport
         self.ThriftTest = ThriftTest
         self.SecondService = SecondService

@@ -117,6 +117,8 @@ pub struct ServerArgs {
     /// `--message-timeout-ms`: how long one message may take to arrive from its first byte
     /// (`None`: the server's default, 30 s). Our extension, for the hostile-client suite.
     pub message_timeout: Option<Duration>,
+    /// `--transport=http`: Thrift over HTTP (then `transport` is not used).
+    pub http: bool,
 }
 
 /// `test_client`'s options.
@@ -137,6 +139,8 @@ pub struct ClientArgs {
     /// `--endpoint`: call through a channel-0 endpoint (binary protocol only) instead of a
     /// plain client connection. Our extension, not part of Apache's contract.
     pub endpoint_mode: bool,
+    /// `--transport=http`: Thrift over HTTP (then `transport` is not used).
+    pub http: bool,
 }
 
 /// What a command line asks for.
@@ -153,7 +157,7 @@ pub const SERVER_USAGE: &str = "\
 usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), http
   --protocol=P            binary (default), compact, json, multi, multic, multij
   --server-type=S         thread-pool (default), threaded, simple
   -n N, --workers=N       thread-pool size (default 4)
@@ -171,7 +175,7 @@ usage: test_client [options]
   --host=H                server host (default localhost)
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
-  --transport=T           buffered (default), framed, or fd (framed, Unix socket only)
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), http
   --protocol=P            binary (default), compact, json, multi, multic, multij
   -n N, --testloops=N     run the suite N times (default 1)
   --threads=N             run the loops on N threads at once (default 1)
@@ -191,8 +195,10 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     let mut server_type = ServerType::ThreadPool;
     let mut workers = 4;
     let mut message_timeout = None;
+    let mut http = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("transport", Some(v)) if v == "http" => http = true,
             ("message-timeout-ms", Some(v)) => {
                 let ms: u64 = number(&name, &v)?;
                 if ms == 0 {
@@ -217,6 +223,9 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         return Err("--workers must be at least 1".to_owned());
     }
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(false)?;
+    if endpoint_mode && http {
+        return Err("`--endpoint` does not speak HTTP".to_owned());
+    }
     if endpoint_mode && message_timeout.is_some() {
         return Err("`--message-timeout-ms` does not apply to `--endpoint`".to_owned());
     }
@@ -229,6 +238,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         verbose,
         endpoint_mode,
         message_timeout,
+        http,
     }))
 }
 
@@ -241,8 +251,10 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     let mut common = Common::default();
     let mut loops = 1;
     let mut threads = 1;
+    let mut http = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("transport", Some(v)) if v == "http" => http = true,
             ("testloops" | "n", Some(v)) => loops = number(&name, &v)?,
             ("threads", Some(v)) => threads = number(&name, &v)?,
             ("help" | "h", None) => return Ok(Command::Help),
@@ -253,6 +265,9 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         return Err("--threads must be at least 1".to_owned());
     }
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(true)?;
+    if endpoint_mode && http {
+        return Err("`--endpoint` does not speak HTTP".to_owned());
+    }
     Ok(Command::Run(ClientArgs {
         endpoint,
         protocol,
@@ -261,6 +276,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         threads,
         verbose,
         endpoint_mode,
+        http,
     }))
 }
 
@@ -435,5 +451,22 @@ mod tests {
         assert!(parse_server(args("--host=a")).is_err());
         assert!(parse_client(args("--verbose=1")).is_err());
         assert!(parse_client(args("stray")).is_err());
+    }
+
+    #[test]
+    fn http_transport() {
+        let Command::Run(a) = parse_server(args("--transport=http --protocol=compact")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert!(a.http);
+        let Command::Run(a) = parse_client(args("--transport http")).unwrap() else {
+            panic!("expected options")
+        };
+        assert!(a.http);
+        let Command::Run(a) = parse_client(args("--transport=framed")).unwrap() else {
+            panic!("expected options")
+        };
+        assert!(!a.http);
     }
 }

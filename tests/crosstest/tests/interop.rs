@@ -164,6 +164,16 @@ fn run_matrix(
                 .flat_map(move |t| SOCKETS.iter().map(move |s| (*p, *t, *s)))
         })
         .collect();
+    run_cases(label, cases, server, client);
+}
+
+/// Runs `cases` ([`PARALLEL`] at once) and fails listing those that failed.
+fn run_cases(
+    label: &str,
+    cases: Vec<(&str, &str, Socket)>,
+    server: &(dyn Fn(&[String]) -> Command + Sync),
+    client: &(dyn Fn(&[String]) -> Command + Sync),
+) {
     let queue = Mutex::new(cases.into_iter());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -357,4 +367,28 @@ fn tail(log: &Path) -> String {
     let lines: Vec<_> = text.lines().collect();
     let from = lines.len().saturating_sub(15);
     format!("  [{}]\n  {}", log.display(), lines[from..].join("\n  "))
+}
+
+/// Thrift over HTTP (`--transport=http`) against Apache's `THttpServer` and `THttpClient`,
+/// every protocol, over TCP only: Apache's Python HTTP peers ignore `--domain-socket`.
+#[test]
+fn http_against_the_python_peers() {
+    let env = PythonPeers::get();
+    let cases: Vec<_> = PROTOCOLS.iter().map(|p| (*p, "http", Socket::Ip)).collect();
+    let server = |args: &[String]| env.python("server.py", args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    run_cases(
+        "rust http client × python http server",
+        cases.clone(),
+        &server,
+        &client,
+    );
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
+    let client = |args: &[String]| env.python("client.py", args);
+    run_cases(
+        "python http client × rust http server",
+        cases,
+        &server,
+        &client,
+    );
 }

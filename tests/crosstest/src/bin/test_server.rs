@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nix::sys::signal::{SigSet, Signal};
+use thrift_rt::ProtocolKind;
 use thrift_rt::endpoint::{self, EndpointListener};
 use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Server};
+use thrift_rt::stack::{HttpServer, Stack, Transport};
 
 use crosstest::handler::Handler;
 use crosstest::idl::cross_test::{SecondServiceProcessor, ThriftTestProcessor};
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         }
     };
     let transport = match args.transport {
+        _ if args.http => "http",
         thrift_rt::TransportKind::Buffered => "buffered",
         thrift_rt::TransportKind::Framed => "framed",
         thrift_rt::TransportKind::Fd => "fd",
@@ -118,9 +121,23 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
             .serve(ThriftTestProcessor::new(Handler));
         return builder.listen(listener, |_| {}).map(Running::Endpoint);
     }
-    let mut builder = Builder::new()
+    if args.http {
+        // Any path: Apache's C++ client posts to `/service`, Python's to its URL's path.
+        let stack = Stack::new(args.protocol.kind, HttpServer::new());
+        return serve(args, listener, Builder::new().stack(stack));
+    }
+    let builder = Builder::new()
         .protocol(args.protocol.kind)
         .transport(args.transport);
+    serve(args, listener, builder)
+}
+
+/// Serves ThriftTest (and SecondService) over `listener` with `builder`'s stack.
+fn serve<T: Transport>(
+    args: &ServerArgs,
+    listener: Listener,
+    mut builder: Builder<ProtocolKind, T>,
+) -> std::io::Result<Running> {
     builder = match args.server_type {
         ServerType::Simple => builder.simple(),
         ServerType::Threaded => builder.threaded(1024),
