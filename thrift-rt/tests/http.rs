@@ -61,7 +61,7 @@ fn http_client(addr: SocketAddr, protocol: ProtocolKind, http: HttpClient) -> Ht
     Client::new(r, w)
 }
 
-fn note(c: &mut HttpTestClient, msg: &str) -> Result<()> {
+fn note<R: ProtocolReader, W: ProtocolWriter>(c: &mut Client<R, W>, msg: &str) -> Result<()> {
     let args = EchoArgs {
         msg: msg.to_owned(),
         delay_ms: 0,
@@ -378,4 +378,99 @@ fn a_client_stalled_inside_its_request_holds_no_worker() {
     assert!(responses.body().ends_with(b"slow\0"));
     drop(in_head);
     server.shutdown(Duration::from_secs(1));
+}
+
+/// A layer of our own under the HTTP transport: it counts the bytes each way, as a stand-in
+/// for TLS (HTTPS is HTTP over such a layer).
+#[derive(Clone, Default)]
+struct Counting(Arc<AtomicUsize>);
+
+struct CountingHalf<T>(T, Arc<AtomicUsize>);
+
+impl<R: std::io::Read> std::io::Read for CountingHalf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<W: Write> Write for CountingHalf<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(data)?;
+        self.1.fetch_add(n, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<R: thrift_rt::transport::ReadEnd> thrift_rt::transport::ReadEnd for CountingHalf<R> {}
+impl<W: thrift_rt::transport::WriteEnd> thrift_rt::transport::WriteEnd for CountingHalf<W> {}
+
+impl thrift_rt::stack::Layer for Counting {
+    type Reader<R: thrift_rt::transport::ReadEnd> = CountingHalf<R>;
+    type Writer<W: thrift_rt::transport::WriteEnd> = CountingHalf<W>;
+
+    fn wrap<R: thrift_rt::transport::ReadEnd, W: thrift_rt::transport::WriteEnd>(
+        &self,
+        read: R,
+        write: W,
+    ) -> std::io::Result<(CountingHalf<R>, CountingHalf<W>)> {
+        Ok((
+            CountingHalf(read, Arc::clone(&self.0)),
+            CountingHalf(write, Arc::clone(&self.0)),
+        ))
+    }
+
+    fn inner<R: thrift_rt::transport::ReadEnd>(reader: &CountingHalf<R>) -> &R {
+        &reader.0
+    }
+
+    fn inner_mut<R: thrift_rt::transport::ReadEnd>(reader: &mut CountingHalf<R>) -> &mut R {
+        &mut reader.0
+    }
+}
+
+#[test]
+fn http_over_a_layer_of_our_own() {
+    for kind in ["threaded", "thread-pool"] {
+        let (on_server, on_client) = (Counting::default(), Counting::default());
+        let stack = Stack::new(ProtocolKind::Compact, HttpServer::new()).layer(on_server.clone());
+        let builder = quick().stack(stack);
+        let builder = if kind == "threaded" {
+            builder.threaded(4)
+        } else {
+            builder.thread_pool(2, 4)
+        };
+        let p = Notes::default();
+        let server = builder.spawn(tcp(), p.clone()).unwrap();
+        let options = TcpOptions::default().read_timeout(Duration::from_secs(5));
+        let stream = connect(addr(&server), &options).unwrap();
+        let stack =
+            Stack::new(ProtocolKind::Compact, HttpClient::new("h")).layer(on_client.clone());
+        let (r, w) = with_stack(stream, &stack, &Limits::default()).unwrap();
+        let mut c = Client::new(r, w);
+        for i in 0..3 {
+            assert_eq!(
+                call_named(&mut c, "echo", &i.to_string(), 0).unwrap(),
+                i.to_string()
+            );
+            note(&mut c, "through the layer").unwrap();
+        }
+        assert_eq!(call_named(&mut c, "echo", "last", 0).unwrap(), "last");
+        assert_eq!(wait_notes(&p.notes, 3).len(), 3, "{kind}");
+        drop(c);
+        server.shutdown(Duration::from_secs(1));
+        let (s, c) = (
+            on_server.0.load(Ordering::Relaxed),
+            on_client.0.load(Ordering::Relaxed),
+        );
+        assert!(
+            s > 0 && s == c,
+            "{kind}: {s} bytes through the server's layer, {c} the client's"
+        );
+    }
 }
