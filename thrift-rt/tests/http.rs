@@ -474,3 +474,60 @@ fn http_over_a_layer_of_our_own() {
         );
     }
 }
+
+#[test]
+fn bad_requests_get_a_4xx_and_a_closed_connection() {
+    for kind in ["simple", "threaded", "thread-pool"] {
+        let server = http_server(
+            kind,
+            ProtocolKind::Binary,
+            HttpServer::new(),
+            Notes::default(),
+        );
+        for (request, status) in [
+            (&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..], "400"),
+            (b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n",
+                "413",
+            ),
+        ] {
+            let mut raw = TcpStream::connect(addr(&server)).unwrap();
+            raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            raw.write_all(request).unwrap();
+            let mut answer = Vec::new();
+            raw.read_to_end(&mut answer).unwrap();
+            let answer = String::from_utf8_lossy(&answer);
+            let want = format!("HTTP/1.1 {status} ");
+            assert!(answer.starts_with(&want), "{kind}: {answer:?}");
+            assert!(
+                answer.ends_with("Connection: close\r\n\r\n"),
+                "{kind}: {answer:?}"
+            );
+        }
+        // A call that cannot be decoded is answered with an exception, not a 4xx.
+        let mut raw = TcpStream::connect(addr(&server)).unwrap();
+        raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut call = raw_call("x");
+        call.truncate(call.len() - 3);
+        raw.write_all(&post("/", &call)).unwrap();
+        let mut answer = Vec::new();
+        let start = Instant::now();
+        let _ = raw.read_to_end(&mut answer);
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{kind}: the message ends with its body"
+        );
+        assert!(
+            answer.starts_with(b"HTTP/1.1 200 OK\r\n"),
+            "{kind}: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+        assert_eq!(
+            answer.windows(4).filter(|w| w == b"HTTP").count(),
+            1,
+            "{kind}: one response"
+        );
+        server.shutdown(Duration::from_secs(1));
+    }
+}

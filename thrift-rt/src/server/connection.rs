@@ -204,6 +204,8 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
             }
             (Ok(Next::Close(Err(e))), _) => {
                 log::warn!("connection from {} failed: {e}", self.peer);
+                // HTTP says why with a 4xx status before the connection closes.
+                P::sink_mut(&mut self.writer).refuse_message(&e);
             }
             (Err(_), _) => log::error!("processor panicked; connection from {} closed", self.peer),
         }

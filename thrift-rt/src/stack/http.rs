@@ -31,8 +31,8 @@ use crate::transport::{ReadEnd, WriteEnd};
 ///
 /// Any path is served unless [`path`](Self::path) names one (Apache's C++ client posts to
 /// `/service`, Python's to the path of its URL). Bodies may come with `Content-Length` or
-/// `chunked`; a request with neither, with another method, or beyond a limit closes the
-/// connection without an answer.
+/// `chunked`; a request with neither, with another method, or beyond a limit is answered
+/// `400 Bad Request` (`413` for a body beyond the limit) and the connection is closed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpServer {
     path: Option<Arc<str>>,

@@ -59,6 +59,14 @@ pub trait Sink: io::Write {
     fn message_served(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Tells the sink that a server gives up on the connection because reading or serving a
+    /// message failed with `error`, just before it closes it. A transport that can tell the
+    /// peer why (HTTP: a `4xx` status, unless the request was answered already) does so
+    /// here, best effort; the others do nothing.
+    fn refuse_message(&mut self, error: &crate::Error) {
+        let _ = error;
+    }
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -89,6 +97,10 @@ macro_rules! forward_sink {
 
             fn message_served(&mut self) -> Result<()> {
                 (**self).message_served()
+            }
+
+            fn refuse_message(&mut self, error: &crate::Error) {
+                (**self).refuse_message(error);
             }
 
             #[cfg(unix)]

@@ -29,8 +29,11 @@
 //! [`max_headers`](crate::stack::HttpServer::max_headers), a body (announced or chunked) by
 //! [`Limits::max_frame_size`](crate::Limits::max_frame_size) (a body is held whole, as a
 //! frame is). A request that breaks a rule of HTTP or a limit is an error of kind
-//! [`Http`](crate::TransportErrorKind::Http) (or a frame error): the server closes the
-//! connection without answering, and serves its other clients.
+//! [`Http`](crate::TransportErrorKind::Http) (or a frame error): the server answers it
+//! `400 Bad Request` (`413 Content Too Large` for a body beyond the limit, both best
+//! effort, through [`Sink::refuse_message`](super::Sink::refuse_message)), closes the
+//! connection, and serves its other clients. A body is one whole message: a message cut
+//! short inside its body is an error, never continued from the next request.
 //!
 //! # Oneway calls
 //!
@@ -51,9 +54,6 @@ pub use reader::{HttpReader, Mode, Request, Response};
 pub use writer::HttpWriter;
 
 pub(crate) use head::{RequestRules, request_len};
-
-// For `frame_source_methods!` in `reader`.
-use super::read_into_scratch;
 
 /// The most headers a head may have, whatever is configured (they are parsed into an
 /// array of this size on the stack).

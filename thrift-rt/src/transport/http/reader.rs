@@ -67,6 +67,9 @@ pub struct HttpReader<R, M> {
     max_body: usize,
     /// The peer asked to close the connection after the last message.
     closing: bool,
+    /// No message is being read (none yet, or the last one ended): the next body may be
+    /// read.
+    between_messages: bool,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -87,6 +90,7 @@ impl<R: Read, M: Mode> HttpReader<R, M> {
             path,
             max_body: limits.max_frame_size,
             closing: false,
+            between_messages: true,
             mode: PhantomData,
         }
     }
@@ -240,8 +244,77 @@ impl<R: Read, M: Mode> HttpReader<R, M> {
     }
 }
 
+/// As a framed reader's, except at the end of a body: a message never runs from one body
+/// into the next (each body is a whole message), so inside a message the end of its body
+/// is the end of the input, and the next body is read only between messages.
 impl<R: ReadEnd, M: Mode> Source for HttpReader<R, M> {
-    frame_source_methods!();
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        &self.frame[self.pos..]
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        debug_assert!(self.pos + n <= self.frame.len());
+        self.pos += n;
+    }
+
+    fn fill_buf(&mut self) -> Result<bool> {
+        if self.pos < self.frame.len() {
+            return Ok(true);
+        }
+        if !self.between_messages {
+            return Ok(false);
+        }
+        if !self.next_frame()? {
+            return Ok(false);
+        }
+        self.between_messages = false;
+        Ok(true)
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.frame.len() - self.pos
+    }
+
+    fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        if self.remaining() >= n {
+            let start = self.pos;
+            self.pos += n;
+            return Ok(&self.frame[start..start + n]);
+        }
+        let _ = scratch;
+        Err(eof())
+    }
+
+    /// Shares the body: no copy.
+    fn read_bytes(&mut self, n: usize) -> Result<Bytes> {
+        if self.remaining() < n {
+            return Err(eof());
+        }
+        let bytes = self.frame.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    fn end_message(&mut self) -> Result<()> {
+        self.between_messages = true;
+        Ok(())
+    }
+
+    fn frames_messages(&self) -> bool {
+        true
+    }
+
+    fn take_frame(&mut self) -> Result<Option<Bytes>> {
+        if !self.next_frame()? {
+            return Ok(None);
+        }
+        self.pos = 0;
+        self.between_messages = true;
+        Ok(Some(std::mem::take(&mut self.frame)))
+    }
 
     fn holds_bytes(&self) -> bool {
         self.pos < self.frame.len() || self.start < self.input.len() || self.inner.holds_bytes()

@@ -139,6 +139,28 @@ impl<W: WriteEnd> Sink for HttpWriter<W> {
         }
     }
 
+    /// A request the server could not read gets `400 Bad Request`, or `413 Content Too
+    /// Large` for a body beyond the limit, with `Connection: close` (best effort: the
+    /// connection closes next anyway). Nothing is sent when the request was answered already
+    /// (a `PROTOCOL_ERROR` exception for an undecodable call) or the failure was not the
+    /// request's (the stream ended, timed out or broke).
+    fn refuse_message(&mut self, error: &crate::Error) {
+        let status = match error.transport_kind() {
+            Some(TransportErrorKind::Http) => "400 Bad Request",
+            Some(TransportErrorKind::FrameTooLarge) => "413 Content Too Large",
+            _ => return,
+        };
+        if self.answered {
+            return;
+        }
+        self.discard();
+        let response =
+            format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = self.inner.write_all(response.as_bytes());
+        let _ = self.inner.flush();
+        self.answered = true;
+    }
+
     /// Answers a request that got no reply (a oneway call) with an empty `200`: every HTTP
     /// request needs its response.
     fn message_served(&mut self) -> Result<()> {
@@ -184,5 +206,28 @@ mod tests {
         w.write_all(b"ab").unwrap();
         w.flush().unwrap();
         assert!(w.get_ref().ends_with(b"\r\n\r\nab"));
+    }
+
+    #[test]
+    fn a_bad_request_gets_a_4xx_unless_answered() {
+        let bad = crate::transport::http::http_err("no");
+        let mut w = HttpWriter::response(Vec::new(), &Limits::default());
+        w.refuse_message(&bad);
+        assert!(w.get_ref().starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+        let mut w = HttpWriter::response(Vec::new(), &Limits::default());
+        let big = TransportError::from_kind(TransportErrorKind::FrameTooLarge).into();
+        w.refuse_message(&big);
+        assert!(w.get_ref().starts_with(b"HTTP/1.1 413 "));
+        let mut w = HttpWriter::response(Vec::new(), &Limits::default());
+        w.refuse_message(&crate::error::eof());
+        assert!(
+            w.get_ref().is_empty(),
+            "the end of the stream is nobody's fault"
+        );
+        w.write_all(b"exception").unwrap();
+        w.flush().unwrap();
+        let answered = w.get_ref().len();
+        w.refuse_message(&bad);
+        assert_eq!(w.get_ref().len(), answered, "answered already");
     }
 }
