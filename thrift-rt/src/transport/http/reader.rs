@@ -399,4 +399,22 @@ mod tests {
         assert_eq!(r.body(), b"to the end");
         assert!(!r.next_frame().unwrap());
     }
+
+    #[test]
+    fn a_message_never_runs_into_the_next_body() {
+        let input = b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab\
+                      POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\ncd";
+        let mut r = server(input);
+        let mut scratch = Vec::new();
+        assert!(r.fill_buf().unwrap());
+        assert_eq!(r.read_slice(2, &mut scratch).unwrap(), b"ab");
+        // Inside the message: its body has ended, so has the input.
+        assert!(!r.fill_buf().unwrap());
+        let e = r.read_slice(1, &mut scratch).unwrap_err();
+        assert_eq!(e.transport_kind(), Some(TransportErrorKind::UnexpectedEof));
+        // Between messages: the next body.
+        r.end_message().unwrap();
+        assert!(r.fill_buf().unwrap());
+        assert_eq!(r.buffered(), b"cd");
+    }
 }
