@@ -531,3 +531,61 @@ fn bad_requests_get_a_4xx_and_a_closed_connection() {
         server.shutdown(Duration::from_secs(1));
     }
 }
+
+#[test]
+fn hostile_responses_fail_the_call_cleanly() {
+    let big_head = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(20_000));
+    let cases: Vec<(Vec<u8>, TransportErrorKind)> = vec![
+        (
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            TransportErrorKind::Http,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n".to_vec(),
+            TransportErrorKind::FrameTooLarge,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffff\r\n".to_vec(),
+            TransportErrorKind::FrameTooLarge,
+        ),
+        (big_head.into_bytes(), TransportErrorKind::Http),
+        (
+            b"hello, this is no HTTP\r\n\r\n".to_vec(),
+            TransportErrorKind::Http,
+        ),
+        // A body that stops coming: the call's deadline ends it.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nabc".to_vec(),
+            TransportErrorKind::TimedOut,
+        ),
+    ];
+    for (response, kind) in cases {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(&response);
+            // Hold the connection until the client gives up.
+            let _ = s.read(&mut buf);
+        });
+        let options = TcpOptions::default().read_timeout(Duration::from_millis(500));
+        let stream = connect(a, &options).unwrap();
+        let stack = Stack::new(ProtocolKind::Binary, HttpClient::new("h"));
+        let (r, w) = with_stack(stream, &stack, &Limits::default()).unwrap();
+        let mut c = Client::new(r, w);
+        let start = Instant::now();
+        let e = call_named(&mut c, "echo", "x", 0).unwrap_err();
+        assert_eq!(e.transport_kind(), Some(kind), "{e}");
+        if kind != TransportErrorKind::TimedOut {
+            assert!(
+                start.elapsed() < Duration::from_millis(400),
+                "{kind:?} took {:?}",
+                start.elapsed()
+            );
+        }
+        drop(c);
+        server.join().unwrap();
+    }
+}
