@@ -123,8 +123,14 @@ impl<R: Read, M: Mode> HttpReader<R, M> {
             if M::SERVER && self.closing {
                 return Ok(false);
             }
-            let Some(head) = self.read_head()? else {
-                return Ok(false);
+            let head = match self.read_head() {
+                Ok(Some(head)) => head,
+                Ok(None) if !M::SERVER && self.closing => return Err(closed_by_server()),
+                Ok(None) => return Ok(false),
+                Err(e) if !M::SERVER && self.closing && e.transport_kind().is_some() => {
+                    return Err(closed_by_server());
+                }
+                Err(e) => return Err(e),
             };
             self.start += head.len;
             match head.body {
@@ -247,6 +253,17 @@ impl<R: Read, M: Mode> HttpReader<R, M> {
 /// As a framed reader's, except at the end of a body: a message never runs from one body
 /// into the next (each body is a whole message), so inside a message the end of its body
 /// is the end of the input, and the next body is read only between messages.
+/// A client reading past the response after which the server said it would close (HTTP/1.0
+/// without keep-alive, `Connection: close`): Apache's stock Python `THttpServer` does so
+/// after every call.
+#[cold]
+fn closed_by_server() -> crate::Error {
+    http_err(
+        "the server closed the connection after its last response (it spoke HTTP/1.0 or said \
+         `Connection: close`); the next call needs a new connection",
+    )
+}
+
 impl<R: ReadEnd, M: Mode> Source for HttpReader<R, M> {
     #[inline]
     fn buffered(&self) -> &[u8] {
@@ -397,7 +414,9 @@ mod tests {
         assert_eq!(r.body(), b"ok");
         assert!(r.next_frame().unwrap());
         assert_eq!(r.body(), b"to the end");
-        assert!(!r.next_frame().unwrap());
+        // That response ended the connection: past it, a clear error.
+        let e = r.next_frame().unwrap_err();
+        assert!(e.to_string().contains("needs a new connection"), "{e}");
     }
 
     #[test]
