@@ -197,3 +197,57 @@ fn calls_buffered_behind_a_slow_one_are_not_held_up() {
     drop(peer);
     listener.shutdown();
 }
+
+/// Quick calls and a slow one behind them arriving in one write: the replies to the quick
+/// ones, kept to go out with the next reply in one write while more calls are buffered, are
+/// sent while the slow one still runs (the thread the lending timer wakes flushes them).
+#[test]
+fn replies_held_for_a_burst_are_sent_while_a_slow_call_runs() {
+    use std::io::{Read, Write};
+    use thrift_rt::{FieldHeader, ProtocolWriter, TType};
+    let listener = builder()
+        .listen(Listener::tcp("127.0.0.1:0").unwrap(), |_| {})
+        .unwrap();
+    let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let add = |seqid| {
+        framed_call("add", seqid, 8, |w| {
+            w.write_field_begin(FieldHeader::new(TType::I64, 1))
+                .unwrap();
+            w.write_i64(40).unwrap();
+            w.write_field_begin(FieldHeader::new(TType::I64, 2))
+                .unwrap();
+            w.write_i64(2).unwrap();
+        })
+    };
+    let mut buf = [0u8; 4096];
+    peer.write_all(&add(100)).unwrap();
+    assert!(peer.read(&mut buf).unwrap() > 0);
+    std::thread::sleep(Duration::from_millis(50));
+    for round in 0..3 {
+        let mut bytes: Vec<u8> = (2..5).flat_map(add).collect();
+        bytes.extend(framed_call("nap", 1, 7, |w| {
+            w.write_field_begin(FieldHeader::new(TType::I32, 1))
+                .unwrap();
+            w.write_i32(1500).unwrap();
+        }));
+        let start = Instant::now();
+        peer.write_all(&bytes).unwrap();
+        let mut got = Vec::new();
+        while got.windows(2).filter(|w| w == b"42").count() < 3 {
+            let n = peer.read(&mut buf).unwrap();
+            assert!(n > 0, "the endpoint closed the connection");
+            got.extend_from_slice(&buf[..n]);
+        }
+        let took = start.elapsed();
+        assert!(took < Duration::from_millis(700), "round {round}: {took:?}");
+        // The nap's reply, before the next round.
+        while !got.windows(3).any(|w| w == b"nap") {
+            let n = peer.read(&mut buf).unwrap();
+            assert!(n > 0, "the endpoint closed the connection");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    drop(peer);
+    listener.shutdown();
+}

@@ -3,6 +3,8 @@
 //! - [`Caller`] (in [`caller`]): what a generated `FooClient` is generic over: send a call,
 //!   receive its reply. [`Client`] (here) is the caller over one connection; an
 //!   [`EndpointCaller`](crate::endpoint::EndpointCaller) is the caller over a channel endpoint.
+//! - [`shared`]: [`SharedClient`](shared::SharedClient), one client for many threads over a
+//!   pool of connections to one or more servers, replacing broken connections by itself.
 //! - [`connect`]: opening a connection over TCP or a Unix socket with a
 //!   [`Stack`](crate::stack::Stack), run-time choices or your own layers.
 //!
@@ -14,6 +16,7 @@
 pub mod caller;
 pub mod connect;
 pub mod deadline;
+pub mod shared;
 
 pub use caller::Caller;
 

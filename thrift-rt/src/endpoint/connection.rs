@@ -295,6 +295,20 @@ impl Shared {
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
+    /// Sends `reply` with the next write: see [`Outbox::hold`]. The thread holding replies
+    /// flushes them before it waits for anything.
+    fn hold(&self, reply: Outgoing) -> Result<()> {
+        let result = self.outbox.hold(reply);
+        result.inspect_err(|error| self.close(&format!("write failed: {error}")))
+    }
+
+    /// Sends the replies held.
+    fn flush(&self) {
+        if let Err(error) = self.outbox.flush() {
+            self.close(&format!("write failed: {error}"));
+        }
+    }
+
     /// A buffer for one outgoing message: small to start with (most calls are), so that
     /// allocating one per message stays in the allocator's per-thread cache.
     pub(crate) fn outgoing(&self) -> Outgoing {
@@ -621,7 +635,7 @@ impl Shared {
             }
             if let Some(call) = state.jobs.pop_front() {
                 drop(state);
-                self.serve(&services, call);
+                self.serve(&services, call, Reply::Send);
                 state = self.lock();
                 continue;
             }
@@ -662,6 +676,11 @@ impl Shared {
                 }
                 Woken::Doorbell => {}
                 Woken::Timer => {
+                    // A thread serving a burst of calls holds replies while it runs the next
+                    // one; that one has taken at least `LEND`: send them.
+                    drop(state);
+                    self.flush();
+                    state = self.lock();
                     state.timer_until = None;
                     // Lent again since the timer was set: wait for what is left of it.
                     if let Some(left) = state.lent_at.and_then(|at| LEND.checked_sub(at.elapsed()))
@@ -712,7 +731,8 @@ impl Shared {
                     if blocking {
                         // Callers are at work: let them read their own replies.
                         wait(false);
-                        return self.pass_reading(self.lock(), After::Nothing);
+                        self.pass_reading(self.lock(), After::Nothing);
+                        return self.flush();
                     }
                 }
                 Next::Call(message) => {
@@ -738,31 +758,48 @@ impl Shared {
                     if state.watching == 0 {
                         // Nobody idle to take a lent reading: the watch has it.
                         self.pass_reading(state, After::Nothing);
-                        return self.serve(services, message);
+                        self.flush();
+                        return self.serve(services, message, Reply::Send);
                     }
                     self.pass_reading(state, After::Lent);
-                    self.serve(services, message);
+                    let reply = if buffered { Reply::Hold } else { Reply::Send };
+                    self.serve(services, message, reply);
                     if !self.take_reading(&mut self.lock()) {
                         // Taken by someone else meanwhile.
-                        return;
+                        return self.flush();
                     }
                     wait(true);
                 }
                 Next::Empty => {
                     wait(false);
-                    return self.pass_reading(self.lock(), After::Nothing);
+                    self.pass_reading(self.lock(), After::Nothing);
+                    // Not while holding the reading: see `register`.
+                    return self.flush();
                 }
                 Next::Closed => return,
             }
         }
     }
 
-    /// Runs a call: decodes it, runs the service of its channel, writes the reply.
-    fn serve(self: &Arc<Self>, services: &Services, message: Incoming) {
+    /// Runs a call: decodes it, runs the service of its channel, writes the reply (or holds
+    /// it, to go with the replies of the calls read behind it).
+    fn serve(self: &Arc<Self>, services: &Services, message: Incoming, reply: Reply) {
         let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(self))));
-        serve_call(self, services, message);
+        serve_call(self, services, message, reply);
         CURRENT.with(|c| *c.borrow_mut() = previous);
     }
+}
+
+/// What to do with the reply to a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    /// Write it now.
+    Send,
+    /// More calls were read behind this one: keep the reply for the write of theirs
+    /// ([`Outbox::hold`]), so that a burst of calls is answered with one write. The thread
+    /// serving the burst flushes before it waits; if its next call takes longer than
+    /// [`LEND`], the thread the timer wakes flushes.
+    Hold,
 }
 
 /// What the thread holding the reading found.
@@ -783,7 +820,7 @@ fn header(message: &Incoming, limits: Limits) -> Result<MessageHeader> {
 
 /// Runs on a thread of the connection: decodes the call, runs the service of its channel,
 /// writes the reply.
-fn serve_call(shared: &Shared, services: &Services, message: Incoming) {
+fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Reply) {
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,
@@ -815,7 +852,11 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming) {
     }
     let reply = w.into_inner();
     if !reply.is_empty() {
-        if let Err(e) = shared.send(reply) {
+        let sent = match how {
+            Reply::Send => shared.send(reply),
+            Reply::Hold => shared.hold(reply),
+        };
+        if let Err(e) = sent {
             log::debug!("reply to `{}` not sent: {e}", header.name);
         }
     }

@@ -46,6 +46,10 @@ impl<S: Sink + Send> Sender for S {
     }
 }
 
+/// How many replies [`Outbox::hold`] keeps before it writes: a burst of calls read at once
+/// is answered with one write per this many replies at most.
+const MAX_HELD: usize = 32;
+
 pub(crate) struct Outbox {
     /// The transport's sink; only the writer uses it.
     sender: Mutex<Box<dyn Sender>>,
@@ -79,9 +83,47 @@ impl Outbox {
             return Ok(());
         }
         waiting.busy = true;
+        if !waiting.messages.is_empty() {
+            // Replies held: this message goes with them, in one write.
+            waiting.messages.push(message);
+            drop(waiting);
+            return self.drain(&mut **lock(&self.sender), Ok(()));
+        }
         drop(waiting);
         let mut sender = lock(&self.sender);
-        let mut result = sender.send(&message);
+        let result = sender.send(&message);
+        self.drain(&mut **sender, result)
+    }
+
+    /// Keeps `message` to be sent with the next write (a reply to a call that has more calls
+    /// read behind it: their replies then go out together), up to [`MAX_HELD`] messages;
+    /// sends it now otherwise. Whoever holds messages must [`flush`](Self::flush) them
+    /// before it waits for anything; any write sends them too.
+    pub(crate) fn hold(&self, message: Outgoing) -> Result<()> {
+        let mut waiting = lock(&self.waiting);
+        if waiting.busy || waiting.messages.len() < MAX_HELD {
+            waiting.messages.push(message);
+            return Ok(());
+        }
+        drop(waiting);
+        self.send(message)
+    }
+
+    /// Sends the messages held, unless a writer is at work (it sends them before it stops).
+    pub(crate) fn flush(&self) -> Result<()> {
+        let mut waiting = lock(&self.waiting);
+        if waiting.busy || waiting.messages.is_empty() {
+            return Ok(());
+        }
+        waiting.busy = true;
+        drop(waiting);
+        let mut sender = lock(&self.sender);
+        self.drain(&mut **sender, Ok(()))
+    }
+
+    /// As the writer, after a write with `result`: sends what was left in the outbox
+    /// meanwhile, batch after batch, then stops being the writer.
+    fn drain(&self, sender: &mut dyn Sender, mut result: Result<()>) -> Result<()> {
         loop {
             let mut waiting = lock(&self.waiting);
             if waiting.messages.is_empty() || result.is_err() {
@@ -91,7 +133,7 @@ impl Outbox {
             }
             let messages = mem::take(&mut waiting.messages);
             drop(waiting);
-            result = self.send_batch(&mut **sender, &messages);
+            result = self.send_batch(sender, &messages);
         }
     }
 
