@@ -13,6 +13,8 @@
 - theader: calls in THeader frames (binary and compact, with and without zlib and info
   headers, inside plain frames or not), and the same calls as legacy clients send them,
   behind a byte choosing the outer framing.
+- http_request: compact calls as HTTP requests (Content-Length, chunked, pipelined) and
+  responses.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -92,6 +94,16 @@ for i, value in enumerate(vectors("binary")):
     # descriptor attached when the frame fits a chunk.
     if len(frame) < 256:
         put("fd_framed_reader", bytes([0, 1, len(frame)]) + frame)
+for i, value in enumerate(vectors("compact")):
+    # http_request: requests with a length and chunked, pipelined, and a response.
+    message = call_header("compact", "scalars", i) + b"\x1c" + value + b"\x00"
+    plain = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % len(message) + message
+    chunks = b"".join(b"%x\r\n" % len(message[k:k + 5]) + message[k:k + 5] + b"\r\n"
+                      for k in range(0, len(message), 5))
+    chunked = b"POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    put("http_request", plain)
+    put("http_request", chunked + plain)
+    put("http_request", b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(message) + message)
 
 for i, value in enumerate(vectors("compact")):
     message = call_header("compact", "scalars", i) + b"\x1c" + value + b"\x00"

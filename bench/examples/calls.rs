@@ -7,11 +7,12 @@
 //!     bench/target/release/examples/calls ours unix framed string 10000
 //! ```
 //!
-//! Arguments: `ours|ours-header|ours-bytes|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw`
+//! Arguments: `ours|ours-header|ours-http|ours-bytes|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw`
 //! (`endpoint`: a connected endpoint calling a listening one; `ours-header`: THeader frames,
-//! binary payload, against our one-port server; `ours-bytes`: strings and binaries as shared
-//! `Bytes`; the two `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for
-//! `raw` and `ours-header`), `string|binary`, the number of calls. Prints the time per call.
+//! binary payload, against our one-port server; `ours-http`: our HTTP client and server, one
+//! kept-alive connection; `ours-bytes`: strings and binaries as shared `Bytes`; the two
+//! `nodelay-both`/`raw` TCP only), `tcp|unix`, `buffered|framed` (ignored for `raw`,
+//! `ours-header` and `ours-http`), `string|binary`, the number of calls. Prints the time per call.
 
 use std::time::Instant;
 
@@ -22,7 +23,7 @@ use thrift_bench::{Payload, Socket, Transport, raw};
 fn main() -> Result<(), thrift_bench::BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [implementation, socket, transport, payload, calls] = args.as_slice() else {
-        return Err("usage: calls ours|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw tcp|unix buffered|framed \
+        return Err("usage: calls ours|ours-http|endpoint|thrift|thrift-nodelay|thrift-nodelay-both|raw tcp|unix buffered|framed \
                     string|binary CALLS"
             .into());
     };
@@ -46,8 +47,14 @@ fn main() -> Result<(), thrift_bench::BoxError> {
     let mut ours = None;
     let mut endpoint_server = None;
     let mut bytes_server = None;
+    let mut http_server = None;
     let mut caller = match implementation.as_str() {
         "raw" => raw::connect(&raw::start_server(socket, payload)?, payload)?,
+        "ours-http" => {
+            let (server, endpoint) = thrift_bench::http_echo::start(socket)?;
+            http_server = Some(server);
+            thrift_bench::http_echo::connect(&endpoint, payload)?
+        }
         "ours-bytes" => {
             let (server, endpoint) = thrift_bench::bytes_echo::start(socket, transport)?;
             bytes_server = Some(server);
@@ -109,6 +116,9 @@ fn main() -> Result<(), thrift_bench::BoxError> {
     drop(caller);
     if let Some(server) = ours {
         server.shutdown();
+    }
+    if let Some(server) = http_server {
+        server.shutdown(std::time::Duration::from_secs(1));
     }
     if let Some(server) = bytes_server {
         server.shutdown(std::time::Duration::from_secs(1));

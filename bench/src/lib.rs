@@ -6,10 +6,12 @@
 //! - [`raw`]: the same bytes as a binary-protocol call and reply, exchanged with plain socket
 //!   reads and writes: what any implementation costs at least.
 //! - [`channels`]: a listening endpoint and callers sharing a connected one.
+//! - [`http_echo`]: the echo service over HTTP (our server and client).
 //! - [`pool`]: client threads, each with its own connection, for the throughput benchmarks.
 
 pub mod bytes_echo;
 pub mod channels;
+pub mod http_echo;
 pub mod pool;
 pub mod raw;
 pub mod rpc;

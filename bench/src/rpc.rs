@@ -101,6 +101,7 @@ pub trait Caller: Send {
 
 /// The argument of every call a client makes.
 #[derive(Clone, Debug)]
+/// A payload value of the benchmark.
 pub(crate) enum Value {
     Str(String),
     Bin(Vec<u8>),

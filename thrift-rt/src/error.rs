@@ -146,6 +146,10 @@ pub enum TransportErrorKind {
     /// A THeader frame over a limit: header size, number of info headers, or the size its
     /// zlib transform inflates to.
     HeaderLimit,
+    /// The peer broke a rule of HTTP (a malformed head, a method other than `POST`, a body
+    /// without a length, a limit of the HTTP transport) or answered with a status other than
+    /// 2xx.
+    Http,
 }
 
 /// The byte stream broke.
@@ -232,6 +236,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::FdUnsupported => "transport cannot carry file descriptors",
             TransportErrorKind::BadHeader => "malformed THeader frame",
             TransportErrorKind::HeaderLimit => "THeader frame over a limit",
+            TransportErrorKind::Http => "HTTP error",
         };
         f.write_str(what)?;
         if let Some(m) = &self.message {

@@ -143,6 +143,12 @@
 //! - [`Limits`]: size and depth limits checked before anything is allocated; [`Error`]:
 //!   transport, protocol and application errors, with the struct/field path of a decoding
 //!   failure.
+//!
+//! # Cargo features
+//!
+//! - `http`: Thrift over HTTP/1.1, the `HttpClient` and `HttpServer` transports of
+//!   [`stack`] and `transport::http` (brings `httparse`). Off by default: a crate that does
+//!   not ask for it compiles no HTTP code.
 #![warn(missing_docs)]
 
 #[macro_use]

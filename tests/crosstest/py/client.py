@@ -53,7 +53,7 @@ def parse_args(argv):
     parser.add_argument("--domain-socket", dest="domain_socket", default=None,
                         help="connect to this Unix domain socket (host and port are ignored)")
     parser.add_argument("--transport", default="buffered",
-                        choices=["buffered", "framed", "zlib"])
+                        choices=["buffered", "framed", "zlib", "http"])
     parser.add_argument("--zlib", action="store_true",
                         help="zlib over the transport (what --transport=zlib means)")
     parser.add_argument("--ssl", action="store_true",
@@ -254,7 +254,14 @@ class Suite(object):
 
     def connect(self):
         L = self.lib
-        if self.opts.domain_socket:
+        if self.opts.transport == "http":
+            # Apache's THttpClient: POST to / over TCP (it has no Unix sockets, so
+            # --domain-socket is ignored, as Apache's Python HTTP client does); a
+            # new connection per call, each waiting for its response, oneway
+            # calls included. setTimeout applies to the next call's connection.
+            sock = trans = L.THttpClient.THttpClient(
+                "http://%s:%d/" % (self.opts.host, self.opts.port))
+        elif self.opts.domain_socket:
             sock = L.TSocket.TSocket(unix_socket=self.opts.domain_socket)
         elif self.opts.ssl:
             import ssl
@@ -270,7 +277,7 @@ class Suite(object):
         sock.setTimeout(self.opts.timeout * 1000.0)
         if self.opts.transport == "framed":
             trans = L.TTransport.TFramedTransport(sock)
-        else:
+        elif self.opts.transport != "http":
             trans = L.TTransport.TBufferedTransport(sock)
         if self.opts.zlib:
             # As Apache's TestClient.py: TZlibTransport(TBufferedTransport(socket), 9).
@@ -686,7 +693,7 @@ class Lib(object):
         from thrift.protocol import (TBinaryProtocol, TCompactProtocol, TJSONProtocol,
                                      TMultiplexedProtocol)
         from thrift.protocol.TProtocol import TProtocolException
-        from thrift.transport import TSocket, TTransport
+        from thrift.transport import THttpClient, TSocket, TTransport
         from thrift.protocol import THeaderProtocol
         from thrift.transport import THeaderTransport
         from cross_test import SecondService, ThriftTest
@@ -702,6 +709,7 @@ class Lib(object):
         self.THeaderProtocol = THeaderProtocol
         self.THeaderTransport = THeaderTransport
         self.TSocket = TSocket
+        self.THttpClient = THttpClient
         self.TTransport = TTransport
         self.ThriftTest = ThriftTest
         self.SecondService = SecondService

@@ -41,7 +41,7 @@ def parse_args(argv):
                         help="listen on this Unix domain socket instead of TCP "
                              "(--port is then ignored)")
     parser.add_argument("--transport", default="buffered",
-                        choices=["buffered", "framed", "zlib"])
+                        choices=["buffered", "framed", "zlib", "http"])
     parser.add_argument("--zlib", action="store_true",
                         help="zlib over the transport (what --transport=zlib "
                              "means; the runner passes both)")
@@ -263,6 +263,9 @@ def main(argv):
         from thrift.transport import TZlibTransport
         trans_factory = TZlibTransport.TZlibTransportFactory()
 
+    if opts.transport == "http":
+        return serve_http(opts, processor, proto_factory)
+
     # --- listening socket --------------------------------------------------
     base_socket = TSocket.TServerSocket
     ssl_args = {}
@@ -343,6 +346,67 @@ def main(argv):
                      % (opts.server_type, opts.transport, opts.protocol, where))
     sys.stdout.flush()
 
+    server.serve()
+    return 0
+
+
+def serve_http(opts, processor, proto_factory):
+    """Apache's THttpServer: each POST body holds one message in the chosen
+    protocol, with no transport framing inside (any protocol works; the path is
+    ignored). Like Apache's Python HTTP peers, it listens on TCP only and ignores
+    --domain-socket and --server-type.
+
+    Two settings make it a keep-alive HTTP/1.1 server, so that a client keeping
+    one connection for many calls (ours, Apache's C++ one) can use it: as it
+    comes, it answers in HTTP/1.0 and closes the connection after each call,
+    and answers a oneway call (before running it) without a Content-Length.
+    The library's own handling is otherwise unchanged."""
+    import http.server
+    from thrift.server import THttpServer
+
+    server = THttpServer.THttpServer(
+        processor, ("127.0.0.1", opts.port), proto_factory,
+        server_class=http.server.ThreadingHTTPServer)
+    server.httpd.daemon_threads = True
+    base = server.httpd.RequestHandlerClass
+
+    class KeepAliveHandler(base):
+        protocol_version = "HTTP/1.1"
+        # The head and the body go out in two writes; without this, each response
+        # on a kept connection waits for the client's delayed ACK (about 40 ms).
+        disable_nagle_algorithm = True
+
+        def send_header(self, keyword, value):
+            if keyword.lower() == "content-length":
+                self._sent_length = True
+            base.send_header(self, keyword, value)
+
+        def end_headers(self):
+            # The oneway answer is the only one sent without a length.
+            if not getattr(self, "_sent_length", False):
+                base.send_header(self, "Content-Length", "0")
+            self._sent_length = False
+            base.end_headers(self)
+
+        def log_message(self, format, *args):
+            if opts.verbose:
+                base.log_message(self, format, *args)
+
+    server.httpd.RequestHandlerClass = KeepAliveHandler
+
+    def stop(signum, frame):
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        os._exit(0)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
+
+    sys.stdout.write('Starting "http" server (http/%s) listen on: %d\n'
+                     % (opts.protocol, opts.port))
+    sys.stdout.flush()
     server.serve()
     return 0
 

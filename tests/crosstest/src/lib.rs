@@ -15,6 +15,8 @@
 //! puts both executables in `target/release/`. `tests/interop.rs` runs them against Python
 //! peers of our own built on Apache's Python library (`py/`), in both directions, for every
 //! protocol × transport × socket.
+//! (`--transport=http` is Thrift over HTTP: any path served, `POST /` from the client; Apache's
+//! Python HTTP peers use TCP only, so the suite runs HTTP over TCP).
 
 /// The code generated from `idl/cross_test.thrift`.
 ///

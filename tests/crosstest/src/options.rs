@@ -129,6 +129,8 @@ pub struct ServerArgs {
     /// whatever `--protocol` and `--transport` say; `multi*` keeps the multiplexing
     /// processor). Our extension.
     pub one_port: bool,
+    /// `--transport=http`: Thrift over HTTP (then `transport` is not used).
+    pub http: bool,
 }
 
 /// `test_client`'s options.
@@ -156,6 +158,8 @@ pub struct ClientArgs {
     pub header_compact: bool,
     /// `--header-zlib`: THeader calls compressed with the zlib transform. Ours.
     pub header_zlib: bool,
+    /// `--transport=http`: Thrift over HTTP (then `transport` is not used).
+    pub http: bool,
 }
 
 /// What a command line asks for.
@@ -172,8 +176,8 @@ pub const SERVER_USAGE: &str = "\
 usage: test_server [options]
   --port=N                TCP port on 127.0.0.1 (default 9090)
   --domain-socket=PATH    listen on a Unix socket instead (--port is then ignored)
-  --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
-                          zlib (zlib over buffered; --zlib means the same); with header or
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), http,
+                          or zlib (zlib over buffered; --zlib means the same); with header or
                           multih, THeader on the stream or inside frames
   --protocol=P            binary (default), compact, json, multi, multic, multij, header,
                           multih (THeader; with framed, inside plain frames as Apache's)
@@ -198,8 +202,8 @@ usage: test_client [options]
   --host=H                server host (default localhost)
   --port=N                server port (default 9090)
   --domain-socket=PATH    connect to a Unix socket instead
-  --transport=T           buffered (default), framed, fd (framed, Unix socket only), or
-                          zlib (zlib over buffered; --zlib means the same); with header or
+  --transport=T           buffered (default), framed, fd (framed, Unix socket only), http,
+                          or zlib (zlib over buffered; --zlib means the same); with header or
                           multih, THeader on the stream or inside frames
   --protocol=P            binary (default), compact, json, multi, multic, multij, header,
                           multih (THeader; with framed, inside plain frames as Apache's)
@@ -227,9 +231,11 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     let mut workers = 4;
     let mut message_timeout = None;
     let mut one_port = false;
+    let mut http = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
             ("one-port", None) => one_port = true,
+            ("transport", Some(v)) if v == "http" => http = true,
             ("message-timeout-ms", Some(v)) => {
                 let ms: u64 = number(&name, &v)?;
                 if ms == 0 {
@@ -255,6 +261,9 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
     }
     let ssl = common.ssl_keys()?;
     let (endpoint, protocol, mut transport, verbose, endpoint_mode) = common.finish(false)?;
+    if endpoint_mode && http {
+        return Err("`--endpoint` does not speak HTTP".to_owned());
+    }
     if endpoint_mode && ssl.is_some() {
         return Err("`--ssl` does not apply to `--endpoint`".to_owned());
     }
@@ -280,6 +289,7 @@ pub fn parse_server(args: impl IntoIterator<Item = String>) -> Result<Command<Se
         message_timeout,
         ssl,
         one_port,
+        http,
     }))
 }
 
@@ -293,10 +303,12 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     let mut loops = 1;
     let mut threads = 1;
     let (mut header_compact, mut header_zlib) = (false, false);
+    let mut http = false;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
             ("header-compact", None) => header_compact = true,
             ("header-zlib", None) => header_zlib = true,
+            ("transport", Some(v)) if v == "http" => http = true,
             ("testloops" | "n", Some(v)) => loops = number(&name, &v)?,
             ("threads", Some(v)) => threads = number(&name, &v)?,
             ("help" | "h", None) => return Ok(Command::Help),
@@ -308,6 +320,9 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     }
     let ssl = common.ssl_keys()?;
     let (endpoint, protocol, transport, verbose, endpoint_mode) = common.finish(true)?;
+    if endpoint_mode && http {
+        return Err("`--endpoint` does not speak HTTP".to_owned());
+    }
     if endpoint_mode && ssl.is_some() {
         return Err("`--ssl` does not apply to `--endpoint`".to_owned());
     }
@@ -322,6 +337,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         ssl,
         header_compact,
         header_zlib,
+        http,
     }))
 }
 
@@ -624,5 +640,22 @@ mod tests {
         };
         assert!(c.header_compact && c.header_zlib);
         assert!(parse_server(args("--header-zlib")).is_err());
+    }
+
+    #[test]
+    fn http_transport() {
+        let Command::Run(a) = parse_server(args("--transport=http --protocol=compact")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert!(a.http);
+        let Command::Run(a) = parse_client(args("--transport http")).unwrap() else {
+            panic!("expected options")
+        };
+        assert!(a.http);
+        let Command::Run(a) = parse_client(args("--transport=framed")).unwrap() else {
+            panic!("expected options")
+        };
+        assert!(!a.http);
     }
 }

@@ -17,10 +17,11 @@ use thrift_rt::layer::MaybeLayered;
 use thrift_rt::layer::tls::{TlsClient, TlsClientConfig, TlsReader, TlsWriter};
 use thrift_rt::protocol::multiplexed::MultiplexedWriter;
 use thrift_rt::stack::{
-    AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource, KindStack, Plain,
+    AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource, HttpClient, KindStack, Plain, Stack,
 };
+use thrift_rt::transport::http;
 use thrift_rt::transport::socket::TcpOptions;
-use thrift_rt::{Caller, Client, ProtocolWriter};
+use thrift_rt::{Caller, Client, ProtocolReader, ProtocolWriter};
 
 use crate::handler;
 use crate::idl::cross_test::{
@@ -83,6 +84,10 @@ pub fn run(args: &ClientArgs) -> u8 {
 fn run_once(args: &ClientArgs) -> u8 {
     if args.endpoint_mode {
         Session::<EndpointLink>::new(args).run()
+    } else if args.http && args.protocol.multiplexed {
+        Session::<MultiplexedWriter<HttpWriter>>::new(args).run()
+    } else if args.http {
+        Session::<HttpWriter>::new(args).run()
     } else if args.protocol.multiplexed {
         Session::<MultiplexedWriter<AnyWriter>>::new(args).run()
     } else {
@@ -110,37 +115,65 @@ trait Link: Sized {
     ) -> Result<String, thrift_rt::Error>;
 }
 
+/// The writer of a client connection (a stream or HTTP), and how to open one.
+trait PlainWriter: ProtocolWriter + Sized {
+    /// The connection's reader.
+    type Reader: ProtocolReader;
+    /// Opens a connection as `args` say.
+    fn connect(args: &ClientArgs) -> std::io::Result<(Self::Reader, Self)>;
+}
+
+impl PlainWriter for AnyWriter {
+    type Reader = AnyReader;
+
+    fn connect(args: &ClientArgs) -> std::io::Result<(AnyReader, AnyWriter)> {
+        connect_plain(args)
+    }
+}
+
 /// The writer of a plain or multiplexed client connection.
 trait ServiceWriter: ProtocolWriter + Sized {
-    fn for_service(writer: AnyWriter, service: &str) -> Self;
-    fn into_plain(self) -> AnyWriter;
+    type Plain: PlainWriter;
+    fn for_service(writer: Self::Plain, service: &str) -> Self;
+    fn into_plain(self) -> Self::Plain;
 }
 
-impl ServiceWriter for AnyWriter {
-    fn for_service(writer: AnyWriter, _: &str) -> Self {
-        writer
-    }
+/// A plain writer serves one service, whatever its name.
+macro_rules! plain_service_writer {
+    ($($w:ty),*) => {$(
+        impl ServiceWriter for $w {
+            type Plain = $w;
 
-    fn into_plain(self) -> AnyWriter {
-        self
-    }
+            fn for_service(writer: $w, _: &str) -> Self {
+                writer
+            }
+
+            fn into_plain(self) -> $w {
+                self
+            }
+        }
+    )*};
 }
 
-impl ServiceWriter for MultiplexedWriter<AnyWriter> {
-    fn for_service(writer: AnyWriter, service: &str) -> Self {
+plain_service_writer!(AnyWriter, HttpWriter);
+
+impl<W: PlainWriter> ServiceWriter for MultiplexedWriter<W> {
+    type Plain = W;
+
+    fn for_service(writer: W, service: &str) -> Self {
         MultiplexedWriter::new(writer, service)
     }
 
-    fn into_plain(self) -> AnyWriter {
+    fn into_plain(self) -> W {
         self.into_inner()
     }
 }
 
 impl<W: ServiceWriter> Link for W {
-    type Caller = Client<AnyReader, W>;
+    type Caller = Client<<W::Plain as PlainWriter>::Reader, W>;
 
     fn open(args: &ClientArgs, next_seqid: i32) -> std::io::Result<ThriftTestClient<Self::Caller>> {
-        let (r, w) = connect_plain(args)?;
+        let (r, w) = W::Plain::connect(args)?;
         let inner = Client::new(r, W::for_service(w, "ThriftTest")).with_next_seqid(next_seqid);
         Ok(ThriftTestClient::from_caller(inner))
     }
@@ -690,4 +723,29 @@ fn binaries() -> Vec<Vec<u8>> {
         size *= 2;
     }
     all
+}
+
+/// The writer of an HTTP client connection (`--transport=http`).
+type HttpWriter = AnyProtocolWriter<http::HttpWriter<ClientWriteHalf>>;
+
+impl PlainWriter for HttpWriter {
+    type Reader = AnyProtocolReader<http::HttpReader<ClientReadHalf, http::Response>>;
+
+    /// POSTs to `/` with `Host: host:port`, as Apache's Python client does, over TCP or
+    /// (with `--domain-socket`) a Unix socket.
+    fn connect(args: &ClientArgs) -> std::io::Result<(Self::Reader, Self)> {
+        let options = TcpOptions::default()
+            .connect_timeout(CALL_TIMEOUT)
+            .read_timeout(CALL_TIMEOUT)
+            .write_timeout(CALL_TIMEOUT);
+        let (stream, host) = match &args.endpoint {
+            Endpoint::Tcp { host, port } => (
+                connect::tcp((host.as_str(), *port), &options)?,
+                format!("{host}:{port}"),
+            ),
+            Endpoint::Unix(path) => (connect::unix(path, &options)?, "localhost".to_owned()),
+        };
+        let stack = Stack::new(args.protocol.kind, HttpClient::new(&host));
+        connect::with_stack(stream, &stack, &thrift_rt::Limits::default())
+    }
 }

@@ -813,6 +813,34 @@ fn theader_python_client_against_our_server() {
     );
 }
 
+/// Thrift over HTTP (`--transport=http`) against Apache's `THttpServer` and `THttpClient`,
+/// every protocol, over TCP only: Apache's Python HTTP peers ignore `--domain-socket`.
+#[test]
+fn http_against_the_python_peers() {
+    let env = PythonPeers::get();
+    let server = |args: &[String]| env.python("server.py", args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    let (http, ip) = (["http"], [Socket::Ip]);
+    run_grid(
+        "rust http client × python http server",
+        &PROTOCOLS,
+        &http,
+        &ip,
+        &server,
+        &client,
+    );
+    let server = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_server"), args, &[]);
+    let client = |args: &[String]| env.python("client.py", args);
+    run_grid(
+        "python http client × rust http server",
+        &PROTOCOLS,
+        &http,
+        &ip,
+        &server,
+        &client,
+    );
+}
+
 /// One port for every client: one of our servers (`--one-port`, thread pool) answers Python
 /// clients speaking unframed binary, unframed compact, framed binary, framed compact and
 /// THeader (binary, and compact with zlib), all at once on the same port.
@@ -879,4 +907,23 @@ fn theader_one_port_answers_every_python_client() {
         failed.join("\n")
     );
     stopped.unwrap_or_else(|e| panic!("{e}:\n{}", tail(&server_log)));
+}
+
+/// Our HTTP client against Apache's C++ `THttpServer`, which never answers a oneway call:
+/// our client must not wait for that answer (every protocol, TCP and Unix). The other
+/// direction is a known failure (README): the C++ client reads no response to a oneway call,
+/// so it takes the one our server sends as the next call's.
+#[test]
+fn our_http_client_against_the_cpp_http_server() {
+    let cpp = CppPeers::get();
+    let server = |args: &[String]| cpp.server(args);
+    let client = |args: &[String]| ours(env!("CARGO_BIN_EXE_test_client"), args, &[]);
+    run_grid(
+        "rust http client × c++ http server",
+        &PROTOCOLS,
+        &["http"],
+        &SOCKETS,
+        &server,
+        &client,
+    );
 }

@@ -207,6 +207,8 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
             }
             (Ok(Next::Close(Err(e))), _) => {
                 log::warn!("connection from {} failed: {e}", self.peer);
+                // HTTP says why with a 4xx status before the connection closes.
+                P::sink_mut(&mut self.writer).refuse_message(&e);
             }
             (Err(_), _) => log::error!("processor panicked; connection from {} closed", self.peer),
         }
@@ -255,6 +257,8 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                 let _headers = crate::header::enter(P::source(&self.reader).info_headers());
                 self.processor
                     .process(&header, &mut self.reader, &mut self.writer)
+                    // An HTTP request needs its response even when the call was oneway.
+                    .and_then(|()| P::sink_mut(&mut self.writer).message_served())
             }
             Err(Error::Application(e)) => {
                 log::info!("refused a message from {}: {e}", self.peer);

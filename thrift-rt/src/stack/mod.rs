@@ -50,12 +50,16 @@ use crate::transport::{ReadEnd, Sink, Source, WriteEnd};
 
 mod any;
 mod header;
+#[cfg(feature = "http")]
+mod http;
 mod kind;
 mod protocols;
 mod transports;
 
 pub use any::{AnyProtocolReader, AnyProtocolWriter, AnySink, AnySource};
 pub use header::{Header, HeaderProtocol, HeaderProtocolReader, HeaderProtocolWriter};
+#[cfg(feature = "http")]
+pub use http::{HttpClient, HttpServer};
 pub use kind::{ProtocolKind, TransportKind, UnknownKind};
 pub use protocols::{Binary, Compact, Json};
 pub(crate) use transports::fd_needs_unix;

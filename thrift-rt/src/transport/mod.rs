@@ -90,6 +90,8 @@ pub mod fd;
 pub mod file;
 pub mod framed;
 pub mod header;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod memory;
 pub mod message;
 pub mod pipe;

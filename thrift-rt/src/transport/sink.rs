@@ -64,6 +64,26 @@ pub trait Sink: io::Write {
         let _ = kind;
         None
     }
+
+    /// Tells the sink that a server is done with an incoming message: its processor
+    /// returned, whether or not it wrote a reply. A transport whose every request needs an
+    /// answer (HTTP) sends an empty one here for a request that got none (a oneway call);
+    /// the others do nothing.
+    ///
+    /// # Errors
+    ///
+    /// Writing the answer failed.
+    fn message_served(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Tells the sink that a server gives up on the connection because reading or serving a
+    /// message failed with `error`, just before it closes it. A transport that can tell the
+    /// peer why (HTTP: a `4xx` status, unless the request was answered already) does so
+    /// here, best effort; the others do nothing.
+    fn refuse_message(&mut self, error: &crate::Error) {
+        let _ = error;
+    }
 }
 
 /// The error of sinks (and readers) without descriptor support.
@@ -90,6 +110,14 @@ macro_rules! forward_sink {
 
             fn release_idle_buffer(&mut self) {
                 (**self).release_idle_buffer();
+            }
+
+            fn message_served(&mut self) -> Result<()> {
+                (**self).message_served()
+            }
+
+            fn refuse_message(&mut self, error: &crate::Error) {
+                (**self).refuse_message(error);
             }
 
             #[cfg(unix)]

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use nix::sys::signal::{SigSet, Signal};
+use thrift_rt::ProtocolKind;
 use thrift_rt::endpoint::{self, EndpointListener};
 use thrift_rt::layer::tls::{ClientAuth, TlsServer, TlsServerConfig};
 use thrift_rt::server::{Builder, Listener, MultiplexedProcessor, Server};
+use thrift_rt::stack::{HttpServer, Layer, Stack, Transport};
 
 use crosstest::handler::Handler;
 use crosstest::idl::cross_test::{SecondServiceProcessor, ThriftTestProcessor};
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         }
     };
     let transport = match args.transport {
+        _ if args.http => "http",
         thrift_rt::TransportKind::Buffered => "buffered",
         thrift_rt::TransportKind::Framed => "framed",
         thrift_rt::TransportKind::Fd => "fd",
@@ -122,10 +125,24 @@ fn start(args: &ServerArgs) -> std::io::Result<Running> {
             .serve(ThriftTestProcessor::new(Handler));
         return builder.listen(listener, |_| {}).map(Running::Endpoint);
     }
-    let mut builder = Builder::new()
+    if args.http {
+        // Any path: Apache's C++ client posts to `/service`, Python's to its URL's path.
+        let stack = Stack::new(args.protocol.kind, HttpServer::new()).layer(tls_layer(args)?);
+        return serve(args, listener, Builder::new().stack(stack));
+    }
+    let builder = Builder::new()
         .protocol(args.protocol.kind)
         .transport(args.transport)
         .layer(tls_layer(args)?);
+    serve(args, listener, builder)
+}
+
+/// Serves ThriftTest (and SecondService) over `listener` with `builder`'s stack.
+fn serve<T: Transport, L: Layer>(
+    args: &ServerArgs,
+    listener: Listener,
+    mut builder: Builder<ProtocolKind, T, L>,
+) -> std::io::Result<Running> {
     builder = match args.server_type {
         ServerType::Simple => builder.simple(),
         ServerType::Threaded => builder.threaded(1024),

@@ -38,13 +38,15 @@
 //! (reading the server's answers), [`conn`] (raw connections), [`server`] (the process under
 //! test), [`run`] (what a case expects, and running one combination's cases) and [`cases`];
 //! [`zlib`] attacks `--transport=zlib` with streams that inflate hugely, are not zlib, or
-//! stop short.
+//! stop short; [`http`] is the group for Thrift over HTTP: each class of bad HTTP request
+//! against `test_server --transport=http`.
 
 mod cases;
 mod combos;
 mod conn;
 mod decode;
 mod encode;
+mod http;
 mod run;
 mod server;
 mod theader;

@@ -27,6 +27,8 @@ pub(crate) struct Server {
     pub(crate) combo: Combo,
     port: u16,
     path: PathBuf,
+    /// Serves Thrift over HTTP (`--transport=http`; the combination's framing is unused).
+    http: bool,
 }
 
 fn free_port() -> u16 {
@@ -50,7 +52,7 @@ impl Server {
         let mut last = String::new();
         // A port found free can be taken by someone else before the server binds it.
         for _ in 0..3 {
-            match Self::try_start(combo, tag, message_timeout, &[]) {
+            match Self::try_start(combo, tag, message_timeout, &[], false) {
                 Ok(server) => return Ok(server),
                 Err(e) => last = e,
             }
@@ -62,7 +64,7 @@ impl Server {
     pub(crate) fn start_extra(combo: Combo, tag: &str, extra: &[&str]) -> Result<Server, String> {
         let mut last = String::new();
         for _ in 0..3 {
-            match Self::try_start(combo, tag, MESSAGE_TIMEOUT, extra) {
+            match Self::try_start(combo, tag, MESSAGE_TIMEOUT, extra, false) {
                 Ok(server) => return Ok(server),
                 Err(e) => last = e,
             }
@@ -75,6 +77,7 @@ impl Server {
         tag: &str,
         message_timeout: Duration,
         extra: &[&str],
+        http: bool,
     ) -> Result<Server, String> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let port = free_port();
@@ -98,6 +101,7 @@ impl Server {
             .arg(format!(
                 "--transport={}",
                 match combo.framing {
+                    _ if http => "http",
                     Framing::Buffered => "buffered",
                     Framing::Framed => "framed",
                     Framing::Zlib => "zlib",
@@ -138,6 +142,7 @@ impl Server {
                 combo,
                 port,
                 path,
+                http,
             }),
             other => {
                 let _ = child.kill();
@@ -221,6 +226,9 @@ impl Server {
     /// A fresh client (our generated client over `thrift_rt::connect`) calls `testString`
     /// and `testI32`; returns how long that took.
     pub(crate) fn fresh_call(&self) -> Result<Duration, String> {
+        if self.http {
+            return self.fresh_http_call();
+        }
         let transport = match self.combo.framing {
             Framing::Buffered => TransportKind::Buffered,
             Framing::Framed => TransportKind::Framed,
@@ -274,5 +282,58 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Thrift over HTTP, for the [`http`](crate::http) group.
+impl Server {
+    /// A `test_server --transport=http` with the combination's protocol and socket.
+    pub(crate) fn start_http(combo: Combo, tag: &str) -> Result<Server, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::try_start(combo, tag, MESSAGE_TIMEOUT, &[], true) {
+                Ok(server) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// [`fresh_call`](Self::fresh_call) over HTTP: our HTTP client, on one connection.
+    fn fresh_http_call(&self) -> Result<Duration, String> {
+        use thrift_rt::stack::{HttpClient, Stack};
+        let options = thrift_rt::transport::socket::TcpOptions::default()
+            .connect_timeout(CALL_TIMEOUT)
+            .read_timeout(CALL_TIMEOUT)
+            .write_timeout(CALL_TIMEOUT);
+        let start = Instant::now();
+        let stream = match self.combo.sock {
+            Sock::Tcp => connect::tcp(("127.0.0.1", self.port), &options),
+            Sock::Unix => connect::unix(&self.path, &options),
+        }
+        .map_err(|e| format!("fresh HTTP client cannot connect: {e}"))?;
+        let stack = Stack::new(self.combo.proto.kind(), HttpClient::new("localhost"));
+        let (r, w) = connect::with_stack(stream, &stack, &thrift_rt::Limits::default())
+            .map_err(|e| format!("fresh HTTP client: {e}"))?;
+        let mut client = ThriftTestClient::new(r, w);
+        let thing = "a fresh HTTP client after a hostile one";
+        match client.test_string(thing) {
+            Ok(s) if s == thing => {}
+            Ok(s) => return Err(format!("fresh testString answered {s:?}")),
+            Err(e) => {
+                return Err(format!(
+                    "fresh HTTP testString failed after {:?}: {e}",
+                    start.elapsed()
+                ));
+            }
+        }
+        match client.test_i32(-7) {
+            Ok(-7) => Ok(start.elapsed()),
+            Ok(n) => Err(format!("fresh testI32 answered {n}")),
+            Err(e) => Err(format!(
+                "fresh HTTP testI32 failed after {:?}: {e}",
+                start.elapsed()
+            )),
+        }
     }
 }
