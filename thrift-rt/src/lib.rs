@@ -160,6 +160,7 @@ pub mod codec;
 pub mod endpoint;
 pub mod error;
 pub mod header;
+pub mod intercept;
 pub mod layer;
 pub mod limits;
 #[cfg(unix)]

@@ -126,7 +126,9 @@ macro_rules! __thrift_processor_items {
                 ) {
                     return $crate::__private::invalid_message_type(header, r, w);
                 }
-                if Self::dispatch(&self.handler, header, r, w)? {
+                if $crate::__private::in_service($service, || {
+                    Self::dispatch(&self.handler, header, r, w)
+                })? {
                     ::core::result::Result::Ok(())
                 } else {
                     $crate::__private::unknown_method(header, r, w)

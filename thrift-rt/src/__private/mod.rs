@@ -17,6 +17,11 @@ pub use fields::{
 pub use method::{
     call, call_oneway, call_void, serve, serve_fds, serve_oneway, serve_void, serve_void_fds,
 };
+/// Runs a generated processor's dispatch with its service name known to interceptors.
+pub fn in_service<T>(service: &'static str, f: impl FnOnce() -> T) -> T {
+    crate::intercept::enter_service(crate::intercept::ServiceName::Static(service), f)
+}
+
 pub use reply::{Exceptions, Reply, VoidReply, read_exception};
 pub use service::{
     catch_panic, fds_unsupported, invalid_message_type, missing_result, oneway_done, read_args,

@@ -9,6 +9,7 @@
 
 use crate::codec::ReadThrift;
 use crate::error::Result;
+use crate::intercept::Interceptors;
 use crate::protocol::ProtocolWriter;
 use crate::ttype::MessageType;
 
@@ -51,5 +52,18 @@ pub trait Caller {
     /// written.
     fn can_carry_fds(&self) -> bool {
         false
+    }
+
+    /// The interceptors run around every call this caller makes (see
+    /// [`intercept`](crate::intercept)); `None` (the default) when there are none.
+    fn interceptors(&self) -> Option<&Interceptors> {
+        None
+    }
+
+    /// The sequence id of the call `pending` is for, as interceptors see it (0 where the
+    /// caller does not tell).
+    fn seqid_of(pending: &Self::Pending) -> i32 {
+        let _ = pending;
+        0
     }
 }

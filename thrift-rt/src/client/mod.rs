@@ -23,6 +23,7 @@ pub use caller::Caller;
 use crate::application::{ApplicationError, ApplicationErrorKind};
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result};
+use crate::intercept::{Interceptor, Interceptors};
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::ttype::{MessageHeader, MessageType};
 
@@ -32,6 +33,7 @@ pub struct Client<R, W> {
     reader: R,
     writer: W,
     seqid: i32,
+    interceptors: Interceptors,
 }
 
 impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
@@ -41,7 +43,23 @@ impl<R: ProtocolReader, W: ProtocolWriter> Client<R, W> {
             reader,
             writer,
             seqid: 0,
+            interceptors: Interceptors::new(),
         }
+    }
+
+    /// Runs `interceptor` around every call of this client, after those added before (see
+    /// [`intercept`](crate::intercept)).
+    #[must_use]
+    pub fn with_interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors = self.interceptors.with(interceptor);
+        self
+    }
+
+    /// Runs `interceptors` around every call of this client, replacing any added before.
+    #[must_use]
+    pub fn with_interceptors(mut self, interceptors: Interceptors) -> Self {
+        self.interceptors = interceptors;
+        self
     }
 
     /// Makes the next call carry `seqid` (later calls count up from it, wrapping past
@@ -110,6 +128,14 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
     /// Reads the next message, which must be the reply to `method` with sequence id `seqid`.
     fn receive<T: ReadThrift>(&mut self, method: &str, seqid: i32) -> Result<T> {
         read_reply(&mut self.reader, method, seqid)
+    }
+
+    fn interceptors(&self) -> Option<&Interceptors> {
+        (!self.interceptors.is_empty()).then_some(&self.interceptors)
+    }
+
+    fn seqid_of(pending: &i32) -> i32 {
+        *pending
     }
 
     fn can_carry_fds(&self) -> bool {

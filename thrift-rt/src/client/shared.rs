@@ -100,6 +100,7 @@ pub struct Builder<P = crate::ProtocolKind, T = crate::TransportKind, L = Plain>
     idempotent: HashSet<String>,
     max_idle: usize,
     retry_after: Duration,
+    interceptors: crate::intercept::Interceptors,
 }
 
 impl Default for Builder {
@@ -112,6 +113,7 @@ impl Default for Builder {
             idempotent: HashSet::new(),
             max_idle: 64,
             retry_after: Duration::from_secs(1),
+            interceptors: crate::intercept::Interceptors::new(),
         }
     }
 }
@@ -165,6 +167,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
             idempotent: self.idempotent,
             max_idle: self.max_idle,
             retry_after: self.retry_after,
+            interceptors: self.interceptors,
         }
     }
 
@@ -205,6 +208,14 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
         self
     }
 
+    /// Runs `interceptor` around every call of the client's callers, after those added
+    /// before (see [`intercept`](crate::intercept)).
+    #[must_use]
+    pub fn interceptor(mut self, interceptor: impl crate::intercept::Interceptor) -> Self {
+        self.interceptors = self.interceptors.with(interceptor);
+        self
+    }
+
     /// The client. Connections are opened when calls need them.
     ///
     /// # Panics
@@ -232,6 +243,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
                 idempotent: self.idempotent,
                 max_idle: self.max_idle,
                 retry_after: self.retry_after,
+                interceptors: self.interceptors,
                 next_server: AtomicUsize::new(0),
                 next_seqid: AtomicI32::new(0),
             }),
@@ -301,6 +313,7 @@ struct Inner<P: Protocol, T: Transport, L: Layer> {
     idempotent: HashSet<String>,
     max_idle: usize,
     retry_after: Duration,
+    interceptors: crate::intercept::Interceptors,
     next_server: AtomicUsize,
     next_seqid: AtomicI32,
 }
@@ -521,6 +534,15 @@ fn connection_broke(e: &Error) -> bool {
 impl<P: Protocol, T: Transport, L: Layer> Caller for SharedCaller<P, T, L> {
     type Writer = P::Writer<Vec<u8>>;
     type Pending = SharedPending<P, T, L>;
+
+    fn interceptors(&self) -> Option<&crate::intercept::Interceptors> {
+        let interceptors = &self.client.inner.interceptors;
+        (!interceptors.is_empty()).then_some(interceptors)
+    }
+
+    fn seqid_of(pending: &SharedPending<P, T, L>) -> i32 {
+        pending.seqid
+    }
 
     fn send(
         &mut self,

@@ -98,4 +98,13 @@ impl Caller for EndpointCaller {
     fn can_carry_fds(&self) -> bool {
         self.handle.shared.carries_fds
     }
+
+    fn interceptors(&self) -> Option<&crate::intercept::Interceptors> {
+        let interceptors = &self.handle.shared.settings.interceptors;
+        (!interceptors.is_empty()).then_some(interceptors)
+    }
+
+    fn seqid_of(pending: &PendingReply) -> i32 {
+        pending.seqid
+    }
 }

@@ -104,6 +104,8 @@ pub(crate) struct Settings {
     pub(crate) limits: Limits,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) max_workers: usize,
+    /// Run around the calls the endpoint serves and makes.
+    pub(crate) interceptors: crate::intercept::Interceptors,
 }
 
 /// The state every handle and every thread of one connection share.
@@ -125,6 +127,8 @@ pub(crate) struct Shared {
     watch: Watch,
     state: Mutex<State>,
     peer: String,
+    /// The interceptors and peer the calls served see; `None` without interceptors.
+    intercept: Option<Arc<crate::intercept::ConnContext>>,
     /// The peer's credentials, for Unix sockets; handlers see them through
     /// [`peer::current`](crate::peer::current).
     #[cfg(unix)]
@@ -196,6 +200,7 @@ impl Shared {
         let sink = transport.sink(write, &limits)?;
         let inbound = Reader::<T, L>::new(transport, read, gated, limits);
         let watch = Watch::new(&control)?;
+        let intercept = crate::intercept::ConnContext::of(&settings.interceptors, &peer);
         let shared = Arc::new_cyclic(|this| Shared {
             this: this.clone(),
             carries_fds: sink.can_carry_fds(),
@@ -211,6 +216,7 @@ impl Shared {
                 ..State::default()
             }),
             peer,
+            intercept,
             #[cfg(unix)]
             credentials,
         });
@@ -831,6 +837,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
     let mut w = BinaryWriter::new(shared.outgoing());
     #[cfg(unix)]
     let _peer = crate::peer::enter(shared.credentials.clone());
+    let _intercept = crate::intercept::enter(shared.intercept.as_ref());
     let outcome = match services.get(header.channel) {
         Some(service) => service.handle(&header, &mut r, &mut w),
         None => {

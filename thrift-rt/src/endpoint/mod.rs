@@ -250,6 +250,7 @@ impl Default for Builder {
                 limits: Limits::default(),
                 call_timeout: None,
                 max_workers: 64,
+                interceptors: crate::intercept::Interceptors::new(),
             },
             starter: Stack::new(Binary, TransportKind::Framed).resolve(MakeStarter),
             services: vec![None; 256],
@@ -342,6 +343,17 @@ impl Builder {
     #[must_use]
     pub fn call_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.settings.call_timeout = timeout;
+        self
+    }
+
+    /// Runs `interceptor` around every call the endpoint serves and every call its callers
+    /// make, after those added before (see [`intercept`](crate::intercept); [`Side`] tells
+    /// which).
+    ///
+    /// [`Side`]: crate::intercept::Side
+    #[must_use]
+    pub fn interceptor(mut self, interceptor: impl crate::intercept::Interceptor) -> Self {
+        self.settings.interceptors = self.settings.interceptors.with(interceptor);
         self
     }
 

@@ -92,6 +92,7 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     // The gate between the transport and the layers (see `gate.rs`); it stays open on the
     // simple and threaded servers and for transports that cannot tell where a message ends.
     let limits = config.limits;
+    let intercept = crate::intercept::ConnContext::of(&config.interceptors, &peer);
     let gated = linger.is_some()
         && stack.transport.message_len(&stack.protocol, &[], &limits)? != MessageLen::Unknown;
     // Over a transport that carries descriptors, frame by frame with them.
@@ -112,6 +113,7 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
         #[cfg(unix)]
         credentials,
         peer,
+        intercept,
         linger,
         reader,
         writer,
@@ -141,6 +143,8 @@ struct Session<C, P: Protocol, T: Transport, L: Layer> {
     #[cfg(unix)]
     credentials: Option<Arc<crate::peer::PeerCredentials>>,
     peer: String,
+    /// The interceptors and peer their calls see; `None` without interceptors.
+    intercept: Option<Arc<crate::intercept::ConnContext>>,
     /// `Some` on the thread-pool server: how long to wait for the next message before parking.
     linger: Option<Duration>,
     reader: ServerReader<P, T, L>,
@@ -175,6 +179,8 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
             // And what the layers know of the peer (a TLS client's certificates).
             let _identity =
                 crate::layer::enter_identity(L::peer_identity(self.gate_ref().get_ref()));
+            // And the interceptors, if any.
+            let _intercept = crate::intercept::enter(self.intercept.as_ref());
             catch_unwind(AssertUnwindSafe(|| self.serve(parking)))
         };
         match (next, pool) {

@@ -148,6 +148,7 @@ pub(crate) struct Config {
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) message_timeout: Option<Duration>,
+    pub(crate) interceptors: crate::intercept::Interceptors,
 }
 
 /// Configures and starts a server.
@@ -189,6 +190,7 @@ impl Builder {
                 read_timeout: Some(Duration::from_secs(60)),
                 write_timeout: Some(Duration::from_secs(30)),
                 message_timeout: Some(Duration::from_secs(30)),
+                interceptors: crate::intercept::Interceptors::new(),
             },
             kind: ServerKind::ThreadPool {
                 workers: 16,
@@ -290,6 +292,15 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
     #[must_use]
     pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
         self.config.write_timeout = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Runs `interceptor` around every call this server serves, after those added before
+    /// (see [`intercept`](crate::intercept)); one that refuses a call answers it with its
+    /// exception instead of the handler.
+    #[must_use]
+    pub fn interceptor(mut self, interceptor: impl crate::intercept::Interceptor) -> Self {
+        self.config.interceptors = self.config.interceptors.with(interceptor);
         self
     }
 

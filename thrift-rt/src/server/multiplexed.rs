@@ -49,7 +49,8 @@ pub struct NoService;
 /// registered earlier.
 #[derive(Debug)]
 pub struct Service<P, Rest> {
-    name: String,
+    /// Shared, so interceptors see it without a copy per call.
+    name: std::sync::Arc<str>,
     processor: P,
     rest: Rest,
 }
@@ -80,7 +81,7 @@ impl<S: Routes, D: Routes> MultiplexedProcessor<S, D> {
     ) -> MultiplexedProcessor<Service<P, S>, D> {
         MultiplexedProcessor {
             services: Service {
-                name: service.into(),
+                name: service.into().into(),
                 processor,
                 rest: self.services,
             },
@@ -159,8 +160,11 @@ impl<P: Processor, Rest: Routes> Routes for Service<P, Rest> {
         r: &mut R,
         w: &mut W,
     ) -> Option<Result<()>> {
-        if self.name == name {
-            Some(self.processor.process(header, r, w))
+        if *self.name == *name {
+            Some(crate::intercept::enter_service(
+                crate::intercept::ServiceName::Shared(&self.name),
+                || self.processor.process(header, r, w),
+            ))
         } else {
             self.rest.route(name, header, r, w)
         }
