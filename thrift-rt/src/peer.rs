@@ -156,7 +156,7 @@ pub(crate) fn of_stream(stream: &crate::transport::stream::Stream) -> Option<Arc
         crate::transport::stream::Stream::Unix(s) => match PeerCredentials::of(s) {
             Ok(creds) => Some(Arc::new(creds)),
             Err(e) => {
-                log::warn!("cannot read the peer's credentials: {e}");
+                tracing::warn!("cannot read the peer's credentials: {e}");
                 None
             }
         },

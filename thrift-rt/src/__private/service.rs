@@ -49,7 +49,7 @@ pub fn catch_panic<T>(method: &str, f: impl FnOnce() -> T) -> Result<T, Applicat
             "handler for `{method}` panicked: {}",
             panic_message(&*payload)
         );
-        log::error!("{message}");
+        tracing::error!("{message}");
         ApplicationError::new(ApplicationErrorKind::InternalError, message)
     })
 }
@@ -70,7 +70,7 @@ pub fn undeclared_error(method: &str, error: Error) -> ApplicationError {
     match error {
         Error::Application(e) => e,
         other => {
-            log::warn!("handler for `{method}` failed: {other}");
+            tracing::warn!("handler for `{method}` failed: {other}");
             ApplicationError::new(
                 ApplicationErrorKind::InternalError,
                 format!("handler for `{method}` failed: {other}"),
@@ -156,7 +156,7 @@ pub fn reply_with_fds<T: WriteThrift, W: ProtocolWriter + ?Sized>(
              (they need the fd transport over a Unix socket)",
             header.name
         );
-        log::warn!("{message}");
+        tracing::warn!("{message}");
         let exception = ApplicationError::new(ApplicationErrorKind::InternalError, message);
         return write_exception(w, header, &exception);
     }
@@ -181,7 +181,7 @@ pub fn fds_unsupported(method: &str) -> Error {
 pub fn oneway_done(method: &str, outcome: Result<Result<()>, ApplicationError>) {
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => log::warn!("oneway handler for `{method}` failed: {error}"),
+        Ok(Err(error)) => tracing::warn!("oneway handler for `{method}` failed: {error}"),
         // `catch_panic` already logged the panic.
         Err(_) => {}
     }
@@ -201,7 +201,7 @@ pub fn unknown_method<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
     if header.kind == MessageType::Oneway {
         r.skip(TType::Struct)?;
         r.read_message_end()?;
-        log::warn!("oneway call to unknown method `{}` dropped", header.name);
+        tracing::warn!("oneway call to unknown method `{}` dropped", header.name);
         return Ok(());
     }
     let message = format!("unknown method `{}`", header.name);

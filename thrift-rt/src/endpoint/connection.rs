@@ -328,7 +328,7 @@ impl Shared {
         if state.closed {
             return;
         }
-        log::debug!("endpoint connection to {} closing: {why}", self.peer);
+        tracing::debug!("endpoint connection to {} closing: {why}", self.peer);
         state.closed = true;
         state.why_closed = Some(why.to_owned());
         state.pending.close();
@@ -539,7 +539,7 @@ impl Shared {
             self.watch.ring();
         } else if state.threads < self.settings.max_workers {
             if let Err(e) = self.spawn(state) {
-                log::warn!("cannot start an endpoint thread: {e}");
+                tracing::warn!("cannot start an endpoint thread: {e}");
             }
         }
     }
@@ -574,13 +574,13 @@ impl Shared {
     ) -> Option<Arc<Condvar>> {
         match state.pending.deliver(header.seqid, header.channel, message) {
             Delivery::Delivered(wake) => return wake,
-            Delivery::Unknown => log::debug!(
+            Delivery::Unknown => tracing::debug!(
                 "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
                 header.name,
                 header.seqid,
                 self.peer
             ),
-            Delivery::WrongChannel(expected) => log::warn!(
+            Delivery::WrongChannel(expected) => tracing::warn!(
                 "reply `{}` #{} came on channel {}, the call went out on {expected}; dropped",
                 header.name,
                 header.seqid,
@@ -595,7 +595,7 @@ impl Shared {
     fn refusal(&self, message: &Incoming, why: &str) -> Option<Outgoing> {
         let header = header(message, self.settings.limits).ok()?;
         if header.kind == MessageType::Oneway {
-            log::warn!("oneway `{}` dropped: {why}", header.name);
+            tracing::warn!("oneway `{}` dropped: {why}", header.name);
             return None;
         }
         let exception = ApplicationError::new(ApplicationErrorKind::InternalError, why);
@@ -749,7 +749,7 @@ impl Shared {
                     let unwatched = state.watching == 0 && !state.closed;
                     if unwatched && state.threads < self.settings.max_workers {
                         if let Err(e) = self.spawn(&mut state) {
-                            log::warn!("cannot start an endpoint thread: {e}");
+                            tracing::warn!("cannot start an endpoint thread: {e}");
                         }
                     }
                     if buffered && state.watching == 0 {
@@ -832,7 +832,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,
-        Err(e) => return log::warn!("cannot decode a call from {}: {e}", shared.peer),
+        Err(e) => return tracing::warn!("cannot decode a call from {}: {e}", shared.peer),
     };
     let mut w = BinaryWriter::new(shared.outgoing());
     #[cfg(unix)]
@@ -846,7 +846,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
                 header.channel, header.name
             );
             if header.kind == MessageType::Oneway {
-                log::warn!("oneway dropped: {why}");
+                tracing::warn!("oneway dropped: {why}");
                 Ok(())
             } else {
                 let exception = ApplicationError::new(ApplicationErrorKind::UnknownMethod, why);
@@ -857,7 +857,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
     if let Err(e) = outcome {
         // The message was self-contained; a bad request spoils only itself. The processor
         // already answered it with an exception where it could.
-        log::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
+        tracing::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
     }
     let reply = w.into_inner();
     if !reply.is_empty() {
@@ -866,7 +866,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
             Reply::Hold => shared.hold(reply),
         };
         if let Err(e) = sent {
-            log::debug!("reply to `{}` not sent: {e}", header.name);
+            tracing::debug!("reply to `{}` not sent: {e}", header.name);
         }
     }
 }

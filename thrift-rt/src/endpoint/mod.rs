@@ -307,7 +307,7 @@ impl Builder {
 
     fn register(mut self, channel: u8, slot: Slot) -> Self {
         if self.services[usize::from(channel)].is_some() {
-            log::warn!("endpoint: channel {channel} registered twice; the later service wins");
+            tracing::warn!("endpoint: channel {channel} registered twice; the later service wins");
         }
         self.services[usize::from(channel)] = Some(slot);
         self
@@ -453,7 +453,7 @@ impl Builder {
             let stream = match stream {
                 Ok(stream) => stream,
                 Err(e) => {
-                    log::warn!("endpoint accept failed: {e}");
+                    tracing::warn!("endpoint accept failed: {e}");
                     std::thread::sleep(Duration::from_millis(10));
                     continue;
                 }
@@ -477,10 +477,12 @@ impl Builder {
                     }))
                     .is_err()
                     {
-                        log::error!("the endpoint connect callback panicked");
+                        tracing::error!("the endpoint connect callback panicked");
                     }
                 }
-                Err(e) => log::warn!("cannot start an endpoint for an accepted connection: {e}"),
+                Err(e) => {
+                    tracing::warn!("cannot start an endpoint for an accepted connection: {e}")
+                }
             }
         }
     }

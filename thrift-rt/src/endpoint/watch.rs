@@ -80,7 +80,7 @@ impl Watch {
         let mut event = EpollEvent::new(flags, SOCKET);
         // Fails only if the socket is no longer registered (closed): nothing to watch then.
         if let Err(e) = self.epoll.modify(socket.as_fd(), &mut event) {
-            log::debug!("endpoint: epoll_ctl failed: {e}");
+            tracing::debug!("endpoint: epoll_ctl failed: {e}");
         }
     }
 
@@ -123,7 +123,7 @@ impl Watch {
                 Ok(_) => return Woken::Socket,
                 Err(Errno::EINTR) => {}
                 Err(e) => {
-                    log::warn!("endpoint: epoll_wait failed: {e}");
+                    tracing::warn!("endpoint: epoll_wait failed: {e}");
                     return Woken::Timeout;
                 }
             }

@@ -73,7 +73,7 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     linger: Option<Duration>,
 ) -> Result<Box<dyn Connection>> {
     let peer = stream.peer();
-    log::debug!("connection from {peer}");
+    tracing::debug!("connection from {peer}");
     // Waiting for a message never lingers longer than the idle timeout allows.
     let linger = match (linger, config.read_timeout) {
         (Some(l), Some(idle)) => Some(l.min(idle)),
@@ -124,7 +124,7 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
 pub(crate) fn serve_to_end(opener: &Opener, guard: ConnGuard, stream: Stream) {
     match opener(guard, stream, None) {
         Ok(conn) => conn.run(None),
-        Err(e) => log::warn!("cannot set up a connection: {e}"),
+        Err(e) => tracing::warn!("cannot set up a connection: {e}"),
     }
 }
 
@@ -207,16 +207,18 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
             (Ok(Next::Park | Next::ParkPartial | Next::Yield), None) => {
                 unreachable!("only pool connections park")
             }
-            (Ok(Next::Close(Ok(()))), _) => log::debug!("connection from {} closed", self.peer),
+            (Ok(Next::Close(Ok(()))), _) => tracing::debug!("connection from {} closed", self.peer),
             (Ok(Next::Close(Err(e))), _) if is_timeout(&e) => {
-                log::info!("connection from {} timed out: {e}", self.peer);
+                tracing::info!("connection from {} timed out: {e}", self.peer);
             }
             (Ok(Next::Close(Err(e))), _) => {
-                log::warn!("connection from {} failed: {e}", self.peer);
+                tracing::warn!("connection from {} failed: {e}", self.peer);
                 // HTTP says why with a 4xx status before the connection closes.
                 P::sink_mut(&mut self.writer).refuse_message(&e);
             }
-            (Err(_), _) => log::error!("processor panicked; connection from {} closed", self.peer),
+            (Err(_), _) => {
+                tracing::error!("processor panicked; connection from {} closed", self.peer)
+            }
         }
     }
 
@@ -267,7 +269,7 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
                     .and_then(|()| P::sink_mut(&mut self.writer).message_served())
             }
             Err(Error::Application(e)) => {
-                log::info!("refused a message from {}: {e}", self.peer);
+                tracing::info!("refused a message from {}: {e}", self.peer);
                 let header = crate::ttype::MessageHeader {
                     name: "",
                     kind: crate::ttype::MessageType::Exception,

@@ -52,7 +52,7 @@ impl Waker {
         // Non-blocking: a full pair means a wake-up is already pending.
         if let Err(e) = (&*self.0).write(&[1]) {
             if e.kind() != io::ErrorKind::WouldBlock {
-                log::warn!("cannot wake the accept loop: {e}");
+                tracing::warn!("cannot wake the accept loop: {e}");
             }
         }
     }
@@ -164,7 +164,7 @@ impl Listener {
                 // holds back the tail of a reply larger than a segment until the client's
                 // delayed ACK (tens of milliseconds).
                 if let Err(e) = stream.set_nodelay(true) {
-                    log::debug!("cannot set TCP_NODELAY on an accepted connection: {e}");
+                    tracing::debug!("cannot set TCP_NODELAY on an accepted connection: {e}");
                 }
                 Ok(Stream::Tcp(stream))
             }

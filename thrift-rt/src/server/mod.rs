@@ -403,7 +403,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
         });
         let local_addr = listener.local_addr();
         let wake = listener.waker();
-        log::info!("serving on {}", listener.describe());
+        tracing::info!("serving on {}", listener.describe());
         let mut threads = Vec::new();
         let mut poller = None;
         let accept = {
@@ -503,12 +503,12 @@ where
                             break;
                         }
                         // E.g. out of file descriptors: back off instead of spinning.
-                        log::warn!("accept failed: {e}");
+                        tracing::warn!("accept failed: {e}");
                         std::thread::sleep(Duration::from_millis(10));
                     }
                 }
             }
-            log::info!("stopped accepting on {}", listener.describe());
+            tracing::info!("stopped accepting on {}", listener.describe());
             drop(listener);
             // Dropping the dispatcher joins what it owns (the threaded server's threads).
             drop(dispatch);
@@ -611,7 +611,7 @@ impl ShutdownHandle {
         inner.wake.wake();
         let forced = inner.shared.wait_closed(deadline);
         if forced > 0 {
-            log::warn!("{forced} connections still open after the grace period; closing them");
+            tracing::warn!("{forced} connections still open after the grace period; closing them");
             inner.shared.close_all();
         }
         for t in threads {

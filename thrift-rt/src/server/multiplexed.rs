@@ -230,7 +230,7 @@ fn refuse<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
     r.skip(TType::Struct)?;
     r.read_message_end()?;
     if header.kind == MessageType::Oneway {
-        log::warn!("oneway call `{}` dropped: {message}", header.name);
+        tracing::warn!("oneway call `{}` dropped: {message}", header.name);
         return Ok(());
     }
     let exception = ApplicationError::new(ApplicationErrorKind::ProtocolError, message);

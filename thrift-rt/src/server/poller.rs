@@ -97,7 +97,7 @@ impl State {
         let parked = self.parked.remove(&token)?;
         self.order.remove(&(parked.since, token));
         if let Err(e) = epoll.delete(parked.conn.stream()) {
-            log::debug!("epoll_ctl(DEL) failed: {e}");
+            tracing::debug!("epoll_ctl(DEL) failed: {e}");
         }
         Some(parked.conn)
     }
@@ -125,7 +125,7 @@ impl Poller {
 
     fn wake(&self) {
         if let Err(e) = self.wake.write(1) {
-            log::error!("cannot wake the poller: {e}");
+            tracing::error!("cannot wake the poller: {e}");
         }
     }
 
@@ -135,7 +135,7 @@ impl Poller {
     pub(crate) fn park(&self, conn: Box<dyn Connection>, since: Instant) {
         let deadline = self.idle.map(|idle| since + idle);
         if deadline.is_some_and(|d| d <= Instant::now()) {
-            log::info!(
+            tracing::info!(
                 "connection from {} closed after the read timeout",
                 conn.peer()
             );
@@ -158,7 +158,7 @@ impl Poller {
         let event = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP, token);
         if let Err(e) = self.epoll.add(conn.stream(), event) {
             drop(state);
-            log::warn!(
+            tracing::warn!(
                 "cannot poll the connection from {}: {e}; closing it",
                 conn.peer()
             );
@@ -181,7 +181,7 @@ impl Poller {
             self.wake();
         }
         if let Some(conn) = evicted {
-            log::info!(
+            tracing::info!(
                 "closing the connection from {}: idle longest, and {} connections are idle",
                 conn.peer(),
                 self.max
@@ -235,7 +235,7 @@ impl Poller {
                 Ok(n) => n,
                 Err(Errno::EINTR) => 0,
                 Err(e) => {
-                    log::error!("epoll_wait failed: {e}");
+                    tracing::error!("epoll_wait failed: {e}");
                     std::thread::sleep(Duration::from_millis(10));
                     0
                 }
@@ -267,7 +267,7 @@ impl Poller {
                 pool::requeue(shared, conn);
             }
             for conn in expired {
-                log::info!(
+                tracing::info!(
                     "connection from {} closed after the read timeout",
                     conn.peer()
                 );

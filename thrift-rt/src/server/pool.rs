@@ -119,7 +119,7 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admissio
             drop(state);
             let evicted = admission.poller.as_ref().and_then(PollerHandle::evict);
             if let Some(conn) = evicted {
-                log::info!(
+                tracing::info!(
                     "closing the connection from {}: idle longest, and the server is at its \
                      limit of {} connections",
                     conn.peer(),
@@ -135,7 +135,7 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admissio
                 continue;
             }
             if admission.overload == Overload::Refuse {
-                log::warn!(
+                tracing::warn!(
                     "refusing {}: {} connections open, none idle",
                     stream.peer(),
                     state.open_connections()
@@ -155,7 +155,7 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admissio
             return;
         }
         if admission.overload == Overload::Refuse {
-            log::warn!("refusing {}: all workers busy, queue full", stream.peer());
+            tracing::warn!("refusing {}: all workers busy, queue full", stream.peer());
             return;
         }
         state.accept_waiting = true;
@@ -287,7 +287,7 @@ fn work(shared: &Arc<Shared>, opener: &Opener, pool: Option<&Pool>, linger: Opti
         match job {
             Job::New(stream, guard) => match opener(guard, stream, linger) {
                 Ok(conn) => conn.run(pool),
-                Err(e) => log::warn!("cannot set up a connection: {e}"),
+                Err(e) => tracing::warn!("cannot set up a connection: {e}"),
             },
             Job::Resume(conn) => conn.run(pool),
         }

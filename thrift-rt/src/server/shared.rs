@@ -137,7 +137,7 @@ impl Shared {
         let handle = match stream.try_clone() {
             Ok(h) => h,
             Err(e) => {
-                log::warn!("cannot register a connection: {e}");
+                tracing::warn!("cannot register a connection: {e}");
                 return None;
             }
         };

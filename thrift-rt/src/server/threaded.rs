@@ -25,7 +25,7 @@ impl Threaded {
         let mut state = self.shared.lock();
         while state.open_connections() >= self.max_connections.max(1) && !state.stopping {
             if self.overload == Overload::Refuse {
-                log::warn!(
+                tracing::warn!(
                     "refusing {}: {} connections open",
                     stream.peer(),
                     state.open_connections()
@@ -44,7 +44,7 @@ impl Threaded {
             .spawn(move || connection::serve_to_end(&opener, guard, stream));
         match spawned {
             Ok(handle) => self.threads.push(handle),
-            Err(e) => log::error!("cannot spawn a connection thread: {e}"),
+            Err(e) => tracing::error!("cannot spawn a connection thread: {e}"),
         }
         // Forget the threads that have finished, so the list stays as long as the number of
         // open connections.

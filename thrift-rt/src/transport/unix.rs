@@ -61,7 +61,7 @@ pub fn bind(path: impl AsRef<Path>, opts: &ListenOptions) -> io::Result<UnixList
                 ));
             }
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                log::debug!("removing stale socket {}", path.display());
+                tracing::debug!("removing stale socket {}", path.display());
                 fs::remove_file(path)?;
             }
             Err(e) => return Err(e),
