@@ -481,7 +481,7 @@ impl Builder {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!("cannot start an endpoint for an accepted connection: {e}")
+                    tracing::warn!("cannot start an endpoint for an accepted connection: {e}");
                 }
             }
         }

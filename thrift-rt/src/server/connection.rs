@@ -217,7 +217,7 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
                 P::sink_mut(&mut self.writer).refuse_message(&e);
             }
             (Err(_), _) => {
-                tracing::error!("processor panicked; connection from {} closed", self.peer)
+                tracing::error!("processor panicked; connection from {} closed", self.peer);
             }
         }
     }
