@@ -169,6 +169,7 @@ pub mod processor;
 pub mod protocol;
 pub mod server;
 pub mod stack;
+pub mod trace;
 pub mod transport;
 pub mod ttype;
 

@@ -10,6 +10,7 @@ use crate::codec::{ReadThrift, WriteThrift};
 use crate::error::{Error, Result};
 use crate::intercept::{self, Call, ConnContext, Interceptors, Outcome, Side};
 use crate::protocol::{ProtocolReader, ProtocolWriter};
+use crate::trace::{self, span::CallSpan};
 use crate::ttype::{MessageHeader, MessageType};
 use std::time::Instant;
 
@@ -106,23 +107,22 @@ where
     W: ProtocolWriter + ?Sized,
 {
     let args = read_args(header, r, w)?;
-    let Some(conn) = intercept::current() else {
+    let span = CallSpan::server(&header.name, header.seqid, header.kind);
+    let conn = intercept::current();
+    if conn.is_none() && !span.is_active() {
         oneway_done(&header.name, catch_panic(&header.name, || handler(args)));
         return Ok(true);
-    };
-    let start = Instant::now();
-    intercept::service_of(|service| {
-        let call = server_call(header, service, &conn.peer);
-        let outcome = match conn.interceptors.before(&call) {
+    }
+    serve_observed(conn.as_deref(), &span, header, |before, report| {
+        let outcome = match before {
             Err(refusal) => Err(refusal),
             Ok(()) => catch_panic(&header.name, || handler(args)),
         };
-        let seen = match &outcome {
+        report(&match &outcome {
             Ok(Ok(())) => Outcome::Success,
             Ok(Err(e)) => Outcome::Failure(e),
             Err(e) => Outcome::Application(e),
-        };
-        conn.interceptors.after(&call, &seen, start.elapsed());
+        });
         oneway_done(&header.name, outcome);
     });
     Ok(true)
@@ -162,8 +162,8 @@ fn returned_void<E: Exceptions>(outcome: Result<(), E>) -> Result<(VoidReply<E>,
     }
 }
 
-/// Reads the arguments, runs the handler, and replies; with interceptors installed, they
-/// run around the handler (see [`answer_intercepted`]).
+/// Reads the arguments, runs the handler, and replies; with interceptors installed or a
+/// subscriber wanting the call's span, they see it (see [`serve_observed`]).
 fn answer<A, Res, R, W>(
     header: &MessageHeader,
     r: &mut R,
@@ -178,12 +178,31 @@ where
     W: ProtocolWriter + ?Sized,
 {
     let args = read_args(header, r, w)?;
-    if let Some(conn) = intercept::current() {
-        return answer_intercepted(&conn, header, w, holds_fds, || handler(args));
+    let span = CallSpan::server(&header.name, header.seqid, header.kind);
+    let conn = intercept::current();
+    if conn.is_none() && !span.is_active() {
+        let outcome = run_handler(header, || handler(args)).map(|(result, _)| result);
+        send_reply(w, header, holds_fds, outcome)?;
+        return Ok(true);
     }
-    let outcome = run_handler(header, || handler(args)).map(|(result, _)| result);
-    send_reply(w, header, holds_fds, outcome)?;
-    Ok(true)
+    serve_observed(conn.as_deref(), &span, header, |before, report| {
+        let (outcome, declared) = match before {
+            Err(refusal) => (Err(refusal), false),
+            Ok(()) => match run_handler(header, || handler(args)) {
+                Ok((result, declared)) => (Ok(result), declared),
+                Err(e) => (Err(e), false),
+            },
+        };
+        let exception = outcome.as_ref().err().cloned();
+        let sent = send_reply(w, header, holds_fds, outcome);
+        report(&match (&sent, &exception) {
+            (Err(e), _) => Outcome::Failure(e),
+            (Ok(()), Some(e)) => Outcome::Application(e),
+            (Ok(()), None) if declared => Outcome::Exception,
+            (Ok(()), None) => Outcome::Success,
+        });
+        sent.map(|()| true)
+    })
 }
 
 /// Runs the handler, sorting a panic and an undeclared error into the exception to send.
@@ -212,53 +231,39 @@ fn send_reply<Res: WriteThrift, W: ProtocolWriter + ?Sized>(
     }
 }
 
-/// [`answer`] with the connection's interceptors around the handler: a refusal is sent
-/// instead of running it.
+/// Serves a call with its span entered and the connection's interceptors (if any) around
+/// it: `body` gets the verdict of the `before` hooks (a refusal is sent instead of running
+/// the handler) and a `report` to call with the outcome, which ends the span and runs the
+/// `after` hooks.
 #[inline(never)]
-fn answer_intercepted<Res, W>(
-    conn: &ConnContext,
+fn serve_observed<T>(
+    conn: Option<&ConnContext>,
+    span: &CallSpan,
     header: &MessageHeader,
-    w: &mut W,
-    holds_fds: bool,
-    handler: impl FnOnce() -> Result<(Res, bool)>,
-) -> Result<bool>
-where
-    Res: WriteThrift,
-    W: ProtocolWriter + ?Sized,
-{
+    body: impl FnOnce(Result<(), ApplicationError>, &mut dyn FnMut(&Outcome<'_>)) -> T,
+) -> T {
     let start = Instant::now();
-    intercept::service_of(|service| {
-        let call = server_call(header, service, &conn.peer);
-        let (outcome, declared) = match conn.interceptors.before(&call) {
-            Err(refusal) => (Err(refusal), false),
-            Ok(()) => match run_handler(header, handler) {
-                Ok((result, declared)) => (Ok(result), declared),
-                Err(e) => (Err(e), false),
-            },
-        };
-        let exception = outcome.as_ref().err().cloned();
-        let sent = send_reply(w, header, holds_fds, outcome);
-        let seen = match (&sent, &exception) {
-            (Err(e), _) => Outcome::Failure(e),
-            (Ok(()), Some(e)) => Outcome::Application(e),
-            (Ok(()), None) if declared => Outcome::Exception,
-            (Ok(()), None) => Outcome::Success,
-        };
-        conn.interceptors.after(&call, &seen, start.elapsed());
-        sent.map(|()| true)
+    span.in_scope(|| {
+        intercept::service_of(|service| {
+            span.service(service);
+            let call = Call {
+                side: Side::Server,
+                service,
+                method: &header.name,
+                seqid: header.seqid,
+                kind: header.kind,
+                peer: conn.map(|c| &*c.peer),
+            };
+            let before = conn.map_or(Ok(()), |c| c.interceptors.before(&call));
+            let mut report = |outcome: &Outcome<'_>| {
+                span.finish(outcome.name());
+                if let Some(c) = conn {
+                    c.interceptors.after(&call, outcome, start.elapsed());
+                }
+            };
+            body(before, &mut report)
+        })
     })
-}
-
-/// The call a server's interceptors see.
-fn server_call<'a>(header: &'a MessageHeader, service: Option<&'a str>, peer: &'a str) -> Call<'a> {
-    Call {
-        side: Side::Server,
-        service,
-        method: &header.name,
-        seqid: header.seqid,
-        kind: header.kind,
-        peer: Some(peer),
-    }
 }
 
 /// Calls `method` with `args` on `channel` and waits for the reply: the returned value, the
@@ -327,11 +332,17 @@ where
     C: Caller,
     A: WriteThrift + ?Sized,
 {
-    if let Some(interceptors) = caller.interceptors() {
-        let interceptors = interceptors.clone();
-        return intercepted(
+    let span = CallSpan::client(method, MessageType::Oneway);
+    let interceptors = caller.interceptors().cloned();
+    if interceptors.is_none() && !span.is_active() && trace::current().is_none() {
+        caller.send(method, MessageType::Oneway, channel, |w| args.write(w))?;
+        return Ok(());
+    }
+    trace::propagate(|| {
+        intercepted(
             caller,
-            &interceptors,
+            interceptors.as_ref(),
+            &span,
             method,
             MessageType::Oneway,
             |caller| match caller.send(method, MessageType::Oneway, channel, |w| args.write(w)) {
@@ -339,14 +350,13 @@ where
                 Err(e) => (0, Err(e)),
             },
             |()| false,
-        );
-    }
-    caller.send(method, MessageType::Oneway, channel, |w| args.write(w))?;
-    Ok(())
+        )
+    })
 }
 
-/// Sends a call and receives its result struct `Res`, with the caller's interceptors
-/// around it if it has any; `declared` tells whether a result holds a declared exception.
+/// Sends a call and receives its result struct `Res`; with interceptors installed, a
+/// subscriber wanting the call's span or a trace to carry, they see it (see
+/// [`intercepted`]). `declared` tells whether a result holds a declared exception.
 fn exchange<C, A, Res>(
     caller: &mut C,
     method: &str,
@@ -360,11 +370,17 @@ where
     A: WriteThrift + ?Sized,
     Res: ReadThrift,
 {
-    if let Some(interceptors) = caller.interceptors() {
-        let interceptors = interceptors.clone();
-        return intercepted(
+    let span = CallSpan::client(method, kind);
+    let interceptors = caller.interceptors().cloned();
+    if interceptors.is_none() && !span.is_active() && trace::current().is_none() {
+        let pending = caller.send(method, kind, channel, |w| args.write(w))?;
+        return caller.receive(method, pending);
+    }
+    trace::propagate(|| {
+        intercepted(
             caller,
-            &interceptors,
+            interceptors.as_ref(),
+            &span,
             method,
             kind,
             |caller| match caller.send(method, kind, channel, |w| args.write(w)) {
@@ -372,50 +388,54 @@ where
                 Err(e) => (0, Err(e)),
             },
             declared,
-        );
-    }
-    let pending = caller.send(method, kind, channel, |w| args.write(w))?;
-    caller.receive(method, pending)
+        )
+    })
 }
 
 /// Runs `exchange` (which returns the call's sequence id, 0 if it was not sent, and its
-/// result) between the interceptors' hooks; a refusal fails the call before anything is
-/// sent.
+/// result) inside the call's span and between the interceptors' hooks; a refusal fails the
+/// call before anything is sent.
 #[inline(never)]
 fn intercepted<C, V>(
     caller: &mut C,
-    interceptors: &Interceptors,
+    interceptors: Option<&Interceptors>,
+    span: &CallSpan,
     method: &str,
     kind: MessageType,
     exchange: impl FnOnce(&mut C) -> (i32, Result<V>),
     declared: impl Fn(&V) -> bool,
 ) -> Result<V> {
     let start = Instant::now();
-    let mut call = Call {
-        side: Side::Client,
-        service: None,
-        method,
-        seqid: 0,
-        kind,
-        peer: None,
-    };
-    if let Err(refusal) = interceptors.before(&call) {
-        interceptors.after(&call, &Outcome::Application(&refusal), start.elapsed());
-        return Err(Error::Application(refusal));
-    }
-    let (seqid, result) = exchange(caller);
-    call.seqid = seqid;
-    let seen = match &result {
-        Ok(value) => {
-            if declared(value) {
-                Outcome::Exception
-            } else {
-                Outcome::Success
+    span.in_scope(|| {
+        let mut call = Call {
+            side: Side::Client,
+            service: None,
+            method,
+            seqid: 0,
+            kind,
+            peer: None,
+        };
+        if let Some(Err(refusal)) = interceptors.map(|i| i.before(&call)) {
+            let outcome = Outcome::Application(&refusal);
+            span.finish(outcome.name());
+            if let Some(i) = interceptors {
+                i.after(&call, &outcome, start.elapsed());
             }
+            return Err(Error::Application(refusal));
         }
-        Err(Error::Application(e)) => Outcome::Application(e),
-        Err(e) => Outcome::Failure(e),
-    };
-    interceptors.after(&call, &seen, start.elapsed());
-    result
+        let (seqid, result) = exchange(caller);
+        call.seqid = seqid;
+        span.seqid(seqid);
+        let seen = match &result {
+            Ok(value) if declared(value) => Outcome::Exception,
+            Ok(_) => Outcome::Success,
+            Err(Error::Application(e)) => Outcome::Application(e),
+            Err(e) => Outcome::Failure(e),
+        };
+        span.finish(seen.name());
+        if let Some(i) = interceptors {
+            i.after(&call, &seen, start.elapsed());
+        }
+        result
+    })
 }

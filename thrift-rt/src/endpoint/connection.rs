@@ -828,7 +828,9 @@ fn header(message: &Incoming, limits: Limits) -> Result<MessageHeader> {
 /// writes the reply.
 fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Reply) {
     // The call's THeader info headers, for the handler (`header::current`).
+    let _trace = crate::trace::enter_incoming(message.headers.as_deref());
     let _headers = crate::header::enter(message.headers.clone());
+    let _span = tracing::debug_span!("thrift.endpoint", peer = %shared.peer).entered();
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,

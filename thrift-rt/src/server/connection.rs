@@ -181,7 +181,9 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
                 crate::layer::enter_identity(L::peer_identity(self.gate_ref().get_ref()));
             // And the interceptors, if any.
             let _intercept = crate::intercept::enter(self.intercept.as_ref());
-            catch_unwind(AssertUnwindSafe(|| self.serve(parking)))
+            // Events of this turn (and the spans of its calls) belong to the connection.
+            let span = tracing::debug_span!("thrift.connection", peer = %self.peer);
+            span.in_scope(|| catch_unwind(AssertUnwindSafe(|| self.serve(parking))))
         };
         match (next, pool) {
             (Ok(Next::Park), Some(pool)) => {
@@ -262,7 +264,10 @@ impl<C: Processor, P: Protocol, T: Transport, L: Layer> Session<C, P, T, L> {
     fn process(&mut self, begun: Result<crate::ttype::MessageHeader>) -> Result<()> {
         match begun {
             Ok(header) => {
-                let _headers = crate::header::enter(P::source(&self.reader).info_headers());
+                let headers = P::source(&self.reader).info_headers();
+                // A call in a trace makes it the handler's (W3C `traceparent`).
+                let _trace = crate::trace::enter_incoming(headers.as_deref());
+                let _headers = crate::header::enter(headers);
                 self.processor
                     .process(&header, &mut self.reader, &mut self.writer)
                     // An HTTP request needs its response even when the call was oneway.
