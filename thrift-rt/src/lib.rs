@@ -140,6 +140,12 @@
 //! - [`header`]: THeader key-value info headers, for handlers ([`header::current`]) and
 //!   clients ([`header::with_call_headers`]); the THeader transport is
 //!   [`stack::Header`] with [`stack::HeaderProtocol`].
+//! - [`intercept`]: hooks before and after every call on servers, endpoints and clients
+//!   (authentication, metrics, logging); [`trace`]: the W3C trace context carried between
+//!   services in THeader's `traceparent` info header.
+//! - Logging: the runtime's events and its per-call spans go through the `tracing` crate;
+//!   with no tracing subscriber installed they are `log` records (tracing's `log` feature),
+//!   so an application with only a `log` logger sees them.
 //! - [`Limits`]: size and depth limits checked before anything is allocated; [`Error`]:
 //!   transport, protocol and application errors, with the struct/field path of a decoding
 //!   failure.
