@@ -52,7 +52,7 @@ impl Store for DeadlineAwareStore {
     }
 }
 
-pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub(crate) fn run() -> Result<(), Box<dyn std::error::Error>> {
     // One port for every client: THeader, framed and unframed binary and compact.
     let server = server::Builder::new().one_port().spawn(
         Listener::tcp("127.0.0.1:0")?,
