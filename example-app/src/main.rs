@@ -8,7 +8,8 @@
 //! [`channels`] shows two-way RPC: both ends of one connection host `EchoServer` and
 //! `RandServer` and call each other, [`Xor`] is a layer of our own under the transport, and
 //! [`files`] passes file descriptors (a file service
-//! that checks the caller's uid, and a 64 MiB sealed memfd). Run it with
+//! that checks the caller's uid, and a 64 MiB sealed memfd), and [`production`] a shared
+//! client used from several threads with a deadline. Run it with
 //! `cargo run -p example-app`.
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use example_app::xor::Xor;
 
 mod channels;
 mod files;
+mod production;
 
 use idl::example::{Entry, StoreClient, StoreGetError, StoreProcessor, Value};
 
@@ -90,6 +92,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let outcome = files::run(&files_dir);
     let _ = std::fs::remove_dir_all(&files_dir);
     outcome?;
+
+    println!("\n== Around the calls: a shared client from 8 threads, THeader, a deadline");
+    production::run()?;
 
     // Stop accepting, let in-flight calls finish (there are none left), join every thread.
     for server in [tcp_server, unix_server, xor_server] {

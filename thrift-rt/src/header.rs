@@ -108,9 +108,17 @@ impl InfoHeaders {
     }
 }
 
+/// The info header a call's deadline travels in: how many milliseconds its caller waits for
+/// the reply, counted from when the call was sent (the key fbthrift's clients use). Our
+/// clients send it on THeader connections with a call timeout (the socket's read timeout for
+/// plain and shared clients, `call_timeout` for endpoints); servers turn it into
+/// [`deadline`] for the handler.
+pub const DEADLINE_KEY: &str = "client_timeout";
+
 thread_local! {
-    /// The headers of the call this thread handles.
+    /// The headers of the call this thread handles, and when it started being handled.
     static CURRENT: RefCell<Option<Arc<InfoHeaders>>> = const { RefCell::new(None) };
+    static STARTED: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
     /// The headers the client calls of this thread add (set by `with_call_headers`).
     static CALL: RefCell<Option<InfoHeaders>> = const { RefCell::new(None) };
 }
@@ -121,21 +129,41 @@ pub fn current() -> Option<Arc<InfoHeaders>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
+/// When the caller of the THeader call this thread is handling stops waiting for its reply:
+/// the [`DEADLINE_KEY`] header it sent, counted from when the server began handling the
+/// call (the time on the wire and in queues is not known, so the deadline is a little late,
+/// never early). `None` outside a handler, or when the caller sent no deadline.
+///
+/// A handler can give up on work nobody will wait for; the calls it makes over THeader
+/// carry what is left of it (or their own timeout, if sooner).
+pub fn deadline() -> Option<std::time::Instant> {
+    let started = STARTED.with(std::cell::Cell::get)?;
+    let ms: u64 = CURRENT.with(|c| c.borrow().as_ref()?.get(DEADLINE_KEY)?.trim().parse().ok())?;
+    started.checked_add(std::time::Duration::from_millis(ms))
+}
+
 /// Makes `headers` what [`current`] returns on this thread until the guard is dropped.
 pub(crate) fn enter(headers: Option<Arc<InfoHeaders>>) -> CurrentGuard {
+    let started = headers.as_ref().map(|_| std::time::Instant::now());
     let previous = CURRENT.with(|c| c.replace(headers));
-    CurrentGuard { previous }
+    let previous_start = STARTED.with(|s| s.replace(started));
+    CurrentGuard {
+        previous,
+        previous_start,
+    }
 }
 
 /// Restores the previous headers (of an enclosing call, if any) when dropped.
 pub(crate) struct CurrentGuard {
     previous: Option<Arc<InfoHeaders>>,
+    previous_start: Option<std::time::Instant>,
 }
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
         CURRENT.with(|c| *c.borrow_mut() = previous);
+        STARTED.with(|s| s.set(self.previous_start));
     }
 }
 

@@ -172,8 +172,12 @@ pub fn with_stack<P: Protocol, T: Transport, L: Layer>(
     StackReader<P, T, L, ClientReadHalf>,
     StackWriter<P, T, L, ClientWriteHalf>,
 )> {
+    let timeout = stream.read_timeout()?;
     let (read, write) = super::deadline::split(stream)?;
-    stack.open(read, write, limits)
+    let (reader, mut writer) = stack.open(read, write, limits)?;
+    // THeader sends it with each call, so servers know how long the caller waits.
+    crate::transport::Sink::set_call_timeout(P::sink_mut(&mut writer), timeout);
+    Ok((reader, writer))
 }
 
 /// Connects over TCP with `opts` (connect timeout, read and write timeouts, `TCP_NODELAY`).

@@ -197,7 +197,9 @@ impl Shared {
         let batch = Batch::new(stream.try_clone()?);
         let write = BatchEnd::new(stream, Arc::clone(&batch));
         let (read, write) = layer.wrap(SocketEnd::new(read, !gated), write)?;
-        let sink = transport.sink(write, &limits)?;
+        let mut sink = transport.sink(write, &limits)?;
+        // THeader sends it with each call, so the peer knows how long callers wait.
+        sink.set_call_timeout(settings.call_timeout);
         let inbound = Reader::<T, L>::new(transport, read, gated, limits);
         let watch = Watch::new(&control)?;
         let intercept = crate::intercept::ConnContext::of(&settings.interceptors, &peer);

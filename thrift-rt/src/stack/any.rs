@@ -354,6 +354,10 @@ impl<W: WriteEnd> Sink for AnySink<W> {
     fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
         each_transport!(Self, self, s => s.message_protocol(kind))
     }
+
+    fn set_call_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        each_transport!(Self, self, s => s.set_call_timeout(timeout));
+    }
 }
 
 impl<W: WriteEnd> AnySink<W> {

@@ -65,6 +65,13 @@ pub trait Sink: io::Write {
         None
     }
 
+    /// Tells the sink how long its caller waits for each reply (the client's call timeout),
+    /// so that a transport that can carry it does: THeader sends it with each call as the
+    /// [`DEADLINE_KEY`](crate::header::DEADLINE_KEY) info header. The others ignore it.
+    fn set_call_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        let _ = timeout;
+    }
+
     /// Tells the sink that a server is done with an incoming message: its processor
     /// returned, whether or not it wrote a reply. A transport whose every request needs an
     /// answer (HTTP) sends an empty one here for a request that got none (a oneway call);
@@ -131,6 +138,10 @@ macro_rules! forward_sink {
 
             fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
                 (**self).message_protocol(kind)
+            }
+
+            fn set_call_timeout(&mut self, timeout: Option<std::time::Duration>) {
+                (**self).set_call_timeout(timeout);
             }
         }
     )*};

@@ -39,9 +39,13 @@ pub struct HeaderWriter<W> {
     outer_frames: bool,
     default_protocol: PayloadProtocol,
     next: Option<(Option<PayloadProtocol>, MessageType, i32)>,
+    /// Sent with each call as [`header::DEADLINE_KEY`]: how long the caller waits.
+    call_timeout: Option<std::time::Duration>,
     max_frame_size: usize,
     shared: Arc<Shared>,
 }
+
+use std::time::Instant;
 
 impl<W: WriteEnd> HeaderWriter<W> {
     pub(crate) fn new(inner: W, limits: &Limits, config: &Config, shared: Arc<Shared>) -> Self {
@@ -57,6 +61,7 @@ impl<W: WriteEnd> HeaderWriter<W> {
             outer_frames: config.outer_frames,
             default_protocol: PayloadProtocol::Binary,
             next: None,
+            call_timeout: None,
             max_frame_size: limits.max_frame_size.min(HARD_MAX),
             shared,
         }
@@ -103,20 +108,50 @@ impl<W: WriteEnd> HeaderWriter<W> {
                 self.buf[ROOM - 4..ROOM].copy_from_slice(&(payload as u32).to_be_bytes());
                 self.inner.write_all(&self.buf[ROOM - 4..])
             }
-            ClientType::Header => self.send_header(protocol, zlib, seqid),
+            ClientType::Header => {
+                let deadline = if reply { None } else { self.deadline_ms() };
+                self.send_header(protocol, zlib, seqid, deadline.as_deref())
+            }
         }
     }
 
-    fn send_header(&mut self, protocol: PayloadProtocol, zlib: bool, seqid: i32) -> io::Result<()> {
+    /// The deadline a call carries, in milliseconds: the connection's call timeout, or what
+    /// is left of the deadline of the call this thread is handling when that is sooner (so a
+    /// deadline travels on through the services a handler calls).
+    fn deadline_ms(&self) -> Option<String> {
+        let inherited = header::deadline().map(|d| d.saturating_duration_since(Instant::now()));
+        let timeout = match (self.call_timeout, inherited) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }?;
+        Some(timeout.as_millis().max(1).to_string())
+    }
+
+    fn send_header(
+        &mut self,
+        protocol: PayloadProtocol,
+        zlib: bool,
+        seqid: i32,
+        deadline: Option<&str>,
+    ) -> io::Result<()> {
         self.scratch.clear();
         let own = &self.headers;
         header::with_call(|call| {
-            // Connection headers a call header does not replace, then the call's.
-            let kept = own
-                .iter()
-                .filter(move |(k, _)| call.is_none_or(|c| c.get(k).is_none()));
+            let replaced = |k: &str| call.is_some_and(|c| c.get(k).is_some());
+            // Connection headers a call header does not replace, then the call's, then the
+            // deadline unless one of those gives it.
+            let given = own.get(header::DEADLINE_KEY).is_some() || replaced(header::DEADLINE_KEY);
+            let kept = own.iter().filter(move |(k, _)| !replaced(k));
             let added = call.into_iter().flat_map(InfoHeaders::iter);
-            frame::write_header(&mut self.scratch, protocol, zlib, kept.chain(added));
+            let deadline = deadline
+                .filter(|_| !given)
+                .map(|ms| (header::DEADLINE_KEY, ms));
+            frame::write_header(
+                &mut self.scratch,
+                protocol,
+                zlib,
+                kept.chain(added).chain(deadline),
+            );
         });
         let header = self.scratch.len();
         if header / 4 > usize::from(u16::MAX) {
@@ -213,6 +248,10 @@ impl<W: WriteEnd> Sink for HeaderWriter<W> {
 
     fn begin_message(&mut self, protocol: Option<PayloadProtocol>, kind: MessageType, seqid: i32) {
         self.next = Some((protocol, kind, seqid));
+    }
+
+    fn set_call_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.call_timeout = timeout;
     }
 
     fn message_protocol(&self, kind: MessageType) -> Option<PayloadProtocol> {
