@@ -3,8 +3,9 @@
 //! [`peer::enter`](crate::peer::enter), and the service the call is addressed to, set by the
 //! processor (multiplexed or generated) that routes it.
 //!
-//! Nothing is set when no interceptor is installed, so the served call's only cost is
-//! reading an empty thread-local.
+//! Nothing is set when no interceptor is installed and no subscriber wants the calls' spans,
+//! so the served call's only cost is reading an empty thread-local and checking a callsite's
+//! interest.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -72,9 +73,12 @@ pub(crate) fn current() -> Option<Arc<ConnContext>> {
 
 /// Runs `f` with `name` as the service of the calls it serves, unless a multiplexed
 /// processor already named one (the name the client used wins over the IDL name). Only does
-/// anything when interceptors are installed.
+/// anything when interceptors are installed or a subscriber wants the calls' spans.
 pub(crate) fn enter_service<T>(name: ServiceName<'_>, f: impl FnOnce() -> T) -> T {
-    if CONN.with(|c| c.borrow().is_none()) {
+    // Nobody to tell: no interceptors, and no subscriber for the calls' spans.
+    if CONN.with(|c| c.borrow().is_none())
+        && !tracing::enabled!(target: "thrift_rt::trace::span", tracing::Level::DEBUG)
+    {
         return f();
     }
     let name = match name {
