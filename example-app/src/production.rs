@@ -1,11 +1,13 @@
 //! Around the calls, as a service calling a dependency does it: one [`SharedClient`] used
 //! from several threads at once, over THeader to a server in one-port mode, with a deadline
-//! that the server's handler sees and that fails a call the handler cannot answer in time.
+//! that the server's handler sees and that fails a call the handler cannot answer in time,
+//! and an interceptor logging the calls the server answers.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use thrift_rt::client::shared::SharedClient;
+use thrift_rt::intercept::{Call, Interceptor, Outcome};
 use thrift_rt::server::{self, Listener};
 use thrift_rt::stack::Stack;
 use thrift_rt::transport::socket::TcpOptions;
@@ -13,6 +15,27 @@ use thrift_rt::{Error, ProtocolKind, TransportErrorKind, TransportKind};
 
 use example_app::idl::example::{Entry, Store, StoreClient, StoreGetError, StoreProcessor, Value};
 use example_app::store::MemoryStore;
+
+/// Logs every call the server answers: the interceptor hooks see the service, method,
+/// sequence id, peer, outcome and duration, and `before` could refuse the call.
+struct LogCalls;
+
+impl Interceptor for LogCalls {
+    fn after(&self, call: &Call<'_>, outcome: &Outcome<'_>, elapsed: Duration) {
+        // Only the calls of the last part of the demo, to keep the output short.
+        if call.method != "put" {
+            println!(
+                "  interceptor: {}.{} #{} from {} -> {} in {} µs",
+                call.service.unwrap_or("?"),
+                call.method,
+                call.seqid,
+                call.peer.unwrap_or("?"),
+                outcome.name(),
+                elapsed.as_micros()
+            );
+        }
+    }
+}
 
 /// How long callers wait for each reply.
 const DEADLINE: Duration = Duration::from_millis(200);
@@ -54,10 +77,13 @@ impl Store for DeadlineAwareStore {
 
 pub(crate) fn run() -> Result<(), Box<dyn std::error::Error>> {
     // One port for every client: THeader, framed and unframed binary and compact.
-    let server = server::Builder::new().one_port().spawn(
-        Listener::tcp("127.0.0.1:0")?,
-        StoreProcessor::new(DeadlineAwareStore::default()),
-    )?;
+    let server = server::Builder::new()
+        .one_port()
+        .interceptor(LogCalls)
+        .spawn(
+            Listener::tcp("127.0.0.1:0")?,
+            StoreProcessor::new(DeadlineAwareStore::default()),
+        )?;
     let addr: SocketAddr = server.local_addr().ok_or("the server has no address")?;
 
     // One client for the whole program: cloneable, used by many threads at once, a pooled
