@@ -7,7 +7,7 @@ use crate::client::Caller;
 use crate::client::read_reply;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::protocol::{BinaryReader, BinaryWriter, ProtocolWriter};
+use crate::protocol::{BinaryReader, BinaryWriter};
 use crate::ttype::{MessageHeader, MessageType};
 
 use super::Handle;
@@ -58,14 +58,13 @@ impl Caller for EndpointCaller {
         let shared = &self.handle.shared;
         let seqid = shared.next_seqid();
         let mut w = BinaryWriter::new(shared.outgoing());
-        w.write_message_begin(&MessageHeader {
+        let header = MessageHeader {
             name: method,
             kind,
             seqid,
             channel,
-        })?;
-        write_args(&mut w)?;
-        w.write_message_end()?;
+        };
+        crate::client::write_call(&mut w, &header, write_args)?;
         // Registered before it is written, so even an instant reply finds its caller.
         let waits = kind != MessageType::Oneway;
         if waits {
