@@ -111,7 +111,16 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
             seqid,
             channel,
         };
-        write_call(&mut self.writer, &header, write_args)?;
+        let written = self
+            .writer
+            .write_message_begin(&header)
+            .and_then(|()| write_args(&mut self.writer))
+            .and_then(|()| self.writer.write_message_end());
+        if let Err(e) = written {
+            // Nothing of a half-written call may go out in front of the next one.
+            self.writer.discard_message();
+            return Err(e);
+        }
         self.writer.flush()?;
         Ok(seqid)
     }
@@ -132,24 +141,6 @@ impl<R: ProtocolReader, W: ProtocolWriter> Caller for Client<R, W> {
     fn can_carry_fds(&self) -> bool {
         self.writer.can_carry_fds()
     }
-}
-
-/// Writes one call message (header, the argument struct `write_args` writes, end) without
-/// flushing it; on an error discards what was written, so nothing of a half-written call
-/// goes out in front of the next one. Every caller sends its calls through this.
-pub(crate) fn write_call<W: ProtocolWriter + ?Sized>(
-    w: &mut W,
-    header: &MessageHeader<&str>,
-    write_args: impl FnOnce(&mut W) -> Result<()>,
-) -> Result<()> {
-    let written = w
-        .write_message_begin(header)
-        .and_then(|()| write_args(w))
-        .and_then(|()| w.write_message_end());
-    if written.is_err() {
-        w.discard_message();
-    }
-    written
 }
 
 /// Reads a reply message from `reader`, checking that it answers the call `method` sent

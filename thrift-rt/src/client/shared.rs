@@ -60,6 +60,7 @@ use std::time::{Duration, Instant};
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
+use crate::protocol::ProtocolWriter;
 use crate::stack::{KindStack, Layer, Plain, Protocol, Stack, StackReader, StackWriter, Transport};
 use crate::transport::socket::TcpOptions;
 use crate::transport::stream::Stream;
@@ -563,7 +564,15 @@ impl<P: Protocol, T: Transport, L: Layer> Caller for SharedCaller<P, T, L> {
             seqid,
             channel,
         };
-        super::write_call(&mut self.scratch, &header, write_args)?;
+        let written = self
+            .scratch
+            .write_message_begin(&header)
+            .and_then(|()| write_args(&mut self.scratch))
+            .and_then(|()| self.scratch.write_message_end());
+        if let Err(e) = written {
+            self.scratch.discard_message();
+            return Err(e);
+        }
         let retry = self.client.inner.idempotent.contains(method);
         let connection = match self.send_encoded(None) {
             Ok(connection) => connection,

@@ -7,7 +7,7 @@ use crate::client::Caller;
 use crate::client::read_reply;
 use crate::codec::ReadThrift;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::protocol::{BinaryReader, BinaryWriter};
+use crate::protocol::{BinaryReader, BinaryWriter, ProtocolWriter};
 use crate::ttype::{MessageHeader, MessageType};
 
 use super::Handle;
@@ -58,13 +58,14 @@ impl Caller for EndpointCaller {
         let shared = &self.handle.shared;
         let seqid = shared.next_seqid();
         let mut w = BinaryWriter::new(shared.outgoing());
-        let header = MessageHeader {
+        w.write_message_begin(&MessageHeader {
             name: method,
             kind,
             seqid,
             channel,
-        };
-        crate::client::write_call(&mut w, &header, write_args)?;
+        })?;
+        write_args(&mut w)?;
+        w.write_message_end()?;
         // Registered before it is written, so even an instant reply finds its caller.
         let waits = kind != MessageType::Oneway;
         if waits {
