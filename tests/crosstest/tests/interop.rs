@@ -233,13 +233,16 @@ fn run_case(
     }
 }
 
-/// Ports for the cases: distinct within this process, spread by process id across processes.
+/// Ports for the cases: distinct within this process, spread by process id across processes,
+/// and below Linux's ephemeral range (32768 and up), so that no probe or client of another
+/// test is ever given the port as its own source port while the server is starting.
 fn free_port() -> u16 {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     loop {
         let offset = NEXT.fetch_add(1, Ordering::Relaxed);
-        #[allow(clippy::cast_possible_truncation)] // `% 2000` fits
-        let port = 20_000 + (std::process::id() % 2000) as u16 * 10 + offset % 10_000;
+        #[allow(clippy::cast_possible_truncation)] // `% 1270` fits
+        let spread = (std::process::id() % 1270) as u16 * 10;
+        let port = 20_000 + (spread + offset % 12_700) % 12_700;
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
@@ -266,7 +269,11 @@ fn wait_listening(
     let start = Instant::now();
     loop {
         let up = match socket {
-            Socket::Ip => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            // A connection to itself (source port = the port probed, which Linux allows when
+            // nothing listens there) is not the server: CI once saw the probe "succeed" 50 ms
+            // before the server listened.
+            Socket::Ip => TcpStream::connect(("127.0.0.1", port))
+                .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok()),
             Socket::Domain => UnixStream::connect(path).is_ok(),
         };
         if up {
