@@ -142,15 +142,21 @@ pub fn deadline() -> Option<std::time::Instant> {
     started.checked_add(std::time::Duration::from_millis(ms))
 }
 
-/// Makes `headers` what [`current`] returns on this thread until the guard is dropped.
-pub(crate) fn enter(headers: Option<Arc<InfoHeaders>>) -> CurrentGuard {
+/// Makes `headers` what [`current`] returns on this thread until the guard is dropped
+/// (`None` when there is nothing to change: no headers now and none before, the case of every
+/// call that does not come over THeader).
+#[inline]
+pub(crate) fn enter(headers: Option<Arc<InfoHeaders>>) -> Option<CurrentGuard> {
+    if headers.is_none() && CURRENT.with(|c| c.borrow().is_none()) {
+        return None;
+    }
     let started = headers.as_ref().map(|_| std::time::Instant::now());
     let previous = CURRENT.with(|c| c.replace(headers));
     let previous_start = STARTED.with(|s| s.replace(started));
-    CurrentGuard {
+    Some(CurrentGuard {
         previous,
         previous_start,
-    }
+    })
 }
 
 /// Restores the previous headers (of an enclosing call, if any) when dropped.

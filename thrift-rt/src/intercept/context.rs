@@ -67,6 +67,7 @@ impl Drop for ConnGuard {
 }
 
 /// The context of the call this thread serves, if interceptors are installed.
+#[inline]
 pub(crate) fn current() -> Option<Arc<ConnContext>> {
     CONN.with(|c| c.borrow().clone())
 }
@@ -74,11 +75,10 @@ pub(crate) fn current() -> Option<Arc<ConnContext>> {
 /// Runs `f` with `name` as the service of the calls it serves, unless a multiplexed
 /// processor already named one (the name the client used wins over the IDL name). Only does
 /// anything when interceptors are installed or a subscriber wants the calls' spans.
+#[inline]
 pub(crate) fn enter_service<T>(name: ServiceName<'_>, f: impl FnOnce() -> T) -> T {
-    // Nobody to tell: no interceptors, and no subscriber for the calls' spans.
-    if CONN.with(|c| c.borrow().is_none())
-        && !tracing::enabled!(target: "thrift_rt::trace::span", tracing::Level::DEBUG)
-    {
+    // Nobody to tell: no interceptors, and nobody for the calls' spans.
+    if CONN.with(|c| c.borrow().is_none()) && !crate::trace::span::wanted() {
         return f();
     }
     let name = match name {

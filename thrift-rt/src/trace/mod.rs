@@ -176,6 +176,7 @@ thread_local! {
 }
 
 /// The trace context of this thread; `None` outside a trace.
+#[inline]
 pub fn current() -> Option<TraceContext> {
     CURRENT.with(Cell::get)
 }
@@ -208,6 +209,7 @@ impl Drop for TraceGuard {
 
 /// On a server: makes the trace of a call whose info headers are `headers` current (with a
 /// span id of the handler's own), when they carry a valid `traceparent`.
+#[inline]
 pub(crate) fn enter_incoming(headers: Option<&InfoHeaders>) -> Option<TraceGuard> {
     let parent = TraceContext::parse(headers?.get(TRACEPARENT)?)?;
     Some(enter(parent.child()))

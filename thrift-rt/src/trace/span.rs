@@ -1,6 +1,9 @@
-//! The `tracing` span of one call, on either side: created for every call, it costs a
-//! check of the callsite's interest when no subscriber wants it; the clock is only read and
-//! the fields only recorded when one does.
+//! The `tracing` span of one call, on either side. When neither a `tracing` subscriber nor a
+//! `log` logger wants debug records, no span is made at all: two atomic loads per call. (With
+//! tracing's `log` feature, `debug_span!` alone would build and drop a disabled span and
+//! format its fields for `log` whenever no subscriber is set: about 400 instructions per round
+//! trip, measured with callgrind.) The clock is only read and the fields only recorded when a
+//! subscriber or logger does want them.
 
 use std::time::Instant;
 
@@ -8,16 +11,32 @@ use tracing::field::Empty;
 
 use crate::ttype::MessageType;
 
-/// A call's span and when it started (`None`: the span is disabled).
-pub(crate) struct CallSpan {
+/// Whether anyone may want debug spans: a `tracing` subscriber's level, or, for applications
+/// that only install a `log` logger (tracing's `log` feature turns spans into log records),
+/// the logger's level.
+#[inline]
+pub(crate) fn wanted() -> bool {
+    use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
+    (STATIC_MAX_LEVEL >= LevelFilter::DEBUG && LevelFilter::current() >= LevelFilter::DEBUG)
+        || log::max_level() >= log::LevelFilter::Debug
+}
+
+/// A call's span and when it started; `None` when nobody wants it (then no `tracing::Span`
+/// exists to be dropped either).
+pub(crate) struct CallSpan(Option<Active>);
+
+struct Active {
     span: tracing::Span,
-    start: Option<Instant>,
+    start: Instant,
 }
 
 impl CallSpan {
     /// The span of a call a server serves.
     #[inline]
     pub(crate) fn server(method: &str, seqid: i32, kind: MessageType) -> Self {
+        if !wanted() {
+            return Self(None);
+        }
         Self::started(tracing::debug_span!(
             "thrift.serve",
             method,
@@ -33,6 +52,9 @@ impl CallSpan {
     /// The span of a call a client makes.
     #[inline]
     pub(crate) fn client(method: &str, kind: MessageType) -> Self {
+        if !wanted() {
+            return Self(None);
+        }
         Self::started(tracing::debug_span!(
             "thrift.call",
             method,
@@ -44,51 +66,53 @@ impl CallSpan {
         ))
     }
 
-    #[inline]
     fn started(span: tracing::Span) -> Self {
         if span.is_disabled() {
-            return Self { span, start: None };
+            return Self(None);
         }
         if let Some(context) = super::current() {
             span.record("trace_id", context.trace_id_hex());
         }
-        Self {
+        Self(Some(Active {
             span,
-            start: Some(Instant::now()),
-        }
+            start: Instant::now(),
+        }))
     }
 
     /// Whether a subscriber wants this span.
     #[inline]
     pub(crate) fn is_active(&self) -> bool {
-        self.start.is_some()
+        self.0.is_some()
     }
 
     /// Runs `f` inside the span: events it emits belong to the call.
     pub(crate) fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
-        self.span.in_scope(f)
+        match &self.0 {
+            Some(active) => active.span.in_scope(f),
+            None => f(),
+        }
     }
 
     /// Records the service the call was routed to.
     pub(crate) fn service(&self, service: Option<&str>) {
-        if let (true, Some(service)) = (self.is_active(), service) {
-            self.span.record("service", service);
+        if let (Some(active), Some(service)) = (&self.0, service) {
+            active.span.record("service", service);
         }
     }
 
     /// Records the sequence id (clients learn it when the call is sent).
     pub(crate) fn seqid(&self, seqid: i32) {
-        if self.is_active() {
-            self.span.record("seqid", seqid);
+        if let Some(active) = &self.0 {
+            active.span.record("seqid", seqid);
         }
     }
 
     /// Records how the call ended and how long it took.
     pub(crate) fn finish(&self, outcome: &'static str) {
-        if let Some(start) = self.start {
-            let elapsed = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-            self.span.record("outcome", outcome);
-            self.span.record("elapsed_us", elapsed);
+        if let Some(active) = &self.0 {
+            let elapsed = u64::try_from(active.start.elapsed().as_micros()).unwrap_or(u64::MAX);
+            active.span.record("outcome", outcome);
+            active.span.record("elapsed_us", elapsed);
         }
     }
 }
