@@ -160,6 +160,9 @@ pub struct ClientArgs {
     pub header_zlib: bool,
     /// `--transport=http`: Thrift over HTTP (then `transport` is not used).
     pub http: bool,
+    /// `--bench=N`: instead of the suite, time N `testString` calls on one connection and
+    /// print the time per call. Ours, for the benchmark report (`bench/peers.py`).
+    pub bench: Option<u32>,
 }
 
 /// What a command line asks for.
@@ -216,6 +219,7 @@ usage: test_client [options]
   --endpoint              call through a channel-0 endpoint (binary only; our extension)
   --header-compact        THeader calls in the compact protocol (default binary; ours)
   --header-zlib           THeader calls compressed with zlib (ours)
+  --bench=N               time N testString calls on one connection instead (ours)
   -h, --help              this text
 Exit status: bits 1 base types, 2 structs, 4 containers, 8 exceptions failed;
 64 could not start; 128 a call timed out.";
@@ -304,8 +308,10 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
     let mut threads = 1;
     let (mut header_compact, mut header_zlib) = (false, false);
     let mut http = false;
+    let mut bench = None;
     for (name, value) in tokenize(args)? {
         match (name.as_str(), value) {
+            ("bench", Some(v)) => bench = Some(number(&name, &v)?),
             ("header-compact", None) => header_compact = true,
             ("header-zlib", None) => header_zlib = true,
             ("transport", Some(v)) if v == "http" => http = true,
@@ -338,6 +344,7 @@ pub fn parse_client(args: impl IntoIterator<Item = String>) -> Result<Command<Cl
         header_compact,
         header_zlib,
         http,
+        bench,
     }))
 }
 
@@ -657,5 +664,18 @@ mod tests {
             panic!("expected options")
         };
         assert!(!a.http);
+    }
+
+    #[test]
+    fn bench_calls() {
+        let Command::Run(a) =
+            parse_client(args("--bench=500 --transport=http --ssl --keys=/k")).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert_eq!(a.bench, Some(500));
+        assert!(a.http && a.ssl.is_some());
+        assert!(parse_client(args("--bench")).is_err());
+        assert!(parse_server(args("--bench=5")).is_err());
     }
 }

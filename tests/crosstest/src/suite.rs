@@ -80,18 +80,25 @@ pub fn run(args: &ClientArgs) -> u8 {
     })
 }
 
-/// One loop of the whole suite.
+/// One loop of the whole suite (or, with `--bench`, the timed calls).
 fn run_once(args: &ClientArgs) -> u8 {
+    fn go<L: Link>(args: &ClientArgs) -> u8 {
+        let session = Session::<L>::new(args);
+        match args.bench {
+            Some(calls) => session.bench(calls),
+            None => session.run(),
+        }
+    }
     if args.endpoint_mode {
-        Session::<EndpointLink>::new(args).run()
+        go::<EndpointLink>(args)
     } else if args.http && args.protocol.multiplexed {
-        Session::<MultiplexedWriter<HttpWriter>>::new(args).run()
+        go::<MultiplexedWriter<HttpWriter>>(args)
     } else if args.http {
-        Session::<HttpWriter>::new(args).run()
+        go::<HttpWriter>(args)
     } else if args.protocol.multiplexed {
-        Session::<MultiplexedWriter<AnyWriter>>::new(args).run()
+        go::<MultiplexedWriter<AnyWriter>>(args)
     } else {
-        Session::<AnyWriter>::new(args).run()
+        go::<AnyWriter>(args)
     }
 }
 
@@ -264,6 +271,42 @@ impl<'a, L: Link> Session<'a, L> {
             self.second_service();
         }
         self.failed
+    }
+
+    /// `--bench`: `calls` calls of `testString("hello world")` on one connection after 100
+    /// to warm up, then one line: the calls, the time, the time per call.
+    fn bench(mut self, calls: u32) -> u8 {
+        const WARM_UP: u32 = 100;
+        let client = match self.connect() {
+            Ok(client) => client,
+            Err(e) => {
+                eprintln!("cannot connect to {}: {e}", self.args.endpoint);
+                return UNKNOWN;
+            }
+        };
+        let mut start = Instant::now();
+        for i in 0..WARM_UP + calls {
+            if i == WARM_UP {
+                start = Instant::now();
+            }
+            match client.test_string("hello world") {
+                Ok(s) if s == "hello world" => {}
+                Ok(s) => {
+                    eprintln!("FAIL testString: got {}", short(&s));
+                    return BASE_TYPES;
+                }
+                Err(e) => {
+                    eprintln!("FAIL testString: {e}");
+                    return BASE_TYPES;
+                }
+            }
+        }
+        let elapsed = start.elapsed();
+        println!(
+            "{calls} calls in {elapsed:?}: {:.2}µs per call",
+            elapsed.as_secs_f64() * 1e6 / f64::from(calls.max(1))
+        );
+        0
     }
 
     fn connect(&mut self) -> std::io::Result<&mut TestClient<L>> {
@@ -725,27 +768,31 @@ fn binaries() -> Vec<Vec<u8>> {
     all
 }
 
-/// The writer of an HTTP client connection (`--transport=http`).
-type HttpWriter = AnyProtocolWriter<http::HttpWriter<ClientWriteHalf>>;
+/// The writer of an HTTP client connection (`--transport=http`), over TLS with `--ssl`.
+type HttpWriter =
+    AnyProtocolWriter<http::HttpWriter<MaybeLayered<TlsWriter<ClientWriteHalf>, ClientWriteHalf>>>;
 
 impl PlainWriter for HttpWriter {
-    type Reader = AnyProtocolReader<http::HttpReader<ClientReadHalf, http::Response>>;
+    type Reader = AnyProtocolReader<
+        http::HttpReader<MaybeLayered<TlsReader<ClientReadHalf>, ClientReadHalf>, http::Response>,
+    >;
 
-    /// POSTs to `/` with `Host: host:port`, as Apache's Python client does, over TCP or
-    /// (with `--domain-socket`) a Unix socket.
+    /// POSTs to `/` with `Host: host:port`, as Apache's Python client does, over TCP (TLS
+    /// with `--ssl`) or (with `--domain-socket`) a Unix socket.
     fn connect(args: &ClientArgs) -> std::io::Result<(Self::Reader, Self)> {
         let options = TcpOptions::default()
             .connect_timeout(CALL_TIMEOUT)
             .read_timeout(CALL_TIMEOUT)
             .write_timeout(CALL_TIMEOUT);
-        let (stream, host) = match &args.endpoint {
+        let (stream, host, tls) = match &args.endpoint {
             Endpoint::Tcp { host, port } => (
                 connect::tcp((host.as_str(), *port), &options)?,
                 format!("{host}:{port}"),
+                tls_layer(args, host)?,
             ),
-            Endpoint::Unix(path) => (connect::unix(path, &options)?, "localhost".to_owned()),
+            Endpoint::Unix(path) => (connect::unix(path, &options)?, "localhost".to_owned(), None),
         };
-        let stack = Stack::new(args.protocol.kind, HttpClient::new(&host));
+        let stack = Stack::new(args.protocol.kind, HttpClient::new(&host)).layer(tls);
         connect::with_stack(stream, &stack, &thrift_rt::Limits::default())
     }
 }
