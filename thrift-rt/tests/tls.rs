@@ -17,6 +17,7 @@ use std::time::Duration;
 use certs::{Ca, Role};
 use common::echo::{EchoArgs, EchoResult, addr, call_named, quick, tcp};
 use thrift_rt::__private as processor;
+use thrift_rt::client::shared::SharedClient;
 use thrift_rt::connect::ClientOptions;
 use thrift_rt::layer::tls::{self, ClientAuth, TlsClientConfig, TlsServer, TlsServerConfig};
 use thrift_rt::server::{Server, ServerKind};
@@ -471,4 +472,96 @@ fn http_over_mutual_tls() {
         );
         server.shutdown(Duration::from_secs(1));
     }
+}
+
+/// One echo call (or `who`) through any caller: a `SharedCaller` here.
+fn call_with<C: thrift_rt::Caller>(c: &mut C, method: &str, msg: &str) -> Result<String> {
+    use thrift_rt::WriteThrift;
+    let args = EchoArgs {
+        msg: msg.to_owned(),
+        delay_ms: 0,
+    };
+    let pending = c.send(method, thrift_rt::MessageType::Call, 0, |w| args.write(w))?;
+    c.receive::<EchoResult>(method, pending).map(|r| r.0)
+}
+
+/// Four threads share `shared`: every call is answered, each handler sees the client's
+/// certificate, and the pool keeps at most a connection per thread.
+fn four_threads_share<P, T, L>(shared: &SharedClient<P, T, L>, client_der: &[u8])
+where
+    P: thrift_rt::stack::Protocol,
+    T: thrift_rt::stack::Transport,
+    L: thrift_rt::stack::Layer,
+{
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let mut caller = shared.caller();
+            s.spawn(move || {
+                for i in 0..25 {
+                    let msg = format!("{t}-{i}");
+                    assert_eq!(call_with(&mut caller, "echo", &msg).unwrap(), msg);
+                }
+                assert_eq!(call_with(&mut caller, "who", "").unwrap(), hex(client_der));
+            });
+        }
+    });
+    assert!(
+        shared.idle_connections() <= 4,
+        "{}",
+        shared.idle_connections()
+    );
+}
+
+/// A `SharedClient` over TLS with a client certificate (framed compact), on a thread-pool
+/// server asking for one.
+#[test]
+fn a_shared_client_over_mutual_tls() {
+    use thrift_rt::layer::tls::TlsClient;
+    use thrift_rt::stack::Stack;
+
+    let pki = Pki::new("shared");
+    let who = Who::default();
+    let server = spawn(
+        KINDS[2],
+        pki.server("server", ClientAuth::Required(pki.path("ca.pem"))),
+        &who,
+        TransportKind::Framed,
+    );
+    let tls = TlsClient::new(&pki.client_config(Some("client")), "localhost").unwrap();
+    let shared = SharedClient::builder()
+        .stack(Stack::new(ProtocolKind::Compact, TransportKind::Framed).layer(tls))
+        .tcp(addr(&server))
+        .unwrap()
+        .build();
+    four_threads_share(&shared, &pki.client_der);
+    assert_eq!(who.calls.load(Ordering::SeqCst), 4 * 26);
+    server.shutdown(Duration::from_secs(1));
+}
+
+/// A `SharedClient` over HTTP over TLS (features `tls` and `http`).
+#[cfg(feature = "http")]
+#[test]
+fn a_shared_client_over_https() {
+    use thrift_rt::layer::tls::TlsClient;
+    use thrift_rt::stack::{HttpClient, HttpServer, Stack};
+
+    let pki = Pki::new("shared-https");
+    let who = Who::default();
+    let server = quick()
+        .stack(
+            Stack::new(ProtocolKind::Binary, HttpServer::new())
+                .layer(pki.server("server", ClientAuth::Required(pki.path("ca.pem")))),
+        )
+        .kind(KINDS[2])
+        .spawn(tcp(), who.clone())
+        .unwrap();
+    let tls = TlsClient::new(&pki.client_config(Some("client")), "localhost").unwrap();
+    let shared = SharedClient::builder()
+        .stack(Stack::new(ProtocolKind::Binary, HttpClient::new("localhost")).layer(tls))
+        .tcp(addr(&server))
+        .unwrap()
+        .build();
+    four_threads_share(&shared, &pki.client_der);
+    assert_eq!(who.calls.load(Ordering::SeqCst), 4 * 26);
+    server.shutdown(Duration::from_secs(1));
 }

@@ -305,3 +305,59 @@ fn no_reachable_server_is_a_clear_error() {
     assert!(text.contains("no server could be reached"), "{text}");
     assert!(text.contains(&addr.to_string()), "{text}");
 }
+
+/// Answers with the `thread` info header of the call (THeader).
+struct HeaderEcho;
+
+impl Plain for HeaderEcho {
+    fn hello(&self, name: String) -> Result<String, Error> {
+        let thread = thrift_rt::header::current()
+            .and_then(|h| h.get("thread").map(str::to_owned))
+            .unwrap_or_default();
+        Ok(format!("Hello, {name} from {thread}"))
+    }
+}
+
+/// Over a Unix socket and THeader: four threads share the client, and each call carries
+/// its own info headers to the handler.
+#[test]
+fn a_shared_client_over_theader_on_a_unix_socket() {
+    let _serial = one_at_a_time();
+    let path = std::env::temp_dir().join(format!("shared-theader-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let server = Builder::new()
+        .protocol(thrift_rt::ProtocolKind::Header)
+        .transport(TransportKind::Header)
+        .thread_pool(4, 16)
+        .spawn(
+            Listener::unix(&path).unwrap(),
+            PlainProcessor::new(HeaderEcho),
+        )
+        .unwrap();
+    let shared = SharedClient::builder()
+        .stack(thrift_rt::stack::Stack::new(
+            thrift_rt::ProtocolKind::Header,
+            TransportKind::Header,
+        ))
+        .unix(&path)
+        .build();
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let shared = shared.clone();
+            s.spawn(move || {
+                let mut plain = PlainClient::from_caller(shared.caller());
+                let mut headers = thrift_rt::header::InfoHeaders::new();
+                headers.insert("thread", t.to_string());
+                for i in 0..25 {
+                    let got = thrift_rt::header::with_call_headers(&headers, || {
+                        plain.hello(&i.to_string())
+                    });
+                    assert_eq!(got.unwrap(), format!("Hello, {i} from {t}"));
+                }
+            });
+        }
+    });
+    assert!(shared.idle_connections() <= 4);
+    server.shutdown(Duration::from_secs(1));
+    let _ = std::fs::remove_file(&path);
+}

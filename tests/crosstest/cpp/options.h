@@ -31,7 +31,7 @@ const std::vector<std::string> kServerValued = {
     "server-type", "workers",   "string-limit", "container-limit"};
 const std::vector<std::string> kClientValued = {
     "port",    "domain-socket", "keys",       "protocol",        "transport", "host",
-    "testloops", "timeout",     "time-limit", "header-protocol", "header"};
+    "testloops", "timeout",     "time-limit", "header-protocol", "header", "bench"};
 
 struct Options {
   // Shared by both peers.
@@ -55,6 +55,7 @@ struct Options {
   int container_limit = 0;
   // Client only.
   int loops = 1;
+  int bench = 0;  // `--bench=N`: time N testString calls instead of the suite (ours)
   bool noinsane = false;
   double timeout = 10.0;     // seconds per call: a stuck server fails the client, never hangs it
   double time_limit = 25.0;  // seconds for the whole run (0: none); the runner kills at 30
@@ -183,6 +184,8 @@ inline Options parse_options(int argc, char** argv, bool server) {
       o.host = value;
     } else if (!server && name == "testloops") {
       o.loops = parse_int(name, value, 1, 1000000);
+    } else if (!server && name == "bench") {
+      o.bench = parse_int(name, value, 1, 100000000);
     } else if (!server && name == "header-zlib") {
       o.header_zlib = true;
     } else if (!server && name == "header-protocol") {
@@ -223,7 +226,8 @@ inline const char* usage(bool server) {
          "  [--protocol=binary|compact|json|header|multi|multic|multij|multih]\n"
          "  [--transport=buffered|framed|http|zlib] [--zlib] [--ssl] [--keys=DIR]\n"
          "  [-n N|--testloops=N] [--noinsane] [--timeout=SECONDS] [--time-limit=SECONDS] [-v]\n"
-         "  [--header-protocol=binary|compact] [--header-zlib] [--header KEY=VALUE]...\n";
+         "  [--header-protocol=binary|compact] [--header-zlib] [--header KEY=VALUE]...\n"
+         "  [--bench=N]  (time N testString calls on one connection instead of the suite)\n";
 }
 
 }  // namespace crosstest
