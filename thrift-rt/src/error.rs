@@ -58,6 +58,26 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Whether a configured [`Limits`](crate::Limits) bound refused the input: a size, count
+    /// or depth over its limit, a frame, message or THeader header too large, or too many
+    /// descriptors. (Servers log these as "limit hit".)
+    pub fn is_limit(&self) -> bool {
+        match self {
+            Error::Protocol(e) => matches!(
+                e.kind(),
+                ProtocolErrorKind::SizeLimit | ProtocolErrorKind::DepthLimit
+            ),
+            Error::Transport(e) => matches!(
+                e.kind(),
+                TransportErrorKind::FrameTooLarge
+                    | TransportErrorKind::MessageTooLarge
+                    | TransportErrorKind::HeaderLimit
+                    | TransportErrorKind::FdCount
+            ),
+            Error::Application(_) => false,
+        }
+    }
 }
 
 impl fmt::Display for Error {

@@ -73,7 +73,7 @@ fn open<C: Processor + 'static, P: Protocol, T: Transport, L: Layer>(
     linger: Option<Duration>,
 ) -> Result<Box<dyn Connection>> {
     let peer = stream.peer();
-    tracing::debug!("connection from {peer}");
+    tracing::debug!(peer = %peer, "connection accepted");
     // Waiting for a message never lingers longer than the idle timeout allows.
     let linger = match (linger, config.read_timeout) {
         (Some(l), Some(idle)) => Some(l.min(idle)),
@@ -209,17 +209,27 @@ impl<C: Processor + 'static, P: Protocol, T: Transport, L: Layer> Connection
             (Ok(Next::Park | Next::ParkPartial | Next::Yield), None) => {
                 unreachable!("only pool connections park")
             }
-            (Ok(Next::Close(Ok(()))), _) => tracing::debug!("connection from {} closed", self.peer),
+            (Ok(Next::Close(Ok(()))), _) => {
+                tracing::debug!(peer = %self.peer, "connection closed");
+            }
             (Ok(Next::Close(Err(e))), _) if is_timeout(&e) => {
-                tracing::info!("connection from {} timed out: {e}", self.peer);
+                tracing::info!(peer = %self.peer, error = %e, "connection timed out");
             }
             (Ok(Next::Close(Err(e))), _) => {
-                tracing::warn!("connection from {} failed: {e}", self.peer);
+                let limit = e.is_limit();
+                let what = if limit {
+                    "limit hit"
+                } else if matches!(e, Error::Protocol(_)) {
+                    "protocol error"
+                } else {
+                    "connection failed"
+                };
+                tracing::warn!(peer = %self.peer, error = %e, limit, "{what}; connection closed");
                 // HTTP says why with a 4xx status before the connection closes.
                 P::sink_mut(&mut self.writer).refuse_message(&e);
             }
             (Err(_), _) => {
-                tracing::error!("processor panicked; connection from {} closed", self.peer);
+                tracing::error!(peer = %self.peer, "processor panicked; connection closed");
             }
         }
     }

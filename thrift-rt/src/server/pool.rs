@@ -136,9 +136,10 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admissio
             }
             if admission.overload == Overload::Refuse {
                 tracing::warn!(
-                    "refusing {}: {} connections open, none idle",
-                    stream.peer(),
-                    state.open_connections()
+                    peer = %stream.peer(),
+                    limit = true,
+                    open = state.open_connections(),
+                    "connection refused: max_connections open, none idle"
                 );
                 return;
             }
@@ -155,7 +156,11 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, stream: Stream, admission: &Admissio
             return;
         }
         if admission.overload == Overload::Refuse {
-            tracing::warn!("refusing {}: all workers busy, queue full", stream.peer());
+            tracing::warn!(
+                peer = %stream.peer(),
+                limit = true,
+                "connection refused: all workers busy, queue full"
+            );
             return;
         }
         state.accept_waiting = true;

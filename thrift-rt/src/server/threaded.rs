@@ -26,9 +26,10 @@ impl Threaded {
         while state.open_connections() >= self.max_connections.max(1) && !state.stopping {
             if self.overload == Overload::Refuse {
                 tracing::warn!(
-                    "refusing {}: {} connections open",
-                    stream.peer(),
-                    state.open_connections()
+                    peer = %stream.peer(),
+                    limit = true,
+                    open = state.open_connections(),
+                    "connection refused: max_connections open"
                 );
                 return;
             }
