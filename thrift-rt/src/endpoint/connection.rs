@@ -423,10 +423,10 @@ impl Shared {
             ready = true;
             match self.next_message() {
                 Next::Call(message) => self.queue(message),
-                Next::Reply(header, message) => {
+                Next::Reply(route, message) => {
                     let pending = lock(&self.inbound).has_pending();
                     let mut state = self.lock();
-                    let wake = self.deliver(&mut state, &header, message);
+                    let wake = self.deliver(&mut state, route, message);
                     if state.pending.answered(seqid) {
                         break (state, pending);
                     }
@@ -458,9 +458,9 @@ impl Shared {
     fn next_message(&self) -> Next {
         let polled = lock(&self.inbound).poll();
         let why = match polled {
-            Ok(Polled::Message(message)) => match header(&message, self.settings.limits) {
-                Ok(header) if header.kind.is_call() => return Next::Call(message),
-                Ok(header) => return Next::Reply(header, message),
+            Ok(Polled::Message(message)) => match route(&message, self.settings.limits) {
+                Ok(route) if route.kind.is_call() => return Next::Call(message),
+                Ok(route) => return Next::Reply(route, message),
                 Err(e) => format!("bad message from the peer: {e}"),
             },
             Ok(Polled::Empty) => return Next::Empty,
@@ -568,25 +568,23 @@ impl Shared {
 
     /// Hands a reply to its waiting caller.
     /// Returns what wakes the caller, to be notified once the state lock is released.
-    fn deliver(
-        &self,
-        state: &mut State,
-        header: &MessageHeader,
-        message: Incoming,
-    ) -> Option<Arc<Condvar>> {
-        match state.pending.deliver(header.seqid, header.channel, message) {
+    fn deliver(&self, state: &mut State, route: Route, message: Incoming) -> Option<Arc<Condvar>> {
+        let name = |message: &Incoming| {
+            header(message, self.settings.limits).map_or_else(|_| "?".to_owned(), |h| h.name)
+        };
+        match state.pending.deliver(route.seqid, route.channel, message) {
             Delivery::Delivered(wake) => return wake,
-            Delivery::Unknown => tracing::debug!(
+            Delivery::Unknown(message) => tracing::debug!(
                 "reply `{}` #{} from {} has no waiting caller (timed out?); dropped",
-                header.name,
-                header.seqid,
+                name(&message),
+                route.seqid,
                 self.peer
             ),
-            Delivery::WrongChannel(expected) => tracing::warn!(
+            Delivery::WrongChannel(expected, message) => tracing::warn!(
                 "reply `{}` #{} came on channel {}, the call went out on {expected}; dropped",
-                header.name,
-                header.seqid,
-                header.channel
+                name(&message),
+                route.seqid,
+                route.channel
             ),
         }
         None
@@ -730,9 +728,9 @@ impl Shared {
         wait(true);
         loop {
             match self.next_message() {
-                Next::Reply(header, message) => {
+                Next::Reply(route, message) => {
                     let mut state = self.lock();
-                    let wake = self.deliver(&mut state, &header, message);
+                    let wake = self.deliver(&mut state, route, message);
                     state.serving = false;
                     drop(state);
                     wake.inspect(|w| w.notify_all());
@@ -813,11 +811,51 @@ enum Reply {
 /// What the thread holding the reading found.
 enum Next {
     Call(Incoming),
-    Reply(MessageHeader, Incoming),
+    Reply(Route, Incoming),
     /// Nothing whole, and the socket has nothing more for now.
     Empty,
     /// The connection is closed (now or before); the reading is dropped.
     Closed,
+}
+
+/// What routing a message needs: its kind, sequence id and channel.
+#[derive(Clone, Copy, Debug)]
+struct Route {
+    kind: MessageType,
+    seqid: i32,
+    channel: u8,
+}
+
+/// The [`Route`] of a message read whole, taken straight from the strict binary header
+/// endpoints write (a version word with the channel in its spare byte and the type in its
+/// low byte, the name's length and bytes, the sequence id) without decoding the name: that
+/// decoding, with its allocation, cost a few hundred instructions per call, and the reply's
+/// reader or the call's processor decodes and checks the whole header anyway. Anything else
+/// (an old-style header, a bad version or type, too few bytes) goes through the protocol
+/// reader, which says what is wrong.
+fn route(message: &Incoming, limits: Limits) -> Result<Route> {
+    const VERSION_MASK: u32 = 0xffff_0000;
+    const VERSION_1: u32 = 0x8001_0000;
+    let b = &message.bytes[..];
+    let word = |at: usize| b.get(at..at + 4).map(|w| [w[0], w[1], w[2], w[3]]);
+    if let (Some(version), Some(len)) = (word(0), word(4)) {
+        let version = u32::from_be_bytes(version);
+        let len = usize::try_from(i32::from_be_bytes(len)).ok();
+        let seqid = len.and_then(|len| word(8 + len));
+        let kind = MessageType::from_i32((version & 0xff) as i32);
+        if let (true, Some(seqid), Ok(kind)) = (version & VERSION_MASK == VERSION_1, seqid, kind) {
+            return Ok(Route {
+                kind,
+                seqid: i32::from_be_bytes(seqid),
+                channel: (version >> 8) as u8,
+            });
+        }
+    }
+    header(message, limits).map(|h| Route {
+        kind: h.kind,
+        seqid: h.seqid,
+        channel: h.channel,
+    })
 }
 
 /// The header of a message read whole.
@@ -832,7 +870,8 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
     // The call's THeader info headers, for the handler (`header::current`).
     let _trace = crate::trace::enter_incoming(message.headers.as_deref());
     let _headers = crate::header::enter(message.headers.clone());
-    let _span = tracing::debug_span!("thrift.endpoint", peer = %shared.peer).entered();
+    let _span = crate::trace::span::wanted()
+        .then(|| tracing::debug_span!("thrift.endpoint", peer = %shared.peer).entered());
     let mut r = BinaryReader::with_limits(message.into_source(), shared.settings.limits);
     let header = match r.read_message_begin() {
         Ok(header) => header,
@@ -908,4 +947,64 @@ fn mark_crew_thread() {
 
 fn on_crew_thread() -> bool {
     ON_CREW_THREAD.with(std::cell::Cell::get)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ProtocolWriter;
+    use bytes::Bytes;
+
+    fn written(name: &str, kind: MessageType, seqid: i32, channel: u8) -> Incoming {
+        let mut w = BinaryWriter::new(Vec::new());
+        let header = MessageHeader {
+            name,
+            kind,
+            seqid,
+            channel,
+        };
+        w.write_message_begin(&header).unwrap();
+        Incoming::plain(Bytes::from(w.into_inner()))
+    }
+
+    /// The route read from the bytes is the full reader's, for every header endpoints write;
+    /// whatever else goes to the full reader, so errors stay its errors.
+    #[test]
+    fn route_agrees_with_the_protocol_reader() {
+        let limits = Limits::default();
+        for kind in [
+            MessageType::Call,
+            MessageType::Reply,
+            MessageType::Exception,
+            MessageType::Oneway,
+        ] {
+            for (name, seqid, channel) in [("", 0, 0), ("echo", -7, 3), ("é", i32::MAX, 255)] {
+                let message = written(name, kind, seqid, channel);
+                let r = route(&message, limits).unwrap();
+                let h = header(&message, limits).unwrap();
+                assert_eq!((r.kind, r.seqid, r.channel), (h.kind, h.seqid, h.channel));
+            }
+        }
+        let bad: [&[u8]; 5] = [
+            b"",
+            &[0x80, 0x01, 0x00, 0x01, 0, 0, 0, 9, b'x'],
+            &[0x80, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0x80, 0x01, 0x00, 0x09, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        ];
+        for bytes in bad {
+            let message = Incoming::plain(Bytes::copy_from_slice(bytes));
+            let (r, h) = (route(&message, limits), header(&message, limits));
+            assert_eq!(
+                r.map(|r| r.seqid).map_err(|e| e.to_string()),
+                h.map(|h| h.seqid).map_err(|e| e.to_string()),
+                "{bytes:?}"
+            );
+        }
+        // An old-style header (name first) is read by the full reader.
+        let mut old = 4u32.to_be_bytes().to_vec();
+        old.extend_from_slice(b"echo\x02\x00\x00\x00\x05");
+        let r = route(&Incoming::plain(Bytes::from(old)), limits).unwrap();
+        assert_eq!((r.kind, r.seqid), (MessageType::Reply, 5));
+    }
 }
