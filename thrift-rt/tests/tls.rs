@@ -439,19 +439,13 @@ fn bytes_that_are_no_handshake_close_only_their_connection() {
 fn http_over_mutual_tls() {
     use thrift_rt::connect::{tcp as connect_tcp, with_stack};
     use thrift_rt::layer::tls::TlsClient;
-    use thrift_rt::stack::{HttpClient, HttpServer, Stack};
+    use thrift_rt::stack::{HttpClient, Stack};
     use thrift_rt::transport::socket::TcpOptions;
 
     let pki = Pki::new("http");
     let who = Who::default();
-    let server_stack = Stack::new(ProtocolKind::Compact, HttpServer::new())
-        .layer(pki.server("server", ClientAuth::Required(pki.path("ca.pem"))));
     for kind in KINDS {
-        let server = quick()
-            .stack(server_stack.clone())
-            .kind(kind)
-            .spawn(tcp(), who.clone())
-            .unwrap();
+        let server = https_server(&pki, &who, kind, ProtocolKind::Compact);
         let tls = TlsClient::new(&pki.client_config(Some("client")), "localhost").unwrap();
         let client_stack =
             Stack::new(ProtocolKind::Compact, HttpClient::new("localhost")).layer(tls);
@@ -538,23 +532,29 @@ fn a_shared_client_over_mutual_tls() {
     server.shutdown(Duration::from_secs(1));
 }
 
+/// A server of `kind` answering HTTP POSTs in `protocol` over TLS that requires a client
+/// certificate of the test CA.
+#[cfg(feature = "http")]
+fn https_server(pki: &Pki, who: &Who, kind: ServerKind, protocol: ProtocolKind) -> Server {
+    let stack = thrift_rt::stack::Stack::new(protocol, thrift_rt::stack::HttpServer::new())
+        .layer(pki.server("server", ClientAuth::Required(pki.path("ca.pem"))));
+    quick()
+        .stack(stack)
+        .kind(kind)
+        .spawn(tcp(), who.clone())
+        .unwrap()
+}
+
 /// A `SharedClient` over HTTP over TLS (features `tls` and `http`).
 #[cfg(feature = "http")]
 #[test]
 fn a_shared_client_over_https() {
     use thrift_rt::layer::tls::TlsClient;
-    use thrift_rt::stack::{HttpClient, HttpServer, Stack};
+    use thrift_rt::stack::{HttpClient, Stack};
 
     let pki = Pki::new("shared-https");
     let who = Who::default();
-    let server = quick()
-        .stack(
-            Stack::new(ProtocolKind::Binary, HttpServer::new())
-                .layer(pki.server("server", ClientAuth::Required(pki.path("ca.pem")))),
-        )
-        .kind(KINDS[2])
-        .spawn(tcp(), who.clone())
-        .unwrap();
+    let server = https_server(&pki, &who, KINDS[2], ProtocolKind::Binary);
     let tls = TlsClient::new(&pki.client_config(Some("client")), "localhost").unwrap();
     let shared = SharedClient::builder()
         .stack(Stack::new(ProtocolKind::Binary, HttpClient::new("localhost")).layer(tls))

@@ -2,13 +2,13 @@
 //! spans as log records when it asks for debug records, and the runtime makes no span at all
 //! when it does not (see `trace/span.rs`: the check is made before the span is built).
 
+mod observe;
+
 use std::sync::Mutex;
 use std::time::Duration;
 
-use codegen_tests::idl::channels::{Plain, PlainClient, PlainProcessor};
-use thrift_rt::connect::{ClientOptions, connect_tcp};
-use thrift_rt::server::{Builder, Listener};
-use thrift_rt::{Error, ProtocolKind, TransportKind};
+use observe::hello_server;
+use thrift_rt::{ProtocolKind, TransportKind};
 
 static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -27,31 +27,12 @@ impl log::Log for Collect {
     fn flush(&self) {}
 }
 
-struct Hello;
-
-impl Plain for Hello {
-    fn hello(&self, name: String) -> Result<String, Error> {
-        Ok(format!("Hello, {name}"))
-    }
-}
-
 /// Calls `hello` once over a fresh server and connection, and returns the records logged
 /// meanwhile that name the call's spans.
 fn span_records_of_one_call() -> Vec<String> {
-    let server = Builder::new()
-        .protocol(ProtocolKind::Binary)
-        .transport(TransportKind::Framed)
-        .thread_pool(2, 8)
-        .spawn(
-            Listener::tcp("127.0.0.1:0").unwrap(),
-            PlainProcessor::new(Hello),
-        )
-        .unwrap();
-    let options = ClientOptions::default()
-        .protocol(ProtocolKind::Binary)
-        .transport(TransportKind::Framed);
-    let (r, w) = connect_tcp(server.local_addr().unwrap(), &options).unwrap();
-    let mut client = PlainClient::new(r, w);
+    let (server, mut client) = hello_server(ProtocolKind::Binary, TransportKind::Framed, |b| {
+        b.thread_pool(2, 8)
+    });
     RECORDS.lock().unwrap().clear();
     assert_eq!(client.hello("log").unwrap(), "Hello, log");
     drop(client);

@@ -1,33 +1,18 @@
 //! The server's events: a connection accepted and closed, a protocol error, a limit hit
 //! and a refused connection, each with the peer and (for failures) the error as fields.
 
-use std::collections::BTreeMap;
-use std::fmt::Debug;
+mod observe;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use codegen_tests::idl::channels::{Plain, PlainClient, PlainProcessor};
-use thrift_rt::connect::{ClientOptions, connect_tcp};
-use thrift_rt::server::{Builder, Listener, Overload};
-use thrift_rt::{Error, Limits, ProtocolKind, TransportKind};
-use tracing::field::{Field, Visit};
+use observe::{Collect, Fields, hello_server};
+use thrift_rt::server::Overload;
+use thrift_rt::{Limits, ProtocolKind, TransportKind};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata};
-
-type Fields = BTreeMap<String, String>;
-
-struct Collect<'a>(&'a mut Fields);
-
-impl Visit for Collect<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
 
 /// Records every event's fields (the message is the `message` field).
 #[derive(Clone, Default)]
@@ -76,14 +61,6 @@ impl Recorder {
     }
 }
 
-struct Hello;
-
-impl Plain for Hello {
-    fn hello(&self, name: String) -> Result<String, Error> {
-        Ok(format!("Hello, {name}"))
-    }
-}
-
 /// Sends `bytes` on a fresh connection and waits until the server closes it.
 fn send_and_wait_for_close(addr: std::net::SocketAddr, bytes: &[u8]) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -97,25 +74,14 @@ fn send_and_wait_for_close(addr: std::net::SocketAddr, bytes: &[u8]) {
 fn servers_report_accepts_closes_protocol_errors_limits_and_refusals() {
     let events = Recorder::default();
     tracing::subscriber::set_global_default(events.clone()).unwrap();
-    let server = Builder::new()
-        .protocol(ProtocolKind::Binary)
-        .transport(TransportKind::Framed)
-        .limits(Limits::default().max_frame_size(1024))
-        .threaded(1)
-        .overload(Overload::Refuse)
-        .spawn(
-            Listener::tcp("127.0.0.1:0").unwrap(),
-            PlainProcessor::new(Hello),
-        )
-        .unwrap();
+    let (server, mut client) = hello_server(ProtocolKind::Binary, TransportKind::Framed, |b| {
+        b.limits(Limits::default().max_frame_size(1024))
+            .threaded(1)
+            .overload(Overload::Refuse)
+    });
     let addr = server.local_addr().unwrap();
 
     // A call, then the client goes away.
-    let options = ClientOptions::default()
-        .protocol(ProtocolKind::Binary)
-        .transport(TransportKind::Framed);
-    let (r, w) = connect_tcp(addr, &options).unwrap();
-    let mut client = PlainClient::new(r, w);
     assert_eq!(client.hello("events").unwrap(), "Hello, events");
     let accepted = events.wait_for("connection accepted");
     assert!(

@@ -1,38 +1,23 @@
 //! The `tracing` spans of a call on both sides: a subscriber records every span's fields,
 //! including those recorded when the call ends (outcome, duration, trace id).
 
+mod observe;
+
 use std::collections::BTreeMap;
-use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use codegen_tests::idl::channels::{Plain, PlainClient, PlainProcessor};
-use thrift_rt::connect::{ClientOptions, connect_tcp};
-use thrift_rt::server::{Builder, Listener};
-use thrift_rt::{Error, ProtocolKind, TransportKind};
-use tracing::field::{Field, Visit};
+use observe::{Collect, Fields, hello_server};
+use thrift_rt::{ProtocolKind, TransportKind};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata};
-
-type Fields = BTreeMap<String, String>;
 
 /// Every span: its name and fields.
 #[derive(Default)]
 struct Spans {
     next: AtomicU64,
     spans: Mutex<BTreeMap<u64, (String, Fields)>>,
-}
-
-struct Collect<'a>(&'a mut Fields);
-
-impl Visit for Collect<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
 }
 
 #[derive(Clone)]
@@ -61,32 +46,13 @@ impl tracing::Subscriber for Recorder {
     fn exit(&self, _: &Id) {}
 }
 
-struct Hello;
-
-impl Plain for Hello {
-    fn hello(&self, name: String) -> Result<String, Error> {
-        Ok(format!("Hello, {name}"))
-    }
-}
-
 #[test]
 fn calls_have_spans_with_outcome_duration_and_trace_id() {
     let spans = Arc::new(Spans::default());
     tracing::subscriber::set_global_default(Recorder(Arc::clone(&spans))).unwrap();
-    let server = Builder::new()
-        .protocol(ProtocolKind::Header)
-        .transport(TransportKind::Header)
-        .thread_pool(2, 8)
-        .spawn(
-            Listener::tcp("127.0.0.1:0").unwrap(),
-            PlainProcessor::new(Hello),
-        )
-        .unwrap();
-    let options = ClientOptions::default()
-        .protocol(ProtocolKind::Header)
-        .transport(TransportKind::Header);
-    let (r, w) = connect_tcp(server.local_addr().unwrap(), &options).unwrap();
-    let mut client = PlainClient::new(r, w);
+    let (server, mut client) = hello_server(ProtocolKind::Header, TransportKind::Header, |b| {
+        b.thread_pool(2, 8)
+    });
     let trace = thrift_rt::trace::start();
     let ours = thrift_rt::trace::current().unwrap().trace_id_hex();
     assert_eq!(client.hello("spans").unwrap(), "Hello, spans");
