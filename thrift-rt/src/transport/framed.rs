@@ -42,10 +42,11 @@ pub(crate) fn frame_len(header: [u8; 4], max_frame_size: usize) -> Result<usize>
 /// when slices of it are still held).
 pub(crate) fn reclaim(frame: Bytes) -> Vec<u8> {
     match frame.try_into_mut() {
-        Ok(storage) => {
-            let mut storage = Vec::from(storage);
+        Ok(mut storage) => {
+            // Emptied first: turning a `BytesMut` into a `Vec` moves its bytes to the front
+            // of the allocation, a copy of the whole frame for nothing.
             storage.clear();
-            storage
+            Vec::from(storage)
         }
         Err(_) => Vec::new(),
     }

@@ -84,7 +84,13 @@ impl<R: ReadEnd> HeaderReader<R> {
         if self.raw.is_empty() {
             self.raw = vec![0; RAW].into_boxed_slice();
         }
-        if self.rpos > 0 {
+        if self.rpos == self.rlen {
+            // Empty: start over, unless `aim` just placed the next read (within 64 bytes).
+            if self.rlen >= 64 {
+                self.rpos = 0;
+                self.rlen = 0;
+            }
+        } else if self.rpos > 0 {
             self.raw.copy_within(self.rpos..self.rlen, 0);
             self.rlen -= self.rpos;
             self.rpos = 0;
@@ -94,6 +100,21 @@ impl<R: ReadEnd> HeaderReader<R> {
         Ok(n)
     }
 
+    /// With nothing buffered: places the next read so that the frame after its 4-byte
+    /// length lies at the same offset within a 64-byte line as `dst`, where `read_frame`
+    /// copies it (the storage of the last frame, reused). On this AMD machine a 4 KiB copy
+    /// between buffers of different alignment took several times as long (`rep movsb`); the
+    /// alignment cut THeader's user time per 4 KiB echo by about a third (`perf stat`).
+    fn aim(&mut self, dst: *const u8) {
+        if self.raw.is_empty() {
+            self.raw = vec![0; RAW].into_boxed_slice();
+        }
+        let src = self.raw.as_ptr() as usize + 4;
+        let at = (dst as usize).wrapping_sub(src) % 64;
+        self.rpos = at;
+        self.rlen = at;
+    }
+
     /// Reads the next message: detects the client type from its first word and reads a
     /// frame whole; an unframed client's bytes stay where they are, to be streamed.
     /// `Ok(false)`: the stream ended cleanly between messages.
@@ -101,6 +122,9 @@ impl<R: ReadEnd> HeaderReader<R> {
         let storage = reclaim(std::mem::take(&mut self.frame));
         self.fpos = 0;
         self.headers = None;
+        if self.rpos == self.rlen {
+            self.aim(storage.as_ptr());
+        }
         while self.avail() < 4 {
             if self.fill_raw()? == 0 {
                 return if self.avail() == 0 {
