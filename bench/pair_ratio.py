@@ -15,16 +15,31 @@ Usage (after `cargo build --release --manifest-path bench/Cargo.toml --example c
     python3 bench/pair_ratio.py --base raw:buffered --head ours-bytes:framed \\
         --sockets unix --payloads binary
 
-Each side is IMPLEMENTATION:TRANSPORT as `examples/calls` takes them.
+Each side is IMPLEMENTATION:TRANSPORT as `examples/calls` takes them. `--pin CPU` runs
+every run on that one CPU (`taskset`): client and server then share it, which takes the
+VM's cross-CPU wake-ups (and most of its noise) out of the comparison and leaves the work.
 """
 
 import argparse
 import os
+import re
 import resource
 import statistics
+import subprocess
 from pathlib import Path
 
-from interleaved import run
+PIN = []
+
+
+def run(exe, implementation, socket, transport, payload, calls):
+    """µs per call of one run of `examples/calls` (on the CPU of `--pin`, if given)."""
+    out = subprocess.run(
+        [*PIN, exe, implementation, socket, transport, payload, str(calls)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    m = re.search(r"calls in ([0-9.]+)(ms|s|µs)", out)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"s": 1, "ms": 1e-3, "µs": 1e-6}[unit] / calls * 1e6
 
 
 def cpu_run(exe, side, socket, payload, calls):
@@ -49,11 +64,14 @@ def main(defaults=None):
     ap.add_argument("--payloads", default="string,binary")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--calls", type=int, default=4000)
+    ap.add_argument("--pin", help="run every run on this CPU (taskset -c)")
     ap.add_argument("target", nargs="?",
                     default=os.environ.get("CARGO_TARGET_DIR", Path(__file__).parent / "target"))
     if defaults:
         ap.set_defaults(**defaults)
     args = ap.parse_args()
+    if args.pin is not None:
+        PIN[:] = ["taskset", "-c", args.pin]
     exe = str(Path(args.target) / "release" / "examples" / "calls")
     rows = [(s, p) for s in args.sockets.split(",") for p in args.payloads.split(",")]
     base, head = args.base, args.head
@@ -68,7 +86,8 @@ def main(defaults=None):
                 cpus[(socket, payload)][k].append(got[s][1])
 
     b, h = ":".join(base), ":".join(head)
-    print(f"{h} ÷ {b}: {args.rounds} rounds of {args.calls} calls per run\n")
+    pinned = f", pinned to CPU {args.pin}" if args.pin is not None else ""
+    print(f"{h} ÷ {b}: {args.rounds} rounds of {args.calls} calls per run{pinned}\n")
     print(f"| socket | payload | {b} (median) | {h} (median) | ratio of medians "
           "| median of round ratios | round ratios (min–max) |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
