@@ -52,10 +52,13 @@ fn no_thread_outlives_its_connection() {
     for c in callers {
         c.join().unwrap();
     }
+    // Threads were started on both sides (how many depends on how the calls overlapped: a
+    // thread reading a call runs it itself, so as few as one per side can do; CI once saw
+    // three in all, where this asked for four).
     let during = threads();
     assert!(
-        during >= before + 4,
-        "pumps and workers run: {before} → {during}"
+        during >= before + 2,
+        "connection threads run: {before} → {during}"
     );
 
     // The server side drops the connection; the client side notices on its own.
