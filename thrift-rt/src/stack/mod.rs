@@ -48,6 +48,80 @@ use crate::limits::Limits;
 use crate::protocol::{ProtocolReader, ProtocolWriter};
 use crate::transport::{ReadEnd, Sink, Source, WriteEnd};
 
+/// The [`ProtocolReader`] methods that a protocol choosing among others at run time
+/// (`any.rs`, `header.rs`) hands straight to the one it holds, written once for both:
+/// `forwarded_reader_methods!(mac! { prefix })` expands to `mac! { prefix <the list> }`,
+/// `mac` being the file's own forwarding macro.
+macro_rules! forwarded_reader_methods {
+    ($mac:ident! { $($prefix:tt)* }) => {
+        $mac! { $($prefix)*
+            read_message_end() -> Result<()>;
+            read_struct_begin() -> Result<()>;
+            read_struct_end() -> Result<()>;
+            read_field_begin() -> Result<Option<FieldHeader>>;
+            read_field_end() -> Result<()>;
+            read_list_begin() -> Result<ListHeader>;
+            read_list_end() -> Result<()>;
+            read_set_begin() -> Result<ListHeader>;
+            read_set_end() -> Result<()>;
+            read_map_begin() -> Result<MapHeader>;
+            read_map_end() -> Result<()>;
+            read_bool() -> Result<bool>;
+            read_i8() -> Result<i8>;
+            read_i16() -> Result<i16>;
+            read_i32() -> Result<i32>;
+            read_i64() -> Result<i64>;
+            read_double() -> Result<f64>;
+            read_uuid() -> Result<[u8; 16]>;
+            read_bytes() -> Result<Bytes>;
+            read_bytes_str() -> Result<crate::BytesStr>;
+            read_binary_ref() -> Result<&[u8]>;
+            read_str() -> Result<&str>;
+            skip_binary() -> Result<()>;
+            skip(ttype: TType) -> Result<()>;
+            capture_value(ttype: TType) -> Result<Option<RawValue>>;
+            read_i64_list(len: usize, out: &mut Vec<i64>) -> Result<()>;
+            read_i32_list(len: usize, out: &mut Vec<i32>) -> Result<()>;
+            read_double_list(len: usize, out: &mut Vec<f64>) -> Result<()>;
+        }
+    };
+}
+
+/// The [`ProtocolWriter`] methods forwarded the same way (see `forwarded_reader_methods`).
+macro_rules! forwarded_writer_methods {
+    ($mac:ident! { $($prefix:tt)* }) => {
+        $mac! { $($prefix)*
+            write_message_end() -> Result<()>;
+            write_struct_begin(name: &str) -> Result<()>;
+            write_struct_end() -> Result<()>;
+            write_field_begin(header: FieldHeader) -> Result<()>;
+            write_field_end() -> Result<()>;
+            write_field_stop() -> Result<()>;
+            write_list_begin(header: ListHeader) -> Result<()>;
+            write_list_end() -> Result<()>;
+            write_set_begin(header: ListHeader) -> Result<()>;
+            write_set_end() -> Result<()>;
+            write_map_begin(header: MapHeader) -> Result<()>;
+            write_map_end() -> Result<()>;
+            write_bool(v: bool) -> Result<()>;
+            write_i8(v: i8) -> Result<()>;
+            write_i16(v: i16) -> Result<()>;
+            write_i32(v: i32) -> Result<()>;
+            write_i64(v: i64) -> Result<()>;
+            write_double(v: f64) -> Result<()>;
+            write_uuid(v: &[u8; 16]) -> Result<()>;
+            write_string(v: &str) -> Result<()>;
+            write_binary(v: &[u8]) -> Result<()>;
+            flush() -> Result<()>;
+            write_i64_slice(v: &[i64]) -> Result<()>;
+            write_i32_slice(v: &[i32]) -> Result<()>;
+            write_double_slice(v: &[f64]) -> Result<()>;
+            write_scalar_field(id: i16, value: Scalar) -> Result<()>;
+            write_raw_field(id: i16, ttype: TType, raw: &RawValue) -> Result<()>;
+        }
+    };
+}
+
 mod any;
 mod header;
 #[cfg(feature = "http")]
