@@ -15,6 +15,8 @@
   behind a byte choosing the outer framing.
 - http_request: compact calls as HTTP requests (Content-Length, chunked, pipelined) and
   responses.
+- endpoint_messages: binary calls, oneway calls and replies on channels 0 and 3, framed
+  (first byte even) and unframed (odd), two in a row.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -141,5 +143,17 @@ for protocol, protocol_id in (("binary", 0), ("compact", 2)):
             put("theader", b"\x01" + struct.pack(">i", len(frame)) + frame)
         put("theader", b"\x00" + message + message)
         put("theader", b"\x00" + struct.pack(">i", len(message)) + message)
+
+for i, value in enumerate(vectors("binary")):
+    # endpoint_messages: a call, a oneway call (type 4) and a reply (type 2) on channels 0 and
+    # 3, each with the argument struct `{1: value}`, framed or unframed.
+    body = b"\x0c\x00\x01" + value + b"\x00"
+    for kind, channel in ((1, 0), (4, 3), (2, 0)):
+        n = b"scalars"
+        message = bytes([0x80, 0x01, channel, kind]) + struct.pack(">i", len(n)) + n + struct.pack(">i", i) + body
+        put("endpoint_messages", b"\x00" + (struct.pack(">i", len(message)) + message) * 2)
+        put("endpoint_messages", b"\x01" + message * 2)
+    if i >= 8:
+        break
 
 sys.exit(0)

@@ -1007,4 +1007,33 @@ mod tests {
         let r = route(&Incoming::plain(Bytes::from(old)), limits).unwrap();
         assert_eq!((r.kind, r.seqid), (MessageType::Reply, 5));
     }
+
+    proptest::proptest! {
+        /// Any bytes, and strict headers with any name length, type byte and tail: `route`
+        /// never panics, and wherever the full reader reads a header, `route` finds the same
+        /// kind, sequence id and channel. (It may accept a header the full reader refuses for
+        /// its name, which the call's processor or the reply's reader then refuses.)
+        #[test]
+        fn route_never_disagrees_with_the_protocol_reader(
+            raw in proptest::collection::vec(proptest::num::u8::ANY, 0..48),
+            strict in proptest::bool::ANY,
+            kind in 0u8..8,
+            channel in proptest::num::u8::ANY,
+            len in -4i32..40,
+        ) {
+            let mut bytes = Vec::new();
+            if strict {
+                bytes.extend_from_slice(&[0x80, 0x01, channel, kind]);
+                bytes.extend_from_slice(&len.to_be_bytes());
+            }
+            bytes.extend_from_slice(&raw);
+            let message = Incoming::plain(Bytes::from(bytes));
+            let limits = Limits::default();
+            let r = route(&message, limits);
+            if let Ok(h) = header(&message, limits) {
+                let r = r.expect("the full reader read it");
+                proptest::prop_assert_eq!((r.kind, r.seqid, r.channel), (h.kind, h.seqid, h.channel));
+            }
+        }
+    }
 }

@@ -1,0 +1,79 @@
+//! Arbitrary bytes from the peer of a channel endpoint, over a Unix socket pair: framed or
+//! buffered (the first byte chooses), the rest as the peer sends it. The endpoint reads them
+//! as its threads do (whole messages, then routed by kind, sequence id and channel straight
+//! from the header's bytes), answers the calls it can and closes on what it cannot read. It
+//! must never panic or hang: the socket's end must come within 5 s.
+#![no_main]
+
+use std::io::{Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use thrift_rt::endpoint::Builder;
+use thrift_rt::transport::stream::Stream;
+use thrift_rt::{
+    Limits, MessageHeader, Processor, ProtocolReader, ProtocolWriter, Result, TType,
+    TransportKind,
+};
+
+/// Reads a call's arguments and answers with an empty struct.
+struct Skip;
+
+impl Processor for Skip {
+    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
+        &self,
+        header: &MessageHeader,
+        r: &mut R,
+        w: &mut W,
+    ) -> Result<()> {
+        r.skip(TType::Struct)?;
+        r.read_message_end()?;
+        let reply = MessageHeader {
+            name: header.name.as_str(),
+            kind: thrift_rt::MessageType::Reply,
+            seqid: header.seqid,
+            channel: header.channel,
+        };
+        w.write_message_begin(&reply)?;
+        w.write_struct_begin("reply")?;
+        w.write_field_stop()?;
+        w.write_struct_end()?;
+        w.write_message_end()?;
+        w.flush()
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&choice, bytes)) = data.split_first() else {
+        return;
+    };
+    let transport = if choice & 1 == 0 {
+        TransportKind::Framed
+    } else {
+        TransportKind::Buffered
+    };
+    let (ours, theirs) = UnixStream::pair().expect("a socket pair");
+    let endpoint = Builder::new()
+        .transport(transport)
+        .limits(Limits::default().max_frame_size(64 * 1024))
+        .serve(Skip)
+        .connect(Stream::from(ours))
+        .expect("an endpoint over the pair");
+    theirs
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a read timeout");
+    // The endpoint may close before it read everything: a failed write is a fine outcome.
+    let _ = (&theirs).write_all(bytes);
+    let _ = theirs.shutdown(Shutdown::Write);
+    let mut answers = Vec::new();
+    if let Err(e) = (&theirs).read_to_end(&mut answers) {
+        assert!(
+            e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut,
+            "the endpoint neither answered nor closed within 5 s"
+        );
+    }
+    endpoint.close();
+    endpoint.wait();
+});
