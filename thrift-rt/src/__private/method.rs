@@ -332,31 +332,19 @@ where
     C: Caller,
     A: WriteThrift + ?Sized,
 {
-    let span = CallSpan::client(method, MessageType::Oneway);
-    let interceptors = caller.interceptors().cloned();
-    if interceptors.is_none() && !span.is_active() && trace::current().is_none() {
-        caller.send(method, MessageType::Oneway, channel, |w| args.write(w))?;
-        return Ok(());
-    }
-    trace::propagate(|| {
-        intercepted(
-            caller,
-            interceptors.as_ref(),
-            &span,
-            method,
-            MessageType::Oneway,
-            |caller| match caller.send(method, MessageType::Oneway, channel, |w| args.write(w)) {
-                Ok(pending) => (C::seqid_of(&pending), Ok(())),
-                Err(e) => (0, Err(e)),
-            },
-            |()| false,
-        )
-    })
+    observed(
+        caller,
+        method,
+        MessageType::Oneway,
+        channel,
+        args,
+        |_, _| Ok(()),
+        |()| false,
+    )
 }
 
-/// Sends a call and receives its result struct `Res`; with interceptors installed, a
-/// subscriber wanting the call's span or a trace to carry, they see it (see
-/// [`intercepted`]). `declared` tells whether a result holds a declared exception.
+/// Sends a call and receives its result struct `Res` (see [`observed`]). `declared` tells
+/// whether a result holds a declared exception.
 fn exchange<C, A, Res>(
     caller: &mut C,
     method: &str,
@@ -370,11 +358,38 @@ where
     A: WriteThrift + ?Sized,
     Res: ReadThrift,
 {
+    observed(
+        caller,
+        method,
+        kind,
+        channel,
+        args,
+        |caller, pending| caller.receive(method, pending),
+        declared,
+    )
+}
+
+/// Sends a call, then `finish`es it (receives the reply, or nothing for a oneway call); with
+/// interceptors installed, a subscriber wanting the call's span or a trace to carry, they see
+/// it (see [`intercepted`]). Nothing of that is touched on the plain path.
+fn observed<C, A, V>(
+    caller: &mut C,
+    method: &str,
+    kind: MessageType,
+    channel: u8,
+    args: &A,
+    finish: impl FnOnce(&mut C, C::Pending) -> Result<V>,
+    declared: impl Fn(&V) -> bool,
+) -> Result<V>
+where
+    C: Caller,
+    A: WriteThrift + ?Sized,
+{
     let span = CallSpan::client(method, kind);
     let interceptors = caller.interceptors().cloned();
     if interceptors.is_none() && !span.is_active() && trace::current().is_none() {
         let pending = caller.send(method, kind, channel, |w| args.write(w))?;
-        return caller.receive(method, pending);
+        return finish(caller, pending);
     }
     trace::propagate(|| {
         intercepted(
@@ -384,7 +399,7 @@ where
             method,
             kind,
             |caller| match caller.send(method, kind, channel, |w| args.write(w)) {
-                Ok(pending) => (C::seqid_of(&pending), caller.receive(method, pending)),
+                Ok(pending) => (C::seqid_of(&pending), finish(caller, pending)),
                 Err(e) => (0, Err(e)),
             },
             declared,
