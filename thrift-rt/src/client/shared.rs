@@ -221,10 +221,9 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
     /// # Panics
     ///
     /// When no server was given.
-    pub fn build(self) -> SharedClient<P, T, L> {
+    pub fn build(mut self) -> SharedClient<P, T, L> {
         assert!(!self.targets.is_empty(), "a SharedClient needs a server");
-        let servers = self
-            .targets
+        let servers = std::mem::take(&mut self.targets)
             .into_iter()
             .map(|target| Server {
                 target,
@@ -237,13 +236,7 @@ impl<P: Protocol, T: Transport, L: Layer> Builder<P, T, L> {
         SharedClient {
             inner: Arc::new(Inner {
                 servers,
-                stack: self.stack,
-                socket: self.socket,
-                limits: self.limits,
-                idempotent: self.idempotent,
-                max_idle: self.max_idle,
-                retry_after: self.retry_after,
-                interceptors: self.interceptors,
+                settings: self,
                 next_server: AtomicUsize::new(0),
                 next_seqid: AtomicI32::new(0),
             }),
@@ -295,7 +288,7 @@ impl<P: Protocol, T: Transport, L: Layer> SharedClient<P, T, L> {
     pub fn caller(&self) -> SharedCaller<P, T, L> {
         SharedCaller {
             client: self.clone(),
-            scratch: self.inner.stack.protocol.writer(Vec::new()),
+            scratch: self.inner.settings.stack.protocol.writer(Vec::new()),
         }
     }
 
@@ -307,13 +300,8 @@ impl<P: Protocol, T: Transport, L: Layer> SharedClient<P, T, L> {
 
 struct Inner<P: Protocol, T: Transport, L: Layer> {
     servers: Vec<Server<P, T, L>>,
-    stack: Stack<P, T, L>,
-    socket: TcpOptions,
-    limits: Limits,
-    idempotent: HashSet<String>,
-    max_idle: usize,
-    retry_after: Duration,
-    interceptors: crate::intercept::Interceptors,
+    /// What the builder was given (its targets moved into `servers`).
+    settings: Builder<P, T, L>,
     next_server: AtomicUsize,
     next_seqid: AtomicI32,
 }
@@ -426,11 +414,12 @@ impl<P: Protocol, T: Transport, L: Layer> Inner<P, T, L> {
 
     fn open(&self, index: usize) -> io::Result<Connection<P, T, L>> {
         let stream = match &self.servers[index].target {
-            Target::Tcp(addr) => super::connect::tcp(addr, &self.socket)?,
+            Target::Tcp(addr) => super::connect::tcp(addr, &self.settings.socket)?,
             #[cfg(unix)]
-            Target::Unix(path) => super::connect::unix(path, &self.socket)?,
+            Target::Unix(path) => super::connect::unix(path, &self.settings.socket)?,
         };
-        let (reader, writer) = super::connect::with_stack(stream, &self.stack, &self.limits)?;
+        let (reader, writer) =
+            super::connect::with_stack(stream, &self.settings.stack, &self.settings.limits)?;
         Ok(Connection {
             reader,
             writer,
@@ -440,7 +429,7 @@ impl<P: Protocol, T: Transport, L: Layer> Inner<P, T, L> {
 
     fn mark_down(&self, index: usize) {
         let mut slot = self.servers[index].lock();
-        slot.down_until = Some(Instant::now() + self.retry_after);
+        slot.down_until = Some(Instant::now() + self.settings.retry_after);
         // Its other idle connections are likely broken too.
         slot.idle.clear();
     }
@@ -448,7 +437,7 @@ impl<P: Protocol, T: Transport, L: Layer> Inner<P, T, L> {
     /// Gives a connection whose call ended cleanly back to the pool.
     fn release(&self, connection: Connection<P, T, L>) {
         let mut slot = self.servers[connection.server].lock();
-        if slot.idle.len() < self.max_idle {
+        if slot.idle.len() < self.settings.max_idle {
             slot.idle.push(connection);
         }
     }
@@ -536,7 +525,7 @@ impl<P: Protocol, T: Transport, L: Layer> Caller for SharedCaller<P, T, L> {
     type Pending = SharedPending<P, T, L>;
 
     fn interceptors(&self) -> Option<&crate::intercept::Interceptors> {
-        let interceptors = &self.client.inner.interceptors;
+        let interceptors = &self.client.inner.settings.interceptors;
         (!interceptors.is_empty()).then_some(interceptors)
     }
 
@@ -573,7 +562,7 @@ impl<P: Protocol, T: Transport, L: Layer> Caller for SharedCaller<P, T, L> {
             self.scratch.discard_message();
             return Err(e);
         }
-        let retry = self.client.inner.idempotent.contains(method);
+        let retry = self.client.inner.settings.idempotent.contains(method);
         let connection = match self.send_encoded(None) {
             Ok(connection) => connection,
             Err(e) if retry && connection_broke(&e) => self.send_encoded(None)?,
@@ -612,7 +601,9 @@ impl<P: Protocol, T: Transport, L: Layer> Caller for SharedCaller<P, T, L> {
                     return Ok(reply);
                 }
                 Err(e)
-                    if connection_broke(&e) && tries > 0 && inner.idempotent.contains(method) =>
+                    if connection_broke(&e)
+                        && tries > 0
+                        && inner.settings.idempotent.contains(method) =>
                 {
                     tries -= 1;
                     inner.mark_down(connection.server);
