@@ -30,7 +30,7 @@ fn kinds() -> [(&'static str, Builder); 3] {
 }
 
 fn header_client(addr: std::net::SocketAddr) -> TestClient {
-    client(addr, ProtocolKind::Header, TransportKind::Header)
+    header_client_with(addr, |_| {})
 }
 
 #[test]
@@ -38,21 +38,14 @@ fn handlers_see_info_headers_on_every_server_kind() {
     for (kind, builder) in kinds() {
         let server = builder.one_port().spawn(tcp(), Echo::default()).unwrap();
         let a = addr(&server);
-        let (r, mut w) = connect_tcp(
-            a,
-            &ClientOptions::default()
-                .protocol(ProtocolKind::Header)
-                .transport(TransportKind::Header)
-                .timeouts(Duration::from_secs(5)),
-        )
-        .unwrap();
         // Per connection: on the sink, from the client's writer.
-        w.get_mut()
-            .header_mut()
-            .unwrap()
-            .headers_mut()
-            .insert("conn", "c1");
-        let mut c = Client::new(r, w);
+        let mut c = header_client_with(a, |w| {
+            w.get_mut()
+                .header_mut()
+                .unwrap()
+                .headers_mut()
+                .insert("conn", "c1");
+        });
         assert_eq!(
             call_named(&mut c, "header", "conn", 0).unwrap(),
             "c1",
@@ -103,17 +96,10 @@ fn one_port_answers_every_client_in_kind() {
             }
         }
         // THeader with compact calls and zlib: the reply follows.
-        let (r, mut w) = connect_tcp(
-            a,
-            &ClientOptions::default()
-                .protocol(ProtocolKind::Header)
-                .transport(TransportKind::Header)
-                .timeouts(Duration::from_secs(5)),
-        )
-        .unwrap();
-        w.set_header_call_protocol(PayloadProtocol::Compact);
-        w.get_mut().header_mut().unwrap().set_zlib(true);
-        let mut c = Client::new(r, w);
+        let mut c = header_client_with(a, |w| {
+            w.set_header_call_protocol(PayloadProtocol::Compact);
+            w.get_mut().header_mut().unwrap().set_zlib(true);
+        });
         let big = "z".repeat(200_000);
         assert_eq!(call(&mut c, &big, 0).unwrap(), big);
         drop(c);
@@ -237,20 +223,13 @@ fn endpoint_handlers_see_info_headers() {
         .listen(tcp(), |_| {})
         .unwrap();
     let a = listener.local_addr().unwrap();
-    let (r, mut w) = connect_tcp(
-        a,
-        &ClientOptions::default()
-            .protocol(ProtocolKind::Header)
-            .transport(TransportKind::Header)
-            .timeouts(Duration::from_secs(5)),
-    )
-    .unwrap();
-    w.get_mut()
-        .header_mut()
-        .unwrap()
-        .headers_mut()
-        .insert("conn", "e1");
-    let mut c = Client::new(r, w);
+    let mut c = header_client_with(a, |w| {
+        w.get_mut()
+            .header_mut()
+            .unwrap()
+            .headers_mut()
+            .insert("conn", "e1");
+    });
     assert_eq!(call(&mut c, "plain", 0).unwrap(), "plain");
     assert_eq!(call_named(&mut c, "header", "conn", 0).unwrap(), "e1");
     let mut per_call = InfoHeaders::new();
@@ -261,4 +240,18 @@ fn endpoint_handlers_see_info_headers() {
     assert_eq!(call_named(&mut c, "header", "req", 0).unwrap(), "none");
     drop(c);
     listener.shutdown();
+}
+
+/// A THeader client of `addr`, its writer set up by `setup` before the first call.
+fn header_client_with(
+    addr: std::net::SocketAddr,
+    setup: impl FnOnce(&mut thrift_rt::connect::AnyWriter),
+) -> TestClient {
+    let options = ClientOptions::default()
+        .protocol(ProtocolKind::Header)
+        .transport(TransportKind::Header)
+        .timeouts(Duration::from_secs(5));
+    let (r, mut w) = connect_tcp(addr, &options).unwrap();
+    setup(&mut w);
+    Client::new(r, w)
 }

@@ -50,6 +50,20 @@ fn server(handler: &Sleeper, protocol: ProtocolKind, transport: TransportKind) -
         .unwrap()
 }
 
+/// A plain client of `server` whose calls time out after [`TIMEOUT`].
+fn client(
+    server: &Server,
+    protocol: ProtocolKind,
+    transport: TransportKind,
+) -> PlainClient<thrift_rt::Client<thrift_rt::connect::AnyReader, thrift_rt::connect::AnyWriter>> {
+    let opts = ClientOptions::default()
+        .protocol(protocol)
+        .transport(transport)
+        .timeouts(TIMEOUT);
+    let (r, w) = connect_tcp(server.local_addr().unwrap(), &opts).unwrap();
+    PlainClient::new(r, w)
+}
+
 fn assert_timed_out(result: Result<String, Error>, started: Instant) {
     let took = started.elapsed();
     match result {
@@ -68,11 +82,7 @@ fn assert_timed_out(result: Result<String, Error>, started: Instant) {
 fn a_plain_client_times_out_within_its_deadline() {
     let handler = Sleeper::default();
     let server = server(&handler, ProtocolKind::Binary, TransportKind::Framed);
-    let opts = ClientOptions::default()
-        .transport(TransportKind::Framed)
-        .timeouts(TIMEOUT);
-    let (r, w) = connect_tcp(server.local_addr().unwrap(), &opts).unwrap();
-    let mut client = PlainClient::new(r, w);
+    let mut client = client(&server, ProtocolKind::Binary, TransportKind::Framed);
     let started = Instant::now();
     assert_timed_out(client.hello("slow"), started);
     server.shutdown(Duration::from_millis(100));
@@ -127,12 +137,7 @@ fn an_endpoint_times_out_within_its_deadline() {
 fn over_theader_the_server_learns_the_deadline() {
     let handler = Sleeper::default();
     let server = server(&handler, ProtocolKind::Header, TransportKind::Header);
-    let opts = ClientOptions::default()
-        .protocol(ProtocolKind::Header)
-        .transport(TransportKind::Header)
-        .timeouts(TIMEOUT);
-    let (r, w) = connect_tcp(server.local_addr().unwrap(), &opts).unwrap();
-    let mut client = PlainClient::new(r, w);
+    let mut client = client(&server, ProtocolKind::Header, TransportKind::Header);
     assert_eq!(client.hello("quick").unwrap(), "quick");
     let started = Instant::now();
     assert_timed_out(client.hello("slow"), started);
@@ -151,11 +156,8 @@ fn over_theader_the_server_learns_the_deadline() {
 fn without_theader_there_is_no_deadline_header() {
     let handler = Sleeper::default();
     let server = server(&handler, ProtocolKind::Binary, TransportKind::Framed);
-    let opts = ClientOptions::default()
-        .transport(TransportKind::Framed)
-        .timeouts(TIMEOUT);
-    let (r, w) = connect_tcp(server.local_addr().unwrap(), &opts).unwrap();
-    assert_eq!(PlainClient::new(r, w).hello("quick").unwrap(), "quick");
+    let mut client = client(&server, ProtocolKind::Binary, TransportKind::Framed);
+    assert_eq!(client.hello("quick").unwrap(), "quick");
     assert_eq!(handler.seen.lock().unwrap()[0], (None, None));
     server.shutdown(Duration::from_millis(100));
 }
