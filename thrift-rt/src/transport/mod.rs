@@ -18,9 +18,9 @@ use bytes::Bytes;
 
 use crate::error::{Result, eof};
 
-/// The [`Source`] methods of a reader whose messages come in frames (framed and fd
-/// transports): the current frame is `frame[pos..]`, and `next_frame()` reads the next one.
-macro_rules! frame_source_methods {
+/// The [`Source`] methods of a reader that holds one whole message at a time as
+/// `frame[pos..]` (the framed, fd and HTTP transports).
+macro_rules! frame_cursor_methods {
     () => {
         #[inline]
         fn buffered(&self) -> &[u8] {
@@ -33,6 +33,23 @@ macro_rules! frame_source_methods {
             self.pos += n;
         }
 
+        #[inline]
+        fn remaining(&self) -> usize {
+            self.frame.len() - self.pos
+        }
+
+        fn frames_messages(&self) -> bool {
+            true
+        }
+    };
+}
+
+/// The [`Source`] methods of a reader whose messages come in frames (framed and fd
+/// transports): the current frame is `frame[pos..]`, and `next_frame()` reads the next one.
+macro_rules! frame_source_methods {
+    () => {
+        frame_cursor_methods!();
+
         fn fill_buf(&mut self) -> Result<bool> {
             while self.pos >= self.frame.len() {
                 if !self.next_frame()? {
@@ -40,11 +57,6 @@ macro_rules! frame_source_methods {
                 }
             }
             Ok(true)
-        }
-
-        #[inline]
-        fn remaining(&self) -> usize {
-            self.frame.len() - self.pos
         }
 
         fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
@@ -67,10 +79,6 @@ macro_rules! frame_source_methods {
             let bytes = self.frame.slice(self.pos..self.pos + n);
             self.pos += n;
             Ok(bytes)
-        }
-
-        fn frames_messages(&self) -> bool {
-            true
         }
 
         fn take_frame(&mut self) -> Result<Option<bytes::Bytes>> {

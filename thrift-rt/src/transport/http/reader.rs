@@ -265,16 +265,7 @@ fn closed_by_server() -> crate::Error {
 }
 
 impl<R: ReadEnd, M: Mode> Source for HttpReader<R, M> {
-    #[inline]
-    fn buffered(&self) -> &[u8] {
-        &self.frame[self.pos..]
-    }
-
-    #[inline]
-    fn consume(&mut self, n: usize) {
-        debug_assert!(self.pos + n <= self.frame.len());
-        self.pos += n;
-    }
+    frame_cursor_methods!();
 
     fn fill_buf(&mut self) -> Result<bool> {
         if self.pos < self.frame.len() {
@@ -288,11 +279,6 @@ impl<R: ReadEnd, M: Mode> Source for HttpReader<R, M> {
         }
         self.between_messages = false;
         Ok(true)
-    }
-
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.frame.len() - self.pos
     }
 
     fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
@@ -318,10 +304,6 @@ impl<R: ReadEnd, M: Mode> Source for HttpReader<R, M> {
     fn end_message(&mut self) -> Result<()> {
         self.between_messages = true;
         Ok(())
-    }
-
-    fn frames_messages(&self) -> bool {
-        true
     }
 
     fn take_frame(&mut self) -> Result<Option<Bytes>> {
