@@ -41,8 +41,9 @@ use std::collections::VecDeque;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -194,6 +195,7 @@ impl Shared {
         let peer = stream.peer();
         #[cfg(unix)]
         let credentials = crate::peer::of_stream(&stream);
+        let direct = stream.try_clone()?;
         let batch = Batch::new(stream.try_clone()?);
         let write = BatchEnd::new(stream, Arc::clone(&batch));
         let (read, write) = layer.wrap(SocketEnd::new(read, !gated), write)?;
@@ -206,7 +208,7 @@ impl Shared {
         let shared = Arc::new_cyclic(|this| Shared {
             this: this.clone(),
             carries_fds: sink.can_carry_fds(),
-            outbox: Outbox::new(Box::new(sink), batch),
+            outbox: Outbox::new::<T, L>(transport, direct, Box::new(sink), batch),
             settings,
             next_seqid: AtomicI32::new(0),
             services: Mutex::new(None),
@@ -298,14 +300,16 @@ impl Shared {
 
     /// Writes one whole message (frame header and descriptors included) with one system
     /// call where the socket takes it all.
-    pub(crate) fn send(&self, message: Outgoing) -> Result<()> {
+    pub(crate) fn send(&self, mut message: Outgoing) -> Result<()> {
+        self.outbox.frame(&mut message)?;
         let result = self.outbox.send(message);
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
 
     /// Sends `reply` with the next write: see [`Outbox::hold`]. The thread holding replies
     /// flushes them before it waits for anything.
-    fn hold(&self, reply: Outgoing) -> Result<()> {
+    fn hold(&self, mut reply: Outgoing) -> Result<()> {
+        self.outbox.frame(&mut reply)?;
         let result = self.outbox.hold(reply);
         result.inspect_err(|error| self.close(&format!("write failed: {error}")))
     }
@@ -317,10 +321,10 @@ impl Shared {
         }
     }
 
-    /// A buffer for one outgoing message: small to start with (most calls are), so that
-    /// allocating one per message stays in the allocator's per-thread cache.
+    /// A buffer for one outgoing message (the thread's last one, when it has one).
     pub(crate) fn outgoing(&self) -> Outgoing {
-        Outgoing::with_capacity(0, 512, &self.settings.limits).allow_fds(self.carries_fds)
+        let header = self.outbox.header_room();
+        super::message::outgoing(header, &self.settings.limits, self.carries_fds)
     }
 
     /// Closes the connection: every waiting caller wakes with an error, the threads finish
@@ -391,17 +395,15 @@ impl Shared {
                 state = self.lock();
                 continue;
             }
-            // Linux's condition variables are not tied to one mutex, so one per thread
-            // serves every connection the thread calls through.
-            let wake = Pending::this_threads_wake();
-            state = match left {
-                None => wake.wait(state).unwrap_or_else(PoisonError::into_inner),
-                Some(left) => {
-                    wake.wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
+            // Whoever delivers the reply, hands over the reading or closes the connection
+            // unparks this thread after changing the state: if that comes before the park,
+            // the park returns at once. Other wake-ups only make it look again.
+            drop(state);
+            match left {
+                None => std::thread::park(),
+                Some(left) => std::thread::park_timeout(left),
+            }
+            state = self.lock();
         }
     }
 
@@ -431,7 +433,7 @@ impl Shared {
                         break (state, pending);
                     }
                     drop(state);
-                    wake.inspect(|w| w.notify_all());
+                    wake.inspect(Thread::unpark);
                 }
                 Next::Empty => ready = false,
                 Next::Closed => return,
@@ -509,7 +511,7 @@ impl Shared {
         if let Some(wake) = state.pending.hand_lead() {
             state.reading = true;
             drop(state);
-            return wake.notify_all();
+            return wake.unpark();
         }
         match after {
             After::Buffered => {
@@ -568,7 +570,7 @@ impl Shared {
 
     /// Hands a reply to its waiting caller.
     /// Returns what wakes the caller, to be notified once the state lock is released.
-    fn deliver(&self, state: &mut State, route: Route, message: Incoming) -> Option<Arc<Condvar>> {
+    fn deliver(&self, state: &mut State, route: Route, message: Incoming) -> Option<Thread> {
         let name = |message: &Incoming| {
             header(message, self.settings.limits).map_or_else(|_| "?".to_owned(), |h| h.name)
         };
@@ -733,7 +735,7 @@ impl Shared {
                     let wake = self.deliver(&mut state, route, message);
                     state.serving = false;
                     drop(state);
-                    wake.inspect(|w| w.notify_all());
+                    wake.inspect(Thread::unpark);
                     if blocking {
                         // Callers are at work: let them read their own replies.
                         wait(false);

@@ -3,16 +3,23 @@
 //!
 //! A thread with a message to send becomes the *writer* if nobody is writing, and sends it
 //! (one system call). If somebody is, it leaves its message in the outbox and goes on: the
-//! writer, before it stops, sends everything left there, collected into one buffer below
-//! the transport and its layers and written with one system call ([`BatchEnd`]). Under load
+//! writer, before it stops, sends everything left there with one system call. Under load
 //! many callers and handlers of one connection thus cost one write between them instead of
 //! one write and one lock hand-over each; alone, a message costs what it did.
+//!
+//! How a message reaches the socket depends on the stack ([`Writer`]). Over the framed,
+//! buffered and fd transports with no layer, a message is written *straight from the buffer
+//! it was encoded in*: the buffer keeps room in front for the frame header, filled in place,
+//! and a batch is one `writev` of the buffers as they are. Any other stack goes through its
+//! transport's sink and layers, which copy the message into their own buffer (a batch is
+//! collected below them, in [`BatchEnd`], and written at once).
 //!
 //! A message left in the outbox is reported sent: if the write fails later, the connection
 //! closes, and its caller learns it from the missing reply (as when a peer dies with the
 //! bytes in its socket buffer).
 
-use std::io::{self, Write};
+use std::any::{Any, TypeId};
+use std::io::{self, IoSlice, Write};
 use std::mem;
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
@@ -20,8 +27,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::Result;
+use crate::stack::{Buffered, Fd, Framed, Layer, Plain, Transport, TransportKind};
 use crate::transport::stream::Stream;
-use crate::transport::{Sink, WriteEnd};
+use crate::transport::{Framing, Sink, WriteEnd};
 
 use super::message::Outgoing;
 
@@ -51,10 +59,67 @@ impl<S: Sink + Send> Sender for S {
 const MAX_HELD: usize = 32;
 
 pub(crate) struct Outbox {
-    /// The transport's sink; only the writer uses it.
-    sender: Mutex<Box<dyn Sender>>,
+    /// Only the thread that is the writer locks it.
+    writer: Mutex<Writer>,
     waiting: Mutex<Waiting>,
-    batch: Arc<Batch>,
+    /// Room kept in front of each message for its frame header, and how it is filled, when
+    /// messages are written straight from their buffers.
+    in_place: Option<InPlace>,
+}
+
+/// How messages reach the socket.
+enum Writer {
+    /// Through the transport's sink and layers (any stack); batches are collected by the
+    /// [`BatchEnd`] below them.
+    Sink {
+        sender: Box<dyn Sender>,
+        batch: Arc<Batch>,
+    },
+    /// Straight from the messages' buffers, framed in place ([`InPlace`]).
+    Direct(Stream),
+}
+
+/// A transport's framing, for messages written straight from their buffers.
+#[derive(Clone, Copy)]
+struct InPlace {
+    header: usize,
+    /// [`MessageBuffer::finish`](crate::transport::MessageBuffer::finish) for the framing:
+    /// checks the frame limit and fills the header.
+    finish: fn(&mut Outgoing) -> Result<()>,
+}
+
+impl InPlace {
+    fn of<F: Framing>() -> Self {
+        Self {
+            header: F::HEADER,
+            finish: Outgoing::finish::<F>,
+        }
+    }
+
+    /// The framing of a stack whose messages can be written straight from their buffers:
+    /// a built-in framed, buffered or fd transport (chosen at compile time or at run time)
+    /// with no layer over the socket. `None` for any other stack.
+    fn of_stack<T: Transport, L: Layer>(transport: &T) -> Option<Self> {
+        if TypeId::of::<L>() != TypeId::of::<Plain>() {
+            return None;
+        }
+        let transport: &dyn Any = transport;
+        let kind = if transport.is::<Framed>() {
+            TransportKind::Framed
+        } else if transport.is::<Buffered>() {
+            TransportKind::Buffered
+        } else if transport.is::<Fd>() {
+            TransportKind::Fd
+        } else {
+            *transport.downcast_ref::<TransportKind>()?
+        };
+        match kind {
+            TransportKind::Framed => Some(Self::of::<Framed>()),
+            TransportKind::Buffered => Some(Self::of::<Buffered>()),
+            TransportKind::Fd => Some(Self::of::<Fd>()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -65,17 +130,43 @@ struct Waiting {
 }
 
 impl Outbox {
-    /// An outbox over `sender`, which writes through the [`BatchEnd`] sharing `batch`.
-    pub(crate) fn new(sender: Box<dyn Sender>, batch: Arc<Batch>) -> Self {
+    /// An outbox for a connection over `transport` and layers `L`: writing straight from the
+    /// messages' buffers to `stream` where the stack allows, else through `sender`, which
+    /// writes through the [`BatchEnd`] sharing `batch`.
+    pub(crate) fn new<T: Transport, L: Layer>(
+        transport: &T,
+        stream: Stream,
+        sender: Box<dyn Sender>,
+        batch: Arc<Batch>,
+    ) -> Self {
+        let in_place = InPlace::of_stack::<T, L>(transport);
+        let writer = match in_place {
+            Some(_) => Writer::Direct(stream),
+            None => Writer::Sink { sender, batch },
+        };
         Self {
-            sender: Mutex::new(sender),
+            writer: Mutex::new(writer),
             waiting: Mutex::new(Waiting::default()),
-            batch,
+            in_place,
         }
     }
 
-    /// Sends `message`, or leaves it to the thread writing now. An error is the write's
-    /// (the connection is then broken).
+    /// Room to keep in front of each message for its frame header.
+    pub(crate) fn header_room(&self) -> usize {
+        self.in_place.map_or(0, |p| p.header)
+    }
+
+    /// Frames `message` for sending, when the outbox writes messages as they are: an error
+    /// (a frame over the limit) is this message's alone.
+    pub(crate) fn frame(&self, message: &mut Outgoing) -> Result<()> {
+        match self.in_place {
+            Some(in_place) => (in_place.finish)(message),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends `message` (framed by [`frame`](Self::frame)), or leaves it to the thread
+    /// writing now. An error is the write's (the connection is then broken).
     pub(crate) fn send(&self, message: Outgoing) -> Result<()> {
         let mut waiting = lock(&self.waiting);
         if waiting.busy {
@@ -87,18 +178,20 @@ impl Outbox {
             // Replies held: this message goes with them, in one write.
             waiting.messages.push(message);
             drop(waiting);
-            return self.drain(&mut **lock(&self.sender), Ok(()));
+            return self.drain(&mut lock(&self.writer), Ok(()));
         }
         drop(waiting);
-        let mut sender = lock(&self.sender);
-        let result = sender.send(&message);
-        self.drain(&mut **sender, result)
+        let mut writer = lock(&self.writer);
+        let result = writer.send(&message);
+        super::message::recycle(message);
+        self.drain(&mut writer, result)
     }
 
-    /// Keeps `message` to be sent with the next write (a reply to a call that has more calls
-    /// read behind it: their replies then go out together), up to [`MAX_HELD`] messages;
-    /// sends it now otherwise. Whoever holds messages must [`flush`](Self::flush) them
-    /// before it waits for anything; any write sends them too.
+    /// Keeps `message` (framed by [`frame`](Self::frame)) to be sent with the next write (a
+    /// reply to a call that has more calls read behind it: their replies then go out
+    /// together), up to [`MAX_HELD`] messages; sends it now otherwise. Whoever holds
+    /// messages must [`flush`](Self::flush) them before it waits for anything; any write
+    /// sends them too.
     pub(crate) fn hold(&self, message: Outgoing) -> Result<()> {
         let mut waiting = lock(&self.waiting);
         if waiting.busy || waiting.messages.len() < MAX_HELD {
@@ -117,13 +210,12 @@ impl Outbox {
         }
         waiting.busy = true;
         drop(waiting);
-        let mut sender = lock(&self.sender);
-        self.drain(&mut **sender, Ok(()))
+        self.drain(&mut lock(&self.writer), Ok(()))
     }
 
     /// As the writer, after a write with `result`: sends what was left in the outbox
     /// meanwhile, batch after batch, then stops being the writer.
-    fn drain(&self, sender: &mut dyn Sender, mut result: Result<()>) -> Result<()> {
+    fn drain(&self, writer: &mut Writer, mut result: Result<()>) -> Result<()> {
         loop {
             let mut waiting = lock(&self.waiting);
             if waiting.messages.is_empty() || result.is_err() {
@@ -131,22 +223,95 @@ impl Outbox {
                 waiting.busy = false;
                 return result;
             }
-            let messages = mem::take(&mut waiting.messages);
+            let mut messages = mem::take(&mut waiting.messages);
             drop(waiting);
-            result = self.send_batch(sender, &messages);
+            result = writer.send_batch(&messages);
+            if let Some(last) = messages.pop() {
+                super::message::recycle(last);
+            }
+        }
+    }
+}
+
+impl Writer {
+    /// Sends one message.
+    fn send(&mut self, message: &Outgoing) -> Result<()> {
+        match self {
+            Writer::Sink { sender, .. } => sender.send(message),
+            Writer::Direct(stream) => write_frame(stream, message),
         }
     }
 
     /// Sends `messages` with one write (more only where descriptors travel).
-    fn send_batch(&self, sender: &mut dyn Sender, messages: &[Outgoing]) -> Result<()> {
-        self.batch.collecting.store(true, Ordering::Relaxed);
-        let framed = messages.iter().try_for_each(|m| sender.send(m));
-        self.batch.collecting.store(false, Ordering::Relaxed);
-        let bytes = mem::take(&mut *lock(&self.batch.bytes));
-        framed?;
-        lock(&self.batch.stream).write_all(&bytes)?;
-        Ok(())
+    fn send_batch(&mut self, messages: &[Outgoing]) -> Result<()> {
+        match self {
+            Writer::Sink { sender, batch } => {
+                batch.collecting.store(true, Ordering::Relaxed);
+                let framed = messages.iter().try_for_each(|m| sender.send(m));
+                batch.collecting.store(false, Ordering::Relaxed);
+                let bytes = mem::take(&mut *lock(&batch.bytes));
+                framed?;
+                lock(&batch.stream).write_all(&bytes)?;
+                Ok(())
+            }
+            Writer::Direct(stream) => {
+                // Messages with descriptors go with their own `sendmsg`; the rest are written
+                // together, up to this many buffers per `writev`.
+                const MAX_SLICES: usize = 256;
+                let mut rest = messages;
+                while !rest.is_empty() {
+                    let plain = rest
+                        .iter()
+                        .take(MAX_SLICES)
+                        .take_while(|m| !has_fds(m))
+                        .count();
+                    if plain == 0 {
+                        write_frame(stream, &rest[0])?;
+                        rest = &rest[1..];
+                        continue;
+                    }
+                    let mut slices: Vec<IoSlice<'_>> = rest[..plain]
+                        .iter()
+                        .map(|m| IoSlice::new(m.frame()))
+                        .collect();
+                    write_all_vectored(stream, &mut slices)?;
+                    rest = &rest[plain..];
+                }
+                Ok(())
+            }
+        }
     }
+}
+
+/// Writes one message framed in place, with its descriptors.
+fn write_frame(stream: &mut Stream, message: &Outgoing) -> Result<()> {
+    #[cfg(unix)]
+    if has_fds(message) {
+        let fds: Vec<BorrowedFd<'_>> = message.fds().iter().map(AsFd::as_fd).collect();
+        return stream.send_fds(message.frame(), &fds);
+    }
+    Ok(stream.write_all(message.frame())?)
+}
+
+fn has_fds(message: &Outgoing) -> bool {
+    #[cfg(unix)]
+    return !message.fds().is_empty();
+    #[cfg(not(unix))]
+    false
+}
+
+/// Writes every byte of `slices`, however many `writev` calls it takes.
+fn write_all_vectored(stream: &mut Stream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match stream.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// What a [`BatchEnd`] collects while the writer sends a batch.

@@ -5,10 +5,14 @@
 //! on the channel the call went out on. The table lives inside the connection's state lock
 //! (`connection.rs`), together with who is reading: whoever reads a reply puts it here and
 //! wakes its caller, and a waiting caller can be handed the reading itself.
+//!
+//! A waiting caller sleeps with [`std::thread::park`] and is woken with `unpark`, which
+//! costs a system call only when the caller is really asleep (a condition variable's
+//! notification costs one every time).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Condvar};
+use std::thread::{self, Thread};
 
 use super::message::Incoming;
 
@@ -19,8 +23,8 @@ struct Waiter {
     reply: Option<Incoming>,
     /// The connection's reading was handed to this caller.
     lead: bool,
-    /// Its thread's condition variable (used with the connection's state lock).
-    wake: Arc<Condvar>,
+    /// Its thread, to unpark.
+    wake: Thread,
 }
 
 #[derive(Debug, Default)]
@@ -58,7 +62,7 @@ impl Hasher for SeqidHasher {
 pub(crate) enum Delivery {
     /// Handed to its caller, who is to be woken through this (after the lock is released,
     /// so that it does not wake into a held lock); `None`: the caller is this thread.
-    Delivered(Option<Arc<Condvar>>),
+    Delivered(Option<Thread>),
     /// Nobody waits for that id (the caller timed out, or the peer made it up); the reply
     /// comes back, for the log.
     Unknown(Incoming),
@@ -80,15 +84,15 @@ pub(crate) enum Turn {
 }
 
 thread_local! {
-    /// The condition variable the calls of this thread wait on.
-    static WAKE: Arc<Condvar> = Arc::new(Condvar::new());
+    /// This thread's handle (cloning it is one reference count).
+    static ME: Thread = thread::current();
 }
 
 impl Pending {
-    /// Registers a call on `channel` that waits for a reply, woken through this thread's
-    /// condition variable; `lead`: the reading is its already.
+    /// Registers a call on `channel` that waits for a reply, made by this thread (woken by
+    /// unparking it); `lead`: the reading is its already.
     pub(crate) fn register(&mut self, seqid: i32, channel: u8, lead: bool) {
-        let wake = WAKE.with(Arc::clone);
+        let wake = ME.with(Thread::clone);
         let waiter = Waiter {
             channel,
             reply: None,
@@ -96,11 +100,6 @@ impl Pending {
             wake,
         };
         self.waiting.insert(seqid, waiter);
-    }
-
-    /// The condition variable the calls of this thread wait on.
-    pub(crate) fn this_threads_wake() -> Arc<Condvar> {
-        WAKE.with(Arc::clone)
     }
 
     /// Hands a reply to the caller waiting for `seqid`.
@@ -111,8 +110,8 @@ impl Pending {
             Some(w) => {
                 w.reply = Some(reply);
                 // A caller reading its own reply is awake: no wake-up (a system call) for it.
-                let mine = WAKE.with(|mine| Arc::ptr_eq(mine, &w.wake));
-                Delivery::Delivered((!mine).then(|| Arc::clone(&w.wake)))
+                let mine = ME.with(|me| me.id() == w.wake.id());
+                Delivery::Delivered((!mine).then(|| w.wake.clone()))
             }
         }
     }
@@ -140,13 +139,13 @@ impl Pending {
 
     /// Hands the reading to one caller still waiting for its reply; returns what wakes it
     /// (to be notified once the lock is released), `None` if there is none.
-    pub(crate) fn hand_lead(&mut self) -> Option<Arc<Condvar>> {
+    pub(crate) fn hand_lead(&mut self) -> Option<Thread> {
         let next = self
             .waiting
             .values_mut()
             .find(|w| w.reply.is_none() && !w.lead)?;
         next.lead = true;
-        Some(Arc::clone(&next.wake))
+        Some(next.wake.clone())
     }
 
     /// Forgets a call whose caller stopped waiting (timeout, or its request was never sent);
@@ -158,7 +157,7 @@ impl Pending {
     /// Wakes every waiting caller (they find the connection closed) and forgets them.
     pub(crate) fn close(&mut self) {
         for w in self.waiting.values() {
-            w.wake.notify_all();
+            w.wake.unpark();
         }
         self.waiting.clear();
     }

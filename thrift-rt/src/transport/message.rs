@@ -59,7 +59,12 @@ impl MessageBuffer {
     /// An empty message with `header` bytes of room in front and room for `capacity` bytes
     /// before it grows: small for a buffer made for one message (it grows as a `Vec` does).
     pub fn with_capacity(header: usize, capacity: usize, limits: &Limits) -> Self {
-        let mut bytes = Vec::with_capacity(capacity.max(header));
+        Self::with_storage(Vec::with_capacity(capacity.max(header)), header, limits)
+    }
+
+    /// An empty message in `bytes`'s allocation (whatever it holds is dropped).
+    pub(crate) fn with_storage(mut bytes: Vec<u8>, header: usize, limits: &Limits) -> Self {
+        bytes.clear();
         bytes.resize(header, 0);
         Self {
             bytes,
@@ -131,6 +136,11 @@ impl MessageBuffer {
         }
         F::write_header(&mut self.bytes[..self.header], len);
         Ok(())
+    }
+
+    /// The buffer's allocation, for another message (descriptors are closed).
+    pub(crate) fn into_storage(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// The whole message: header and payload.

@@ -121,6 +121,11 @@ impl Write for Stream {
     }
 
     #[inline]
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        each!(self, s => s.write_vectored(bufs))
+    }
+
+    #[inline]
     fn flush(&mut self) -> io::Result<()> {
         each!(self, s => s.flush())
     }
