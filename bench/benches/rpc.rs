@@ -231,7 +231,12 @@ fn header_latency(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     let servers: Vec<_> = Socket::ALL
         .iter()
-        .map(|&socket| (socket, rpc::start_ours_header(socket).expect("start our THeader server")))
+        .map(|&socket| {
+            (
+                socket,
+                rpc::start_ours_header(socket).expect("start our THeader server"),
+            )
+        })
         .collect();
     for payload in Payload::ALL {
         for (socket, server) in &servers {

@@ -10,6 +10,10 @@
 //!   endpoint, against the same client on a plain connection to our thread-pool server.
 //! - **Throughput** at 1, 4 and 16 client threads (framed): every thread calling through
 //!   one shared endpoint, against a plain connection per thread.
+//! - **The floor of sharing one connection**, without Thrift, at the same thread counts:
+//!   raw 40-byte echoes through one Unix socket whose replies are sorted out in user space,
+//!   against a socket per thread ([`thrift_bench::mux_floor`]). Where this ratio is low, the
+//!   machine, not the endpoint, sets the throughput ratio above.
 //!
 //! Every case runs for at least `--round-ms` (default 250) per round, the two sides of a row
 //! back to back (their order alternating from round to round), for `--rounds` rounds
@@ -21,6 +25,7 @@
 use std::time::{Duration, Instant};
 
 use thrift_bench::channels::{self, EndpointEcho, EndpointServer};
+use thrift_bench::mux_floor;
 use thrift_bench::pool::ClientPool;
 use thrift_bench::rpc::{self, Caller, Implementation, OursServer};
 use thrift_bench::{BoxError, Payload, Socket, Transport};
@@ -130,9 +135,38 @@ fn main() -> Result<(), BoxError> {
             }
         }
     }
+    println!(
+        "\nThe floor of one shared connection: raw 40-byte echoes, unix (calls per second; {rounds} rounds of at least {round:?}):\n"
+    );
+    println!(
+        "| threads | raw socket per thread | raw shared socket | shared ÷ per-thread | quartiles |"
+    );
+    println!("| ---: | ---: | ---: | ---: | --- |");
+    for threads in [1usize, 4, 16] {
+        let seconds_per_call = |rate: f64| Ok(1.0 / rate);
+        let row = interleave(
+            rounds,
+            round,
+            |calls| seconds_per_call(mux_floor::per_thread(threads, calls_for(threads, calls))),
+            |calls| seconds_per_call(mux_floor::shared(threads, calls_for(threads, calls))),
+        )?;
+        println!(
+            "| {threads} | {:.0} | {:.0} | {:.2}× | {:.2}–{:.2} |",
+            1.0 / row.a,
+            1.0 / row.b,
+            1.0 / row.ratio,
+            1.0 / row.q3,
+            1.0 / row.q1
+        );
+    }
     drop(servers);
     thrift_bench::cleanup();
     Ok(())
+}
+
+/// At least one call per thread.
+fn calls_for(threads: usize, calls: u64) -> usize {
+    usize::try_from(calls).unwrap_or(usize::MAX).max(threads)
 }
 
 /// Makes `calls` calls and returns the seconds per call.

@@ -12,6 +12,7 @@
 pub mod bytes_echo;
 pub mod channels;
 pub mod http_echo;
+pub mod mux_floor;
 pub mod pool;
 pub mod raw;
 pub mod rpc;

@@ -36,6 +36,7 @@
 //! threads wake through the doorbell and end, and a caller blocked on the socket wakes as it
 //! is shut down.
 
+use super::pending::Wake;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::Shutdown;
@@ -43,7 +44,6 @@ use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
-use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -85,6 +85,9 @@ enum After {
     /// disarmed meanwhile: what arrives waits at most `LEND`.
     Lent,
 }
+
+/// How many times a caller waiting for its reply yields the CPU before it sleeps.
+const YIELDS_BEFORE_PARKING: usize = 50;
 
 /// How long an idle thread of a connection stays around when another one watches.
 const IDLE_EXIT: Duration = Duration::from_secs(10);
@@ -398,10 +401,25 @@ impl Shared {
             // Whoever delivers the reply, hands over the reading or closes the connection
             // unparks this thread after changing the state: if that comes before the park,
             // the park returns at once. Other wake-ups only make it look again.
+            let me = Pending::this_thread();
+            me.reset();
             drop(state);
-            match left {
-                None => std::thread::park(),
-                Some(left) => std::thread::park_timeout(left),
+            // Before sleeping, give the CPU to whoever can run a few times: when the reply
+            // comes meanwhile, this thread needs no wake-up (a system call for the reader,
+            // and on a virtual machine often an interrupt to a halted CPU). Under load this
+            // carries a third more calls through a shared connection (BENCHMARKS.md); a
+            // caller alone reads its reply itself and never gets here.
+            for _ in 0..YIELDS_BEFORE_PARKING {
+                if me.woken() {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            if !me.woken() {
+                match left {
+                    None => std::thread::park(),
+                    Some(left) => std::thread::park_timeout(left),
+                }
             }
             state = self.lock();
         }
@@ -433,7 +451,7 @@ impl Shared {
                         break (state, pending);
                     }
                     drop(state);
-                    wake.inspect(Thread::unpark);
+                    wake.inspect(|w| w.wake());
                 }
                 Next::Empty => ready = false,
                 Next::Closed => return,
@@ -511,7 +529,7 @@ impl Shared {
         if let Some(wake) = state.pending.hand_lead() {
             state.reading = true;
             drop(state);
-            return wake.unpark();
+            return wake.wake();
         }
         match after {
             After::Buffered => {
@@ -570,7 +588,7 @@ impl Shared {
 
     /// Hands a reply to its waiting caller.
     /// Returns what wakes the caller, to be notified once the state lock is released.
-    fn deliver(&self, state: &mut State, route: Route, message: Incoming) -> Option<Thread> {
+    fn deliver(&self, state: &mut State, route: Route, message: Incoming) -> Option<Arc<Wake>> {
         let name = |message: &Incoming| {
             header(message, self.settings.limits).map_or_else(|_| "?".to_owned(), |h| h.name)
         };
@@ -735,7 +753,7 @@ impl Shared {
                     let wake = self.deliver(&mut state, route, message);
                     state.serving = false;
                     drop(state);
-                    wake.inspect(Thread::unpark);
+                    wake.inspect(|w| w.wake());
                     if blocking {
                         // Callers are at work: let them read their own replies.
                         wait(false);

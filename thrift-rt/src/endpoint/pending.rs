@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, Thread};
 
 use super::message::Incoming;
@@ -23,8 +25,8 @@ struct Waiter {
     reply: Option<Incoming>,
     /// The connection's reading was handed to this caller.
     lead: bool,
-    /// Its thread, to unpark.
-    wake: Thread,
+    /// What wakes its thread.
+    wake: Arc<Wake>,
 }
 
 #[derive(Debug, Default)]
@@ -62,7 +64,7 @@ impl Hasher for SeqidHasher {
 pub(crate) enum Delivery {
     /// Handed to its caller, who is to be woken through this (after the lock is released,
     /// so that it does not wake into a held lock); `None`: the caller is this thread.
-    Delivered(Option<Thread>),
+    Delivered(Option<Arc<Wake>>),
     /// Nobody waits for that id (the caller timed out, or the peer made it up); the reply
     /// comes back, for the log.
     Unknown(Incoming),
@@ -83,16 +85,42 @@ pub(crate) enum Turn {
     Gone,
 }
 
+/// Wakes a thread waiting for a reply.
+#[derive(Debug)]
+pub(crate) struct Wake {
+    thread: Thread,
+    /// Set by [`wake`](Self::wake), for a waiter that looks before it parks.
+    woken: AtomicBool,
+}
+
+impl Wake {
+    /// Wakes the thread (a system call only if it is parked).
+    pub(crate) fn wake(&self) {
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// As the thread, before it lets go of the state lock to wait.
+    pub(crate) fn reset(&self) {
+        self.woken.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether [`wake`](Self::wake) was called since [`reset`](Self::reset).
+    pub(crate) fn woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
 thread_local! {
-    /// This thread's handle (cloning it is one reference count).
-    static ME: Thread = thread::current();
+    /// What wakes this thread.
+    static ME: Arc<Wake> = Arc::new(Wake { thread: thread::current(), woken: AtomicBool::new(false) });
 }
 
 impl Pending {
     /// Registers a call on `channel` that waits for a reply, made by this thread (woken by
     /// unparking it); `lead`: the reading is its already.
     pub(crate) fn register(&mut self, seqid: i32, channel: u8, lead: bool) {
-        let wake = ME.with(Thread::clone);
+        let wake = ME.with(Arc::clone);
         let waiter = Waiter {
             channel,
             reply: None,
@@ -100,6 +128,11 @@ impl Pending {
             wake,
         };
         self.waiting.insert(seqid, waiter);
+    }
+
+    /// What wakes this thread.
+    pub(crate) fn this_thread() -> Arc<Wake> {
+        ME.with(Arc::clone)
     }
 
     /// Hands a reply to the caller waiting for `seqid`.
@@ -110,8 +143,8 @@ impl Pending {
             Some(w) => {
                 w.reply = Some(reply);
                 // A caller reading its own reply is awake: no wake-up (a system call) for it.
-                let mine = ME.with(|me| me.id() == w.wake.id());
-                Delivery::Delivered((!mine).then(|| w.wake.clone()))
+                let mine = ME.with(|me| Arc::ptr_eq(me, &w.wake));
+                Delivery::Delivered((!mine).then(|| Arc::clone(&w.wake)))
             }
         }
     }
@@ -139,13 +172,13 @@ impl Pending {
 
     /// Hands the reading to one caller still waiting for its reply; returns what wakes it
     /// (to be notified once the lock is released), `None` if there is none.
-    pub(crate) fn hand_lead(&mut self) -> Option<Thread> {
+    pub(crate) fn hand_lead(&mut self) -> Option<Arc<Wake>> {
         let next = self
             .waiting
             .values_mut()
             .find(|w| w.reply.is_none() && !w.lead)?;
         next.lead = true;
-        Some(next.wake.clone())
+        Some(Arc::clone(&next.wake))
     }
 
     /// Forgets a call whose caller stopped waiting (timeout, or its request was never sent);
@@ -157,7 +190,7 @@ impl Pending {
     /// Wakes every waiting caller (they find the connection closed) and forgets them.
     pub(crate) fn close(&mut self) {
         for w in self.waiting.values() {
-            w.wake.unpark();
+            w.wake.wake();
         }
         self.waiting.clear();
     }
