@@ -92,7 +92,9 @@ impl Caller for EndpointCaller {
         }
         let reply = shared.wait_reply(pending.seqid, method, self.timeout)?;
         let mut r = BinaryReader::with_limits(reply.into_source(), shared.settings.limits);
-        read_reply(&mut r, method, pending.seqid)
+        let result = read_reply(&mut r, method, pending.seqid);
+        crate::transport::framed::give_back(r.into_inner().into_bytes());
+        result
     }
 
     fn can_carry_fds(&self) -> bool {

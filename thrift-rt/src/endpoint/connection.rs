@@ -432,19 +432,21 @@ impl Shared {
         // Without a deadline the socket read itself waits; with one, the socket is polled
         // first (the reply is rarely there the moment the call is sent).
         let blocking = deadline.is_none();
-        let mut ready = blocking || lock(&self.inbound).has_pending();
+        // Only the thread holding the reading locks it: held throughout.
+        let mut inbound = lock(&self.inbound);
+        let mut ready = blocking || inbound.has_pending();
         if blocking {
-            lock(&self.inbound).wait_for_socket(true);
+            inbound.wait_for_socket(true);
         }
         let (state, pending) = loop {
             if !ready && !self.wait_readable(deadline) {
                 break (self.lock(), false);
             }
             ready = true;
-            match self.next_message() {
+            match self.next_message(&mut **inbound) {
                 Next::Call(message) => self.queue(message),
                 Next::Reply(route, message) => {
-                    let pending = lock(&self.inbound).has_pending();
+                    let pending = inbound.has_pending();
                     let mut state = self.lock();
                     let wake = self.deliver(&mut state, route, message);
                     if state.pending.answered(seqid) {
@@ -458,8 +460,9 @@ impl Shared {
             }
         };
         if blocking {
-            lock(&self.inbound).wait_for_socket(false);
+            inbound.wait_for_socket(false);
         }
+        drop(inbound);
         // Lent, for this caller's next call, only while an idle thread can take the reading
         // when the timer goes off: the callers waiting may be all the connection's threads
         // (handlers calling back).
@@ -473,10 +476,10 @@ impl Shared {
         self.pass_reading(state, after);
     }
 
-    /// The next message for the thread holding the reading; a connection that ended or
-    /// broke is closed (and the reading dropped) here.
-    fn next_message(&self) -> Next {
-        let polled = lock(&self.inbound).poll();
+    /// The next message for the thread holding the reading, from `inbound` (locked by it);
+    /// a connection that ended or broke is closed (and the reading dropped) here.
+    fn next_message(&self, inbound: &mut dyn Inbound) -> Next {
+        let polled = inbound.poll();
         let why = match polled {
             Ok(Polled::Message(message)) => match route(&message, self.settings.limits) {
                 Ok(route) if route.kind.is_call() => return Next::Call(message),
@@ -747,7 +750,16 @@ impl Shared {
         };
         wait(true);
         loop {
-            match self.next_message() {
+            // One lock of the reader per message: whatever comes next, reads stop waiting
+            // for bytes (turned on again below for the one case that reads on).
+            let mut inbound = lock(&self.inbound);
+            let next = self.next_message(&mut **inbound);
+            let buffered = inbound.has_pending();
+            if blocking {
+                inbound.wait_for_socket(false);
+            }
+            drop(inbound);
+            match next {
                 Next::Reply(route, message) => {
                     let mut state = self.lock();
                     let wake = self.deliver(&mut state, route, message);
@@ -756,13 +768,11 @@ impl Shared {
                     wake.inspect(|w| w.wake());
                     if blocking {
                         // Callers are at work: let them read their own replies.
-                        wait(false);
                         self.pass_reading(self.lock(), After::Nothing);
                         return self.flush();
                     }
                 }
                 Next::Call(message) => {
-                    let buffered = lock(&self.inbound).has_pending();
                     let mut state = self.lock();
                     state.serving = true;
                     // Someone must watch the socket while this thread runs the call.
@@ -778,9 +788,9 @@ impl Shared {
                         // read on.
                         drop(state);
                         self.queue(message);
+                        wait(true);
                         continue;
                     }
-                    wait(false);
                     if state.watching == 0 {
                         // Nobody idle to take a lent reading: the watch has it.
                         self.pass_reading(state, After::Nothing);
@@ -797,7 +807,6 @@ impl Shared {
                     wait(true);
                 }
                 Next::Empty => {
-                    wait(false);
                     self.pass_reading(self.lock(), After::Nothing);
                     // Not while holding the reading: see `register`.
                     return self.flush();
@@ -922,6 +931,7 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
         // already answered it with an exception where it could.
         tracing::warn!("call `{}` from {} failed: {e}", header.name, shared.peer);
     }
+    crate::transport::framed::give_back(r.into_inner().into_bytes());
     let reply = w.into_inner();
     if !reply.is_empty() {
         let sent = match how {

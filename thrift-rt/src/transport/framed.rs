@@ -13,6 +13,10 @@ use super::{ReadEnd, Source};
 use crate::error::{Result, TransportError, TransportErrorKind, eof};
 use crate::limits::Limits;
 
+/// Frames up to this size get their whole buffer before their bytes are read; larger ones
+/// grow as their bytes arrive.
+const SIZED_UP_FRONT: usize = 64 * 1024;
+
 /// Checks a frame's 4-byte length prefix against `max_frame_size` and returns the length.
 ///
 /// # Errors
@@ -49,6 +53,24 @@ pub(crate) fn reclaim(frame: Bytes) -> Vec<u8> {
             Vec::from(storage)
         }
         Err(_) => Vec::new(),
+    }
+}
+
+thread_local! {
+    /// The storage of a frame taken whole and handed back ([`give_back`]), for the next frame
+    /// this thread reads.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Hands back a frame taken whole ([`Source::take_frame`]) once it is decoded, so that the
+/// next frame this thread reads uses its storage instead of a new allocation (the storage
+/// of a frame still shared, or over [`SIZED_UP_FRONT`], is left alone).
+pub(crate) fn give_back(frame: Bytes) {
+    if frame.len() <= SIZED_UP_FRONT {
+        let storage = reclaim(frame);
+        if storage.capacity() > 0 {
+            SPARE.set(storage);
+        }
     }
 }
 
@@ -92,6 +114,11 @@ impl<R: Read> FramedReader<R> {
     /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame, or I/O errors.
     pub fn next_frame(&mut self) -> Result<bool> {
         let mut frame = reclaim(std::mem::take(&mut self.frame));
+        if frame.capacity() == 0 {
+            // The last frame was taken whole ([`Source::take_frame`]): its storage may have
+            // come back to this thread.
+            frame = SPARE.take();
+        }
         self.pos = 0;
         let mut header = [0u8; 4];
         let mut got = 0;
@@ -105,11 +132,23 @@ impl<R: Read> FramedReader<R> {
             }
         }
         let len = frame_len(header, self.max_frame_size)?;
-        // `take` + `read_to_end` grows the buffer with the data that really arrives.
-        frame.reserve(len.min(64 * 1024));
-        let n = (&mut self.inner).take(len as u64).read_to_end(&mut frame)?;
-        if n < len {
-            return Err(eof());
+        if len <= SIZED_UP_FRONT {
+            // Small enough to make room for at once: one `read_exact`, no growing.
+            frame.resize(len, 0);
+            self.inner
+                .read_exact(&mut frame)
+                .map_err(|e| match e.kind() {
+                    io::ErrorKind::UnexpectedEof => eof(),
+                    _ => e.into(),
+                })?;
+        } else {
+            // `take` + `read_to_end` grows the buffer with the data that really arrives, so
+            // a lying header costs nothing.
+            frame.reserve(SIZED_UP_FRONT);
+            let n = (&mut self.inner).take(len as u64).read_to_end(&mut frame)?;
+            if n < len {
+                return Err(eof());
+            }
         }
         self.frame = Bytes::from(frame);
         Ok(true)

@@ -96,6 +96,11 @@ impl BytesSource {
     pub fn position(&self) -> usize {
         self.pos
     }
+
+    /// All the bytes, read or not (descriptors not claimed are closed).
+    pub(crate) fn into_bytes(self) -> Bytes {
+        self.data
+    }
 }
 
 impl Source for BytesSource {
