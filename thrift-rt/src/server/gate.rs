@@ -265,6 +265,11 @@ impl<R: ReadEnd> Read for Gate<R> {
 }
 
 impl<R: ReadEnd> ReadEnd for Gate<R> {
+    /// A gate that holds messages back holds their bytes: reads above it need no buffer.
+    fn is_buffered(&self) -> bool {
+        !self.through
+    }
+
     #[cfg(unix)]
     fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> crate::Result<usize> {
         if self.through {

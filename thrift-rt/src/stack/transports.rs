@@ -128,7 +128,7 @@ impl Transport for Framed {
     }
 
     fn source<R: ReadEnd>(&self, end: R, limits: &Limits) -> Self::Source<R> {
-        FramedReader::with_limits(BufferedReader::with_limits(end, limits), limits)
+        FramedReader::with_limits(BufferedReader::over_end(end, limits), limits)
     }
 
     fn sink<W: WriteEnd>(&self, end: W, limits: &Limits) -> io::Result<FramedWriter<W>> {

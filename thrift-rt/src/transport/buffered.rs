@@ -26,6 +26,9 @@ pub struct BufferedReader<R> {
     max_message_size: usize,
     // Bytes of the current message not yet handed out (consumed).
     budget: usize,
+    /// `Read::read` goes straight to `inner` whenever nothing is buffered here (the end
+    /// below buffers already: see [`ReadEnd::is_buffered`]).
+    pass_reads: bool,
 }
 
 impl<R: Read> BufferedReader<R> {
@@ -50,6 +53,7 @@ impl<R: Read> BufferedReader<R> {
             filled: 0,
             max_message_size: limits.max_message_size,
             budget: limits.max_message_size,
+            pass_reads: false,
         }
     }
 
@@ -152,6 +156,19 @@ impl<R: ReadEnd> Source for BufferedReader<R> {
     }
 }
 
+impl<R: ReadEnd> BufferedReader<R> {
+    /// Reads from `inner` as [`with_limits`](Self::with_limits), except that reads through
+    /// [`Read`] go straight to `inner` when it buffers already ([`ReadEnd::is_buffered`]):
+    /// a framed reader's frames are then copied once, from the end below.
+    pub(crate) fn over_end(inner: R, limits: &Limits) -> Self {
+        let pass_reads = inner.is_buffered();
+        Self {
+            pass_reads,
+            ..Self::with_limits(inner, limits)
+        }
+    }
+}
+
 impl<R: ReadEnd> ReadEnd for BufferedReader<R> {
     fn holds_bytes(&self) -> bool {
         Source::holds_bytes(self)
@@ -164,7 +181,7 @@ impl<R: ReadEnd> ReadEnd for BufferedReader<R> {
 
 impl<R: Read> Read for BufferedReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos == self.filled && out.len() >= self.capacity {
+        if self.pos == self.filled && (out.len() >= self.capacity || self.pass_reads) {
             return self.inner.read(out);
         }
         let available = if self.pos < self.filled {

@@ -53,6 +53,14 @@ pub trait ReadEnd: Read + Send {
 
     /// Frees buffers while they hold nothing (a server parking an idle connection).
     fn release_idle_buffer(&mut self) {}
+
+    /// Whether this end hands out bytes it has buffered already (a server's gate), so that
+    /// a reader above gains nothing by buffering them again: the framed transport then reads
+    /// frames straight from it, one copy fewer per message.
+    #[doc(hidden)]
+    fn is_buffered(&self) -> bool {
+        false
+    }
 }
 
 /// The write half of a connection, below the transport.
