@@ -10,6 +10,11 @@
 //! deadline: a peer that stalls in the middle of a message holds no thread and delays no
 //! caller past its timeout. Transports that cannot tell where a message ends (a user's
 //! transport without `message_len`) are read as before, waiting for each whole message.
+//!
+//! Over the framed and buffered transports, the gate's answer is the whole story: the
+//! message is the bytes the gate let through (a framed one without its frame header), taken
+//! straight from the gate with one copy, and nothing reads them through the transport (which
+//! for the buffered transport would parse the message a second time to find its end).
 
 use std::io;
 
@@ -17,7 +22,7 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::protocol::{BinaryReader, ProtocolReader};
 use crate::server::gate::Gate;
-use crate::stack::{Binary, Layer, MessageLen, Transport};
+use crate::stack::{Binary, Layer, MessageLen, Transport, TransportKind};
 use crate::transport::{ReadEnd, Source};
 use crate::ttype::TType;
 
@@ -58,6 +63,9 @@ pub(crate) struct Reader<T: Transport, L: Layer> {
     /// The transport's source over the gate, recording each message it skips through
     /// (transports that do not frame their messages).
     reader: BinaryReader<Recording<GatedSource<T, L>>>,
+    /// Messages are taken straight from the gate: `Some(true)` framed (the frame header
+    /// dropped), `Some(false)` buffered; `None`: read through the transport.
+    straight: Option<bool>,
 }
 
 /// The transport's source over the gate over the layers over the socket.
@@ -74,10 +82,16 @@ impl<T: Transport, L: Layer> Reader<T, L> {
     ) -> Self {
         let frame_fds = transport.carries_fds().then_some(limits.max_fds);
         let source = transport.source(Gate::new(read, !gated, frame_fds), &limits);
+        let straight = match TransportKind::of(transport) {
+            Some(TransportKind::Framed) if gated => Some(true),
+            Some(TransportKind::Buffered) if gated => Some(false),
+            _ => None,
+        };
         Self {
             transport: transport.clone(),
             limits,
             reader: BinaryReader::with_limits(Recording::new(source), limits),
+            straight,
         }
     }
 
@@ -108,6 +122,44 @@ impl<T: Transport, L: Layer> Reader<T, L> {
         true
     }
 
+    /// The next whole message straight from the gate (`framed`: without its frame
+    /// header), if all of it is there; a message the transport refuses (a frame too large, a
+    /// bad header) is an error, as is one cut short by the end of the stream.
+    fn take_straight(&mut self, framed: bool) -> Result<Polled> {
+        loop {
+            let pending = self.gate_ref().pending();
+            if !pending.is_empty() {
+                if let MessageLen::Whole(n) =
+                    self.transport.message_len(&Binary, pending, &self.limits)?
+                {
+                    // Empty frames before the message carry nothing: dropped with its header.
+                    let skip = if framed { header_len(&pending[..n]) } else { 0 };
+                    let mut bytes = crate::transport::framed::frame_storage();
+                    let gate = self.gate();
+                    gate.open(n);
+                    gate.take_open(skip, &mut bytes);
+                    return Ok(Polled::Message(Incoming {
+                        bytes: bytes.into(),
+                        #[cfg(unix)]
+                        fds: None,
+                        headers: None,
+                    }));
+                }
+            }
+            if self.gate_ref().has_ended() {
+                if self.gate_ref().pending().is_empty() {
+                    return Ok(Polled::Ended);
+                }
+                return Err(crate::error::eof());
+            }
+            match self.gate().fill() {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Polled::Empty),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Reads the message the gate let through (or, ungated, the next one, waiting for it).
     fn read_one(&mut self) -> Result<Polled> {
         let message = if self.reader.get_ref().get_ref().frames_messages() {
@@ -121,6 +173,9 @@ impl<T: Transport, L: Layer> Reader<T, L> {
 
 impl<T: Transport, L: Layer> Inbound for Reader<T, L> {
     fn poll(&mut self) -> Result<Polled> {
+        if let Some(framed) = self.straight {
+            return self.take_straight(framed);
+        }
         if self.gate_ref().is_through() {
             return self.read_one();
         }
@@ -158,6 +213,19 @@ impl<T: Transport, L: Layer> Inbound for Reader<T, L> {
             || gate.get_ref().holds_bytes()
             || self.reader.get_ref().get_ref().holds_bytes()
     }
+}
+
+/// How many bytes of frame headers come before the payload of a whole frame (empty frames
+/// in front of it included).
+fn header_len(frame: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(header) = frame[at..].first_chunk::<4>() {
+        at += 4;
+        if *header != [0; 4] {
+            break;
+        }
+    }
+    at
 }
 
 /// The next frame, with its descriptors; `None` when the peer closed the stream between

@@ -18,7 +18,7 @@
 //! closes, and its caller learns it from the missing reply (as when a peer dies with the
 //! bytes in its socket buffer).
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::io::{self, IoSlice, Write};
 use std::mem;
 #[cfg(unix)]
@@ -103,17 +103,7 @@ impl InPlace {
         if TypeId::of::<L>() != TypeId::of::<Plain>() {
             return None;
         }
-        let transport: &dyn Any = transport;
-        let kind = if transport.is::<Framed>() {
-            TransportKind::Framed
-        } else if transport.is::<Buffered>() {
-            TransportKind::Buffered
-        } else if transport.is::<Fd>() {
-            TransportKind::Fd
-        } else {
-            *transport.downcast_ref::<TransportKind>()?
-        };
-        match kind {
+        match TransportKind::of(transport)? {
             TransportKind::Framed => Some(Self::of::<Framed>()),
             TransportKind::Buffered => Some(Self::of::<Buffered>()),
             TransportKind::Fd => Some(Self::of::<Fd>()),

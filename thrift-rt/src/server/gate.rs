@@ -164,6 +164,19 @@ impl<R: ReadEnd> Gate<R> {
         self.open = len;
     }
 
+    /// Takes the message let through ([`open`](Self::open)) whole instead of letting the
+    /// transport read it: its bytes after the first `skip` (a frame header) are appended to
+    /// `into`. Not for the fd transport (its descriptors stay behind).
+    pub(crate) fn take_open(&mut self, skip: usize, into: &mut Vec<u8>) {
+        let to = self.start + self.open;
+        into.extend_from_slice(&self.buf[(self.start + skip).min(to)..to]);
+        self.start = to;
+        self.open = 0;
+        if self.start == self.end {
+            self.compact();
+        }
+    }
+
     /// One read from below into the gate (blocking as the read end is set up to).
     ///
     /// # Errors

@@ -92,6 +92,24 @@ impl FromStr for TransportKind {
     }
 }
 
+impl TransportKind {
+    /// The built-in transport `transport` is, chosen at compile time (`Framed`, `Buffered`,
+    /// `Fd`) or at run time (a `TransportKind`); `None` for a transport of your own and for
+    /// the THeader and zlib ones. Endpoints take shortcuts for the simplest of them.
+    pub(crate) fn of<T: super::Transport>(transport: &T) -> Option<TransportKind> {
+        let transport: &dyn std::any::Any = transport;
+        if transport.is::<super::Framed>() {
+            Some(TransportKind::Framed)
+        } else if transport.is::<super::Buffered>() {
+            Some(TransportKind::Buffered)
+        } else if transport.is::<super::Fd>() {
+            Some(TransportKind::Fd)
+        } else {
+            transport.downcast_ref::<TransportKind>().copied()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

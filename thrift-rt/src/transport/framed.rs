@@ -62,6 +62,12 @@ thread_local! {
     static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// Storage for a frame read whole elsewhere (an endpoint taking messages straight from its
+/// gate): the thread's spare, if it has one (empty).
+pub(crate) fn frame_storage() -> Vec<u8> {
+    SPARE.take()
+}
+
 /// Hands back a frame taken whole ([`Source::take_frame`]) once it is decoded, so that the
 /// next frame this thread reads uses its storage instead of a new allocation (the storage
 /// of a frame still shared, or over [`SIZED_UP_FRONT`], is left alone).
