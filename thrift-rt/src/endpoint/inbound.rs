@@ -260,3 +260,107 @@ fn next_message<S: Source>(r: &mut BinaryReader<Recording<S>>) -> Result<Option<
         headers: r.get_ref().info_headers(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BinaryWriter, ProtocolWriter};
+    use crate::stack::{Buffered, Framed, Plain};
+    use crate::transport::stream::Stream;
+    use crate::ttype::{MessageHeader, MessageType};
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    /// A reader over one end of a socket pair, and the other end to write to.
+    fn reader<T: Transport>(transport: &T) -> (Reader<T, Plain>, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let end = SocketEnd::new(Stream::from(ours), false);
+        (Reader::new(transport, end, true, Limits::default()), theirs)
+    }
+
+    /// A whole binary message: a call with an empty argument struct.
+    fn message(name: &str) -> Vec<u8> {
+        let mut w = BinaryWriter::new(Vec::new());
+        let header = MessageHeader {
+            name,
+            kind: MessageType::Call,
+            seqid: 7,
+            channel: 0,
+        };
+        w.write_message_begin(&header).unwrap();
+        w.write_struct_begin("args").unwrap();
+        w.write_field_stop().unwrap();
+        w.write_struct_end().unwrap();
+        w.write_message_end().unwrap();
+        w.into_inner()
+    }
+
+    fn framed(payload: &[u8]) -> Vec<u8> {
+        let mut frame = u32::try_from(payload.len()).unwrap().to_be_bytes().to_vec();
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    fn polled(r: &mut impl Inbound) -> Option<Vec<u8>> {
+        match r.poll().unwrap() {
+            Polled::Message(m) => Some(m.bytes.to_vec()),
+            Polled::Empty => None,
+            Polled::Ended => panic!("ended"),
+        }
+    }
+
+    /// Framed messages come straight from the gate without their header (empty frames in
+    /// front dropped with it), only once whole, and one at a time.
+    #[test]
+    fn framed_messages_are_taken_whole_without_their_header() {
+        let (mut r, mut peer) = reader(&Framed);
+        assert!(r.straight.is_some());
+        let (a, b) = (message("first"), message("second"));
+        let mut bytes = vec![0; 8];
+        bytes.extend(framed(&a));
+        let second = framed(&b);
+        bytes.extend(&second[..7]);
+        peer.write_all(&bytes).unwrap();
+        assert_eq!(polled(&mut r), Some(a));
+        assert!(r.has_pending(), "part of the second message is here");
+        assert_eq!(polled(&mut r), None);
+        peer.write_all(&second[7..]).unwrap();
+        assert_eq!(polled(&mut r), Some(b));
+        drop(peer);
+        assert!(matches!(r.poll().unwrap(), Polled::Ended));
+    }
+
+    /// A buffered message is exactly its own bytes, found by the gate's one parse.
+    #[test]
+    fn buffered_messages_are_their_exact_bytes() {
+        let (mut r, mut peer) = reader(&Buffered);
+        let (a, b) = (message("one"), message("two"));
+        peer.write_all(&a[..5]).unwrap();
+        assert_eq!(polled(&mut r), None);
+        let mut rest = a[5..].to_vec();
+        rest.extend(&b);
+        peer.write_all(&rest).unwrap();
+        assert_eq!(polled(&mut r), Some(a));
+        assert_eq!(polled(&mut r), Some(b));
+        assert_eq!(polled(&mut r), None);
+    }
+
+    /// What the transport refuses is an error, and so is a message cut short by the end of
+    /// the stream.
+    #[test]
+    fn bad_and_cut_short_messages_are_errors() {
+        let (mut r, mut peer) = reader(&Framed);
+        peer.write_all(&[0x7f, 0xff, 0xff, 0xff]).unwrap();
+        assert!(r.poll().is_err(), "a frame over the limit");
+
+        let (mut r, mut peer) = reader(&Buffered);
+        peer.write_all(&[0x80, 0x01, 0x00, 0x09, 0, 0, 0, 0])
+            .unwrap();
+        assert!(r.poll().is_err(), "a bad message type");
+
+        let (mut r, mut peer) = reader(&Framed);
+        peer.write_all(&framed(&message("cut"))[..9]).unwrap();
+        drop(peer);
+        assert!(r.poll().is_err(), "cut short");
+    }
+}

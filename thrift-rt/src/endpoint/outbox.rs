@@ -381,3 +381,76 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Each of these locks guards one value changed in one step.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::stack::Framed;
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+
+    /// A message of `len` bytes of `fill`, framed in place by `outbox`.
+    fn message(outbox: &Outbox, len: usize, fill: u8) -> Outgoing {
+        let mut m = Outgoing::with_capacity(outbox.header_room(), len, &Limits::default());
+        m.extend(&vec![fill; len]);
+        outbox.frame(&mut m).unwrap();
+        m
+    }
+
+    /// Many large messages held and sent at once, far past the socket's buffer: written
+    /// straight from their buffers by `writev` calls that each take part of them, every
+    /// frame arrives whole and in order.
+    #[test]
+    fn a_batch_past_the_socket_buffer_arrives_whole_and_in_order() {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let stream = Stream::from(ours);
+        let sink = Framed
+            .sink(stream.try_clone().unwrap(), &Limits::default())
+            .unwrap();
+        let batch = Batch::new(stream.try_clone().unwrap());
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, stream, Box::new(sink), batch);
+        assert_eq!(outbox.header_room(), 4, "framed in place");
+        let sizes: Vec<usize> = (0..40).map(|i| 1 + i * 7919 % 70_000).collect();
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all).unwrap();
+            all
+        });
+        for (i, &len) in sizes.iter().enumerate() {
+            outbox.hold(message(&outbox, len, i as u8)).unwrap();
+        }
+        outbox.flush().unwrap();
+        drop(outbox);
+        let all = reader.join().unwrap();
+        let mut at = 0;
+        for (i, &len) in sizes.iter().enumerate() {
+            let header: [u8; 4] = all[at..at + 4].try_into().unwrap();
+            assert_eq!(u32::from_be_bytes(header) as usize, len, "frame {i}");
+            assert!(all[at + 4..at + 4 + len].iter().all(|&b| b == i as u8));
+            at += 4 + len;
+        }
+        assert_eq!(at, all.len());
+    }
+
+    /// A frame over the limit is refused before it is queued: the message's error alone.
+    #[test]
+    fn a_frame_over_the_limit_is_refused_before_sending() {
+        let (ours, _theirs) = UnixStream::pair().unwrap();
+        let stream = Stream::from(ours);
+        let limits = Limits {
+            max_frame_size: 100,
+            ..Limits::default()
+        };
+        let sink = Framed.sink(stream.try_clone().unwrap(), &limits).unwrap();
+        let batch = Batch::new(stream.try_clone().unwrap());
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, stream, Box::new(sink), batch);
+        let mut m = Outgoing::with_capacity(4, 200, &limits);
+        m.extend(&[1; 200]);
+        assert!(outbox.frame(&mut m).is_err());
+        let mut small = Outgoing::with_capacity(4, 10, &limits);
+        small.extend(&[1; 10]);
+        outbox.frame(&mut small).unwrap();
+        outbox.send(small).unwrap();
+    }
+}
