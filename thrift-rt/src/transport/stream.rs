@@ -120,8 +120,23 @@ impl Write for Stream {
         each!(self, s => s.write_all(buf))
     }
 
-    #[inline]
+    /// One `sendmsg` with `MSG_NOSIGNAL` on Unix: `writev`, which the standard library
+    /// uses, cannot take the flag, and a peer gone would raise `SIGPIPE` in a program that
+    /// has not ignored it (the standard library's own `write` passes the flag).
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        #[cfg(unix)]
+        {
+            use nix::sys::socket::{MsgFlags, sendmsg};
+            use std::os::fd::{AsFd, AsRawFd};
+            let fd = self.as_fd().as_raw_fd();
+            loop {
+                match sendmsg::<()>(fd, bufs, &[], MsgFlags::MSG_NOSIGNAL, None) {
+                    Err(nix::errno::Errno::EINTR) => {}
+                    sent => return sent.map_err(io::Error::from),
+                }
+            }
+        }
+        #[cfg(not(unix))]
         each!(self, s => s.write_vectored(bufs))
     }
 
