@@ -394,7 +394,9 @@ impl Shared {
             }
             if lead {
                 drop(state);
-                self.read_for(seqid, deadline);
+                if let Some(reply) = self.read_for(seqid, deadline) {
+                    return Ok(reply);
+                }
                 state = self.lock();
                 continue;
             }
@@ -425,10 +427,11 @@ impl Shared {
         }
     }
 
-    /// Reads the socket for a caller waiting for `seqid`, until its reply is in, its
-    /// deadline passes, or the connection ends; then passes the reading on. Calls it meets
-    /// go to the connection's threads (this caller is busy waiting).
-    fn read_for(&self, seqid: i32, deadline: Option<Instant>) {
+    /// Reads the socket for a caller waiting for `seqid`, until its reply is in (returned,
+    /// the call forgotten), its deadline passes, or the connection ends; then passes the
+    /// reading on. Calls it meets go to the connection's threads (this caller is busy
+    /// waiting).
+    fn read_for(&self, seqid: i32, deadline: Option<Instant>) -> Option<Incoming> {
         // Without a deadline the socket read itself waits; with one, the socket is polled
         // first (the reply is rarely there the moment the call is sent).
         let blocking = deadline.is_none();
@@ -438,9 +441,9 @@ impl Shared {
         if blocking {
             inbound.wait_for_socket(true);
         }
-        let (state, pending) = loop {
+        let (state, pending, reply) = loop {
             if !ready && !self.wait_readable(deadline) {
-                break (self.lock(), false);
+                break (self.lock(), false, None);
             }
             ready = true;
             match self.next_message(&mut **inbound) {
@@ -448,15 +451,16 @@ impl Shared {
                 Next::Reply(route, message) => {
                     let pending = inbound.has_pending();
                     let mut state = self.lock();
-                    let wake = self.deliver(&mut state, route, message);
-                    if state.pending.answered(seqid) {
-                        break (state, pending);
+                    // Its own reply: taken at once, never stored for itself.
+                    if route.seqid == seqid && state.pending.claim(seqid, route.channel) {
+                        break (state, pending, Some(message));
                     }
+                    let wake = self.deliver(&mut state, route, message);
                     drop(state);
                     wake.inspect(|w| w.wake());
                 }
                 Next::Empty => ready = false,
-                Next::Closed => return,
+                Next::Closed => return None,
             }
         };
         if blocking {
@@ -474,6 +478,7 @@ impl Shared {
             After::Nothing
         };
         self.pass_reading(state, after);
+        reply
     }
 
     /// The next message for the thread holding the reading, from `inbound` (locked by it);

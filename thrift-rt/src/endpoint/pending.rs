@@ -165,9 +165,19 @@ impl Pending {
         Turn::Wait
     }
 
-    /// Whether the call `seqid` has its reply.
-    pub(crate) fn answered(&self, seqid: i32) -> bool {
-        self.waiting.get(&seqid).is_some_and(|w| w.reply.is_some())
+    /// Forgets the call `seqid` on `channel`, whose reply the caller itself has just read;
+    /// `false` when no such call waits (then the reply is [`deliver`](Self::deliver)ed,
+    /// which says what is wrong with it).
+    pub(crate) fn claim(&mut self, seqid: i32, channel: u8) -> bool {
+        match self.waiting.remove(&seqid) {
+            Some(w) if w.channel == channel => true,
+            Some(w) => {
+                // Rare: a reply on the wrong channel. Put back for `deliver` to report.
+                self.waiting.insert(seqid, w);
+                false
+            }
+            None => false,
+        }
     }
 
     /// Hands the reading to one caller still waiting for its reply; returns what wakes it
@@ -224,13 +234,17 @@ mod tests {
             p.deliver(1, 3, message(b"a")),
             Delivery::Delivered(None)
         ));
-        assert!(p.answered(1));
         assert!(matches!(p.turn(1), Turn::Reply(m) if m.bytes == "a"));
         assert!(matches!(
             p.deliver(1, 3, message(b"")),
             Delivery::Unknown(_)
         ));
         assert!(matches!(p.turn(2), Turn::Wait));
+        // A caller reading its own reply takes it at once; not on another channel.
+        p.register(9, 4, true);
+        assert!(!p.claim(9, 5));
+        assert!(p.claim(9, 4));
+        assert!(!p.claim(9, 4), "forgotten");
         assert!(p.hand_lead().is_some(), "call 2 still waits");
         assert!(p.hand_lead().is_none(), "only once");
         assert!(matches!(p.turn(2), Turn::Lead));
