@@ -228,7 +228,7 @@ impl Writer {
     fn send(&mut self, message: &Outgoing) -> Result<()> {
         match self {
             Writer::Sink { sender, .. } => sender.send(message),
-            Writer::Direct(stream) => write_frame(stream, message),
+            Writer::Direct(stream) => Ok(message.send_to(stream)?),
         }
     }
 
@@ -253,10 +253,10 @@ impl Writer {
                     let plain = rest
                         .iter()
                         .take(MAX_SLICES)
-                        .take_while(|m| !has_fds(m))
+                        .take_while(|m| !m.has_fds())
                         .count();
                     if plain == 0 {
-                        write_frame(stream, &rest[0])?;
+                        rest[0].send_to(stream)?;
                         rest = &rest[1..];
                         continue;
                     }
@@ -271,23 +271,6 @@ impl Writer {
             }
         }
     }
-}
-
-/// Writes one message framed in place, with its descriptors.
-fn write_frame(stream: &mut Stream, message: &Outgoing) -> Result<()> {
-    #[cfg(unix)]
-    if has_fds(message) {
-        let fds: Vec<BorrowedFd<'_>> = message.fds().iter().map(AsFd::as_fd).collect();
-        return stream.send_fds(message.frame(), &fds);
-    }
-    Ok(stream.write_all(message.frame())?)
-}
-
-fn has_fds(message: &Outgoing) -> bool {
-    #[cfg(unix)]
-    return !message.fds().is_empty();
-    #[cfg(not(unix))]
-    false
 }
 
 /// Writes every byte of `slices`, however many `writev` calls it takes.

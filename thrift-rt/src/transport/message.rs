@@ -138,6 +138,29 @@ impl MessageBuffer {
         Ok(())
     }
 
+    /// Writes the whole message ([`frame`](Self::frame), once [`finish`](Self::finish)ed) to
+    /// `end`: one write, or one `sendmsg` with its descriptors.
+    ///
+    /// # Errors
+    ///
+    /// The write's.
+    pub(crate) fn send_to<W: WriteEnd + ?Sized>(&self, end: &mut W) -> io::Result<()> {
+        #[cfg(unix)]
+        if self.has_fds() {
+            let fds: Vec<BorrowedFd<'_>> = self.fds.iter().map(AsFd::as_fd).collect();
+            return end.send_fds(&self.bytes, &fds).map_err(io::Error::other);
+        }
+        end.write_all(&self.bytes)
+    }
+
+    /// Whether descriptors are attached (such a message needs a write of its own).
+    pub(crate) fn has_fds(&self) -> bool {
+        #[cfg(unix)]
+        return !self.fds.is_empty();
+        #[cfg(not(unix))]
+        false
+    }
+
     /// The buffer's allocation, for another message (descriptors are closed).
     pub(crate) fn into_storage(self) -> Vec<u8> {
         self.bytes
@@ -273,16 +296,7 @@ impl<W: WriteEnd, F: Framing> Write for MessageWriter<W, F> {
             return self.inner.flush();
         }
         self.message.finish::<F>().map_err(io::Error::other)?;
-        let bytes = self.message.frame();
-        #[cfg(unix)]
-        let sent = if self.message.fds.is_empty() {
-            self.inner.write_all(bytes)
-        } else {
-            let fds: Vec<BorrowedFd<'_>> = self.message.fds.iter().map(AsFd::as_fd).collect();
-            self.inner.send_fds(bytes, &fds).map_err(io::Error::other)
-        };
-        #[cfg(not(unix))]
-        let sent = self.inner.write_all(bytes);
+        let sent = self.message.send_to(&mut self.inner);
         // Our duplicates are closed whether or not the send worked; the peer has its own.
         self.message.clear();
         sent?;
