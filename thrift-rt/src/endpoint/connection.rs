@@ -198,7 +198,6 @@ impl Shared {
         let peer = stream.peer();
         #[cfg(unix)]
         let credentials = crate::peer::of_stream(&stream);
-        let direct = stream.try_clone()?;
         let batch = Batch::new(stream.try_clone()?);
         let write = BatchEnd::new(stream, Arc::clone(&batch));
         let (read, write) = layer.wrap(SocketEnd::new(read, !gated), write)?;
@@ -206,12 +205,14 @@ impl Shared {
         // THeader sends it with each call, so the peer knows how long callers wait.
         sink.set_call_timeout(settings.call_timeout);
         let inbound = Reader::<T, L>::new(transport, read, gated, limits);
+        let carries_fds = sink.can_carry_fds();
+        let outbox = Outbox::new::<T, L>(transport, Box::new(sink), batch)?;
         let watch = Watch::new(&control)?;
         let intercept = crate::intercept::ConnContext::of(&settings.interceptors, &peer);
         let shared = Arc::new_cyclic(|this| Shared {
             this: this.clone(),
-            carries_fds: sink.can_carry_fds(),
-            outbox: Outbox::new::<T, L>(transport, direct, Box::new(sink), batch),
+            carries_fds,
+            outbox,
             settings,
             next_seqid: AtomicI32::new(0),
             services: Mutex::new(None),

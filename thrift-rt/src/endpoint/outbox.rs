@@ -120,25 +120,39 @@ struct Waiting {
 }
 
 impl Outbox {
-    /// An outbox for a connection over `transport` and layers `L`: writing straight from the
-    /// messages' buffers to `stream` where the stack allows, else through `sender`, which
-    /// writes through the [`BatchEnd`] sharing `batch`.
+    /// An outbox for a connection over `transport` and layers `L`, whose `sender` writes
+    /// through the [`BatchEnd`] sharing `batch`: used as it is, or, where the stack allows
+    /// writing straight from the messages' buffers, dropped for the batch's socket.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be duplicated (only if something else still holds the batch).
     pub(crate) fn new<T: Transport, L: Layer>(
         transport: &T,
-        stream: Stream,
         sender: Box<dyn Sender>,
         batch: Arc<Batch>,
-    ) -> Self {
+    ) -> io::Result<Self> {
         let in_place = InPlace::of_stack::<T, L>(transport);
         let writer = match in_place {
-            Some(_) => Writer::Direct(stream),
+            Some(_) => {
+                // The sink's write end holds the batch's other reference: once it is gone,
+                // the batch's socket is this connection's to write to.
+                drop(sender);
+                Writer::Direct(match Arc::try_unwrap(batch) {
+                    Ok(batch) => batch
+                        .stream
+                        .into_inner()
+                        .unwrap_or_else(PoisonError::into_inner),
+                    Err(batch) => lock(&batch.stream).try_clone()?,
+                })
+            }
             None => Writer::Sink { sender, batch },
         };
-        Self {
+        Ok(Self {
             writer: Mutex::new(writer),
             waiting: Mutex::new(Waiting::default()),
             in_place,
-        }
+        })
     }
 
     /// Room to keep in front of each message for its frame header.
@@ -388,11 +402,10 @@ mod tests {
     fn a_batch_past_the_socket_buffer_arrives_whole_and_in_order() {
         let (ours, mut theirs) = UnixStream::pair().unwrap();
         let stream = Stream::from(ours);
-        let sink = Framed
-            .sink(stream.try_clone().unwrap(), &Limits::default())
-            .unwrap();
         let batch = Batch::new(stream.try_clone().unwrap());
-        let outbox = Outbox::new::<Framed, Plain>(&Framed, stream, Box::new(sink), batch);
+        let end = BatchEnd::new(stream, Arc::clone(&batch));
+        let sink = Framed.sink(end, &Limits::default()).unwrap();
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
         assert_eq!(outbox.header_room(), 4, "framed in place");
         let sizes: Vec<usize> = (0..40).map(|i| 1 + i * 7919 % 70_000).collect();
         let reader = std::thread::spawn(move || {
@@ -425,9 +438,10 @@ mod tests {
             max_frame_size: 100,
             ..Limits::default()
         };
-        let sink = Framed.sink(stream.try_clone().unwrap(), &limits).unwrap();
         let batch = Batch::new(stream.try_clone().unwrap());
-        let outbox = Outbox::new::<Framed, Plain>(&Framed, stream, Box::new(sink), batch);
+        let end = BatchEnd::new(stream, Arc::clone(&batch));
+        let sink = Framed.sink(end, &limits).unwrap();
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
         let mut m = Outgoing::with_capacity(4, 200, &limits);
         m.extend(&[1; 200]);
         assert!(outbox.frame(&mut m).is_err());
