@@ -134,7 +134,7 @@ impl<T: Transport, L: Layer> Reader<T, L> {
                 {
                     // Empty frames before the message carry nothing: dropped with its header.
                     let skip = if framed { header_len(&pending[..n]) } else { 0 };
-                    let mut bytes = crate::transport::framed::frame_storage();
+                    let mut bytes = crate::transport::spare::Spare::Frames.take();
                     let gate = self.gate();
                     gate.open(n);
                     gate.take_open(skip, &mut bytes);

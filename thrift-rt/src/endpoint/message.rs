@@ -2,13 +2,12 @@
 //! into (with its descriptors), and [`Incoming`], a message read by the pump (with the
 //! descriptors that came with it).
 
-use std::cell::Cell;
-
 use bytes::Bytes;
 
 use crate::limits::Limits;
 use crate::transport::MessageBuffer;
 use crate::transport::memory::BytesSource;
+use crate::transport::spare::Spare;
 
 /// One message being encoded: a [`MessageBuffer`] (its bytes and, over a transport that
 /// carries them, its descriptors). The connection's transport frames it when it is sent (see
@@ -19,19 +18,9 @@ pub type Outgoing = MessageBuffer;
 /// stays in the allocator's per-thread cache.
 const FIRST_CAPACITY: usize = 512;
 
-/// A sent message's buffer is kept for the thread's next one up to this size.
-const MAX_SPARE: usize = 64 * 1024;
-
-thread_local! {
-    /// The buffer of the last message this thread sent, for its next one: a caller calling
-    /// in a loop, or a thread serving call after call, then encodes into the same memory
-    /// every time instead of allocating and freeing a buffer per message.
-    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-}
-
 /// A buffer for one outgoing message with `header` bytes of room in front for its frame.
 pub(crate) fn outgoing(header: usize, limits: &Limits, fds: bool) -> Outgoing {
-    let mut storage = SPARE.take();
+    let mut storage = Spare::Outgoing.take();
     if storage.capacity() == 0 {
         storage = Vec::with_capacity(FIRST_CAPACITY);
     }
@@ -40,10 +29,7 @@ pub(crate) fn outgoing(header: usize, limits: &Limits, fds: bool) -> Outgoing {
 
 /// Keeps a sent message's buffer for this thread's next message.
 pub(crate) fn recycle(message: Outgoing) {
-    let storage = message.into_storage();
-    if storage.capacity() <= MAX_SPARE {
-        SPARE.set(storage);
-    }
+    Spare::Outgoing.keep(message.into_storage());
 }
 
 /// A message the pump read whole, with the descriptors that came with it.

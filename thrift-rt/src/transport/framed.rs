@@ -9,6 +9,7 @@ use std::io::{self, Read};
 
 use bytes::Bytes;
 
+use super::spare::Spare;
 use super::{ReadEnd, Source};
 use crate::error::{Result, TransportError, TransportErrorKind, eof};
 use crate::limits::Limits;
@@ -56,28 +57,11 @@ pub(crate) fn reclaim(frame: Bytes) -> Vec<u8> {
     }
 }
 
-thread_local! {
-    /// The storage of a frame taken whole and handed back ([`give_back`]), for the next frame
-    /// this thread reads.
-    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Storage for a frame read whole elsewhere (an endpoint taking messages straight from its
-/// gate): the thread's spare, if it has one (empty).
-pub(crate) fn frame_storage() -> Vec<u8> {
-    SPARE.take()
-}
-
 /// Hands back a frame taken whole ([`Source::take_frame`]) once it is decoded, so that the
 /// next frame this thread reads uses its storage instead of a new allocation (the storage
-/// of a frame still shared, or over [`SIZED_UP_FRONT`], is left alone).
+/// of a frame still shared is left alone).
 pub(crate) fn give_back(frame: Bytes) {
-    if frame.len() <= SIZED_UP_FRONT {
-        let storage = reclaim(frame);
-        if storage.capacity() > 0 {
-            SPARE.set(storage);
-        }
-    }
+    Spare::Frames.keep(reclaim(frame));
 }
 
 /// Reads frames from a stream; implements [`Source`] over the current frame's payload.
@@ -123,7 +107,7 @@ impl<R: Read> FramedReader<R> {
         if frame.capacity() == 0 {
             // The last frame was taken whole ([`Source::take_frame`]): its storage may have
             // come back to this thread.
-            frame = SPARE.take();
+            frame = Spare::Frames.take();
         }
         self.pos = 0;
         let mut header = [0u8; 4];

@@ -105,6 +105,7 @@ pub mod message;
 pub mod pipe;
 pub mod sink;
 pub mod socket;
+pub(crate) mod spare;
 pub mod stream;
 #[cfg(unix)]
 pub mod unix;
