@@ -63,9 +63,17 @@ pub(crate) struct Reader<T: Transport, L: Layer> {
     /// The transport's source over the gate, recording each message it skips through
     /// (transports that do not frame their messages).
     reader: BinaryReader<Recording<GatedSource<T, L>>>,
-    /// Messages are taken straight from the gate: `Some(true)` framed (the frame header
-    /// dropped), `Some(false)` buffered; `None`: read through the transport.
-    straight: Option<bool>,
+    /// Messages are copied straight out of the gate (built-in framed and buffered
+    /// transports); `None`: read through the transport.
+    straight: Option<Straight>,
+}
+
+/// A transport whose messages are taken straight from the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Straight {
+    /// The frame header (and any empty frames before it) dropped.
+    Framed,
+    Buffered,
 }
 
 /// The transport's source over the gate over the layers over the socket.
@@ -83,8 +91,8 @@ impl<T: Transport, L: Layer> Reader<T, L> {
         let frame_fds = transport.carries_fds().then_some(limits.max_fds);
         let source = transport.source(Gate::new(read, !gated, frame_fds), &limits);
         let straight = match TransportKind::of(transport) {
-            Some(TransportKind::Framed) if gated => Some(true),
-            Some(TransportKind::Buffered) if gated => Some(false),
+            Some(TransportKind::Framed) if gated => Some(Straight::Framed),
+            Some(TransportKind::Buffered) if gated => Some(Straight::Buffered),
             _ => None,
         };
         Self {
@@ -104,64 +112,43 @@ impl<T: Transport, L: Layer> Reader<T, L> {
     }
 
     /// Whether the gate holds a whole message (then open to the transport). Bytes that
-    /// cannot start a valid message are let through, for the decoder to report.
-    fn whole_message(&mut self) -> bool {
+    /// cannot start a valid message are let through, for the decoder to report; taken
+    /// straight from the gate, nothing decodes them, and the transport's refusal is the
+    /// error.
+    fn whole_message(&mut self) -> Result<bool> {
         if self.gate_ref().is_open() {
-            return true;
+            return Ok(true);
         }
         let pending = self.gate_ref().pending();
         if pending.is_empty() {
-            return false;
+            return Ok(false);
         }
         let n = match self.transport.message_len(&Binary, pending, &self.limits) {
             Ok(MessageLen::Whole(n)) => n,
-            Ok(MessageLen::Partial | MessageLen::Unknown) => return false,
+            Ok(MessageLen::Partial | MessageLen::Unknown) => return Ok(false),
+            Err(e) if self.straight.is_some() => return Err(e),
             Err(_) => pending.len(),
         };
         self.gate().open(n);
-        true
-    }
-
-    /// The next whole message straight from the gate (`framed`: without its frame
-    /// header), if all of it is there; a message the transport refuses (a frame too large, a
-    /// bad header) is an error, as is one cut short by the end of the stream.
-    fn take_straight(&mut self, framed: bool) -> Result<Polled> {
-        loop {
-            let pending = self.gate_ref().pending();
-            if !pending.is_empty() {
-                if let MessageLen::Whole(n) =
-                    self.transport.message_len(&Binary, pending, &self.limits)?
-                {
-                    // Empty frames before the message carry nothing: dropped with its header.
-                    let skip = if framed { header_len(&pending[..n]) } else { 0 };
-                    let mut bytes = crate::transport::spare::Spare::Frames.take();
-                    let gate = self.gate();
-                    gate.open(n);
-                    gate.take_open(skip, &mut bytes);
-                    return Ok(Polled::Message(Incoming {
-                        bytes: bytes.into(),
-                        #[cfg(unix)]
-                        fds: None,
-                        headers: None,
-                    }));
-                }
-            }
-            if self.gate_ref().has_ended() {
-                if self.gate_ref().pending().is_empty() {
-                    return Ok(Polled::Ended);
-                }
-                return Err(crate::error::eof());
-            }
-            match self.gate().fill() {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Polled::Empty),
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Ok(true)
     }
 
     /// Reads the message the gate let through (or, ungated, the next one, waiting for it).
     fn read_one(&mut self) -> Result<Polled> {
+        if let Some(straight) = self.straight {
+            // One copy out of the gate; empty frames before a framed message carry nothing.
+            let mut bytes = crate::transport::spare::Spare::Frames.take();
+            self.gate().take_open(&mut bytes, |opened| match straight {
+                Straight::Framed => header_len(opened),
+                Straight::Buffered => 0,
+            });
+            return Ok(Polled::Message(Incoming {
+                bytes: bytes.into(),
+                #[cfg(unix)]
+                fds: None,
+                headers: None,
+            }));
+        }
         let message = if self.reader.get_ref().get_ref().frames_messages() {
             next_frame(self.reader.get_mut().get_mut())?
         } else {
@@ -173,19 +160,19 @@ impl<T: Transport, L: Layer> Reader<T, L> {
 
 impl<T: Transport, L: Layer> Inbound for Reader<T, L> {
     fn poll(&mut self) -> Result<Polled> {
-        if let Some(framed) = self.straight {
-            return self.take_straight(framed);
-        }
         if self.gate_ref().is_through() {
             return self.read_one();
         }
         loop {
-            if self.whole_message() {
+            if self.whole_message()? {
                 return self.read_one();
             }
             if self.gate_ref().has_ended() {
                 if self.gate_ref().pending().is_empty() {
                     return Ok(Polled::Ended);
+                }
+                if self.straight.is_some() {
+                    return Err(crate::error::eof());
                 }
                 // A message cut short by the end of the stream: the decoder reports it.
                 let n = self.gate_ref().pending().len();
@@ -314,7 +301,7 @@ mod tests {
     #[test]
     fn framed_messages_are_taken_whole_without_their_header() {
         let (mut r, mut peer) = reader(&Framed);
-        assert!(r.straight.is_some());
+        assert_eq!(r.straight, Some(Straight::Framed));
         let (a, b) = (message("first"), message("second"));
         let mut bytes = vec![0; 8];
         bytes.extend(framed(&a));

@@ -165,10 +165,11 @@ impl<R: ReadEnd> Gate<R> {
     }
 
     /// Takes the message let through ([`open`](Self::open)) whole instead of letting the
-    /// transport read it: its bytes after the first `skip` (a frame header) are appended to
-    /// `into`. Not for the fd transport (its descriptors stay behind).
-    pub(crate) fn take_open(&mut self, skip: usize, into: &mut Vec<u8>) {
+    /// transport read it: its bytes after the first `skip(message)` (a frame header) are
+    /// appended to `into`. Not for the fd transport (its descriptors stay behind).
+    pub(crate) fn take_open(&mut self, into: &mut Vec<u8>, skip: impl FnOnce(&[u8]) -> usize) {
         let to = self.start + self.open;
+        let skip = skip(&self.buf[self.start..to]);
         into.extend_from_slice(&self.buf[(self.start + skip).min(to)..to]);
         self.start = to;
         self.open = 0;
