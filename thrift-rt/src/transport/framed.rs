@@ -2,8 +2,9 @@
 //! integer.
 //!
 //! Frames are limited by [`Limits::max_frame_size`] (Apache's default: 16,384,000 bytes,
-//! excluding the length prefix). Readers check the announced length before reading, and grow
-//! their buffer only as bytes actually arrive, so a lying header costs nothing.
+//! excluding the length prefix). Readers check the announced length before reading; a frame
+//! of up to 64 KiB gets its buffer at once, a larger one grows only as its bytes actually
+//! arrive, so a lying header costs at most 64 KiB.
 
 use std::io::{self, Read};
 
