@@ -17,8 +17,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Instant;
 
@@ -50,83 +50,54 @@ pub fn per_thread(threads: usize, calls: usize) -> f64 {
     (per * threads) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// One waiting caller's slot.
+/// One caller's slot: its thread, and whether its reply is in.
 struct Slot {
-    thread: Thread,
+    thread: OnceLock<Thread>,
     done: AtomicBool,
 }
 
 /// Calls per second with every client thread on one socket.
 pub fn shared(threads: usize, calls: usize) -> f64 {
     let per = calls / threads;
+    let total = per * threads;
     let (client, server) = UnixStream::pair().unwrap();
-    let writer = Arc::new(Mutex::new(client.try_clone().unwrap()));
-    let slots: Arc<Vec<Mutex<Option<Arc<Slot>>>>> =
-        Arc::new((0..threads).map(|_| Mutex::new(None)).collect());
-    let replies = Arc::new(AtomicU64::new(0));
-    // The server: reads what is there, answers it all with one write.
-    let echo = thread::spawn(move || {
-        let mut out = Vec::new();
-        let mut reader = BufReader::with_capacity(64 * 1024, server.try_clone().unwrap());
-        let mut server = server;
-        loop {
-            let available = match reader.fill_buf() {
-                Ok([]) | Err(_) => return,
-                Ok(bytes) => bytes.len() / MESSAGE * MESSAGE,
-            };
-            if available == 0 {
-                let mut one = [0u8; MESSAGE];
-                if reader.read_exact(&mut one).is_err() {
-                    return;
-                }
-                out.extend_from_slice(&one);
-            } else {
-                out.extend_from_slice(&reader.buffer()[..available]);
-                reader.consume(available);
-            }
-            server.write_all(&out).unwrap();
-            out.clear();
-        }
-    });
-    // The client's reader: hands each reply to its caller.
-    let reader_slots = Arc::clone(&slots);
-    let reader_replies = Arc::clone(&replies);
-    let total = (per * threads) as u64;
-    let mut read_half = client;
-    let demux = thread::spawn(move || {
-        let mut reader = BufReader::with_capacity(64 * 1024, &mut read_half);
-        let mut buf = [0u8; MESSAGE];
-        while reader_replies.load(Ordering::Relaxed) < total {
-            reader.read_exact(&mut buf).unwrap();
-            let slot = u32::from_le_bytes(buf[..4].try_into().unwrap()) as usize;
-            let waiter = reader_slots[slot].lock().unwrap().take().unwrap();
-            waiter.done.store(true, Ordering::Release);
-            waiter.thread.unpark();
-            reader_replies.fetch_add(1, Ordering::Relaxed);
-        }
-    });
+    let writer = Mutex::new(client.try_clone().unwrap());
+    let slots: Vec<Slot> = (0..threads)
+        .map(|_| Slot {
+            thread: OnceLock::new(),
+            done: AtomicBool::new(false),
+        })
+        .collect();
+    let echo = thread::spawn(move || echo_batches(&server));
     let start = Instant::now();
     thread::scope(|s| {
-        for slot in 0..threads {
-            let writer = Arc::clone(&writer);
-            let slots = Arc::clone(&slots);
+        // The client's reader: hands each reply to its caller.
+        s.spawn(|| {
+            let mut reader = BufReader::with_capacity(64 * 1024, &client);
+            let mut buf = [0u8; MESSAGE];
+            for _ in 0..total {
+                reader.read_exact(&mut buf).unwrap();
+                let slot = &slots[u32::from_le_bytes(buf[..4].try_into().unwrap()) as usize];
+                slot.done.store(true, Ordering::Release);
+                slot.thread.get().expect("set before its call").unpark();
+            }
+        });
+        for (i, slot) in slots.iter().enumerate() {
+            let writer = &writer;
             s.spawn(move || {
+                slot.thread.set(thread::current()).unwrap();
                 let mut request = [7u8; MESSAGE];
-                request[..4].copy_from_slice(&(slot as u32).to_le_bytes());
+                request[..4].copy_from_slice(&(i as u32).to_le_bytes());
                 for _ in 0..per {
-                    let me = Arc::new(Slot {
-                        thread: thread::current(),
-                        done: AtomicBool::new(false),
-                    });
-                    *slots[slot].lock().unwrap() = Some(Arc::clone(&me));
+                    slot.done.store(false, Ordering::Relaxed);
                     writer.lock().unwrap().write_all(&request).unwrap();
                     for _ in 0..YIELDS {
-                        if me.done.load(Ordering::Acquire) {
+                        if slot.done.load(Ordering::Acquire) {
                             break;
                         }
                         thread::yield_now();
                     }
-                    while !me.done.load(Ordering::Acquire) {
+                    while !slot.done.load(Ordering::Acquire) {
                         thread::park();
                     }
                 }
@@ -134,7 +105,6 @@ pub fn shared(threads: usize, calls: usize) -> f64 {
         }
     });
     let rate = total as f64 / start.elapsed().as_secs_f64();
-    demux.join().unwrap();
     writer
         .lock()
         .unwrap()
@@ -142,4 +112,28 @@ pub fn shared(threads: usize, calls: usize) -> f64 {
         .unwrap();
     echo.join().unwrap();
     rate
+}
+
+/// The shared socket's server: reads what is there and answers it all with one write.
+fn echo_batches(server: &UnixStream) {
+    let mut out = Vec::new();
+    let mut reader = BufReader::with_capacity(64 * 1024, server);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok([]) | Err(_) => return,
+            Ok(bytes) => bytes.len() / MESSAGE * MESSAGE,
+        };
+        if available == 0 {
+            let mut one = [0u8; MESSAGE];
+            if reader.read_exact(&mut one).is_err() {
+                return;
+            }
+            out.extend_from_slice(&one);
+        } else {
+            out.extend_from_slice(&reader.buffer()[..available]);
+            reader.consume(available);
+        }
+        { server }.write_all(&out).unwrap();
+        out.clear();
+    }
 }
