@@ -144,7 +144,7 @@ impl MessageBuffer {
     /// # Errors
     ///
     /// The write's.
-    pub(crate) fn send_to<W: WriteEnd + ?Sized>(&self, end: &mut W) -> io::Result<()> {
+    pub(crate) fn send_to<W: WriteEnd>(&self, end: &mut W) -> io::Result<()> {
         #[cfg(unix)]
         if self.has_fds() {
             let fds: Vec<BorrowedFd<'_>> = self.fds.iter().map(AsFd::as_fd).collect();
@@ -296,7 +296,13 @@ impl<W: WriteEnd, F: Framing> Write for MessageWriter<W, F> {
             return self.inner.flush();
         }
         self.message.finish::<F>().map_err(io::Error::other)?;
-        let sent = self.message.send_to(&mut self.inner);
+        // The common case written here, where the end's `write_all` inlines (through
+        // `send_to` it did not: +70 instructions per round trip, callgrind).
+        let sent = if self.message.has_fds() {
+            self.message.send_to(&mut self.inner)
+        } else {
+            self.inner.write_all(self.message.frame())
+        };
         // Our duplicates are closed whether or not the send worked; the peer has its own.
         self.message.clear();
         sent?;
