@@ -7,37 +7,74 @@ use super::ir::{DefId, DefKind, StructKind, Type};
 use crate::diagnostic::Diagnostic;
 
 impl Resolver<'_, '_> {
-    /// `typedef A B; typedef B A` can never become a type.
+    /// `typedef A B; typedef B A` can never become a type, and neither can a typedef that
+    /// holds itself through containers (`typedef list<A> A`): only a struct may recur.
+    ///
+    /// One depth-first walk over the typedefs, with an explicit stack, so that hostile input
+    /// (thousands of chained typedefs) costs linear time and no deep recursion. Every cycle
+    /// has an edge back to a typedef still being walked; that typedef is reported, and its
+    /// target becomes [`Type::Error`], which breaks the cycle for every later pass.
     pub(super) fn check_typedef_cycles(&mut self) {
-        for index in 0..self.defs.len() {
-            let start = DefId(index as u32);
-            let DefKind::Typedef(typedef) = &self.defs[index].kind else {
+        const UNSEEN: u8 = 0;
+        const WALKING: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![UNSEEN; self.defs.len()];
+        let mut cyclic = vec![false; self.defs.len()];
+        for root in 0..self.defs.len() {
+            if state[root] != UNSEEN || !matches!(self.defs[root].kind, DefKind::Typedef(_)) {
                 continue;
-            };
-            let mut current = typedef.target.clone();
-            let mut steps = 0;
-            while let Type::Def(next) = current {
-                if next == start {
-                    let def = &self.defs[index];
-                    let message = format!("typedef `{}` refers to itself", def.name);
-                    let span = def.span;
-                    self.diagnostics.push(Diagnostic::error(span, message));
-                    // Break the cycle so later passes terminate.
-                    if let DefKind::Typedef(typedef) = &mut self.defs[index].kind {
-                        typedef.target = Type::Error;
-                    }
-                    break;
-                }
-                steps += 1;
-                if steps > self.defs.len() {
-                    break;
-                }
-                current = match &self.defs[next.index()].kind {
-                    DefKind::Typedef(inner) => inner.target.clone(),
-                    _ => break,
+            }
+            state[root] = WALKING;
+            let mut walk = vec![(root, self.typedefs_in_target(root))];
+            while let Some((node, next)) = walk.last_mut() {
+                let node = *node;
+                let Some(next) = next.pop() else {
+                    state[node] = DONE;
+                    walk.pop();
+                    continue;
                 };
+                match state[next] {
+                    UNSEEN => {
+                        state[next] = WALKING;
+                        walk.push((next, self.typedefs_in_target(next)));
+                    }
+                    WALKING => cyclic[next] = true,
+                    _ => {}
+                }
             }
         }
+        for index in (0..self.defs.len()).filter(|&index| cyclic[index]) {
+            let def = &self.defs[index];
+            let message = format!("typedef `{}` refers to itself", def.name);
+            let span = def.span;
+            self.diagnostics.push(Diagnostic::error(span, message));
+            if let DefKind::Typedef(typedef) = &mut self.defs[index].kind {
+                typedef.target = Type::Error;
+            }
+        }
+    }
+
+    /// The typedefs a typedef's target names directly or as container elements (not those
+    /// inside structs, which may recur).
+    fn typedefs_in_target(&self, index: usize) -> Vec<usize> {
+        let DefKind::Typedef(typedef) = &self.defs[index].kind else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let mut types = vec![&typedef.target];
+        while let Some(ty) = types.pop() {
+            match ty {
+                Type::List(elem) | Type::Set(elem) => types.push(elem),
+                Type::Map(key, value) => types.extend([&**key, &**value]),
+                Type::Def(id) if matches!(self.defs[id.index()].kind, DefKind::Typedef(_)) => {
+                    found.push(id.index());
+                }
+                Type::Def(_) | Type::Base(_) | Type::Error => {}
+            }
+        }
+        // Popped from the end: walk the edges in source order.
+        found.reverse();
+        found
     }
 
     pub(super) fn check_services(&mut self) {
