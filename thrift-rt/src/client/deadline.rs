@@ -174,6 +174,13 @@ impl ReadEnd for ClientReadHalf {
         self.prepare()?;
         self.stream.recv_fds(buf, inbox)
     }
+
+    fn read_spare(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        if let Err(e) = self.prepare() {
+            return Some(Err(e));
+        }
+        self.stream.read_spare(buf, max)
+    }
 }
 
 impl Write for ClientWriteHalf {

@@ -136,14 +136,14 @@ impl<T: Transport, L: Layer> Reader<T, L> {
     /// Reads the message the gate let through (or, ungated, the next one, waiting for it).
     fn read_one(&mut self) -> Result<Polled> {
         if let Some(straight) = self.straight {
-            // One copy out of the gate; empty frames before a framed message carry nothing.
-            let mut bytes = crate::transport::spare::Spare::Frames.take();
-            self.gate().take_open(&mut bytes, |opened| match straight {
+            // A slice of the gate's buffer, not a copy; empty frames before a framed
+            // message carry nothing.
+            let bytes = self.gate().take_open(|opened| match straight {
                 Straight::Framed => header_len(opened),
                 Straight::Buffered => 0,
             });
             return Ok(Polled::Message(Incoming {
-                bytes: bytes.into(),
+                bytes,
                 #[cfg(unix)]
                 fds: None,
                 headers: None,

@@ -64,4 +64,14 @@ impl ReadEnd for SocketEnd {
             Stream::Tcp(_) => Ok(self.read(buf)?),
         }
     }
+
+    fn read_spare(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        let flags = self.flags().bits();
+        Some(crate::transport::end::recv_spare(
+            self.stream.as_fd(),
+            buf,
+            max,
+            flags,
+        ))
+    }
 }

@@ -114,6 +114,13 @@ impl<A: ReadEnd, B: ReadEnd> ReadEnd for MaybeLayered<A, B> {
             Self::Plain(r) => r.release_idle_buffer(),
         }
     }
+
+    fn read_spare(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        match self {
+            Self::Layered(r) => r.read_spare(buf, max),
+            Self::Plain(r) => r.read_spare(buf, max),
+        }
+    }
 }
 
 impl<A: WriteEnd, B: WriteEnd> WriteEnd for MaybeLayered<A, B> {

@@ -261,6 +261,25 @@ impl ReadEnd for ReadHalf {
             }
         }
     }
+
+    #[cfg(unix)]
+    fn read_spare(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        use std::os::fd::AsFd;
+        if let Err(e) = self.prepare() {
+            return Some(Err(e));
+        }
+        let flags = if self.nonblocking {
+            nix::libc::MSG_DONTWAIT
+        } else {
+            0
+        };
+        let got = crate::transport::end::recv_spare(self.stream.as_fd(), buf, max, flags);
+        match &got {
+            Ok(n) => self.received(*n),
+            Err(e) => self.failed(is_timeout(e.kind())),
+        }
+        Some(got)
+    }
 }
 
 /// The most bytes one `send` is asked to take (see [`WriteHalf`]).

@@ -26,6 +26,8 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
+
+use bytes::{Buf, Bytes, BytesMut};
 #[cfg(unix)]
 use std::os::fd::OwnedFd;
 
@@ -40,11 +42,14 @@ const CHUNK: usize = 16 * 1024;
 #[derive(Debug)]
 pub(crate) struct Gate<R> {
     inner: R,
-    /// Bytes read from below: `buf[start..end]` are not handed to the transport yet. `buf`
-    /// is storage, zeroed once as it grows and then reused, so a read costs no clearing.
-    buf: Vec<u8>,
+    /// Bytes read from below: `buf[start..]` are not handed to the transport yet. Messages
+    /// taken whole ([`ReadEnd::take_shared`]) leave as slices of it, so a frame reaches the
+    /// handler without a copy; the storage is used again once nothing shares it.
+    buf: BytesMut,
     start: usize,
-    end: usize,
+    /// Where ends that cannot read into `buf`'s spare capacity ([`ReadEnd::read_spare`])
+    /// read, zeroed once.
+    scratch: Vec<u8>,
     /// How many bytes from `start` the transport may read (a whole message).
     open: usize,
     /// Reads pass straight through (no gating).
@@ -74,9 +79,9 @@ impl<R: ReadEnd> Gate<R> {
     pub(crate) fn new(inner: R, through: bool, frame_fds: Option<usize>) -> Self {
         Self {
             inner,
-            buf: Vec::new(),
+            buf: BytesMut::new(),
             start: 0,
-            end: 0,
+            scratch: Vec::new(),
             open: 0,
             through,
             ended: false,
@@ -87,17 +92,23 @@ impl<R: ReadEnd> Gate<R> {
         }
     }
 
-    /// Drops the bytes handed up already, keeping the descriptors' positions right.
+    /// Drops the bytes handed up already (no copy: once all are, the buffer is simply
+    /// emptied; otherwise its view moves past them), keeping the descriptors' positions
+    /// right.
+    #[inline]
     fn compact(&mut self) {
         let removed = self.start;
         if removed == 0 {
             return;
         }
-        self.buf.copy_within(removed..self.end, 0);
-        self.end -= removed;
+        if removed == self.buf.len() {
+            self.buf.clear();
+        } else {
+            self.buf.advance(removed);
+        }
         self.start = 0;
         #[cfg(unix)]
-        {
+        if !self.fds.is_empty() {
             self.fds.retain(|&(at, _)| at >= removed);
             for (at, _) in &mut self.fds {
                 *at -= removed;
@@ -138,14 +149,7 @@ impl<R: ReadEnd> Gate<R> {
 
     /// The bytes that arrived and are not handed to the transport yet.
     pub(crate) fn pending(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    /// Makes room for `want` more bytes after the pending ones: `buf[end..end + want]`.
-    fn make_room(&mut self, want: usize) {
-        if self.buf.len() < self.end + want {
-            self.buf.resize(self.end + want, 0);
-        }
+        &self.buf[self.start..]
     }
 
     /// Whether the transport may read a whole message now.
@@ -165,17 +169,17 @@ impl<R: ReadEnd> Gate<R> {
     }
 
     /// Takes the message let through ([`open`](Self::open)) whole instead of letting the
-    /// transport read it: its bytes after the first `skip(message)` (a frame header) are
-    /// appended to `into`. Not for the fd transport (its descriptors stay behind).
-    pub(crate) fn take_open(&mut self, into: &mut Vec<u8>, skip: impl FnOnce(&[u8]) -> usize) {
-        let to = self.start + self.open;
-        let skip = skip(&self.buf[self.start..to]);
-        into.extend_from_slice(&self.buf[(self.start + skip).min(to)..to]);
-        self.start = to;
+    /// transport read it: its bytes after the first `skip(message)` (a frame header), as a
+    /// slice of the gate's buffer, not a copy. Not for the fd transport (its descriptors
+    /// stay behind).
+    pub(crate) fn take_open(&mut self, skip: impl FnOnce(&[u8]) -> usize) -> Bytes {
+        let len = self.open;
+        let skip = skip(&self.buf[self.start..self.start + len]).min(len);
+        let mut message = self.buf.split_to(self.start + len);
+        message.advance(self.start + skip);
+        self.start = 0;
         self.open = 0;
-        if self.start == self.end {
-            self.compact();
-        }
+        message.freeze()
     }
 
     /// One read from below into the gate (blocking as the read end is set up to).
@@ -188,14 +192,23 @@ impl<R: ReadEnd> Gate<R> {
         if self.frames.is_some() {
             return self.fill_frame();
         }
-        self.make_room(CHUNK);
-        let n = loop {
-            match self.inner.read(&mut self.buf[self.end..self.end + CHUNK]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => break other?,
+        self.compact();
+        let n = match self.inner.read_spare(&mut self.buf, CHUNK) {
+            Some(got) => got?,
+            None => {
+                if self.scratch.is_empty() {
+                    self.scratch = vec![0; CHUNK];
+                }
+                let n = loop {
+                    match self.inner.read(&mut self.scratch) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        other => break other?,
+                    }
+                };
+                self.buf.extend_from_slice(&self.scratch[..n]);
+                n
             }
         };
-        self.end += n;
         match n {
             0 => {
                 self.ended = true;
@@ -212,11 +225,13 @@ impl<R: ReadEnd> Gate<R> {
     /// being completed, with its descriptors.
     fn fill_frame(&mut self) -> io::Result<Filled> {
         let need = self.frame_need();
-        let (at, want) = (self.end, need.min(CHUNK));
-        self.make_room(want);
+        self.compact();
+        let (at, want) = (self.buf.len(), need.min(CHUNK));
+        // Zeroed room for exactly what completes the frame, cut back to what arrived below.
+        self.buf.resize(at + want, 0);
         let inbox = self.frames.as_mut().expect("frame mode");
-        let spare = &mut self.buf[at..at + want];
-        let got = self.inner.recv_fds(spare, inbox);
+        let got = self.inner.recv_fds(&mut self.buf[at..], inbox);
+        self.buf.truncate(at + *got.as_ref().unwrap_or(&0));
         // Descriptors that came with an error are closed here.
         let fds = inbox.take();
         let n = got.map_err(|e| {
@@ -233,7 +248,6 @@ impl<R: ReadEnd> Gate<R> {
         if !fds.is_empty() {
             self.fds.push_back((at, fds));
         }
-        self.end += n;
         if n == 0 {
             self.ended = true;
             return Ok(Filled::End);
@@ -271,7 +285,7 @@ impl<R: ReadEnd> Read for Gate<R> {
         out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.start += n;
         self.open -= n;
-        if self.start == self.end {
+        if self.start == self.buf.len() {
             self.compact();
         }
         Ok(n)
@@ -315,8 +329,156 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
     /// only the bytes of it that arrived.
     fn release_idle_buffer(&mut self) {
         self.compact();
-        self.buf.truncate(self.end);
-        self.buf.shrink_to_fit();
+        // Only the bytes that arrived stay, in storage of their size.
+        self.buf = BytesMut::from(&self.buf[..]);
+        self.scratch = Vec::new();
         self.inner.release_idle_buffer();
+    }
+
+    /// The message let through, when the transport asks for all of it at once: a slice of
+    /// the gate's buffer, shared, not copied. Not over the fd transport, whose descriptors
+    /// go up with the bytes they came with.
+    fn take_shared(&mut self, len: usize) -> Option<Bytes> {
+        #[cfg(unix)]
+        if self.frames.is_some() {
+            return None;
+        }
+        if self.through || len > self.open {
+            return None;
+        }
+        let rest = self.open - len;
+        self.open = len;
+        let message = self.take_open(|_| 0);
+        self.open = rest;
+        Some(message)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    use super::*;
+
+    /// A gate over one end of a socket pair, and the other end to write to.
+    fn socket_gate() -> (Gate<UnixStream>, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        (Gate::new(ours, false, None), theirs)
+    }
+
+    /// Fills until `len` bytes are pending.
+    fn fill_to<R: ReadEnd>(gate: &mut Gate<R>, len: usize) {
+        while gate.pending().len() < len {
+            assert_eq!(gate.fill().unwrap(), Filled::Bytes);
+        }
+    }
+
+    #[test]
+    fn messages_leave_as_slices_of_the_buffer_which_serves_again_once_free() {
+        let (mut gate, mut peer) = socket_gate();
+        peer.write_all(b"first|second").unwrap();
+        fill_to(&mut gate, 12);
+        gate.open(6);
+        let first = gate.take_shared(6).expect("the whole message is held");
+        gate.open(6);
+        let second = gate.take_shared(6).expect("the whole message is held");
+        assert_eq!((&first[..], &second[..]), (&b"first|"[..], &b"second"[..]));
+        // Both are views of the bytes as the socket delivered them: nothing was copied.
+        assert_eq!(second.as_ptr(), first.as_ptr().wrapping_add(6));
+        assert!(gate.pending().is_empty() && !gate.is_open());
+
+        // Nothing shares the storage any more: the next bytes land at its start again.
+        let start = first.as_ptr();
+        drop((first, second));
+        peer.write_all(b"third").unwrap();
+        fill_to(&mut gate, 5);
+        gate.open(5);
+        let third = gate.take_shared(5).unwrap();
+        assert_eq!((&third[..], third.as_ptr()), (&b"third"[..], start));
+    }
+
+    /// The stack a thread-pool server reads framed messages with: the frame the protocol
+    /// decodes, and the `Bytes` it hands the handler, are the gate's own storage.
+    #[test]
+    fn the_framed_transport_over_the_gate_shares_its_frames() {
+        use crate::transport::{BufferedReader, FramedReader, Source};
+        let (mut gate, mut peer) = socket_gate();
+        peer.write_all(&[0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o', 0, 0, 0, 1])
+            .unwrap();
+        fill_to(&mut gate, 13);
+        let at = gate.pending().as_ptr();
+        gate.open(9);
+        let limits = crate::Limits::default();
+        let mut framed = FramedReader::new(BufferedReader::over_end(&mut gate, &limits));
+        assert!(framed.fill_buf().unwrap());
+        assert_eq!(framed.frame().as_ptr(), at.wrapping_add(4));
+        let value = framed.read_bytes(5).unwrap();
+        assert_eq!(
+            (&value[..], value.as_ptr()),
+            (&b"hello"[..], at.wrapping_add(4))
+        );
+        framed.end_message().unwrap();
+        assert!(framed.frame().is_empty(), "let go of once read");
+        drop(framed);
+        assert_eq!(gate.pending(), &[0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_slice_kept_stays_intact_while_the_gate_reads_on() {
+        let (mut gate, mut peer) = socket_gate();
+        peer.write_all(b"kept").unwrap();
+        fill_to(&mut gate, 4);
+        gate.open(4);
+        let kept = gate.take_shared(4).unwrap();
+        let big = vec![7u8; 3 * CHUNK];
+        let writer = std::thread::spawn(move || peer.write_all(&big).map(|()| peer));
+        fill_to(&mut gate, 3 * CHUNK);
+        let _peer = writer.join().unwrap().unwrap();
+        assert_eq!(&kept[..], b"kept");
+        assert!(gate.pending().iter().all(|&b| b == 7));
+        gate.open(3 * CHUNK);
+        let whole = gate.take_shared(3 * CHUNK).unwrap();
+        assert_eq!(whole.len(), 3 * CHUNK);
+        assert_eq!(&kept[..], b"kept");
+    }
+
+    #[test]
+    fn only_an_open_whole_message_is_taken() {
+        let (mut gate, mut peer) = socket_gate();
+        peer.write_all(b"abcdef").unwrap();
+        fill_to(&mut gate, 6);
+        assert!(gate.take_shared(3).is_none(), "the gate is not open");
+        gate.open(3);
+        assert!(gate.take_shared(4).is_none(), "past the open message");
+        assert_eq!(gate.pending(), b"abcdef", "nothing consumed");
+        // Part of it read through `Read`, the rest taken.
+        let mut two = [0; 2];
+        assert_eq!(gate.read(&mut two).unwrap(), 2);
+        assert_eq!(&gate.take_shared(1).unwrap()[..], b"c");
+        assert_eq!(gate.pending(), b"def");
+
+        let (ours, _peer) = UnixStream::pair().unwrap();
+        let mut through = Gate::new(ours, true, None);
+        assert!(
+            through.take_shared(0).is_none(),
+            "a gate letting reads through holds none"
+        );
+    }
+
+    #[test]
+    fn ends_that_cannot_read_into_spare_capacity_go_through_scratch() {
+        let wire = b"one|two|three".to_vec();
+        let mut gate = Gate::new(&wire[..], false, None);
+        fill_to(&mut gate, wire.len());
+        gate.open(4);
+        assert_eq!(&gate.take_shared(4).unwrap()[..], b"one|");
+        gate.open(4);
+        let mut out = [0; 4];
+        assert_eq!(gate.read(&mut out).unwrap(), 4);
+        assert_eq!(&out, b"two|");
+        assert_eq!(gate.pending(), b"three");
+        assert_eq!(gate.fill().unwrap(), Filled::End);
+        assert!(gate.has_ended());
     }
 }

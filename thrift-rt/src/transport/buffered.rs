@@ -3,6 +3,8 @@
 
 use std::io::{self, Read};
 
+use bytes::{Buf, Bytes, BytesMut};
+
 use super::{ReadEnd, Source, read_into_scratch};
 use crate::error::{Result, TransportError, TransportErrorKind};
 use crate::limits::Limits;
@@ -18,8 +20,14 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct BufferedReader<R> {
     inner: R,
-    /// Empty after [`release_idle_buffer`](Self::release_idle_buffer) until the next read.
-    buf: Box<[u8]>,
+    /// `buf[pos..filled]` are buffered. Over an end that reads into spare capacity
+    /// ([`ReadEnd::read_spare`]: sockets) `buf` holds just the bytes read, and whole frames
+    /// leave it as shared slices ([`ReadEnd::take_shared`]); over any other end it is
+    /// storage of `capacity` bytes, zeroed once. Empty after
+    /// [`release_idle_buffer`](Self::release_idle_buffer) until the next read.
+    buf: BytesMut,
+    /// Reads go to `buf`'s spare capacity (until the end below says it cannot).
+    spare_reads: bool,
     capacity: usize,
     pos: usize,
     filled: usize,
@@ -47,7 +55,8 @@ impl<R: Read> BufferedReader<R> {
         let capacity = capacity.max(16);
         Self {
             inner,
-            buf: vec![0; capacity].into_boxed_slice(),
+            buf: BytesMut::new(),
+            spare_reads: true,
             capacity,
             pos: 0,
             filled: 0,
@@ -63,16 +72,9 @@ impl<R: Read> BufferedReader<R> {
     /// the next read allocates it again.
     pub(crate) fn release_idle_buffer(&mut self) {
         if self.pos == self.filled {
-            self.buf = Box::default();
+            self.buf = BytesMut::new();
             self.pos = 0;
             self.filled = 0;
-        }
-    }
-
-    /// Allocates the read buffer again after a release.
-    fn allocate(&mut self) {
-        if self.buf.is_empty() {
-            self.buf = vec![0; self.capacity].into_boxed_slice();
         }
     }
 }
@@ -108,16 +110,9 @@ impl<R: ReadEnd> Source for BufferedReader<R> {
             )
             .into());
         }
-        self.pos = 0;
-        self.filled = 0;
-        self.allocate();
         loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(0) => return Ok(false),
-                Ok(n) => {
-                    self.filled = n;
-                    return Ok(true);
-                }
+            match self.refill() {
+                Ok(n) => return Ok(n > 0),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
@@ -129,6 +124,7 @@ impl<R: ReadEnd> Source for BufferedReader<R> {
         self.budget
     }
 
+    #[inline]
     fn read_slice<'s>(&'s mut self, n: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
         if self.buffered().len() >= n {
             let start = self.pos;
@@ -157,6 +153,25 @@ impl<R: ReadEnd> Source for BufferedReader<R> {
 }
 
 impl<R: ReadEnd> BufferedReader<R> {
+    /// One read from below into the emptied buffer: `buf[..filled]` afterwards.
+    fn refill(&mut self) -> io::Result<usize> {
+        self.pos = 0;
+        self.filled = 0;
+        if self.spare_reads {
+            self.buf.clear();
+            if let Some(got) = self.inner.read_spare(&mut self.buf, self.capacity) {
+                self.filled = got?;
+                return Ok(self.filled);
+            }
+            self.spare_reads = false;
+        }
+        if self.buf.len() < self.capacity {
+            self.buf.resize(self.capacity, 0);
+        }
+        self.filled = self.inner.read(&mut self.buf)?;
+        Ok(self.filled)
+    }
+
     /// Reads from `inner` as [`with_limits`](Self::with_limits), except that reads through
     /// [`Read`] go straight to `inner` when it buffers already ([`ReadEnd::is_buffered`]):
     /// a framed reader's frames are then copied once, from the end below.
@@ -174,25 +189,37 @@ impl<R: ReadEnd> ReadEnd for BufferedReader<R> {
         Source::holds_bytes(self)
     }
 
+    /// A slice of the buffer when it holds all `len` bytes and was read into spare
+    /// capacity (a frame that arrived whole); passed down while nothing is buffered here
+    /// (over a server's gate, whose reads pass through).
+    fn take_shared(&mut self, len: usize) -> Option<Bytes> {
+        if self.pos == self.filled {
+            return self.inner.take_shared(len);
+        }
+        if !self.spare_reads || self.filled - self.pos < len {
+            return None;
+        }
+        let mut taken = self.buf.split_to(self.pos + len);
+        taken.advance(self.pos);
+        self.filled -= self.pos + len;
+        self.pos = 0;
+        Some(taken.freeze())
+    }
+
     fn release_idle_buffer(&mut self) {
         Source::release_idle_buffer(self);
     }
 }
 
-impl<R: Read> Read for BufferedReader<R> {
+impl<R: ReadEnd> Read for BufferedReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.pos == self.filled && (out.len() >= self.capacity || self.pass_reads) {
             return self.inner.read(out);
         }
-        let available = if self.pos < self.filled {
-            &self.buf[self.pos..self.filled]
-        } else {
-            self.pos = 0;
-            self.filled = 0;
-            self.allocate();
-            self.filled = self.inner.read(&mut self.buf)?;
-            &self.buf[..self.filled]
-        };
+        if self.pos == self.filled {
+            self.refill()?;
+        }
+        let available = &self.buf[self.pos..self.filled];
         let n = available.len().min(out.len());
         out[..n].copy_from_slice(&available[..n]);
         self.pos += n;
@@ -218,6 +245,39 @@ mod tests {
             self.0 = &self.0[1..];
             Ok(1)
         }
+    }
+
+    /// A client's framed transport over a socket: frames that arrived whole are slices of
+    /// the buffer the socket wrote to, not copies; over an end without spare-capacity reads
+    /// they are copied, and read the same.
+    #[cfg(unix)]
+    #[test]
+    fn frames_that_arrived_whole_are_shared_from_a_socket() {
+        use std::io::Write;
+        use std::os::unix::net::UnixStream;
+
+        use crate::transport::FramedReader;
+        let wire = [0, 0, 0, 3, b'a', b'b', b'c', 0, 0, 0, 2, b'd', b'e'];
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        theirs.write_all(&wire).unwrap();
+        let mut framed = FramedReader::new(BufferedReader::new(ours));
+        assert!(framed.fill_buf().unwrap());
+        let first = framed.read_bytes(3).unwrap();
+        assert!(framed.fill_buf().unwrap());
+        let second = framed.read_bytes(2).unwrap();
+        assert_eq!((&first[..], &second[..]), (&b"abc"[..], &b"de"[..]));
+        assert_eq!(
+            second.as_ptr(),
+            first.as_ptr().wrapping_add(7),
+            "one buffer"
+        );
+
+        let mut framed = FramedReader::new(BufferedReader::new(&wire[..]));
+        assert!(framed.fill_buf().unwrap());
+        assert_eq!(&framed.read_bytes(3).unwrap()[..], b"abc");
+        assert!(framed.fill_buf().unwrap());
+        assert_eq!(&framed.read_bytes(2).unwrap()[..], b"de");
+        assert!(!framed.fill_buf().unwrap());
     }
 
     #[test]

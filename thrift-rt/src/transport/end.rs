@@ -19,6 +19,8 @@
 //! ```
 
 use std::io::{self, Read, Write};
+
+use bytes::BytesMut;
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
 #[cfg(unix)]
@@ -61,6 +63,60 @@ pub trait ReadEnd: Read + Send {
     fn is_buffered(&self) -> bool {
         false
     }
+
+    /// One read of up to `max` bytes appended to `buf`, into its spare capacity, without
+    /// zeroing that first; `None` when this end cannot (the caller then reads through
+    /// [`Read`]). Sockets can: the kernel writes the bytes straight where they stay, and a
+    /// server's gate hands them on as shared [`Bytes`](bytes::Bytes).
+    #[doc(hidden)]
+    fn read_spare(&mut self, buf: &mut BytesMut, max: usize) -> Option<io::Result<usize>> {
+        let _ = (buf, max);
+        None
+    }
+
+    /// The next `len` bytes as shared [`Bytes`](bytes::Bytes), without a copy, when this end
+    /// holds them all already (a server's gate holding a whole message); `None` otherwise,
+    /// and nothing is consumed then.
+    #[doc(hidden)]
+    fn take_shared(&mut self, len: usize) -> Option<bytes::Bytes> {
+        let _ = len;
+        None
+    }
+}
+
+/// One `recv` of up to `max` bytes with `flags` into `buf`'s spare capacity (reserved
+/// first), retried on `EINTR`; the bytes received become part of `buf`.
+#[cfg(unix)]
+pub(crate) fn recv_spare(
+    fd: BorrowedFd<'_>,
+    buf: &mut BytesMut,
+    max: usize,
+    flags: nix::libc::c_int,
+) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    buf.reserve(max);
+    let spare = &mut buf.spare_capacity_mut()[..max];
+    loop {
+        // SAFETY: `recv` writes at most `spare.len()` bytes to the memory it is given, which
+        // is `buf`'s own spare capacity, valid for writes of that many bytes.
+        let got = unsafe {
+            nix::libc::recv(
+                fd.as_raw_fd(),
+                spare.as_mut_ptr().cast(),
+                spare.len(),
+                flags,
+            )
+        };
+        if let Ok(n) = usize::try_from(got) {
+            // SAFETY: the kernel initialized the first `n` bytes of the spare capacity.
+            unsafe { buf.set_len(buf.len() + n) };
+            return Ok(n);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
 }
 
 /// The write half of a connection, below the transport.
@@ -97,7 +153,12 @@ pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Resu
     }
 }
 
-impl ReadEnd for std::net::TcpStream {}
+impl ReadEnd for std::net::TcpStream {
+    #[cfg(unix)]
+    fn read_spare(&mut self, buf: &mut BytesMut, max: usize) -> Option<io::Result<usize>> {
+        Some(recv_spare(self.as_fd(), buf, max, 0))
+    }
+}
 impl WriteEnd for std::net::TcpStream {}
 impl ReadEnd for std::fs::File {}
 impl WriteEnd for std::fs::File {}
@@ -120,6 +181,10 @@ macro_rules! unix_socket_end {
         impl ReadEnd for $ty {
             fn recv_fds(&mut self, buf: &mut [u8], inbox: &mut FdInbox) -> Result<usize> {
                 super::fd::recvmsg_fds(self.as_fd(), buf, inbox, 0)
+            }
+
+            fn read_spare(&mut self, buf: &mut BytesMut, max: usize) -> Option<io::Result<usize>> {
+                Some(recv_spare(self.as_fd(), buf, max, 0))
             }
         }
 
@@ -158,6 +223,18 @@ macro_rules! forward_end {
 
             fn release_idle_buffer(&mut self) {
                 (**self).release_idle_buffer();
+            }
+
+            fn is_buffered(&self) -> bool {
+                (**self).is_buffered()
+            }
+
+            fn read_spare(&mut self, buf: &mut BytesMut, max: usize) -> Option<io::Result<usize>> {
+                (**self).read_spare(buf, max)
+            }
+
+            fn take_shared(&mut self, len: usize) -> Option<bytes::Bytes> {
+                (**self).take_shared(len)
             }
         }
 

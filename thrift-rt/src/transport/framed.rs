@@ -94,6 +94,15 @@ impl<R: Read> FramedReader<R> {
         }
     }
 
+    /// The payload of the current frame that has not been read yet.
+    pub fn frame(&self) -> &[u8] {
+        &self.frame[self.pos..]
+    }
+
+    accessors!("reader", inner: R);
+}
+
+impl<R: ReadEnd> FramedReader<R> {
     /// Reads the next frame, discarding what is left of the current one.
     ///
     /// Returns `Ok(false)` if the stream ended cleanly before a new frame.
@@ -104,12 +113,6 @@ impl<R: Read> FramedReader<R> {
     /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
     /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame, or I/O errors.
     pub fn next_frame(&mut self) -> Result<bool> {
-        let mut frame = reclaim(std::mem::take(&mut self.frame));
-        if frame.capacity() == 0 {
-            // The last frame was taken whole ([`Source::take_frame`]): its storage may have
-            // come back to this thread.
-            frame = Spare::Frames.take();
-        }
         self.pos = 0;
         let mut header = [0u8; 4];
         let mut got = 0;
@@ -123,6 +126,17 @@ impl<R: Read> FramedReader<R> {
             }
         }
         let len = frame_len(header, self.max_frame_size)?;
+        if let Some(shared) = self.inner.take_shared(len) {
+            // A server's gate holds the whole frame: shared, not copied.
+            self.frame = shared;
+            return Ok(true);
+        }
+        let mut frame = reclaim(std::mem::take(&mut self.frame));
+        if frame.capacity() == 0 {
+            // The last frame was taken whole ([`Source::take_frame`]) or shared from below:
+            // storage may have come back to this thread.
+            frame = Spare::Frames.take();
+        }
         if len <= SIZED_UP_FRONT {
             // Small enough to make room for at once: one `read_exact`, no growing.
             frame.resize(len, 0);
@@ -144,17 +158,22 @@ impl<R: Read> FramedReader<R> {
         self.frame = Bytes::from(frame);
         Ok(true)
     }
-
-    /// The payload of the current frame that has not been read yet.
-    pub fn frame(&self) -> &[u8] {
-        &self.frame[self.pos..]
-    }
-
-    accessors!("reader", inner: R);
 }
 
 impl<R: ReadEnd> Source for FramedReader<R> {
     frame_source_methods!();
+
+    /// A frame whose storage is shared (with a server's gate, or with values decoded from
+    /// it) is let go of as soon as its message is read, so that the gate can use its
+    /// storage again for the next bytes once the handler is done with what it kept. A frame
+    /// nothing shares stays, to be reused by the next one.
+    fn end_message(&mut self) -> Result<()> {
+        if self.pos >= self.frame.len() && !self.frame.is_unique() {
+            self.frame = Bytes::new();
+            self.pos = 0;
+        }
+        Ok(())
+    }
 
     fn holds_bytes(&self) -> bool {
         self.pos < self.frame.len() || self.inner.holds_bytes()

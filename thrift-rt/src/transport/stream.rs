@@ -174,6 +174,12 @@ impl super::ReadEnd for Stream {
             Stream::Tcp(s) => super::end::read_retrying(s, buf),
         }
     }
+
+    #[cfg(unix)]
+    fn read_spare(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        use std::os::fd::AsFd;
+        Some(super::end::recv_spare(self.as_fd(), buf, max, 0))
+    }
 }
 
 impl super::WriteEnd for Stream {
