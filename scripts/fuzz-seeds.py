@@ -17,6 +17,8 @@
   responses.
 - endpoint_messages: binary calls, oneway calls and replies on channels 0 and 3, framed
   (first byte even) and unframed (odd), two in a row.
+- server_messages: binary calls and oneway calls to a thread-pool server, framed (first
+  byte even) and unframed (odd), two in a row.
 
 Files are named by their content's hash, so running it again adds nothing new.
 """
@@ -153,6 +155,9 @@ for i, value in enumerate(vectors("binary")):
         message = bytes([0x80, 0x01, channel, kind]) + struct.pack(">i", len(n)) + n + struct.pack(">i", i) + body
         put("endpoint_messages", b"\x00" + (struct.pack(">i", len(message)) + message) * 2)
         put("endpoint_messages", b"\x01" + message * 2)
+        if kind != 2:
+            put("server_messages", b"\x00" + (struct.pack(">i", len(message)) + message) * 2)
+            put("server_messages", b"\x01" + message * 2)
     if i >= 8:
         break
 

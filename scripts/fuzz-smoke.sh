@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-10}"
 jobs="${CARGO_BUILD_JOBS:-2}"
-all_targets=(parse_idl decode_binary decode_compact decode_json framed_reader fd_framed_reader message_len capture_fields zlib_layer theader http_request endpoint_messages)
+all_targets=(parse_idl decode_binary decode_compact decode_json framed_reader fd_framed_reader message_len capture_fields zlib_layer theader http_request endpoint_messages server_messages)
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else

@@ -189,6 +189,11 @@ impl Write for ClientWriteHalf {
         self.stream.write(buf)
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.prepare()?;
+        self.stream.write_vectored(bufs)
+    }
+
     /// Ends the message: the next write starts the next call.
     fn flush(&mut self) -> io::Result<()> {
         self.starting = true;

@@ -159,9 +159,13 @@ pub(crate) fn read_reply<T: ReadThrift, R: ProtocolReader + ?Sized>(
 ) -> Result<T> {
     let header = reader.read_message_begin()?;
     // A multiplexed server may echo the `Service:` prefix; the method is what must match.
-    let name = match header.name.rsplit_once(':') {
-        Some((_, bare)) => bare,
-        None => header.name.as_str(),
+    let name = if header.name == method {
+        method
+    } else {
+        header
+            .name
+            .rsplit_once(':')
+            .map_or(header.name.as_str(), |(_, bare)| bare)
     };
     if name != method {
         return Err(mismatch(

@@ -208,8 +208,11 @@ macro_rules! string_like {
     };
 }
 
-string_like!(write write_string: String, str, crate::BytesStr);
-string_like!(write write_binary: Vec<u8>, [u8], Bytes);
+string_like!(write write_string: String, str);
+string_like!(write write_binary: Vec<u8>, [u8]);
+// Shared: a large one is sent from where it is, by transports that send whole messages.
+string_like!(write write_bytes_str: crate::BytesStr);
+string_like!(write write_bytes: Bytes);
 string_like!(read read_string: String);
 string_like!(read read_binary: Vec<u8>);
 string_like!(read read_bytes: Bytes);

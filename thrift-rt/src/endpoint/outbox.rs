@@ -278,27 +278,13 @@ impl Writer {
                         .iter()
                         .map(|m| IoSlice::new(m.frame()))
                         .collect();
-                    write_all_vectored(stream, &mut slices)?;
+                    crate::transport::end::write_all_vectored(stream, &mut slices)?;
                     rest = &rest[plain..];
                 }
                 Ok(())
             }
         }
     }
-}
-
-/// Writes every byte of `slices`, however many `writev` calls it takes.
-fn write_all_vectored(stream: &mut Stream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
-    IoSlice::advance_slices(&mut slices, 0);
-    while !slices.is_empty() {
-        match stream.write_vectored(slices) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut slices, n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// What a [`BatchEnd`] collects while the writer sends a batch.

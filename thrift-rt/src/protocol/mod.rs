@@ -152,6 +152,18 @@ macro_rules! binary_like_writer_methods {
             self.put(v)
         }
 
+        #[inline]
+        fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
+            self.put_len(v.len())?;
+            self.w.write_bytes(v)?;
+            Ok(())
+        }
+
+        #[inline]
+        fn write_bytes_str(&mut self, v: &crate::BytesStr) -> Result<()> {
+            self.write_bytes(v.as_bytes())
+        }
+
         fn flush(&mut self) -> Result<()> {
             self.w.flush()?;
             Ok(())
@@ -398,6 +410,30 @@ pub trait ProtocolWriter {
     ///
     /// I/O errors; a binary longer than the protocol can encode.
     fn write_binary(&mut self, v: &[u8]) -> Result<()>;
+    /// Writes a `binary` the caller shares ([`bytes::Bytes`]): the binary and compact
+    /// writers hand a large one to their sink by reference
+    /// ([`Sink::write_bytes`](crate::transport::Sink::write_bytes)), so a transport that
+    /// sends whole messages sends it from where it is, without a copy. By default, as
+    /// [`write_binary`](Self::write_binary).
+    ///
+    /// # Errors
+    ///
+    /// As [`write_binary`](Self::write_binary).
+    #[inline]
+    fn write_bytes(&mut self, v: &bytes::Bytes) -> Result<()> {
+        self.write_binary(v)
+    }
+    /// Writes a `string` the caller shares ([`BytesStr`](crate::BytesStr)), as
+    /// [`write_bytes`](Self::write_bytes) does a binary. By default, as
+    /// [`write_string`](Self::write_string).
+    ///
+    /// # Errors
+    ///
+    /// As [`write_string`](Self::write_string).
+    #[inline]
+    fn write_bytes_str(&mut self, v: &crate::BytesStr) -> Result<()> {
+        self.write_string(v)
+    }
     /// Flushes the underlying writer (for framed transports: sends the frame).
     ///
     /// # Errors

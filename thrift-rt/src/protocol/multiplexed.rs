@@ -115,6 +115,8 @@ impl<P: ProtocolWriter> ProtocolWriter for MultiplexedWriter<P> {
         write_uuid(v: &[u8; 16]);
         write_string(v: &str);
         write_binary(v: &[u8]);
+        write_bytes(v: &bytes::Bytes);
+        write_bytes_str(v: &crate::BytesStr);
         flush();
         write_i64_slice(v: &[i64]);
         write_i32_slice(v: &[i32]);

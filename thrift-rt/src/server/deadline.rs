@@ -354,6 +354,24 @@ impl Write for WriteHalf {
         self.stream.write(slice)
     }
 
+    /// One `sendmsg` of the slices that fit in a slice's worth ([`MAX_SEND`]), for the same
+    /// reason.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut total = 0;
+        let fit = bufs
+            .iter()
+            .take_while(|b| {
+                total += b.len();
+                total <= MAX_SEND
+            })
+            .count();
+        if fit == 0 {
+            return bufs.first().map_or(Ok(0), |first| self.write(first));
+        }
+        self.prepare()?;
+        self.stream.write_vectored(&bufs[..fit])
+    }
+
     /// Ends the reply: the next write starts a new deadline.
     fn flush(&mut self) -> io::Result<()> {
         self.deadline = None;

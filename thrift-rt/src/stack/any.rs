@@ -271,6 +271,10 @@ impl<W: WriteEnd> Sink for AnySink<W> {
         each_transport!(Self, self, s => s.can_carry_fds())
     }
 
+    fn write_bytes(&mut self, v: &Bytes) -> io::Result<()> {
+        each_transport!(Self, self, s => s.write_bytes(v))
+    }
+
     #[cfg(unix)]
     fn attach_fd(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<i32> {
         each_transport!(Self, self, s => s.attach_fd(fd))

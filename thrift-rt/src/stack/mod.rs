@@ -112,6 +112,8 @@ macro_rules! forwarded_writer_methods {
             write_uuid(v: &[u8; 16]) -> Result<()>;
             write_string(v: &str) -> Result<()>;
             write_binary(v: &[u8]) -> Result<()>;
+            write_bytes(v: &Bytes) -> Result<()>;
+            write_bytes_str(v: &crate::BytesStr) -> Result<()>;
             flush() -> Result<()>;
             write_i64_slice(v: &[i64]) -> Result<()>;
             write_i32_slice(v: &[i32]) -> Result<()>;

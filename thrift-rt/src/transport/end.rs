@@ -142,6 +142,23 @@ pub trait WriteEnd: Write + Send {
     }
 }
 
+/// Writes every byte of `slices`, however many vectored writes it takes.
+pub(crate) fn write_all_vectored<W: Write + ?Sized>(
+    w: &mut W,
+    mut slices: &mut [io::IoSlice<'_>],
+) -> io::Result<()> {
+    io::IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match w.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// One `read`, retried on `EINTR`.
 pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
     loop {

@@ -487,6 +487,27 @@ mod tests {
         r.end_message().unwrap();
     }
 
+    /// A large shared value written by reference goes out in the same `sendmsg` as the
+    /// descriptors, in its place in the frame.
+    #[test]
+    fn values_in_place_travel_with_the_descriptors() {
+        let (mut w, mut r) = pair();
+        let file = w.get_ref().try_clone().unwrap();
+        let big: bytes::Bytes = (0..4000u32).map(|i| i as u8).collect();
+        w.write_all(b"<").unwrap();
+        assert_eq!(w.attach_fd(file.as_fd()).unwrap(), 0);
+        w.write_bytes(&big).unwrap();
+        w.write_all(b">").unwrap();
+        w.flush().unwrap();
+        assert!(r.fill_buf().unwrap());
+        let mut expected = b"<".to_vec();
+        expected.extend_from_slice(&big);
+        expected.push(b'>');
+        assert_eq!(r.buffered(), &expected[..]);
+        r.take_fd(0).unwrap();
+        r.end_message().unwrap();
+    }
+
     #[test]
     fn more_than_the_limit_is_refused_on_both_sides() {
         let limits = Limits::default().max_fds(1);

@@ -9,8 +9,10 @@
 //! [`Framing`]: how much room the buffer keeps in front of the payload for a header, what
 //! goes there, and whether descriptors may be attached.
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::marker::PhantomData;
+
+use bytes::Bytes;
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -20,6 +22,15 @@ use crate::limits::Limits;
 
 /// Capacity a message buffer starts with, and keeps between messages.
 const DEFAULT_CAPACITY: usize = 8 * 1024;
+
+/// Shared values ([`Sink::write_bytes`]) at least this long are sent from where they are
+/// rather than copied into the message: below it, a copy costs less than one more piece of
+/// the vectored write.
+const SEND_IN_PLACE: usize = 1024;
+
+/// At most this many values of a message are sent in place (each is a piece of the write,
+/// and a write takes a bounded number of pieces); the rest are copied.
+const MAX_IN_PLACE: usize = 64;
 
 /// How a transport delimits the messages a [`MessageWriter`] sends.
 pub trait Framing: Send + Sync + 'static {
@@ -125,7 +136,13 @@ impl MessageBuffer {
     ///
     /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge).
     pub fn finish<F: Framing>(&mut self) -> Result<()> {
-        let len = self.bytes.len() - self.header;
+        self.finish_with::<F>(0)
+    }
+
+    /// [`finish`](Self::finish) for a payload with `elsewhere` more bytes that are sent
+    /// from where they are (see [`MessageWriter`]'s shared values).
+    fn finish_with<F: Framing>(&mut self, elsewhere: usize) -> Result<()> {
+        let len = self.bytes.len() - self.header + elsewhere;
         if self.header > 0 && len > self.max_frame_size {
             self.clear();
             return Err(TransportError::new(
@@ -249,7 +266,17 @@ impl Sink for MessageBuffer {
 pub struct MessageWriter<W, F> {
     inner: W,
     message: MessageBuffer,
+    /// Large shared values written by reference ([`Sink::write_bytes`]): each goes after
+    /// the first `at` bytes of the message's buffer.
+    in_place: Vec<InPlace>,
     framing: PhantomData<fn() -> F>,
+}
+
+/// A shared value sent from where it is, and where in the message it goes.
+#[derive(Debug)]
+struct InPlace {
+    at: usize,
+    value: Bytes,
 }
 
 impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
@@ -258,6 +285,7 @@ impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
         Self {
             inner,
             message: MessageBuffer::new(F::HEADER, limits),
+            in_place: Vec::new(),
             framing: PhantomData,
         }
     }
@@ -267,7 +295,8 @@ impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
         Self::with_limits(inner, &Limits::default())
     }
 
-    /// The payload of the message written so far.
+    /// The payload of the message written so far, except large shared values that will be
+    /// sent from where they are ([`Sink::write_bytes`]).
     pub fn pending(&self) -> &[u8] {
         self.message.payload()
     }
@@ -277,6 +306,56 @@ impl<W: WriteEnd, F: Framing> MessageWriter<W, F> {
     /// Drops the unsent message and closes its descriptors.
     pub fn discard(&mut self) {
         self.message.clear();
+        self.in_place.clear();
+    }
+
+    /// Sends a message that has values in place: one vectored write of the buffer's pieces
+    /// and the values between them (with descriptors, they are copied into one `sendmsg`).
+    /// The values are let go of whatever happens.
+    fn send_with_values(&mut self) -> io::Result<()> {
+        let sent = self.write_with_values();
+        self.in_place.clear();
+        sent
+    }
+
+    fn write_with_values(&mut self) -> io::Result<()> {
+        let elsewhere = self.in_place.iter().map(|v| v.value.len()).sum();
+        self.message
+            .finish_with::<F>(elsewhere)
+            .map_err(io::Error::other)?;
+        let frame = self.message.frame();
+        #[cfg(unix)]
+        if self.message.has_fds() {
+            let mut whole = Vec::with_capacity(frame.len() + elsewhere);
+            let mut from = 0;
+            for value in &self.in_place {
+                whole.extend_from_slice(&frame[from..value.at]);
+                whole.extend_from_slice(&value.value);
+                from = value.at;
+            }
+            whole.extend_from_slice(&frame[from..]);
+            let fds: Vec<BorrowedFd<'_>> = self.message.fds.iter().map(AsFd::as_fd).collect();
+            return self.inner.send_fds(&whole, &fds).map_err(io::Error::other);
+        }
+        // A piece of the buffer before each value, the value, and the rest: on the stack for
+        // the few values a message usually has.
+        let used = 2 * self.in_place.len() + 1;
+        let mut few = [IoSlice::new(&[]); 9];
+        let mut many = Vec::new();
+        let pieces = if used <= few.len() {
+            &mut few[..used]
+        } else {
+            many.resize(used, IoSlice::new(&[]));
+            &mut many[..]
+        };
+        let mut from = 0;
+        for (i, value) in self.in_place.iter().enumerate() {
+            pieces[2 * i] = IoSlice::new(&frame[from..value.at]);
+            pieces[2 * i + 1] = IoSlice::new(&value.value);
+            from = value.at;
+        }
+        pieces[used - 1] = IoSlice::new(&frame[from..]);
+        super::end::write_all_vectored(&mut self.inner, pieces)
     }
 }
 
@@ -292,6 +371,12 @@ impl<W: WriteEnd, F: Framing> Write for MessageWriter<W, F> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if !self.in_place.is_empty() {
+            let sent = self.send_with_values();
+            self.message.clear();
+            sent?;
+            return self.inner.flush();
+        }
         if self.message.is_empty() {
             return self.inner.flush();
         }
@@ -315,6 +400,19 @@ impl<W: WriteEnd, F: Framing> Sink for MessageWriter<W, F> {
         F::CARRIES_FDS && self.inner.can_send_fds()
     }
 
+    /// Keeps a reference to a large value instead of copying it; the message's write
+    /// sends it from where it is.
+    fn write_bytes(&mut self, v: &Bytes) -> io::Result<()> {
+        if v.len() < SEND_IN_PLACE || self.in_place.len() >= MAX_IN_PLACE {
+            return self.write_all(v);
+        }
+        self.in_place.push(InPlace {
+            at: self.message.bytes.len(),
+            value: v.clone(),
+        });
+        Ok(())
+    }
+
     #[cfg(unix)]
     fn attach_fd(&mut self, fd: BorrowedFd<'_>) -> Result<i32> {
         if !self.can_carry_fds() {
@@ -324,10 +422,147 @@ impl<W: WriteEnd, F: Framing> Sink for MessageWriter<W, F> {
     }
 
     fn discard(&mut self) {
-        self.message.clear();
+        MessageWriter::discard(self);
     }
 
     fn release_idle_buffer(&mut self) {
         self.message.release_idle();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::{Buffered, Framed};
+    use crate::transport::{FramedWriter, Sink};
+
+    /// Records each write call, vectored ones piece by piece, taking at most `limit` bytes
+    /// a call (a socket whose buffer is nearly full).
+    #[derive(Default)]
+    struct Calls {
+        writes: Vec<Vec<u8>>,
+        vectored: usize,
+        limit: usize,
+    }
+
+    impl WriteEnd for Calls {}
+
+    impl Write for Calls {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            let n = data.len().min(self.limit.max(1));
+            self.writes.push(data[..n].to_vec());
+            Ok(n)
+        }
+
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            self.vectored += 1;
+            let mut taken = Vec::new();
+            for b in bufs {
+                let room = self.limit.max(1) - taken.len();
+                taken.extend_from_slice(&b[..b.len().min(room)]);
+            }
+            let n = taken.len();
+            self.writes.push(taken);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn calls(limit: usize) -> Calls {
+        Calls {
+            limit,
+            ..Calls::default()
+        }
+    }
+
+    fn value(len: usize, seed: u8) -> Bytes {
+        (0..len).map(|i| seed.wrapping_add(i as u8)).collect()
+    }
+
+    /// Writes `head`, the values (by reference where large), and `tail`, and flushes.
+    fn send<F: Framing>(w: &mut MessageWriter<Calls, F>, values: &[Bytes]) {
+        w.write_all(b"head").unwrap();
+        for v in values {
+            w.write_bytes(v).unwrap();
+            w.write_all(b"|").unwrap();
+        }
+        w.flush().unwrap();
+    }
+
+    fn expected(header: bool, values: &[Bytes]) -> Vec<u8> {
+        let mut payload = b"head".to_vec();
+        for v in values {
+            payload.extend_from_slice(v);
+            payload.push(b'|');
+        }
+        if !header {
+            return payload;
+        }
+        let mut framed = (payload.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&payload);
+        framed
+    }
+
+    #[test]
+    fn large_shared_values_are_sent_in_place_in_one_vectored_write() {
+        let values = [value(4096, 1), value(10, 2), value(SEND_IN_PLACE, 3)];
+        let mut w = FramedWriter::new(calls(usize::MAX));
+        send(&mut w, &values);
+        let end = w.get_ref();
+        assert_eq!(end.vectored, 1);
+        assert_eq!(end.writes, vec![expected(true, &values)]);
+        assert!(w.in_place.is_empty());
+
+        // The next message, without large values, is one plain write again.
+        send(&mut w, &[value(10, 4)]);
+        assert_eq!(w.get_ref().vectored, 1);
+        assert_eq!(w.get_ref().writes[1], expected(true, &[value(10, 4)]));
+    }
+
+    #[test]
+    fn a_socket_taking_a_little_at_a_time_gets_every_byte_in_order() {
+        let values = [value(5000, 7), value(3000, 9)];
+        let mut w = MessageWriter::<_, Buffered>::new(calls(777));
+        send(&mut w, &values);
+        assert_eq!(w.get_ref().writes.concat(), expected(false, &values));
+        assert!(w.get_ref().writes.len() > 10);
+    }
+
+    #[test]
+    fn values_in_place_count_against_the_frame_limit_and_leave_with_a_discard() {
+        let limits = Limits::default().max_frame_size(2000);
+        let mut w = MessageWriter::<_, Framed>::with_limits(calls(usize::MAX), &limits);
+        w.write_bytes(&value(1500, 0)).unwrap();
+        w.write_bytes(&value(1500, 0)).unwrap();
+        let err = crate::Error::from(w.flush().unwrap_err());
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::FrameTooLarge)
+        );
+        assert!(w.get_ref().writes.is_empty());
+
+        w.write_bytes(&value(1500, 0)).unwrap();
+        Sink::discard(&mut w);
+        send(&mut w, &[]);
+        assert_eq!(w.get_ref().writes, vec![expected(true, &[])]);
+    }
+
+    #[test]
+    fn past_the_most_pieces_values_are_copied() {
+        let values: Vec<Bytes> = (0..MAX_IN_PLACE + 3)
+            .map(|i| value(1024, i as u8))
+            .collect();
+        let mut w = FramedWriter::new(calls(usize::MAX));
+        w.write_all(b"head").unwrap();
+        for v in &values {
+            w.write_bytes(v).unwrap();
+            w.write_all(b"|").unwrap();
+        }
+        assert_eq!(w.in_place.len(), MAX_IN_PLACE);
+        w.flush().unwrap();
+        assert_eq!(w.get_ref().writes.concat(), expected(true, &values));
     }
 }

@@ -25,6 +25,19 @@ pub trait Sink: io::Write {
         false
     }
 
+    /// Writes `v` as [`write_all`](io::Write::write_all) does. A sink that sends whole
+    /// messages may keep a reference to `v` instead of copying it, and send it from where it
+    /// is (one more piece of a vectored write): protocol writers pass large shared strings
+    /// and binaries ([`ProtocolWriter::write_bytes`](crate::ProtocolWriter::write_bytes))
+    /// this way.
+    ///
+    /// # Errors
+    ///
+    /// The write's.
+    fn write_bytes(&mut self, v: &bytes::Bytes) -> io::Result<()> {
+        self.write_all(v)
+    }
+
     /// Attaches a duplicate of `fd` to the message being written and returns its index in
     /// the message's descriptor list (the value an `fd` has on the wire). The descriptors
     /// leave with the message when it is flushed.
@@ -109,6 +122,10 @@ macro_rules! forward_sink {
         impl<S: Sink + ?Sized> Sink for $ty {
             fn can_carry_fds(&self) -> bool {
                 (**self).can_carry_fds()
+            }
+
+            fn write_bytes(&mut self, v: &bytes::Bytes) -> io::Result<()> {
+                (**self).write_bytes(v)
             }
 
             fn discard(&mut self) {
