@@ -13,37 +13,11 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use thrift_rt::endpoint::Builder;
 use thrift_rt::transport::stream::Stream;
-use thrift_rt::{
-    Limits, MessageHeader, Processor, ProtocolReader, ProtocolWriter, Result, TType,
-    TransportKind,
-};
+use thrift_rt::{Limits, TransportKind};
 
-/// Reads a call's arguments and answers with an empty struct.
-struct Skip;
-
-impl Processor for Skip {
-    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
-        &self,
-        header: &MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> Result<()> {
-        r.skip(TType::Struct)?;
-        r.read_message_end()?;
-        let reply = MessageHeader {
-            name: header.name.as_str(),
-            kind: thrift_rt::MessageType::Reply,
-            seqid: header.seqid,
-            channel: header.channel,
-        };
-        w.write_message_begin(&reply)?;
-        w.write_struct_begin("reply")?;
-        w.write_field_stop()?;
-        w.write_struct_end()?;
-        w.write_message_end()?;
-        w.flush()
-    }
-}
+#[path = "common/skip.rs"]
+mod skip;
+use skip::Skip;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&choice, bytes)) = data.split_first() else {

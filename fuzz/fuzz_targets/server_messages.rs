@@ -15,37 +15,11 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use thrift_rt::server::{self, Listener};
-use thrift_rt::{
-    Limits, MessageHeader, Processor, ProtocolKind, ProtocolReader, ProtocolWriter, Result,
-    TType, TransportKind,
-};
+use thrift_rt::{Limits, ProtocolKind, TransportKind};
 
-/// Reads a call's arguments and answers with an empty struct.
-struct Skip;
-
-impl Processor for Skip {
-    fn process<R: ProtocolReader + ?Sized, W: ProtocolWriter + ?Sized>(
-        &self,
-        header: &MessageHeader,
-        r: &mut R,
-        w: &mut W,
-    ) -> Result<()> {
-        r.skip(TType::Struct)?;
-        r.read_message_end()?;
-        let reply = MessageHeader {
-            name: header.name.as_str(),
-            kind: thrift_rt::MessageType::Reply,
-            seqid: header.seqid,
-            channel: header.channel,
-        };
-        w.write_message_begin(&reply)?;
-        w.write_struct_begin("reply")?;
-        w.write_field_stop()?;
-        w.write_struct_end()?;
-        w.write_message_end()?;
-        w.flush()
-    }
-}
+#[path = "common/skip.rs"]
+mod skip;
+use skip::Skip;
 
 /// A server of `transport` for the whole run, and its socket's path.
 fn server(transport: TransportKind) -> &'static PathBuf {

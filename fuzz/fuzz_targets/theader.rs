@@ -22,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         .max_info_headers(64);
     let _ = parse_frame(data, &limits);
     let header = Header::new().outer_frames(mode & 1 == 1);
-    if let Ok(MessageLen::Whole(n)) = header.message_len(&HeaderProtocol::default(), data, &limits) {
+    if let Ok(MessageLen::Whole(n)) = header.message_len(&HeaderProtocol::default(), data, &limits)
+    {
         assert!(n <= data.len(), "message_len {n} of {} bytes", data.len());
     }
     let stack = Stack::new(HeaderProtocol::default(), header);
