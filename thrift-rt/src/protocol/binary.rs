@@ -245,6 +245,53 @@ impl<S: Source> BinaryReader<S> {
         self
     }
 
+    /// A message header, its name made by `name` from its bytes (a checked `String` for
+    /// [`read_message_begin`](ProtocolReader::read_message_begin); nothing for a pass that
+    /// only finds where the message ends).
+    #[inline]
+    fn message_begin<N>(
+        &mut self,
+        name: impl FnOnce(&[u8]) -> Result<N>,
+    ) -> Result<MessageHeader<N>> {
+        self.src.begin_message();
+        self.depth.reset();
+        let word = i32::from_be_bytes(self.src.take_array()?);
+        if word < 0 {
+            let word = word as u32;
+            if word & VERSION_MASK != VERSION_1 {
+                return Err(protocol_err(
+                    ProtocolErrorKind::BadVersion,
+                    format!("binary message header {word:#010x}"),
+                ));
+            }
+            let channel = (word >> 8) as u8;
+            let kind = MessageType::from_i32((word & 0xff) as i32)?;
+            let len = self.read_len()?;
+            self.limits.check_string_len(len, &self.src)?;
+            let name = name(self.src.read_slice(len, &mut self.scratch)?)?;
+            let seqid = self.read_i32()?;
+            Ok(MessageHeader {
+                name,
+                kind,
+                seqid,
+                channel,
+            })
+        } else {
+            if self.strict {
+                return Err(protocol_err(
+                    ProtocolErrorKind::BadVersion,
+                    "old-style binary message header in strict mode",
+                ));
+            }
+            let len = word as usize;
+            self.limits.check_string_len(len, &self.src)?;
+            let name = name(self.src.read_slice(len, &mut self.scratch)?)?;
+            let kind = MessageType::from_i32(i32::from(self.read_i8()?))?;
+            let seqid = self.read_i32()?;
+            Ok(MessageHeader::new(name, kind, seqid))
+        }
+    }
+
     #[inline]
     fn read_len(&mut self) -> Result<usize> {
         let n = i32::from_be_bytes(self.src.take_array()?);
@@ -286,44 +333,15 @@ impl<S: Source> ProtocolReader for BinaryReader<S> {
     }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        self.src.begin_message();
-        self.depth.reset();
-        let word = i32::from_be_bytes(self.src.take_array()?);
-        if word < 0 {
-            let word = word as u32;
-            if word & VERSION_MASK != VERSION_1 {
-                return Err(protocol_err(
-                    ProtocolErrorKind::BadVersion,
-                    format!("binary message header {word:#010x}"),
-                ));
-            }
-            let channel = (word >> 8) as u8;
-            let kind = MessageType::from_i32((word & 0xff) as i32)?;
-            let name = self.read_string()?;
-            let seqid = self.read_i32()?;
-            Ok(MessageHeader {
-                name,
-                kind,
-                seqid,
-                channel,
-            })
-        } else {
-            if self.strict {
-                return Err(protocol_err(
-                    ProtocolErrorKind::BadVersion,
-                    "old-style binary message header in strict mode",
-                ));
-            }
-            let len = word as usize;
-            self.limits.check_string_len(len, &self.src)?;
-            let bytes = self.src.read_slice(len, &mut self.scratch)?;
-            let name = std::str::from_utf8(bytes)
-                .map_err(|e| super::invalid_utf8(&e))?
-                .to_owned();
-            let kind = MessageType::from_i32(i32::from(self.read_i8()?))?;
-            let seqid = self.read_i32()?;
-            Ok(MessageHeader::new(name, kind, seqid))
-        }
+        self.message_begin(|name| {
+            std::str::from_utf8(name)
+                .map(str::to_owned)
+                .map_err(|e| super::invalid_utf8(&e))
+        })
+    }
+
+    fn skip_message_begin(&mut self) -> Result<()> {
+        self.message_begin(|_| Ok(())).map(drop)
     }
 
     #[inline]
@@ -412,6 +430,35 @@ mod tests {
         let mut w = BinaryWriter::new(Vec::new());
         f(&mut w).unwrap();
         w.into_inner()
+    }
+
+    /// Skipping a message header reads exactly what reading it does, and fails the same
+    /// way, except on the name's encoding, which only reading checks.
+    #[test]
+    fn skipping_a_message_header_reads_what_reading_it_does() {
+        let strict = [0x80, 1, 0, 1, 0, 0, 0, 2, b'h', b'i', 0, 0, 0, 7, 0xaa];
+        let old_style = [0, 0, 0, 2, b'h', b'i', 1, 0, 0, 0, 7, 0xaa];
+        let bad_name = [0x80, 1, 0, 1, 0, 0, 0, 1, 0xff, 0, 0, 0, 7, 0xaa];
+        let bad_version = [0x80, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7];
+        let cut_short = [0x80, 1, 0, 1, 0, 0, 0, 9, b'h'];
+        for bytes in [&strict[..], &old_style, &bad_version, &cut_short] {
+            let mut read = BinaryReader::new(bytes);
+            let mut skipped = BinaryReader::new(bytes);
+            let (a, b) = (read.read_message_begin(), skipped.skip_message_begin());
+            assert_eq!(a.is_ok(), b.is_ok(), "{bytes:?}");
+            if let (Err(a), Err(b)) = (a, b) {
+                assert_eq!(a.to_string(), b.to_string());
+            }
+            assert_eq!(read.into_inner(), skipped.into_inner(), "{bytes:?}");
+        }
+        let mut skipped = BinaryReader::new(&bad_name[..]);
+        skipped.skip_message_begin().unwrap();
+        assert_eq!(skipped.into_inner(), [0xaa]);
+        assert!(
+            BinaryReader::new(&bad_name[..])
+                .read_message_begin()
+                .is_err()
+        );
     }
 
     /// The fused scalar field writes the bytes of header, value and end written apart.

@@ -407,6 +407,32 @@ impl<S: Source> CompactReader<S> {
         Err(varint_too_long(MAX))
     }
 
+    /// A message header up to its name: kind and sequence id.
+    fn message_begin(&mut self) -> Result<(MessageType, i32)> {
+        self.src.begin_message();
+        self.depth.reset();
+        self.last_field_id = 0;
+        self.field_id_stack.clear();
+        self.pending_bool = None;
+        let id = self.src.read_u8()?;
+        if id != PROTOCOL_ID {
+            return Err(protocol_err(
+                ProtocolErrorKind::BadVersion,
+                format!("compact protocol id {id:#04x}"),
+            ));
+        }
+        let b = self.src.read_u8()?;
+        if b & VERSION_MASK != VERSION {
+            return Err(protocol_err(
+                ProtocolErrorKind::BadVersion,
+                format!("compact version {}", b & VERSION_MASK),
+            ));
+        }
+        let kind = MessageType::from_i32(i32::from(b >> TYPE_SHIFT))?;
+        let seqid = self.read_varint32()? as i32;
+        Ok((kind, seqid))
+    }
+
     #[inline]
     fn read_varint32(&mut self) -> Result<u32> {
         Ok(self.read_varint::<5>()? as u32)
@@ -503,29 +529,14 @@ impl<S: Source> ProtocolReader for CompactReader<S> {
     }
 
     fn read_message_begin(&mut self) -> Result<MessageHeader> {
-        self.src.begin_message();
-        self.depth.reset();
-        self.last_field_id = 0;
-        self.field_id_stack.clear();
-        self.pending_bool = None;
-        let id = self.src.read_u8()?;
-        if id != PROTOCOL_ID {
-            return Err(protocol_err(
-                ProtocolErrorKind::BadVersion,
-                format!("compact protocol id {id:#04x}"),
-            ));
-        }
-        let b = self.src.read_u8()?;
-        if b & VERSION_MASK != VERSION {
-            return Err(protocol_err(
-                ProtocolErrorKind::BadVersion,
-                format!("compact version {}", b & VERSION_MASK),
-            ));
-        }
-        let kind = MessageType::from_i32(i32::from(b >> TYPE_SHIFT))?;
-        let seqid = self.read_varint32()? as i32;
+        let (kind, seqid) = self.message_begin()?;
         let name = self.read_string()?;
         Ok(MessageHeader::new(name, kind, seqid))
+    }
+
+    fn skip_message_begin(&mut self) -> Result<()> {
+        self.message_begin()?;
+        self.skip_binary()
     }
 
     #[inline]
@@ -662,6 +673,32 @@ fn field_id_overflow(last: i16, delta: u8) -> crate::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Skipping a message header reads exactly what reading it does; only reading checks
+    /// the name's encoding.
+    #[test]
+    fn skipping_a_message_header_reads_what_reading_it_does() {
+        let good = [0x82, 0x21, 7, 2, b'h', b'i', 0xaa];
+        let bad_name = [0x82, 0x21, 7, 1, 0xff, 0xaa];
+        let mut read = CompactReader::new(&good[..]);
+        let mut skipped = CompactReader::new(&good[..]);
+        assert_eq!(read.read_message_begin().unwrap().seqid, 7);
+        skipped.skip_message_begin().unwrap();
+        assert_eq!(read.into_inner(), skipped.into_inner());
+        let mut skipped = CompactReader::new(&bad_name[..]);
+        skipped.skip_message_begin().unwrap();
+        assert_eq!(skipped.into_inner(), [0xaa]);
+        assert!(
+            CompactReader::new(&bad_name[..])
+                .read_message_begin()
+                .is_err()
+        );
+        assert!(
+            CompactReader::new(&[0x83, 0x21][..])
+                .skip_message_begin()
+                .is_err()
+        );
+    }
 
     #[test]
     fn zigzag_and_varints() {

@@ -668,6 +668,16 @@ pub trait ProtocolReader {
     /// [`NegativeSize`](ProtocolErrorKind::NegativeSize),
     /// [`SizeLimit`](ProtocolErrorKind::SizeLimit), transport errors.
     fn read_binary_ref(&mut self) -> Result<&[u8]>;
+    /// Reads a message header as [`read_message_begin`](Self::read_message_begin) does,
+    /// except for making (and checking) its name: for a pass that only finds where a
+    /// message ends, before the message is decoded for real.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_message_begin`](Self::read_message_begin), but for the name's encoding.
+    fn skip_message_begin(&mut self) -> Result<()> {
+        self.read_message_begin().map(drop)
+    }
     /// The limits this reader enforces.
     fn limits(&self) -> &Limits;
 

@@ -64,8 +64,8 @@ impl Transport for Buffered {
     fn message_len<P: Protocol>(&self, p: &P, bytes: &[u8], limits: &Limits) -> Result<MessageLen> {
         let mut r = p.reader(bytes, *limits);
         let skipped = r
-            .read_message_begin()
-            .and_then(|_| r.skip(TType::Struct))
+            .skip_message_begin()
+            .and_then(|()| r.skip(TType::Struct))
             .and_then(|()| r.read_message_end());
         match skipped {
             Ok(()) => Ok(MessageLen::Whole(bytes.len() - P::source(&r).len())),
