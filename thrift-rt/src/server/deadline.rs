@@ -354,7 +354,7 @@ impl Write for WriteHalf {
         self.stream.write(slice)
     }
 
-    /// One `sendmsg` of the slices that fit in a slice's worth ([`MAX_SEND`]), for the same
+    /// One `sendmsg` of the slices that fit in a slice's worth (`MAX_SEND`), for the same
     /// reason.
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         let mut total = 0;
