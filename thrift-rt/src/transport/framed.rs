@@ -113,6 +113,8 @@ impl<R: ReadEnd> FramedReader<R> {
     /// [`FrameTooLarge`](TransportErrorKind::FrameTooLarge),
     /// [`UnexpectedEof`](TransportErrorKind::UnexpectedEof) inside a frame, or I/O errors.
     pub fn next_frame(&mut self) -> Result<bool> {
+        // The current frame is gone whatever happens below (an error, the end of the stream).
+        let previous = std::mem::take(&mut self.frame);
         self.pos = 0;
         let mut header = [0u8; 4];
         let mut got = 0;
@@ -131,7 +133,7 @@ impl<R: ReadEnd> FramedReader<R> {
             self.frame = shared;
             return Ok(true);
         }
-        let mut frame = reclaim(std::mem::take(&mut self.frame));
+        let mut frame = reclaim(previous);
         if frame.capacity() == 0 {
             // The last frame was taken whole ([`Source::take_frame`]) or shared from below:
             // storage may have come back to this thread.
@@ -269,6 +271,26 @@ mod tests {
         w.flush().unwrap();
         w.flush().unwrap();
         assert_eq!(w.get_ref().0, vec![vec![0, 0, 0, 3, b'a', b'b', b'c']]);
+    }
+
+    /// A frame read to its end is gone once the next read finds nothing: the end of the
+    /// stream, an error or a timeout never brings it back.
+    #[test]
+    fn a_read_frame_is_not_read_again_after_the_end() {
+        let data = [0, 0, 0, 3, b'a', b'b', b'c'];
+        let mut r = FramedReader::new(&data[..]);
+        assert_eq!(r.take_array::<3>().unwrap(), *b"abc");
+        assert!(!r.fill_buf().unwrap());
+        assert!(r.frame().is_empty());
+        assert!(!r.fill_buf().unwrap());
+        assert!(!Source::holds_bytes(&r));
+        assert_eq!(r.read(&mut [0; 3]).unwrap(), 0);
+
+        let cut = [0, 0, 0, 1, b'x', 0, 0];
+        let mut r = FramedReader::new(&cut[..]);
+        assert_eq!(r.read_u8().unwrap(), b'x');
+        assert!(r.fill_buf().is_err(), "a header cut short");
+        assert!(r.frame().is_empty());
     }
 
     #[test]
