@@ -202,6 +202,10 @@ impl Write for ClientWriteHalf {
 }
 
 impl WriteEnd for ClientWriteHalf {
+    fn writes_vectored(&self) -> bool {
+        self.stream.writes_vectored()
+    }
+
     fn can_send_fds(&self) -> bool {
         self.stream.can_send_fds()
     }

@@ -84,6 +84,13 @@ impl<A: Write, B: Write> Write for MaybeLayered<A, B> {
         }
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Self::Layered(w) => w.write_vectored(bufs),
+            Self::Plain(w) => w.write_vectored(bufs),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Self::Layered(w) => w.flush(),
@@ -128,6 +135,13 @@ impl<A: WriteEnd, B: WriteEnd> WriteEnd for MaybeLayered<A, B> {
         match self {
             Self::Layered(w) => w.can_send_fds(),
             Self::Plain(w) => w.can_send_fds(),
+        }
+    }
+
+    fn writes_vectored(&self) -> bool {
+        match self {
+            Self::Layered(w) => w.writes_vectored(),
+            Self::Plain(w) => w.writes_vectored(),
         }
     }
 

@@ -382,6 +382,10 @@ impl Write for WriteHalf {
 impl crate::transport::Sink for WriteHalf {}
 
 impl WriteEnd for WriteHalf {
+    fn writes_vectored(&self) -> bool {
+        true
+    }
+
     fn can_send_fds(&self) -> bool {
         self.stream.can_send_fds()
     }

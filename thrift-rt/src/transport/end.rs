@@ -140,6 +140,16 @@ pub trait WriteEnd: Write + Send {
         }
         Ok(self.write_all(bytes)?)
     }
+
+    /// Whether one `write_vectored` call sends every slice it is given (as far as the end
+    /// takes them), in one system call: a message writer then sends large shared values
+    /// from where they are ([`Sink::write_bytes`](super::Sink::write_bytes)) instead of
+    /// copying them. The default, `false`, suits ends whose `write_vectored` is the standard
+    /// library's default (the first slice only) and layers.
+    #[doc(hidden)]
+    fn writes_vectored(&self) -> bool {
+        false
+    }
 }
 
 /// Writes every byte of `slices`, however many vectored writes it takes.
@@ -258,6 +268,10 @@ macro_rules! forward_end {
         impl<$w: WriteEnd + ?Sized> WriteEnd for $wt {
             fn can_send_fds(&self) -> bool {
                 (**self).can_send_fds()
+            }
+
+            fn writes_vectored(&self) -> bool {
+                (**self).writes_vectored()
             }
 
             #[cfg(unix)]

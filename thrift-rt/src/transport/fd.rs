@@ -491,12 +491,15 @@ mod tests {
     /// descriptors, in its place in the frame.
     #[test]
     fn values_in_place_travel_with_the_descriptors() {
-        let (mut w, mut r) = pair();
-        let file = w.get_ref().try_clone().unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let file = a.try_clone().unwrap();
+        let mut w = FdFramedWriter::new(crate::transport::stream::Stream::from(a));
+        let mut r = FdFramedReader::new(b);
         let big: bytes::Bytes = (0..4000u32).map(|i| i as u8).collect();
         w.write_all(b"<").unwrap();
         assert_eq!(w.attach_fd(file.as_fd()).unwrap(), 0);
         w.write_bytes(&big).unwrap();
+        assert_eq!(w.in_place.len(), 1, "kept in place");
         w.write_all(b">").unwrap();
         w.flush().unwrap();
         assert!(r.fill_buf().unwrap());

@@ -141,6 +141,7 @@ impl MessageBuffer {
 
     /// [`finish`](Self::finish) for a payload with `elsewhere` more bytes that are sent
     /// from where they are (see [`MessageWriter`]'s shared values).
+    #[inline]
     fn finish_with<F: Framing>(&mut self, elsewhere: usize) -> Result<()> {
         let len = self.bytes.len() - self.header + elsewhere;
         if self.header > 0 && len > self.max_frame_size {
@@ -268,13 +269,13 @@ pub struct MessageWriter<W, F> {
     message: MessageBuffer,
     /// Large shared values written by reference ([`Sink::write_bytes`]): each goes after
     /// the first `at` bytes of the message's buffer.
-    in_place: Vec<InPlace>,
+    pub(super) in_place: Vec<InPlace>,
     framing: PhantomData<fn() -> F>,
 }
 
 /// A shared value sent from where it is, and where in the message it goes.
 #[derive(Debug)]
-struct InPlace {
+pub(super) struct InPlace {
     at: usize,
     value: Bytes,
 }
@@ -400,10 +401,14 @@ impl<W: WriteEnd, F: Framing> Sink for MessageWriter<W, F> {
         F::CARRIES_FDS && self.inner.can_send_fds()
     }
 
-    /// Keeps a reference to a large value instead of copying it; the message's write
-    /// sends it from where it is.
+    /// Keeps a reference to a large value instead of copying it, when the end below sends
+    /// vectored writes whole ([`WriteEnd::writes_vectored`]); the message's write sends it
+    /// from where it is.
     fn write_bytes(&mut self, v: &Bytes) -> io::Result<()> {
-        if v.len() < SEND_IN_PLACE || self.in_place.len() >= MAX_IN_PLACE {
+        if v.len() < SEND_IN_PLACE
+            || self.in_place.len() >= MAX_IN_PLACE
+            || !self.inner.writes_vectored()
+        {
             return self.write_all(v);
         }
         self.in_place.push(InPlace {
@@ -445,7 +450,43 @@ mod tests {
         limit: usize,
     }
 
-    impl WriteEnd for Calls {}
+    impl WriteEnd for Calls {
+        fn writes_vectored(&self) -> bool {
+            true
+        }
+    }
+
+    /// An end whose `write_vectored` is the standard library's default.
+    struct Plain(Vec<Vec<u8>>);
+
+    impl WriteEnd for Plain {}
+
+    impl Write for Plain {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.0.push(data.to_vec());
+            Ok(data.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Below an end that would send a vectored write a slice at a time (a layer), values are
+    /// copied: the message still goes out in one write.
+    #[test]
+    fn over_an_end_without_vectored_writes_values_are_copied() {
+        let values = [value(4096, 1), value(2048, 2)];
+        let mut w = FramedWriter::new(Plain(Vec::new()));
+        w.write_all(b"head").unwrap();
+        for v in &values {
+            w.write_bytes(v).unwrap();
+            w.write_all(b"|").unwrap();
+        }
+        assert!(w.in_place.is_empty());
+        w.flush().unwrap();
+        assert_eq!(w.get_ref().0, vec![expected(true, &values)]);
+    }
 
     impl Write for Calls {
         fn write(&mut self, data: &[u8]) -> io::Result<usize> {

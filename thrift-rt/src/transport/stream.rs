@@ -183,6 +183,11 @@ impl super::ReadEnd for Stream {
 }
 
 impl super::WriteEnd for Stream {
+    /// One `sendmsg` of every slice (see `write_vectored`).
+    fn writes_vectored(&self) -> bool {
+        true
+    }
+
     fn can_send_fds(&self) -> bool {
         #[cfg(unix)]
         return matches!(self, Stream::Unix(_));
