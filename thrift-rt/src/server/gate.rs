@@ -38,6 +38,11 @@ use crate::transport::fd::FdInbox;
 /// The bytes read at a time while filling the gate.
 const CHUNK: usize = 16 * 1024;
 
+/// Once more than this was pending (a large message), the messages after it get storage of
+/// ordinary size again: each message handed on is a slice of the buffer's allocation, and a
+/// small one a handler keeps would otherwise keep the large allocation alive.
+const LARGE: usize = 4 * CHUNK;
+
 /// See the [module documentation](self).
 #[derive(Debug)]
 pub(crate) struct Gate<R> {
@@ -50,6 +55,8 @@ pub(crate) struct Gate<R> {
     /// Where ends that cannot read into `buf`'s spare capacity ([`ReadEnd::read_spare`])
     /// read, zeroed once.
     scratch: Vec<u8>,
+    /// More than [`LARGE`] bytes were pending since the buffer was last made anew.
+    large: bool,
     /// How many bytes from `start` the transport may read (a whole message).
     open: usize,
     /// Reads pass straight through (no gating).
@@ -82,6 +89,7 @@ impl<R: ReadEnd> Gate<R> {
             buf: BytesMut::new(),
             start: 0,
             scratch: Vec::new(),
+            large: false,
             open: 0,
             through,
             ended: false,
@@ -98,21 +106,25 @@ impl<R: ReadEnd> Gate<R> {
     #[inline]
     fn compact(&mut self) {
         let removed = self.start;
-        if removed == 0 {
-            return;
-        }
-        if removed == self.buf.len() {
-            self.buf.clear();
-        } else {
-            self.buf.advance(removed);
-        }
-        self.start = 0;
-        #[cfg(unix)]
-        if !self.fds.is_empty() {
-            self.fds.retain(|&(at, _)| at >= removed);
-            for (at, _) in &mut self.fds {
-                *at -= removed;
+        if removed > 0 {
+            if removed == self.buf.len() {
+                self.buf.clear();
+            } else {
+                self.buf.advance(removed);
             }
+            self.start = 0;
+            #[cfg(unix)]
+            if !self.fds.is_empty() {
+                self.fds.retain(|&(at, _)| at >= removed);
+                for (at, _) in &mut self.fds {
+                    *at -= removed;
+                }
+            }
+        }
+        if self.large && self.buf.len() <= CHUNK {
+            // Past the large message: what is pending moves to storage of its own size.
+            self.buf = BytesMut::from(&self.buf[..]);
+            self.large = false;
         }
     }
 
@@ -209,6 +221,7 @@ impl<R: ReadEnd> Gate<R> {
                 n
             }
         };
+        self.large |= self.buf.len() > LARGE;
         match n {
             0 => {
                 self.ended = true;
@@ -464,6 +477,26 @@ mod tests {
             through.take_shared(0).is_none(),
             "a gate letting reads through holds none"
         );
+    }
+
+    /// After a large message, the next ones are not slices of its allocation: one a handler
+    /// keeps does not keep the large buffer alive.
+    #[test]
+    fn after_a_large_message_the_buffer_is_of_ordinary_size_again() {
+        let mut wire = vec![1u8; 100 * 1024];
+        wire.extend_from_slice(b"small");
+        let mut gate = Gate::new(&wire[..], false, None);
+        fill_to(&mut gate, wire.len());
+        gate.open(100 * 1024);
+        let big = gate.take_shared(100 * 1024).unwrap();
+        assert_eq!(gate.pending(), b"small");
+        assert_eq!(gate.fill().unwrap(), Filled::End);
+        gate.open(5);
+        let small = gate.take_shared(5).unwrap();
+        assert_eq!(&small[..], b"small");
+        // Not the bytes right after the large message in its allocation: storage of its own.
+        assert_ne!(small.as_ptr(), big.as_ptr().wrapping_add(big.len()));
+        assert!(big.iter().all(|&b| b == 1));
     }
 
     #[test]
