@@ -150,6 +150,7 @@ impl<S: Source> ProtocolReader for AnyProtocolReader<S> {
     forwarded_reader_methods!(delegate! { each_protocol, Self;
         read_message_begin() -> Result<MessageHeader>;
         has_message() -> Result<bool>;
+        skip_message_begin() -> Result<()>;
     });
 
     fn limits(&self) -> &Limits {

@@ -76,7 +76,6 @@ macro_rules! forwarded_reader_methods {
             read_bytes() -> Result<Bytes>;
             read_bytes_str() -> Result<crate::BytesStr>;
             read_binary_ref() -> Result<&[u8]>;
-            skip_message_begin() -> Result<()>;
             read_str() -> Result<&str>;
             skip_binary() -> Result<()>;
             skip(ttype: TType) -> Result<()>;
