@@ -13,8 +13,9 @@
 //!
 //! Over the framed and buffered transports, the gate's answer is the whole story: the
 //! message is the bytes the gate let through (a framed one without its frame header), taken
-//! straight from the gate with one copy, and nothing reads them through the transport (which
-//! for the buffered transport would parse the message a second time to find its end).
+//! straight from the gate as a slice of its buffer, and nothing reads them through the
+//! transport (which for the buffered transport would parse the message a second time to
+//! find its end).
 
 use std::io;
 
@@ -63,7 +64,7 @@ pub(crate) struct Reader<T: Transport, L: Layer> {
     /// The transport's source over the gate, recording each message it skips through
     /// (transports that do not frame their messages).
     reader: BinaryReader<Recording<GatedSource<T, L>>>,
-    /// Messages are copied straight out of the gate (built-in framed and buffered
+    /// Messages are taken straight out of the gate (built-in framed and buffered
     /// transports); `None`: read through the transport.
     straight: Option<Straight>,
 }

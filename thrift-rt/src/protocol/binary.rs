@@ -266,9 +266,7 @@ impl<S: Source> BinaryReader<S> {
             }
             let channel = (word >> 8) as u8;
             let kind = MessageType::from_i32((word & 0xff) as i32)?;
-            let len = self.read_len()?;
-            self.limits.check_string_len(len, &self.src)?;
-            let name = name(self.src.read_slice(len, &mut self.scratch)?)?;
+            let name = name(self.read_binary_ref()?)?;
             let seqid = self.read_i32()?;
             Ok(MessageHeader {
                 name,

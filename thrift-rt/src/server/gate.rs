@@ -187,10 +187,17 @@ impl<R: ReadEnd> Gate<R> {
     pub(crate) fn take_open(&mut self, skip: impl FnOnce(&[u8]) -> usize) -> Bytes {
         let len = self.open;
         let skip = skip(&self.buf[self.start..self.start + len]).min(len);
+        self.split_open(skip, len)
+    }
+
+    /// The next `len` bytes let through, but their first `skip`, as a slice of the buffer
+    /// (which from then on starts after them).
+    fn split_open(&mut self, skip: usize, len: usize) -> Bytes {
+        debug_assert!(skip <= len && len <= self.open);
         let mut message = self.buf.split_to(self.start + len);
         message.advance(self.start + skip);
         self.start = 0;
-        self.open = 0;
+        self.open -= len;
         message.freeze()
     }
 
@@ -359,11 +366,7 @@ impl<R: ReadEnd> ReadEnd for Gate<R> {
         if self.through || len > self.open {
             return None;
         }
-        let rest = self.open - len;
-        self.open = len;
-        let message = self.take_open(|_| 0);
-        self.open = rest;
-        Some(message)
+        Some(self.split_open(0, len))
     }
 }
 

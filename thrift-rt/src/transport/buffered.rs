@@ -174,7 +174,8 @@ impl<R: ReadEnd> BufferedReader<R> {
 
     /// Reads from `inner` as [`with_limits`](Self::with_limits), except that reads through
     /// [`Read`] go straight to `inner` when it buffers already ([`ReadEnd::is_buffered`]):
-    /// a framed reader's frames are then copied once, from the end below.
+    /// a framed reader's frames then come from the end below (shared where it holds them
+    /// whole).
     pub(crate) fn over_end(inner: R, limits: &Limits) -> Self {
         let pass_reads = inner.is_buffered();
         Self {

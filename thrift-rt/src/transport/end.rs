@@ -58,7 +58,7 @@ pub trait ReadEnd: Read + Send {
 
     /// Whether this end hands out bytes it has buffered already (a server's gate), so that
     /// a reader above gains nothing by buffering them again: the framed transport then reads
-    /// frames straight from it, one copy fewer per message.
+    /// frames straight from it (whole ones as shared slices: [`take_shared`](Self::take_shared)).
     #[doc(hidden)]
     fn is_buffered(&self) -> bool {
         false
