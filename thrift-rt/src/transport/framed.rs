@@ -245,34 +245,6 @@ mod tests {
         assert_eq!(r.frame(), b"qrstuvwx");
         assert_eq!(r.frame.as_ptr(), second);
     }
-    use std::io::Write;
-
-    /// Records each write call separately.
-    #[derive(Default)]
-    struct Calls(Vec<Vec<u8>>);
-
-    impl crate::transport::WriteEnd for Calls {}
-
-    impl Write for Calls {
-        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-            self.0.push(data.to_vec());
-            Ok(data.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn one_write_per_frame() {
-        let mut w = FramedWriter::new(Calls::default());
-        w.write_all(b"ab").unwrap();
-        w.write_all(b"c").unwrap();
-        w.flush().unwrap();
-        w.flush().unwrap();
-        assert_eq!(w.get_ref().0, vec![vec![0, 0, 0, 3, b'a', b'b', b'c']]);
-    }
-
     /// A frame read to its end is gone once the next read finds nothing: the end of the
     /// stream, an error or a timeout never brings it back.
     #[test]
@@ -329,6 +301,7 @@ mod tests {
 
     #[test]
     fn oversized_write_is_refused() {
+        use std::io::Write;
         let limits = Limits::default().max_frame_size(2);
         let mut w = FramedWriter::with_limits(Vec::new(), &limits);
         w.write_all(b"abc").unwrap();

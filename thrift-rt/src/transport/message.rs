@@ -472,6 +472,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn one_write_per_frame() {
+        let mut w = FramedWriter::new(Plain(Vec::new()));
+        w.write_all(b"ab").unwrap();
+        w.write_all(b"c").unwrap();
+        w.flush().unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.get_ref().0, vec![vec![0, 0, 0, 3, b'a', b'b', b'c']]);
+    }
+
     /// Below an end that would send a vectored write a slice at a time (a layer), values are
     /// copied: the message still goes out in one write.
     #[test]
