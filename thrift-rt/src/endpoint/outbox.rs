@@ -418,7 +418,7 @@ mod tests {
     /// A frame over the limit is refused before it is queued: the message's error alone.
     #[test]
     fn a_frame_over_the_limit_is_refused_before_sending() {
-        let (ours, _theirs) = UnixStream::pair().unwrap();
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
         let stream = Stream::from(ours);
         let limits = Limits {
             max_frame_size: 100,
@@ -435,5 +435,11 @@ mod tests {
         small.extend(&[1; 10]);
         outbox.frame(&mut small).unwrap();
         outbox.send(small).unwrap();
+        // Only the small frame went out.
+        drop(outbox);
+        let mut sent = Vec::new();
+        theirs.read_to_end(&mut sent).unwrap();
+        assert_eq!(sent[..4], 10u32.to_be_bytes());
+        assert_eq!(sent[4..], [1; 10]);
     }
 }

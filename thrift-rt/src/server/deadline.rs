@@ -401,3 +401,46 @@ impl WriteEnd for WriteHalf {
         Ok(())
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::{IoSlice, Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    use super::*;
+
+    /// A vectored write takes the slices that fit in one `MAX_SEND` (a first slice larger
+    /// than that, capped), and every byte arrives in order.
+    #[test]
+    fn vectored_writes_stop_at_a_slice_s_worth() {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all).unwrap();
+            all
+        });
+        let mut w = WriteHalf::new(Stream::from(ours), None).unwrap();
+        let (small, large) = (vec![1u8; 10], vec![2u8; MAX_SEND + 100]);
+        let half = vec![3u8; MAX_SEND / 2 + 1];
+        // Two small ones: both, in one call.
+        let n = w
+            .write_vectored(&[IoSlice::new(&small), IoSlice::new(&small)])
+            .unwrap();
+        assert_eq!(n, 20);
+        // A first slice over the limit: at most MAX_SEND of it.
+        let n = w
+            .write_vectored(&[IoSlice::new(&large), IoSlice::new(&small)])
+            .unwrap();
+        assert!(n <= MAX_SEND, "{n}");
+        w.write_all(&large[n..]).unwrap();
+        // Two that together exceed it: the first alone.
+        let n = w
+            .write_vectored(&[IoSlice::new(&half), IoSlice::new(&half)])
+            .unwrap();
+        assert!(n <= half.len(), "{n}");
+        w.write_all(&half[n..]).unwrap();
+        drop(w);
+        let all = reader.join().unwrap();
+        assert_eq!(all, [small.clone(), small, large, half].concat());
+    }
+}
