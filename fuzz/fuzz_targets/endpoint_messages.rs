@@ -8,9 +8,9 @@
 use std::os::unix::net::UnixStream;
 
 use libfuzzer_sys::fuzz_target;
+use thrift_rt::Limits;
 use thrift_rt::endpoint::Builder;
 use thrift_rt::transport::stream::Stream;
-use thrift_rt::{Limits, TransportKind};
 
 #[path = "common/peer.rs"]
 mod peer;
@@ -19,13 +19,8 @@ mod skip;
 use skip::Skip;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&choice, bytes)) = data.split_first() else {
+    let Some((transport, bytes)) = peer::transport_and_bytes(data) else {
         return;
-    };
-    let transport = if choice & 1 == 0 {
-        TransportKind::Framed
-    } else {
-        TransportKind::Buffered
     };
     let (ours, theirs) = UnixStream::pair().expect("a socket pair");
     let endpoint = Builder::new()

@@ -49,13 +49,8 @@ fn server(transport: TransportKind) -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&choice, bytes)) = data.split_first() else {
+    let Some((transport, bytes)) = peer::transport_and_bytes(data) else {
         return;
-    };
-    let transport = if choice & 1 == 0 {
-        TransportKind::Framed
-    } else {
-        TransportKind::Buffered
     };
     let client = UnixStream::connect(server(transport)).expect("the server accepts");
     peer::send_and_drain(&client, bytes, "the server");
