@@ -12,8 +12,9 @@
 //!   one shared endpoint, against a plain connection per thread.
 //! - **The floor of sharing one connection**, without Thrift, at the same thread counts:
 //!   raw 40-byte echoes through one Unix socket whose replies are sorted out in user space,
-//!   against a socket per thread ([`thrift_bench::mux_floor`]). Where this ratio is low, the
-//!   machine, not the endpoint, sets the throughput ratio above.
+//!   against a socket per thread ([`thrift_bench::mux_floor`]), once for every way the
+//!   shared socket's callers can wait for their replies. Where the best of these ratios is
+//!   low, the machine, not the endpoint, sets the throughput ratio above.
 //!
 //! Every case runs for at least `--round-ms` (default 250) per round, the two sides of a row
 //! back to back (their order alternating from round to round), for `--rounds` rounds
@@ -139,25 +140,30 @@ fn main() -> Result<(), BoxError> {
         "\nThe floor of one shared connection: raw 40-byte echoes, unix (calls per second; {rounds} rounds of at least {round:?}):\n"
     );
     println!(
-        "| threads | raw socket per thread | raw shared socket | shared ÷ per-thread | quartiles |"
+        "| threads | callers wait by | raw socket per thread | raw shared socket | shared ÷ per-thread | quartiles |"
     );
-    println!("| ---: | ---: | ---: | ---: | --- |");
+    println!("| ---: | --- | ---: | ---: | ---: | --- |");
     for threads in [1usize, 4, 16] {
-        let seconds_per_call = |rate: f64| Ok(1.0 / rate);
-        let row = interleave(
-            rounds,
-            round,
-            |calls| seconds_per_call(mux_floor::per_thread(threads, calls_for(threads, calls))),
-            |calls| seconds_per_call(mux_floor::shared(threads, calls_for(threads, calls))),
-        )?;
-        println!(
-            "| {threads} | {:.0} | {:.0} | {:.2}× | {:.2}–{:.2} |",
-            1.0 / row.a,
-            1.0 / row.b,
-            1.0 / row.ratio,
-            1.0 / row.q3,
-            1.0 / row.q1
-        );
+        for wait in mux_floor::Wait::ALL {
+            let seconds_per_call = |rate: f64| Ok(1.0 / rate);
+            let row = interleave(
+                rounds,
+                round,
+                |calls| seconds_per_call(mux_floor::per_thread(threads, calls_for(threads, calls))),
+                |calls| {
+                    seconds_per_call(mux_floor::shared(threads, calls_for(threads, calls), wait))
+                },
+            )?;
+            println!(
+                "| {threads} | {} | {:.0} | {:.0} | {:.2}× | {:.2}–{:.2} |",
+                wait.name(),
+                1.0 / row.a,
+                1.0 / row.b,
+                1.0 / row.ratio,
+                1.0 / row.q3,
+                1.0 / row.q1
+            );
+        }
     }
     drop(servers);
     thrift_bench::cleanup();

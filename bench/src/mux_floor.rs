@@ -8,10 +8,11 @@
 //!   a call is one `write` and one blocking `read` on each side. The kernel hands each reply
 //!   to the one thread blocked on its socket.
 //! - [`shared`]: one socket. A caller writes its request (tagged with its slot) under a lock
-//!   and waits; one reader thread reads the replies and wakes each caller (`unpark`); the
-//!   caller first yields the CPU a few times, then parks, as the endpoint's callers do. The
-//!   server is one thread that reads whatever requests are there and answers them all with
-//!   one write (the peer side as cheap as it gets).
+//!   and waits; one reader thread reads the replies and wakes each caller. How a caller
+//!   waits is the [`Wait`] given: every way there is for one thread to wake another (a
+//!   futex, a socket of its own, or not sleeping at all), so that no cheaper wake-up is left
+//!   out of the floor. The server is one thread that reads whatever requests are there and
+//!   answers them all with one write (the peer side as cheap as it gets).
 //!
 //! Messages are 40 bytes, about the size of an echo call of a short string.
 
@@ -24,6 +25,35 @@ use std::time::Instant;
 
 const MESSAGE: usize = 40;
 const YIELDS: usize = 50;
+
+/// How a caller of the shared socket waits for the reader to hand it its reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Sleeps on a futex (`park`); the reader `unpark`s it.
+    Park,
+    /// Yields the CPU 50 times, then parks: what the endpoint's callers do.
+    YieldThenPark,
+    /// Never sleeps: yields the CPU until the reply is in.
+    Yield,
+    /// Sleeps in a blocking read of a socket of its own, which the reader writes a byte to:
+    /// the kernel's synchronous socket wake-up, as with a socket per thread.
+    Socket,
+}
+
+impl Wait {
+    /// Every way of waiting, in the order the tables print them.
+    pub const ALL: [Wait; 4] = [Wait::YieldThenPark, Wait::Park, Wait::Yield, Wait::Socket];
+
+    /// The name the tables print.
+    pub fn name(self) -> &'static str {
+        match self {
+            Wait::Park => "park",
+            Wait::YieldThenPark => "yield, then park",
+            Wait::Yield => "yield only",
+            Wait::Socket => "socket of its own",
+        }
+    }
+}
 
 /// Calls per second with a socket (and a server thread) per client thread.
 pub fn per_thread(threads: usize, calls: usize) -> f64 {
@@ -50,14 +80,57 @@ pub fn per_thread(threads: usize, calls: usize) -> f64 {
     (per * threads) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// One caller's slot: its thread, and whether its reply is in.
+/// One caller's slot: its thread, whether its reply is in, and the socket pair it sleeps on
+/// ([`Wait::Socket`]: the reader writes to the first end, the caller reads the second).
 struct Slot {
     thread: OnceLock<Thread>,
     done: AtomicBool,
+    bell: (UnixStream, UnixStream),
 }
 
-/// Calls per second with every client thread on one socket.
-pub fn shared(threads: usize, calls: usize) -> f64 {
+impl Slot {
+    /// The reader's side: the reply is in.
+    fn wake(&self, wait: Wait) {
+        if wait == Wait::Socket {
+            (&self.bell.0).write_all(&[1]).unwrap();
+            return;
+        }
+        self.done.store(true, Ordering::Release);
+        if wait != Wait::Yield {
+            self.thread.get().expect("set before its call").unpark();
+        }
+    }
+
+    /// The caller's side: returns once the reply is in.
+    fn wait(&self, wait: Wait) {
+        let done = || self.done.swap(false, Ordering::Acquire);
+        match wait {
+            Wait::Socket => (&self.bell.1).read_exact(&mut [0u8]).unwrap(),
+            Wait::Yield => {
+                while !done() {
+                    thread::yield_now();
+                }
+            }
+            Wait::Park | Wait::YieldThenPark => {
+                if wait == Wait::YieldThenPark {
+                    for _ in 0..YIELDS {
+                        if self.done.load(Ordering::Acquire) {
+                            break;
+                        }
+                        thread::yield_now();
+                    }
+                }
+                while !done() {
+                    thread::park();
+                }
+            }
+        }
+    }
+}
+
+/// Calls per second with every client thread on one socket, waiting for replies as `wait`
+/// says.
+pub fn shared(threads: usize, calls: usize, wait: Wait) -> f64 {
     let per = calls / threads;
     let total = per * threads;
     let (client, server) = UnixStream::pair().unwrap();
@@ -66,6 +139,7 @@ pub fn shared(threads: usize, calls: usize) -> f64 {
         .map(|_| Slot {
             thread: OnceLock::new(),
             done: AtomicBool::new(false),
+            bell: UnixStream::pair().unwrap(),
         })
         .collect();
     let echo = thread::spawn(move || echo_batches(&server));
@@ -77,9 +151,7 @@ pub fn shared(threads: usize, calls: usize) -> f64 {
             let mut buf = [0u8; MESSAGE];
             for _ in 0..total {
                 reader.read_exact(&mut buf).unwrap();
-                let slot = &slots[u32::from_le_bytes(buf[..4].try_into().unwrap()) as usize];
-                slot.done.store(true, Ordering::Release);
-                slot.thread.get().expect("set before its call").unpark();
+                slots[u32::from_le_bytes(buf[..4].try_into().unwrap()) as usize].wake(wait);
             }
         });
         for (i, slot) in slots.iter().enumerate() {
@@ -89,17 +161,8 @@ pub fn shared(threads: usize, calls: usize) -> f64 {
                 let mut request = [7u8; MESSAGE];
                 request[..4].copy_from_slice(&(i as u32).to_le_bytes());
                 for _ in 0..per {
-                    slot.done.store(false, Ordering::Relaxed);
                     writer.lock().unwrap().write_all(&request).unwrap();
-                    for _ in 0..YIELDS {
-                        if slot.done.load(Ordering::Acquire) {
-                            break;
-                        }
-                        thread::yield_now();
-                    }
-                    while !slot.done.load(Ordering::Acquire) {
-                        thread::park();
-                    }
+                    slot.wait(wait);
                 }
             });
         }
