@@ -5,7 +5,13 @@
 //! (one system call). If somebody is, it leaves its message in the outbox and goes on: the
 //! writer, before it stops, sends everything left there with one system call. Under load
 //! many callers and handlers of one connection thus cost one write between them instead of
-//! one write and one lock hand-over each; alone, a message costs what it did.
+//! one write and one lock hand-over each; alone, a message costs what it did: becoming the
+//! writer is one `try_lock`, and an empty outbox is seen from a counter, without its lock.
+//!
+//! Nothing is left behind: a thread that leaves a message tries to become the writer after
+//! leaving it, and a writer looks at the counter again after it stops being the writer
+//! (with a full fence on both sides: one of the two sees the other), so either the thread
+//! leaving the message sends it or the writer does.
 //!
 //! How a message reaches the socket depends on the stack ([`Writer`]). Over the framed,
 //! buffered and fd transports with no layer, a message is written *straight from the buffer
@@ -23,8 +29,8 @@ use std::io::{self, IoSlice, Write};
 use std::mem;
 #[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use crate::error::Result;
 use crate::stack::{Buffered, Fd, Framed, Layer, Plain, Transport, TransportKind};
@@ -59,9 +65,12 @@ impl<S: Sink + Send> Sender for S {
 const MAX_HELD: usize = 32;
 
 pub(crate) struct Outbox {
-    /// Only the thread that is the writer locks it.
+    /// Held by the thread writing (taken with `try_lock` only: nobody waits for it).
     writer: Mutex<Writer>,
-    waiting: Mutex<Waiting>,
+    /// Messages left for the writer, and replies held (see [`hold`](Self::hold)), in order.
+    waiting: Mutex<Vec<Outgoing>>,
+    /// How many messages `waiting` has (changed under its lock, read without it).
+    queued: AtomicUsize,
     /// Room kept in front of each message for its frame header, and how it is filled, when
     /// messages are written straight from their buffers.
     in_place: Option<InPlace>,
@@ -112,13 +121,6 @@ impl InPlace {
     }
 }
 
-#[derive(Default)]
-struct Waiting {
-    /// Somebody is writing.
-    busy: bool,
-    messages: Vec<Outgoing>,
-}
-
 impl Outbox {
     /// An outbox for a connection over `transport` and layers `L`, whose `sender` writes
     /// through the [`BatchEnd`] sharing `batch`: used as it is, or, where the stack allows
@@ -150,7 +152,8 @@ impl Outbox {
         };
         Ok(Self {
             writer: Mutex::new(writer),
-            waiting: Mutex::new(Waiting::default()),
+            waiting: Mutex::new(Vec::new()),
+            queued: AtomicUsize::new(0),
             in_place,
         })
     }
@@ -172,23 +175,21 @@ impl Outbox {
     /// Sends `message` (framed by [`frame`](Self::frame)), or leaves it to the thread
     /// writing now. An error is the write's (the connection is then broken).
     pub(crate) fn send(&self, message: Outgoing) -> Result<()> {
-        let mut waiting = lock(&self.waiting);
-        if waiting.busy {
-            waiting.messages.push(message);
-            return Ok(());
+        // Messages waiting go first: this one joins them.
+        if self.queued.load(Ordering::SeqCst) == 0 {
+            if let Some(mut writer) = self.try_writer() {
+                let result = writer.send(&message);
+                super::message::recycle(message);
+                return self.drain(writer, result);
+            }
         }
-        waiting.busy = true;
-        if !waiting.messages.is_empty() {
-            // Replies held: this message goes with them, in one write.
-            waiting.messages.push(message);
-            drop(waiting);
-            return self.drain(&mut lock(&self.writer), Ok(()));
+        self.leave(message);
+        // Somebody writing sees it: `drain` looks again once it lets go of the writer.
+        fence(Ordering::SeqCst);
+        match self.try_writer() {
+            Some(writer) => self.drain(writer, Ok(())),
+            None => Ok(()),
         }
-        drop(waiting);
-        let mut writer = lock(&self.writer);
-        let result = writer.send(&message);
-        super::message::recycle(message);
-        self.drain(&mut writer, result)
     }
 
     /// Keeps `message` (framed by [`frame`](Self::frame)) to be sent with the next write (a
@@ -198,8 +199,9 @@ impl Outbox {
     /// sends them too.
     pub(crate) fn hold(&self, message: Outgoing) -> Result<()> {
         let mut waiting = lock(&self.waiting);
-        if waiting.busy || waiting.messages.len() < MAX_HELD {
-            waiting.messages.push(message);
+        if waiting.len() < MAX_HELD {
+            waiting.push(message);
+            self.queued.store(waiting.len(), Ordering::SeqCst);
             return Ok(());
         }
         drop(waiting);
@@ -208,30 +210,63 @@ impl Outbox {
 
     /// Sends the messages held, unless a writer is at work (it sends them before it stops).
     pub(crate) fn flush(&self) -> Result<()> {
-        let mut waiting = lock(&self.waiting);
-        if waiting.busy || waiting.messages.is_empty() {
+        if self.queued.load(Ordering::SeqCst) == 0 {
             return Ok(());
         }
-        waiting.busy = true;
-        drop(waiting);
-        self.drain(&mut lock(&self.writer), Ok(()))
+        match self.try_writer() {
+            Some(writer) => self.drain(writer, Ok(())),
+            None => Ok(()),
+        }
+    }
+
+    /// Leaves `message` for the writer.
+    fn leave(&self, message: Outgoing) {
+        let mut waiting = lock(&self.waiting);
+        waiting.push(message);
+        self.queued.store(waiting.len(), Ordering::SeqCst);
+    }
+
+    /// The writer, if nobody else is it.
+    fn try_writer(&self) -> Option<MutexGuard<'_, Writer>> {
+        match self.writer.try_lock() {
+            Ok(writer) => Some(writer),
+            // Nothing inside the lock panics halfway: a write failed or did not.
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
     }
 
     /// As the writer, after a write with `result`: sends what was left in the outbox
-    /// meanwhile, batch after batch, then stops being the writer.
-    fn drain(&self, writer: &mut Writer, mut result: Result<()>) -> Result<()> {
+    /// meanwhile, batch after batch, then stops being the writer, and looks once more (a
+    /// message left just before it let go is its to send, unless another thread became
+    /// the writer). After a failed write what waits is dropped: the connection closes.
+    fn drain<'a>(
+        &'a self,
+        mut writer: MutexGuard<'a, Writer>,
+        mut result: Result<()>,
+    ) -> Result<()> {
         loop {
-            let mut waiting = lock(&self.waiting);
-            if waiting.messages.is_empty() || result.is_err() {
-                waiting.messages.clear();
-                waiting.busy = false;
+            while self.queued.load(Ordering::SeqCst) > 0 {
+                let mut messages = {
+                    let mut waiting = lock(&self.waiting);
+                    self.queued.store(0, Ordering::SeqCst);
+                    mem::take(&mut *waiting)
+                };
+                if result.is_ok() {
+                    result = writer.send_batch(&messages);
+                }
+                if let Some(last) = messages.pop() {
+                    super::message::recycle(last);
+                }
+            }
+            drop(writer);
+            fence(Ordering::SeqCst);
+            if self.queued.load(Ordering::SeqCst) == 0 {
                 return result;
             }
-            let mut messages = mem::take(&mut waiting.messages);
-            drop(waiting);
-            result = writer.send_batch(&messages);
-            if let Some(last) = messages.pop() {
-                super::message::recycle(last);
+            match self.try_writer() {
+                Some(again) => writer = again,
+                None => return result,
             }
         }
     }
