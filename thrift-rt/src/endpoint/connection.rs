@@ -657,6 +657,13 @@ impl Shared {
         let Some(services) = lock(&self.services).clone() else {
             return self.lock().threads -= 1;
         };
+        // What the handlers see of their call's connection: the same for every call this
+        // thread serves (a connection's threads serve no other), so set once for the
+        // thread's life rather than per call.
+        CURRENT.with(|c| *c.borrow_mut() = Some(Arc::clone(&self)));
+        #[cfg(unix)]
+        let _peer = crate::peer::enter(self.credentials.clone());
+        let _intercept = crate::intercept::enter(self.intercept.as_ref());
         let mut state = self.lock();
         loop {
             if !state.refusals.is_empty() {
@@ -731,6 +738,7 @@ impl Shared {
         state.threads -= 1;
         let last = state.threads == 0;
         drop(state);
+        CURRENT.with(|c| c.borrow_mut().take());
         if last {
             // Handlers made for this connection may hold its endpoint: dropping them breaks
             // that cycle once nothing can run them any more.
@@ -748,17 +756,13 @@ impl Shared {
     /// no hand-off between threads when handlers are quick, and a slow handler delays what
     /// comes after it by at most `LEND`.
     fn read_and_serve(self: &Arc<Self>, services: &Services, blocking: bool) {
-        // `blocking`: the socket read waits; undone before the reading is given up.
-        let wait = |on: bool| {
-            if blocking {
-                lock(&self.inbound).wait_for_socket(on);
-            }
-        };
-        wait(true);
         loop {
-            // One lock of the reader per message: whatever comes next, reads stop waiting
-            // for bytes (turned on again below for the one case that reads on).
+            // One lock of the reader per message. `blocking`: the socket read waits while
+            // this thread reads, and stops waiting before the reading can be given up.
             let mut inbound = lock(&self.inbound);
+            if blocking {
+                inbound.wait_for_socket(true);
+            }
             let next = self.next_message(&mut **inbound);
             let buffered = inbound.has_pending();
             if blocking {
@@ -794,7 +798,6 @@ impl Shared {
                         // read on.
                         drop(state);
                         self.queue(message);
-                        wait(true);
                         continue;
                     }
                     if state.watching == 0 {
@@ -810,7 +813,6 @@ impl Shared {
                         // Taken by someone else meanwhile.
                         return self.flush();
                     }
-                    wait(true);
                 }
                 Next::Empty => {
                     self.pass_reading(self.lock(), After::Nothing);
@@ -823,11 +825,10 @@ impl Shared {
     }
 
     /// Runs a call: decodes it, runs the service of its channel, writes the reply (or holds
-    /// it, to go with the replies of the calls read behind it).
-    fn serve(self: &Arc<Self>, services: &Services, message: Incoming, reply: Reply) {
-        let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(self))));
+    /// it, to go with the replies of the calls read behind it). Only on a thread of the
+    /// connection ([`run`](Self::run)), which has the connection's context set.
+    fn serve(&self, services: &Services, message: Incoming, reply: Reply) {
         serve_call(self, services, message, reply);
-        CURRENT.with(|c| *c.borrow_mut() = previous);
     }
 }
 
@@ -913,9 +914,6 @@ fn serve_call(shared: &Shared, services: &Services, message: Incoming, how: Repl
         Err(e) => return tracing::warn!("cannot decode a call from {}: {e}", shared.peer),
     };
     let mut w = BinaryWriter::new(shared.outgoing());
-    #[cfg(unix)]
-    let _peer = crate::peer::enter(shared.credentials.clone());
-    let _intercept = crate::intercept::enter(shared.intercept.as_ref());
     let outcome = match services.get(header.channel) {
         Some(service) => service.handle(&header, &mut r, &mut w),
         None => {
