@@ -450,6 +450,71 @@ mod tests {
         assert_eq!(at, all.len());
     }
 
+    /// Many threads sending at once: every message reaches the socket whole, none is left
+    /// in the outbox once the last send returns (nobody flushes), and each thread's
+    /// messages keep their order. Then replies held are sent by the flush, in order.
+    #[test]
+    fn concurrent_senders_leave_nothing_behind() {
+        const THREADS: u8 = 8;
+        const EACH: u32 = 20_000;
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let stream = Stream::from(ours);
+        let batch = Batch::new(stream.try_clone().unwrap());
+        let end = BatchEnd::new(stream, Arc::clone(&batch));
+        let sink = Framed.sink(end, &Limits::default()).unwrap();
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all).unwrap();
+            all
+        });
+        let message = |t: u8, i: u32| {
+            let mut m = Outgoing::with_capacity(4, 5, &Limits::default());
+            m.extend(&[t]);
+            m.extend(&i.to_be_bytes());
+            outbox.frame(&mut m).unwrap();
+            m
+        };
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (outbox, message) = (&outbox, &message);
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        outbox.send(message(t, i)).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            outbox.queued.load(Ordering::SeqCst),
+            0,
+            "nothing left behind"
+        );
+        for i in EACH..EACH + 100 {
+            outbox.hold(message(0, i)).unwrap();
+        }
+        outbox.flush().unwrap();
+        assert_eq!(
+            outbox.queued.load(Ordering::SeqCst),
+            0,
+            "all held replies sent"
+        );
+        drop(outbox);
+        let all = reader.join().unwrap();
+        assert_eq!(all.len(), (usize::from(THREADS) * EACH as usize + 100) * 9);
+        let mut next = [0u32; THREADS as usize];
+        for frame in all.chunks(9) {
+            assert_eq!(frame[..4], 5u32.to_be_bytes());
+            let t = usize::from(frame[4]);
+            assert_eq!(
+                frame[5..],
+                next[t].to_be_bytes(),
+                "thread {t}'s messages in order"
+            );
+            next[t] += 1;
+        }
+    }
+
     /// A frame over the limit is refused before it is queued: the message's error alone.
     #[test]
     fn a_frame_over_the_limit_is_refused_before_sending() {
