@@ -81,8 +81,9 @@ enum After {
     /// Lent: the thread giving up the reading takes it back when it is done (a thread
     /// serving a call, for the next message; a caller, for its next call), so a connection
     /// busy with one call after another costs no hand-over and no system call. If it has
-    /// not within [`LEND`], the timer wakes an idle thread to take it. The socket stays
-    /// disarmed meanwhile: what arrives waits at most `LEND`.
+    /// not within [`LEND`] (twice that at most: see [`Lending`]), the timer wakes an idle
+    /// thread to take it. The socket stays disarmed meanwhile: what arrives waits that long
+    /// at most.
     Lent,
 }
 
@@ -147,6 +148,16 @@ impl std::fmt::Debug for Shared {
     }
 }
 
+/// One lending of the reading ([`After::Lent`]).
+#[derive(Clone, Copy, Debug)]
+struct Lending {
+    number: u64,
+    /// The timer went off while this lending stood, so it has stood for [`LEND`] at least:
+    /// an idle thread takes the reading. A lending that began after the timer was set is
+    /// given one more `LEND`: it goes stale within `2 × LEND`.
+    stale: bool,
+}
+
 #[derive(Debug, Default)]
 struct State {
     pending: Pending,
@@ -154,13 +165,15 @@ struct State {
     reading: bool,
     /// Bytes of a further message are buffered: the next reader polls before waiting.
     pending_read: bool,
-    /// The reading is lent ([`After::Lent`]) since then: a thread of the connection takes
-    /// it only once it has been lent for [`LEND`].
-    lent_at: Option<Instant>,
-    /// When the timer goes off, if it is set. It is not stopped when a lent reading is
-    /// taken back (that would cost a system call a message): it goes off at most once per
-    /// `LEND`, and is set again for what is left of a newer lending.
-    timer_until: Option<Instant>,
+    /// The reading is lent ([`After::Lent`]): a thread of the connection takes it only once
+    /// the lending is stale.
+    lent: Option<Lending>,
+    /// Lendings so far (they are numbered, not timed: a clock read a message costs more).
+    lendings: u64,
+    /// The lending the timer was set for, if it is set. It is not stopped when a lent
+    /// reading is taken back (that would cost a system call a message): it goes off at most
+    /// once per `LEND`, and is set again for a newer lending.
+    timer_for: Option<u64>,
     /// The last message read was a call (so an idle thread may wait in the socket read):
     /// the connection serves more than it calls, for now.
     serving: bool,
@@ -287,7 +300,7 @@ impl Shared {
         }
         state.reading = true;
         state.pending_read = false;
-        state.lent_at = None;
+        state.lent = None;
         if std::mem::take(&mut state.armed) {
             self.watch.disarm(&self.control);
         }
@@ -555,11 +568,14 @@ impl Shared {
     /// Lends the reading (see [`After::Lent`]).
     fn lend(&self, state: &mut State) {
         state.pending_read = true;
-        let now = Instant::now();
-        state.lent_at = Some(now);
-        if state.timer_until.is_none() {
+        state.lendings += 1;
+        state.lent = Some(Lending {
+            number: state.lendings,
+            stale: false,
+        });
+        if state.timer_for.is_none() {
             self.watch.start_timer(LEND);
-            state.timer_until = Some(now + LEND);
+            state.timer_for = Some(state.lendings);
         }
     }
 
@@ -687,7 +703,7 @@ impl Shared {
             // the watch for the doorbell and the timer (the socket is disarmed while somebody
             // reads). Not while the connection's own callers read their replies: they could
             // not take the reading from a thread waiting in the read.
-            let lent_fresh = state.lent_at.is_some_and(|at| at.elapsed() < LEND);
+            let lent_fresh = state.lent.is_some_and(|l| !l.stale);
             let blocking = match (state.pending_read && !lent_fresh, state.serving) {
                 (true, serving) => Some(serving),
                 (false, true) => Some(true),
@@ -723,12 +739,15 @@ impl Shared {
                     drop(state);
                     self.flush();
                     state = self.lock();
-                    state.timer_until = None;
-                    // Lent again since the timer was set: wait for what is left of it.
-                    if let Some(left) = state.lent_at.and_then(|at| LEND.checked_sub(at.elapsed()))
-                    {
-                        self.watch.start_timer(left);
-                        state.timer_until = Some(Instant::now() + left);
+                    let set_for = state.timer_for.take();
+                    if let Some(lent) = &mut state.lent {
+                        if Some(lent.number) == set_for {
+                            lent.stale = true;
+                        } else {
+                            // Lent again since the timer was set: one more `LEND` for it.
+                            self.watch.start_timer(LEND);
+                            state.timer_for = Some(lent.number);
+                        }
                     }
                 }
                 Woken::Timeout if state.watching > 0 && state.jobs.is_empty() => break,
@@ -751,10 +770,10 @@ impl Shared {
     ///
     /// Before running a call the reading is *lent* ([`After::Lent`]), so that a handler
     /// calling the peer can read its reply: this thread takes it back after the call and
-    /// reads on, unless the call takes longer than [`LEND`], when the timer wakes another
-    /// thread to take it. So calls one after another, or a burst of them read at once, cost
-    /// no hand-off between threads when handlers are quick, and a slow handler delays what
-    /// comes after it by at most `LEND`.
+    /// reads on, unless the call takes longer than [`LEND`] (up to twice that), when the
+    /// timer wakes another thread to take it. So calls one after another, or a burst of
+    /// them read at once, cost no hand-off between threads when handlers are quick, and a
+    /// slow handler delays what comes after it by at most `2 × LEND`.
     fn read_and_serve(self: &Arc<Self>, services: &Services, blocking: bool) {
         loop {
             // One lock of the reader per message. `blocking`: the socket read waits while
