@@ -25,6 +25,11 @@ struct Waiter {
     reply: Option<Incoming>,
     /// The connection's reading was handed to this caller.
     lead: bool,
+    /// The caller's request is sent and the caller waits (it has looked at its
+    /// [`turn`](Pending::turn)): only then may the reading be handed to it. A caller still
+    /// writing its request must not get it: if the peer's buffers are full, the write waits
+    /// for the peer to read, which may wait for this side to read, which nobody would.
+    waiting: bool,
     /// What wakes its thread.
     wake: Arc<Wake>,
 }
@@ -125,6 +130,7 @@ impl Pending {
             channel,
             reply: None,
             lead,
+            waiting: false,
             wake,
         };
         self.waiting.insert(seqid, waiter);
@@ -149,12 +155,13 @@ impl Pending {
         }
     }
 
-    /// Where the call `seqid` stands; a reply or the lead is taken (the call is forgotten
-    /// once its reply is taken).
+    /// Where the call `seqid` stands, for its caller, who waits from now on (its request
+    /// sent); a reply or the lead is taken (the call is forgotten once its reply is taken).
     pub(crate) fn turn(&mut self, seqid: i32) -> Turn {
         let Some(w) = self.waiting.get_mut(&seqid) else {
             return Turn::Gone;
         };
+        w.waiting = true;
         if let Some(reply) = w.reply.take() {
             self.waiting.remove(&seqid);
             return Turn::Reply(reply);
@@ -180,13 +187,14 @@ impl Pending {
         }
     }
 
-    /// Hands the reading to one caller still waiting for its reply; returns what wakes it
-    /// (to be notified once the lock is released), `None` if there is none.
+    /// Hands the reading to one caller still waiting for its reply (not one still sending
+    /// its request); returns what wakes it (to be notified once the lock is released),
+    /// `None` if there is none.
     pub(crate) fn hand_lead(&mut self) -> Option<Arc<Wake>> {
         let next = self
             .waiting
             .values_mut()
-            .find(|w| w.reply.is_none() && !w.lead)?;
+            .find(|w| w.waiting && w.reply.is_none() && !w.lead)?;
         next.lead = true;
         Some(Arc::clone(&next.wake))
     }
@@ -239,6 +247,8 @@ mod tests {
             p.deliver(1, 3, message(b"")),
             Delivery::Unknown(_)
         ));
+        // Call 2's request is still being sent: the reading is not handed to it.
+        assert!(p.hand_lead().is_none(), "call 2 is not waiting yet");
         assert!(matches!(p.turn(2), Turn::Wait));
         // A caller reading its own reply takes it at once; not on another channel.
         p.register(9, 4, true);
