@@ -65,7 +65,7 @@ use super::message::{Incoming, Outgoing};
 use super::outbox::{Batch, BatchEnd, Outbox};
 use super::pending::{Delivery, Pending, Turn};
 use super::socket_end::SocketEnd;
-use super::watch::{Watch, Woken};
+use super::watch::{SocketWatch, Watch, Woken};
 
 /// How long a call may delay the calls buffered behind it before another thread takes
 /// them (see `read_and_serve`).
@@ -177,8 +177,8 @@ struct State {
     /// The last message read was a call (so an idle thread may wait in the socket read):
     /// the connection serves more than it calls, for now.
     serving: bool,
-    /// The socket is armed in the watch.
-    armed: bool,
+    /// Where the socket stands in the watch.
+    socket_watch: SocketWatch,
     /// Calls waiting for a thread.
     jobs: VecDeque<Incoming>,
     /// Answers to calls refused while every thread was busy, sent by the next one free.
@@ -232,10 +232,7 @@ impl Shared {
             inbound: Mutex::new(Box::new(inbound)),
             control,
             watch,
-            state: Mutex::new(State {
-                armed: true,
-                ..State::default()
-            }),
+            state: Mutex::new(State::default()),
             peer,
             intercept,
             #[cfg(unix)]
@@ -293,7 +290,7 @@ impl Shared {
         Ok(())
     }
 
-    /// Takes the reading if nobody holds it (disarming the socket).
+    /// Takes the reading if nobody holds it (taking the socket out of the watch).
     fn take_reading(&self, state: &mut State) -> bool {
         if state.reading || state.closed {
             return false;
@@ -301,9 +298,7 @@ impl Shared {
         state.reading = true;
         state.pending_read = false;
         state.lent = None;
-        if std::mem::take(&mut state.armed) {
-            self.watch.disarm(&self.control);
-        }
+        state.socket_watch = self.watch.unwatch(&self.control, state.socket_watch);
         true
     }
 
@@ -558,10 +553,10 @@ impl Shared {
                 state.pending_read = true;
                 self.wake_a_thread(&mut state);
             }
-            After::Nothing if !std::mem::replace(&mut state.armed, true) => {
-                self.watch.arm(&self.control);
+            After::Nothing => {
+                state.socket_watch = self.watch.arm(&self.control, state.socket_watch);
             }
-            After::Nothing | After::Lent => {}
+            After::Lent => {}
         }
     }
 
@@ -725,7 +720,12 @@ impl Shared {
             state.watching -= 1;
             match woken {
                 Woken::Socket => {
-                    state.armed = false;
+                    // Unless somebody took the socket out of the watch since (and maybe put
+                    // it back: then the one-shot wake-up spent is this one or a fresh one,
+                    // either way re-armed or taken out from here on).
+                    if state.socket_watch == SocketWatch::Armed {
+                        state.socket_watch = SocketWatch::Fired;
+                    }
                     if self.take_reading(&mut state) {
                         drop(state);
                         self.read_and_serve(&services, false);
