@@ -408,6 +408,17 @@ mod tests {
     use std::io::Read;
     use std::os::unix::net::UnixStream;
 
+    /// An outbox writing framed messages to one end of a socket pair, and the other end.
+    fn framed_outbox(limits: &Limits) -> (Outbox, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let stream = Stream::from(ours);
+        let batch = Batch::new(stream.try_clone().unwrap());
+        let end = BatchEnd::new(stream, Arc::clone(&batch));
+        let sink = Framed.sink(end, limits).unwrap();
+        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
+        (outbox, theirs)
+    }
+
     /// A message of `len` bytes of `fill`, framed in place by `outbox`.
     fn message(outbox: &Outbox, len: usize, fill: u8) -> Outgoing {
         let mut m = Outgoing::with_capacity(outbox.header_room(), len, &Limits::default());
@@ -421,12 +432,7 @@ mod tests {
     /// frame arrives whole and in order.
     #[test]
     fn a_batch_past_the_socket_buffer_arrives_whole_and_in_order() {
-        let (ours, mut theirs) = UnixStream::pair().unwrap();
-        let stream = Stream::from(ours);
-        let batch = Batch::new(stream.try_clone().unwrap());
-        let end = BatchEnd::new(stream, Arc::clone(&batch));
-        let sink = Framed.sink(end, &Limits::default()).unwrap();
-        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
+        let (outbox, mut theirs) = framed_outbox(&Limits::default());
         assert_eq!(outbox.header_room(), 4, "framed in place");
         let sizes: Vec<usize> = (0..40).map(|i| 1 + i * 7919 % 70_000).collect();
         let reader = std::thread::spawn(move || {
@@ -457,12 +463,7 @@ mod tests {
     fn concurrent_senders_leave_nothing_behind() {
         const THREADS: u8 = 8;
         const EACH: u32 = 20_000;
-        let (ours, mut theirs) = UnixStream::pair().unwrap();
-        let stream = Stream::from(ours);
-        let batch = Batch::new(stream.try_clone().unwrap());
-        let end = BatchEnd::new(stream, Arc::clone(&batch));
-        let sink = Framed.sink(end, &Limits::default()).unwrap();
-        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
+        let (outbox, mut theirs) = framed_outbox(&Limits::default());
         let reader = std::thread::spawn(move || {
             let mut all = Vec::new();
             theirs.read_to_end(&mut all).unwrap();
@@ -518,16 +519,11 @@ mod tests {
     /// A frame over the limit is refused before it is queued: the message's error alone.
     #[test]
     fn a_frame_over_the_limit_is_refused_before_sending() {
-        let (ours, mut theirs) = UnixStream::pair().unwrap();
-        let stream = Stream::from(ours);
         let limits = Limits {
             max_frame_size: 100,
             ..Limits::default()
         };
-        let batch = Batch::new(stream.try_clone().unwrap());
-        let end = BatchEnd::new(stream, Arc::clone(&batch));
-        let sink = Framed.sink(end, &limits).unwrap();
-        let outbox = Outbox::new::<Framed, Plain>(&Framed, Box::new(sink), batch).unwrap();
+        let (outbox, mut theirs) = framed_outbox(&limits);
         let mut m = Outgoing::with_capacity(4, 200, &limits);
         m.extend(&[1; 200]);
         assert!(outbox.frame(&mut m).is_err());
