@@ -148,14 +148,18 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-/// One lending of the reading ([`After::Lent`]).
-#[derive(Clone, Copy, Debug)]
-struct Lending {
-    number: u64,
-    /// The timer went off while this lending stood, so it has stood for [`LEND`] at least:
-    /// an idle thread takes the reading. A lending that began after the timer was set is
-    /// given one more `LEND`: it goes stale within `2 × LEND`.
-    stale: bool,
+/// How long the reading has been lent ([`After::Lent`]), counted in goings-off of the
+/// timer rather than read from a clock (a clock read a message cost more than the rest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lending {
+    /// Lent while the timer was already set (for an earlier lending): the timer's next
+    /// going-off only sets it again, for this lending.
+    Untimed,
+    /// The timer was set while this lending stood: when it goes off, the reading has been
+    /// lent for [`LEND`] at least.
+    Timed,
+    /// Lent for `LEND` at least (`2 × LEND` at most): an idle thread takes the reading.
+    Stale,
 }
 
 #[derive(Debug, Default)]
@@ -168,12 +172,10 @@ struct State {
     /// The reading is lent ([`After::Lent`]): a thread of the connection takes it only once
     /// the lending is stale.
     lent: Option<Lending>,
-    /// Lendings so far (they are numbered, not timed: a clock read a message costs more).
-    lendings: u64,
-    /// The lending the timer was set for, if it is set. It is not stopped when a lent
-    /// reading is taken back (that would cost a system call a message): it goes off at most
-    /// once per `LEND`, and is set again for a newer lending.
-    timer_for: Option<u64>,
+    /// The timer is set. It is not stopped when a lent reading is taken back (that would
+    /// cost a system call a message): it goes off at most once per `LEND`, and is set again
+    /// for a newer lending.
+    timer_set: bool,
     /// The last message read was a call (so an idle thread may wait in the socket read):
     /// the connection serves more than it calls, for now.
     serving: bool,
@@ -286,7 +288,7 @@ impl Shared {
         if state.closed {
             return Err(closed_error(&self.peer, state.why_closed.as_deref()));
         }
-        state.pending.register(seqid, channel, false);
+        state.pending.register(seqid, channel);
         Ok(())
     }
 
@@ -298,7 +300,7 @@ impl Shared {
         state.reading = true;
         state.pending_read = false;
         state.lent = None;
-        state.socket_watch = self.watch.unwatch(&self.control, state.socket_watch);
+        self.watch.unwatch(&self.control, &mut state.socket_watch);
         true
     }
 
@@ -554,7 +556,7 @@ impl Shared {
                 self.wake_a_thread(&mut state);
             }
             After::Nothing => {
-                state.socket_watch = self.watch.arm(&self.control, state.socket_watch);
+                self.watch.arm(&self.control, &mut state.socket_watch);
             }
             After::Lent => {}
         }
@@ -563,15 +565,13 @@ impl Shared {
     /// Lends the reading (see [`After::Lent`]).
     fn lend(&self, state: &mut State) {
         state.pending_read = true;
-        state.lendings += 1;
-        state.lent = Some(Lending {
-            number: state.lendings,
-            stale: false,
-        });
-        if state.timer_for.is_none() {
+        state.lent = Some(if state.timer_set {
+            Lending::Untimed
+        } else {
             self.watch.start_timer(LEND);
-            state.timer_for = Some(state.lendings);
-        }
+            state.timer_set = true;
+            Lending::Timed
+        });
     }
 
     /// Makes sure some thread of the connection will look at its state soon: wakes an idle
@@ -698,7 +698,7 @@ impl Shared {
             // the watch for the doorbell and the timer (the socket is disarmed while somebody
             // reads). Not while the connection's own callers read their replies: they could
             // not take the reading from a thread waiting in the read.
-            let lent_fresh = state.lent.is_some_and(|l| !l.stale);
+            let lent_fresh = state.lent.is_some_and(|l| l != Lending::Stale);
             let blocking = match (state.pending_read && !lent_fresh, state.serving) {
                 (true, serving) => Some(serving),
                 (false, true) => Some(true),
@@ -739,15 +739,16 @@ impl Shared {
                     drop(state);
                     self.flush();
                     state = self.lock();
-                    let set_for = state.timer_for.take();
-                    if let Some(lent) = &mut state.lent {
-                        if Some(lent.number) == set_for {
-                            lent.stale = true;
-                        } else {
+                    state.timer_set = false;
+                    match state.lent {
+                        Some(Lending::Timed) => state.lent = Some(Lending::Stale),
+                        Some(Lending::Untimed) => {
                             // Lent again since the timer was set: one more `LEND` for it.
                             self.watch.start_timer(LEND);
-                            state.timer_for = Some(lent.number);
+                            state.timer_set = true;
+                            state.lent = Some(Lending::Timed);
                         }
+                        Some(Lending::Stale) | None => {}
                     }
                 }
                 Woken::Timeout if state.watching > 0 && state.jobs.is_empty() => break,
@@ -774,7 +775,7 @@ impl Shared {
     /// timer wakes another thread to take it. So calls one after another, or a burst of
     /// them read at once, cost no hand-off between threads when handlers are quick, and a
     /// slow handler delays what comes after it by at most `2 × LEND`.
-    fn read_and_serve(self: &Arc<Self>, services: &Services, blocking: bool) {
+    fn read_and_serve(&self, services: &Services, blocking: bool) {
         loop {
             // One lock of the reader per message. `blocking`: the socket read waits while
             // this thread reads, and stops waiting before the reading can be given up.

@@ -29,7 +29,7 @@ struct Waiter {
     /// [`turn`](Pending::turn)): only then may the reading be handed to it. A caller still
     /// writing its request must not get it: if the peer's buffers are full, the write waits
     /// for the peer to read, which may wait for this side to read, which nobody would.
-    waiting: bool,
+    sent: bool,
     /// What wakes its thread.
     wake: Arc<Wake>,
 }
@@ -123,14 +123,14 @@ thread_local! {
 
 impl Pending {
     /// Registers a call on `channel` that waits for a reply, made by this thread (woken by
-    /// unparking it); `lead`: the reading is its already.
-    pub(crate) fn register(&mut self, seqid: i32, channel: u8, lead: bool) {
+    /// unparking it), whose request is about to be sent.
+    pub(crate) fn register(&mut self, seqid: i32, channel: u8) {
         let wake = ME.with(Arc::clone);
         let waiter = Waiter {
             channel,
             reply: None,
-            lead,
-            waiting: false,
+            lead: false,
+            sent: false,
             wake,
         };
         self.waiting.insert(seqid, waiter);
@@ -161,7 +161,7 @@ impl Pending {
         let Some(w) = self.waiting.get_mut(&seqid) else {
             return Turn::Gone;
         };
-        w.waiting = true;
+        w.sent = true;
         if let Some(reply) = w.reply.take() {
             self.waiting.remove(&seqid);
             return Turn::Reply(reply);
@@ -194,7 +194,7 @@ impl Pending {
         let next = self
             .waiting
             .values_mut()
-            .find(|w| w.waiting && w.reply.is_none() && !w.lead)?;
+            .find(|w| w.sent && w.reply.is_none() && !w.lead)?;
         next.lead = true;
         Some(Arc::clone(&next.wake))
     }
@@ -231,8 +231,8 @@ mod tests {
     #[test]
     fn routes_by_seqid_checks_the_channel_and_hands_the_lead() {
         let mut p = Pending::default();
-        p.register(1, 3, false);
-        p.register(2, 55, false);
+        p.register(1, 3);
+        p.register(2, 55);
         assert!(matches!(
             p.deliver(2, 3, message(b"x")),
             Delivery::WrongChannel(55, _)
@@ -251,7 +251,7 @@ mod tests {
         assert!(p.hand_lead().is_none(), "call 2 is not waiting yet");
         assert!(matches!(p.turn(2), Turn::Wait));
         // A caller reading its own reply takes it at once; not on another channel.
-        p.register(9, 4, true);
+        p.register(9, 4);
         assert!(!p.claim(9, 5));
         assert!(p.claim(9, 4));
         assert!(!p.claim(9, 4), "forgotten");

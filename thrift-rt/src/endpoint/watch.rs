@@ -7,9 +7,11 @@
 //! running the handler, so one of the threads still waiting (already asleep, not woken for
 //! the purpose) picks up whatever comes next. Taken out rather than left registered and
 //! disarmed: a registered socket costs every message sent and read on it a visit of the
-//! kernel to the `epoll` instance (about 5 % of a round trip over a Unix socket). The doorbell (an `eventfd` counting queued jobs)
-//! wakes one idle thread per job, and all of them at once when the connection closes. A timer
-//! rings it later, for calls buffered behind one a thread is running (see `connection.rs`).
+//! kernel to the `epoll` instance (about 5 % of a round trip over a Unix socket).
+//!
+//! The doorbell (an `eventfd` counting queued jobs) wakes one idle thread per job, and all
+//! of them at once when the connection closes. A timer rings it later, for calls buffered
+//! behind one a thread is running (see `connection.rs`).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
@@ -80,11 +82,11 @@ impl Watch {
         })
     }
 
-    /// Lets the next bytes on `socket`, which stands as `now`, wake one waiting thread.
-    pub(crate) fn arm(&self, socket: &Stream, now: SocketWatch) -> SocketWatch {
+    /// Lets the next bytes on `socket`, which stands as `stands`, wake one waiting thread.
+    pub(crate) fn arm(&self, socket: &Stream, stands: &mut SocketWatch) {
         let mut event = EpollEvent::new(armed(), SOCKET);
-        let done = match now {
-            SocketWatch::Armed => return now,
+        let done = match std::mem::replace(stands, SocketWatch::Armed) {
+            SocketWatch::Armed => return,
             SocketWatch::Fired => self.epoll.modify(socket.as_fd(), &mut event),
             SocketWatch::Off => self.epoll.add(socket.as_fd(), event),
         };
@@ -92,17 +94,15 @@ impl Watch {
         if let Err(e) = done {
             tracing::debug!("endpoint: epoll_ctl failed: {e}");
         }
-        SocketWatch::Armed
     }
 
-    /// Takes `socket`, which stands as `now`, out of the watch (somebody reads it).
-    pub(crate) fn unwatch(&self, socket: &Stream, now: SocketWatch) -> SocketWatch {
-        if now != SocketWatch::Off {
+    /// Takes `socket`, which stands as `stands`, out of the watch (somebody reads it).
+    pub(crate) fn unwatch(&self, socket: &Stream, stands: &mut SocketWatch) {
+        if std::mem::replace(stands, SocketWatch::Off) != SocketWatch::Off {
             if let Err(e) = self.epoll.delete(socket.as_fd()) {
                 tracing::debug!("endpoint: epoll_ctl failed: {e}");
             }
         }
-        SocketWatch::Off
     }
 
     /// Wakes one waiting thread.
